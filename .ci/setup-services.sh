@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# System packages the tests use (browser, databases); idempotent.
+set -u
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
+if [ ${#need[@]} -gt 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") \
+    >/dev/null 2>&1 || echo "apt-get install ${need[*]} failed"
+fi
+exit 0

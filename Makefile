@@ -1,0 +1,49 @@
+# sift: two commands matter - `make run` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+API_PORT ?= 8000
+UI_PORT  ?= 8501
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install models run api ui test test-fast lint lock bench clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+install: $(STAMP)  ## create .venv and install pinned dependencies (idempotent)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+models: install  ## make sure the default models exist in models/ (trains them if missing)
+	$(PY) -m training ensure-default-models
+
+run: models  ## start the API on :8000 (and the UI on :8501)
+	$(PY) -m training serve --api-port $(API_PORT) --ui-port $(UI_PORT)
+
+api: models  ## start the API only
+	$(PY) -m uvicorn backend.api.main:app --factory --host 0.0.0.0 --port $(API_PORT)
+
+test: install  ## run the whole test suite
+	$(PY) -m pytest
+
+test-fast: install  ## the suite without slow tests
+	$(PY) -m pytest -m "not slow"
+
+lint: install  ## ruff + mypy
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+lock:  ## re-pin requirements.txt from the current venv
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > requirements.txt
+
+bench: models  ## run the benchmarks (one JSON line each)
+	$(PY) bench/logs_throughput.py
+
+clean:  ## remove caches (not the venv, not models)
+	rm -rf .pytest_cache .ruff_cache .mypy_cache test-artifacts

@@ -1,0 +1,70 @@
+"""The FastAPI application: one factory, routers per feature."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from backend import __version__
+from backend.api.routes import health, logs, models
+from backend.core.config import Settings, get_settings
+from backend.core.errors import install_error_handlers
+from backend.core.logging import configure_logging
+from backend.logs.service import build_classifier, build_embedder
+from backend.registry.active import ModelManager
+from backend.registry.local import LocalModelStore
+from backend.registry.manifest import Manifest
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """
+**sift** classifies operational data: log lines (rules -> embeddings + LR -> LLM),
+task-mining event sessions and task titles. Every answer carries a label, a
+confidence, the tier that decided and the model version; below the threshold
+it abstains as `Unclassified` with a reason. Errors are RFC 9457 problem+json.
+"""
+
+
+def build_manager(settings: Settings) -> ModelManager:
+    """The registry store plus one loader per served model kind."""
+    store = LocalModelStore(settings.MODELS_ROOT)
+    embedder = None
+
+    def load_log_classifier(folder: Path, manifest: Manifest) -> object:
+        nonlocal embedder
+        embedder = embedder or build_embedder(settings)
+        return build_classifier(settings, folder, manifest.version, embedder)
+
+    return ModelManager(store, {settings.LOG_MODEL_NAME: load_log_classifier})
+
+
+def create_app(settings: Settings | None = None, load_in_background: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.LOG_LEVEL)
+    manager = build_manager(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        versions = {settings.LOG_MODEL_NAME: settings.LOG_MODEL_VERSION}
+        if load_in_background:
+            threading.Thread(target=manager.load_all, args=(versions,), daemon=True,
+                             name="model-loader").start()
+        else:
+            manager.load_all(versions)
+        yield
+
+    app = FastAPI(title="sift", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.models = manager
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(logs.router)
+    app.include_router(logs.legacy_router)
+    app.include_router(models.router)
+    return app

@@ -1,0 +1,29 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from backend.api.deps import ManagerDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def read_health() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/ready", responses={503: {"description": "A model is still loading or missing"}})
+def read_ready(manager: ManagerDep) -> JSONResponse:
+    """Readiness: every model with a loader is loaded and serving."""
+    models = {}
+    for name in manager.loaders:
+        if manager.is_loaded(name):
+            models[name] = {"ready": True, "version": manager.get(name).version}
+        else:
+            models[name] = {"ready": False, "error": manager.error(name) or "loading"}
+    ready = all(m["ready"] for m in models.values())
+    return JSONResponse({"ready": ready, "models": models}, status_code=200 if ready else 503)

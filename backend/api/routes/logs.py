@@ -1,0 +1,109 @@
+"""Log classification: JSON and CSV in, labels with confidence, tier and version out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from backend.api.deps import ClassifierDep, SettingsDep
+from backend.api.schemas import ClassifyRequest, ClassifyResponse
+from backend.api.uploads import read_upload, wants_json
+from backend.core.errors import ProblemError
+from backend.core.tabular import read_table, to_safe_csv
+from backend.logs.router import LogClassifier, Prediction, summarize
+
+router = APIRouter(prefix="/v1/logs", tags=["logs"])
+legacy_router = APIRouter(tags=["logs"])
+
+REQUIRED_COLUMNS = ("source", "log_message")
+OUTPUT_COLUMNS = ("target_label", "confidence", "tier", "model_version", "reason")
+CSV_EXAMPLE = "source,log_message\nModernCRM,User User123 logged in.\n"
+
+
+def _response(classifier: LogClassifier, predictions: list[Prediction], threshold: float | None,
+              warnings: list[str] | None = None) -> ClassifyResponse:
+    return ClassifyResponse.model_validate({
+        "model_version": classifier.version,
+        "threshold": classifier.threshold_for(threshold),
+        "predictions": [p.to_dict() for p in predictions],
+        "summary": summarize(predictions),
+        "warnings": warnings or [],
+    })
+
+
+@router.post("/classify", response_model=ClassifyResponse)
+async def classify_logs(body: ClassifyRequest, classifier: ClassifierDep,
+                        settings: SettingsDep) -> ClassifyResponse:
+    """Classify log lines sent as JSON; every line comes back, in order."""
+    if len(body.logs) > settings.MAX_ROWS_PER_REQUEST:
+        raise ProblemError(413, f"{len(body.logs):,} logs in one request; the limit is "
+                                f"{settings.MAX_ROWS_PER_REQUEST:,}. Send smaller batches.")
+    records = [(r.source, r.log_message) for r in body.logs]
+    predictions = await run_in_threadpool(classifier.classify, records, body.threshold)
+    return _response(classifier, predictions, body.threshold)
+
+
+CSV_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/csv": {"example": "source,log_message,target_label,confidence,tier,"
+                                              "model_version,reason\nModernCRM,User User123 "
+                                              "logged in.,User Action,1.0,rules,v1,\n"}},
+          "description": "The input CSV with the label columns appended (JSON with "
+                         "`Accept: application/json`)."},
+    413: {"description": "File above MAX_UPLOAD_MB or too many rows"},
+    415: {"description": "Not a text CSV (zip, gzip, binary)"},
+    422: {"description": "Empty file, no rows, or missing columns (named in the message)"},
+}
+
+
+async def _classify_csv(request: Request, file: UploadFile, threshold: float | None,
+                        classifier: LogClassifier, max_bytes: int, max_rows: int) -> Response:
+    data = await read_upload(file, max_bytes)
+    table = await run_in_threadpool(read_table, data, REQUIRED_COLUMNS, max_rows)
+    frame = table.frame
+    records = list(zip(frame["source"], frame["log_message"], strict=True))
+    predictions = await run_in_threadpool(classifier.classify, records, threshold)
+    if wants_json(request):
+        return Response(_response(classifier, predictions, threshold, table.warnings)
+                        .model_dump_json(), media_type="application/json")
+    frame = frame.copy()
+    frame["target_label"] = [p.label for p in predictions]
+    frame["confidence"] = pd.Series([round(p.confidence, 4) for p in predictions],
+                                    dtype="float64")
+    frame["tier"] = [p.tier for p in predictions]
+    frame["model_version"] = classifier.version
+    frame["reason"] = [p.reason or "" for p in predictions]
+    summary = summarize(predictions)
+    headers = {"Content-Disposition": 'attachment; filename="classified.csv"',
+               "X-Coverage": str(summary["coverage"]), "X-Model-Version": classifier.version}
+    if table.warnings:
+        headers["X-Warnings"] = "; ".join(table.warnings)[:1000]
+    body = await run_in_threadpool(to_safe_csv, frame)
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.post("/classify/csv", responses=CSV_RESPONSES, response_class=Response)
+async def classify_logs_csv(
+    request: Request, classifier: ClassifierDep, settings: SettingsDep,
+    file: Annotated[UploadFile, File(description=f"CSV with columns source,log_message. "
+                                                 f"Example:\n{CSV_EXAMPLE}")],
+    threshold: Annotated[float | None, Form(ge=0.0, le=1.0)] = None,
+) -> Response:
+    """Classify an uploaded CSV; returns it with target_label, confidence, tier,
+    model_version and reason appended (JSON when `Accept: application/json`)."""
+    return await _classify_csv(request, file, threshold, classifier, settings.max_upload_bytes,
+                               settings.MAX_ROWS_PER_REQUEST)
+
+
+@legacy_router.post("/classify", responses=CSV_RESPONSES, response_class=Response)
+async def classify_logs_csv_alias(
+    request: Request, classifier: ClassifierDep, settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="CSV with columns source,log_message")],
+    threshold: Annotated[float | None, Form(ge=0.0, le=1.0)] = None,
+) -> Response:
+    """Alias of `POST /v1/logs/classify/csv`, kept for clients of the reference systems."""
+    return await _classify_csv(request, file, threshold, classifier, settings.max_upload_bytes,
+                               settings.MAX_ROWS_PER_REQUEST)

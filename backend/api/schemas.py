@@ -1,0 +1,85 @@
+"""Request and response bodies, named by role, with Swagger examples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EXAMPLE_LOGS = [
+    {"source": "ModernCRM", "log_message": "User User123 logged in."},
+    {"source": "ComputeCloud", "log_message":
+        'nova.osapi_compute.wsgi.server [req-b9718cd8] 10.11.10.1 "GET /v2/servers/detail '
+        'HTTP/1.1" status: 200 len: 1893 time: 0.2477829'},
+    {"source": "BillingSystem", "log_message": "Multiple login failures occurred on user 6454 "
+                                               "account"},
+    {"source": "LegacyCRM", "log_message": "Lead conversion failed for prospect ID 7842 due to "
+                                           "missing contact information."},
+]
+
+
+class LogRecord(BaseModel):
+    source: str = Field(default="", max_length=256, description="System that wrote the line.")
+    log_message: str | None = Field(default=None, description="The raw log line.")
+
+
+class ClassifyRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"logs": EXAMPLE_LOGS}]})
+
+    logs: list[LogRecord] = Field(description="Lines to classify, answered in the same order.")
+    threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="Abstain below this confidence (default: the model's calibrated threshold).")
+
+
+class PredictionPublic(BaseModel):
+    source: str
+    log_message: str
+    label: str = Field(description="Predicted label, or 'Unclassified' when abstaining.")
+    confidence: float
+    tier: str = Field(description="rules | model | llm | none")
+    model_version: str
+    reason: str | None = Field(default=None, description="Why the row is Unclassified.")
+
+
+class Summary(BaseModel):
+    total: int
+    classified: int
+    coverage: float = Field(description="Share of rows not Unclassified.")
+    mean_confidence: float
+    by_tier: dict[str, int]
+    by_label: dict[str, int]
+
+
+class ClassifyResponse(BaseModel):
+    model_version: str
+    threshold: float
+    predictions: list[PredictionPublic]
+    summary: Summary
+    warnings: list[str] = []
+
+
+class ModelVersionPublic(BaseModel):
+    version: str
+    created: str
+    metrics: dict[str, Any] = {}
+    labels: list[str] = []
+
+
+class ModelPublic(BaseModel):
+    name: str
+    active_version: str | None
+    status: str = Field(description="serving | not loaded")
+    error: str | None = None
+    versions: list[ModelVersionPublic]
+    remote: dict[str, Any] | None = None
+
+
+class ModelsResponse(BaseModel):
+    models: list[ModelPublic]
+
+
+class ActivateRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": "v2"}]})
+
+    version: str = Field(description="A version tag such as v2, or 'latest'.")

@@ -1,0 +1,77 @@
+"""Service settings: one place, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Names are UPPER_CASE environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True,
+        env_ignore_empty=True,
+    )
+
+    # --- general ---
+    LOG_LEVEL: str = "INFO"
+    API_TOKEN: SecretStr | None = Field(
+        default=None, description="Bearer token for mutating endpoints (unset: they are closed)."
+    )
+
+    # --- registry ---
+    MODELS_ROOT: Path = PROJECT_ROOT / "models"
+    LOG_MODEL_NAME: str = "log-classifier"
+    LOG_MODEL_VERSION: str = Field(default="latest", description="'latest' or a tag such as v2.")
+
+    # --- log classification ---
+    RULES_PATH: Path = PROJECT_ROOT / "configs" / "rules.yaml"
+    RULES_ENABLED: bool = True
+    MODEL_ENABLED: bool = True
+    LLM_ENABLED: bool = True
+    CONFIDENCE_THRESHOLD: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="Abstain below this; unset uses the threshold chosen at training time.",
+    )
+    LLM_SOURCES: list[str] = ["LegacyCRM"]
+    LLM_FOR_LOW_CONFIDENCE: bool = False
+    BATCH_SIZE: int = Field(default=64, ge=1, le=4096)
+    EMBED_CACHE_SIZE: int = Field(default=200_000, ge=0)
+    MAX_MESSAGE_CHARS: int = Field(default=4096, ge=64)
+    MAX_UPLOAD_MB: float = Field(default=50.0, gt=0)
+    MAX_ROWS_PER_REQUEST: int = Field(default=1_000_000, ge=1)
+
+    # --- embedder ---
+    EMBEDDER: Literal["minilm", "gemini"] = "minilm"
+    GEMINI_EMBED_MODEL: str = "gemini-embedding-001"
+
+    # --- LLM tier ---
+    LLM_PROVIDER: Literal["offline", "gemini", "openai_compat"] = "offline"
+    LLM_MIN_CONFIDENCE: float = Field(default=0.5, ge=0.0, le=1.0)
+    LLM_TIMEOUT_S: float = Field(default=20.0, gt=0)
+    LLM_MAX_RETRIES: int = Field(default=3, ge=0, le=10)
+    LLM_CALL_BUDGET: int = Field(default=50, ge=0, description="Max LLM calls per request.")
+    LLM_CACHE_SIZE: int = Field(default=10_000, ge=0)
+    GEMINI_API_KEY: SecretStr | None = None
+    GEMINI_MODEL: str = "gemini-2.5-flash"
+    GEMINI_BASE_URL: str | None = Field(default=None, description="Override, e.g. a proxy.")
+    OPENAI_BASE_URL: str = "http://127.0.0.1:11434/v1"
+    OPENAI_API_KEY: SecretStr | None = None
+    OPENAI_MODEL: str = "llama3.1"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.MAX_UPLOAD_MB * 1024 * 1024)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests build their own `Settings`)."""
+    return Settings()

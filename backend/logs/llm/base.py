@@ -1,0 +1,141 @@
+"""The provider protocol, the prompt, answer parsing and the shared retry policy."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_exponential
+
+T = TypeVar("T")
+
+UNCLASSIFIED = "Unclassified"
+
+
+@dataclass(frozen=True)
+class LLMItem:
+    source: str
+    message: str
+
+
+@dataclass(frozen=True)
+class LLMAnswer:
+    """`label` is None when the provider could not or would not decide; `reason` says why."""
+
+    label: str | None
+    confidence: float
+    reason: str | None = None
+
+
+class LLMProvider(Protocol):
+    """Classifies log lines into one of `labels` (or declines)."""
+
+    name: str
+    remote: bool  # remote calls count against the per-request budget
+
+    def classify(self, items: Sequence[LLMItem], labels: Sequence[str]) -> list[LLMAnswer]: ...
+
+
+class TransientLLMError(RuntimeError):
+    """Worth retrying (429, 5xx, timeout); `retry_after` in seconds when the server said."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+SYSTEM_PROMPT = (
+    "You classify single log lines from business and IT systems. Answer with JSON only: "
+    '{"label": <one of the allowed labels, or "Unclassified" if none fits>, '
+    '"confidence": <number between 0 and 1>}.'
+)
+
+
+def build_prompt(item: LLMItem, labels: Sequence[str]) -> str:
+    allowed = ", ".join(f'"{label}"' for label in labels)
+    return (f"Allowed labels: {allowed}, \"{UNCLASSIFIED}\".\n"
+            f"Source system: {item.source}\nLog line: {item.message}")
+
+
+def answer_schema(labels: Sequence[str]) -> dict[str, Any]:
+    """JSON schema that constrains the answer to the label set."""
+    return {
+        "type": "object",
+        "properties": {
+            "label": {"type": "string", "enum": [*labels, UNCLASSIFIED]},
+            "confidence": {"type": "number"},
+        },
+        "required": ["label", "confidence"],
+    }
+
+
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
+
+
+def parse_answer(text: str | None, labels: Sequence[str]) -> LLMAnswer:
+    """Read the model's JSON; anything off the label set becomes a declined answer."""
+    if not text or not text.strip():
+        return LLMAnswer(None, 0.0, "LLM returned an empty answer")
+    try:
+        data = json.loads(_FENCE.sub("", text.strip()))
+    except json.JSONDecodeError:
+        return LLMAnswer(None, 0.0, f"LLM answer is not JSON: {text[:80]!r}")
+    if not isinstance(data, dict) or not isinstance(data.get("label"), str):
+        return LLMAnswer(None, 0.0, "LLM answer lacks a 'label' string")
+    by_lower = {label.lower(): label for label in labels}
+    label = by_lower.get(data["label"].strip().lower())
+    try:
+        confidence = min(max(float(data.get("confidence", 0.0)), 0.0), 1.0)
+    except (TypeError, ValueError):
+        confidence = 0.0
+    if label is None:
+        if data["label"].strip().lower() == UNCLASSIFIED.lower():
+            return LLMAnswer(None, confidence, "LLM found no fitting label")
+        return LLMAnswer(None, 0.0, f"LLM answered {data['label'][:40]!r}, not an allowed label")
+    return LLMAnswer(label, confidence)
+
+
+def _wait(base: float) -> Callable[[RetryCallState], float]:
+    backoff = wait_exponential(multiplier=base, max=30)
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, TransientLLMError) and exc.retry_after is not None:
+            return min(exc.retry_after, 30.0)
+        return float(backoff(state))
+
+    return wait
+
+
+def with_retries(call: Callable[[], T], max_retries: int, backoff_s: float = 0.5) -> T:
+    """Run `call`, retrying transient failures with backoff (honouring Retry-After)."""
+    retrying = Retrying(
+        stop=stop_after_attempt(max_retries + 1), wait=_wait(backoff_s), reraise=True,
+        retry=retry_if_exception(lambda e: isinstance(e, TransientLLMError)),
+    )
+    return retrying(call)
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def classify_each(items: Sequence[LLMItem], call: Callable[[LLMItem], str | None],
+                  labels: Sequence[str], max_retries: int, backoff_s: float) -> list[LLMAnswer]:
+    """One remote call per item with retries; a failed call declines that item only."""
+    answers = []
+    for item in items:
+        try:
+            text = with_retries(lambda i=item: call(i), max_retries, backoff_s)  # type: ignore[misc]
+            answers.append(parse_answer(text, labels))
+        except Exception as exc:  # one bad call must not sink the batch
+            answers.append(LLMAnswer(None, 0.0, f"LLM call failed: {exc}"))
+    return answers

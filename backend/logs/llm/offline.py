@@ -1,0 +1,54 @@
+"""The default, network-free "LLM": nearest labelled examples by embedding."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from backend.logs.embedder import Embedder
+from backend.logs.llm.base import LLMAnswer, LLMItem
+from backend.logs.normalize import template_key
+
+
+class OfflineProvider:
+    """k-nearest labelled examples (cosine), similarity-weighted vote."""
+
+    name = "offline"
+    remote = False
+
+    def __init__(self, embedder: Embedder, vectors: np.ndarray, labels: Sequence[str],
+                 k: int = 5, min_similarity: float = 0.45) -> None:
+        self.embedder = embedder
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.labels = np.asarray(labels)
+        self.k = max(1, min(k, len(self.labels))) if len(self.labels) else 0
+        self.min_similarity = min_similarity
+
+    def classify(self, items: Sequence[LLMItem], labels: Sequence[str]) -> list[LLMAnswer]:
+        if not items:
+            return []
+        if self.k == 0:
+            return [LLMAnswer(None, 0.0, "offline LLM has no labelled examples")] * len(items)
+        allowed = set(labels)
+        queries = self.embedder.embed([template_key(i.message) for i in items])
+        sims = queries @ self.vectors.T
+        top = np.argsort(-sims, axis=1)[:, : self.k]
+        answers = []
+        for row, idx in zip(sims, top, strict=True):
+            best = float(row[idx[0]])
+            if best < self.min_similarity:
+                answers.append(LLMAnswer(None, 0.0, f"no similar labelled example "
+                                                    f"(best cosine {best:.2f})"))
+                continue
+            votes: dict[str, float] = {}
+            for j in idx:
+                if self.labels[j] in allowed:
+                    votes[str(self.labels[j])] = votes.get(str(self.labels[j]), 0.0) + max(
+                        float(row[j]), 0.0)
+            if not votes:
+                answers.append(LLMAnswer(None, 0.0, "nearest examples carry no allowed label"))
+                continue
+            label = max(votes, key=votes.__getitem__)
+            answers.append(LLMAnswer(label, votes[label] / sum(votes.values())))
+        return answers

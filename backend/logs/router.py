@@ -1,0 +1,169 @@
+"""The log classifier facade: rules -> embedding + LR -> LLM, vectorised over a batch."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from backend.core.cache import LRUCache
+from backend.logs.embedder import Embedder
+from backend.logs.llm.base import UNCLASSIFIED, LLMItem
+from backend.logs.llm.tier import LLMTier
+from backend.logs.model import LogModel
+from backend.logs.normalize import template_key
+from backend.logs.rules import RuleSet
+
+
+@dataclass(frozen=True)
+class RouterOptions:
+    """The behaviour switches of the router (taken from settings)."""
+
+    rules_enabled: bool = True
+    model_enabled: bool = True
+    llm_enabled: bool = True
+    llm_sources: frozenset[str] = frozenset({"LegacyCRM"})
+    llm_for_low_confidence: bool = False
+    threshold: float | None = None  # None: the model's calibrated threshold
+    max_message_chars: int = 4096
+    key_cache_size: int = 200_000
+
+
+@dataclass
+class Prediction:
+    source: str
+    log_message: str
+    label: str
+    confidence: float
+    tier: str  # rules | model | llm | none
+    model_version: str
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+class LogClassifier:
+    """Classifies batches of (source, message); every row gets an answer, in order."""
+
+    def __init__(self, model: LogModel, embedder: Embedder, rules: RuleSet | None,
+                 llm: LLMTier | None, options: RouterOptions | None = None) -> None:
+        self.model = model
+        self.embedder = embedder
+        self.rules = rules
+        self.llm = llm
+        self.options = options or RouterOptions()
+        self._keys: LRUCache[str] = LRUCache(self.options.key_cache_size)
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    @property
+    def labels(self) -> list[str]:
+        rule_labels = self.rules.labels if self.rules else set()
+        return sorted(set(self.model.labels) | rule_labels)
+
+    def threshold_for(self, override: float | None = None) -> float:
+        if override is not None:
+            return override
+        if self.options.threshold is not None:
+            return self.options.threshold
+        return self.model.head.threshold
+
+    def key(self, message: str) -> str:
+        key = self._keys.get(message)
+        if key is None:
+            key = template_key(message[: self.options.max_message_chars])
+            self._keys.put(message, key)
+        return key
+
+    def classify(self, records: Sequence[tuple[object, object]],
+                 threshold: float | None = None, llm_budget: int | None = None
+                 ) -> list[Prediction]:
+        opts = self.options
+        thr = self.threshold_for(threshold)
+        version = self.version
+        out: list[Prediction | None] = [None] * len(records)
+        to_model: list[int] = []
+        to_llm: list[int] = []
+        sources = [_text(s).strip() for s, _ in records]
+        messages = [_text(m) for _, m in records]
+
+        for i, (source, message) in enumerate(zip(sources, messages, strict=True)):
+            if not message.strip():
+                out[i] = Prediction(source, message, UNCLASSIFIED, 0.0, "none", version,
+                                    "empty log_message")
+            elif opts.llm_enabled and self.llm is not None and source in opts.llm_sources:
+                to_llm.append(i)
+            elif opts.rules_enabled and self.rules is not None and (
+                    rule := self.rules.match(source, message[: opts.max_message_chars])):
+                out[i] = Prediction(source, message, rule.label, 1.0, "rules", version)
+            elif opts.model_enabled:
+                to_model.append(i)
+            else:
+                out[i] = Prediction(source, message, UNCLASSIFIED, 0.0, "none", version,
+                                    "no rule matched and the model tier is disabled")
+
+        if to_model:
+            keys = [self.key(messages[i]) for i in to_model]
+            unique = list(dict.fromkeys(keys))
+            labels, confidences = self.model.head.predict(self.embedder.embed(unique))
+            by_key = dict(zip(unique, zip(labels, confidences.tolist(), strict=True),
+                              strict=True))
+            for i, key in zip(to_model, keys, strict=True):
+                label, conf = by_key[key]
+                if conf >= thr:
+                    out[i] = Prediction(sources[i], messages[i], label, conf, "model", version)
+                elif opts.llm_for_low_confidence and opts.llm_enabled and self.llm is not None:
+                    to_llm.append(i)
+                else:
+                    out[i] = Prediction(
+                        sources[i], messages[i], UNCLASSIFIED, conf, "model", version,
+                        f"model confidence {conf:.2f} below threshold {thr:.2f} "
+                        f"(best guess: {label})")
+
+        if to_llm and self.llm is not None:
+            items = [LLMItem(sources[i], messages[i][: opts.max_message_chars]) for i in to_llm]
+            for i, answer in zip(to_llm, self.llm.classify(items, llm_budget), strict=True):
+                if answer.label is not None and answer.confidence >= self.llm.min_confidence:
+                    out[i] = Prediction(sources[i], messages[i], answer.label,
+                                        answer.confidence, "llm", version)
+                else:
+                    reason = answer.reason or (
+                        f"LLM confidence {answer.confidence:.2f} below "
+                        f"{self.llm.min_confidence:.2f} (best guess: {answer.label})")
+                    out[i] = Prediction(sources[i], messages[i], UNCLASSIFIED,
+                                        answer.confidence, "llm", version, reason)
+        return _fill_gaps(out, version)
+
+
+def _fill_gaps(out: list[Prediction | None], version: str) -> list[Prediction]:
+    """Defence in depth: a row no tier answered still comes back, marked as such."""
+    return [p or Prediction("", "", UNCLASSIFIED, 0.0, "none", version, "not routed")
+            for p in out]
+
+
+def summarize(predictions: Sequence[Prediction]) -> dict[str, Any]:
+    """Coverage (share not Unclassified) and counts per tier and label."""
+    n = len(predictions)
+    labelled = sum(p.label != UNCLASSIFIED for p in predictions)
+    confidences = np.array([p.confidence for p in predictions]) if n else np.zeros(0)
+    return {
+        "total": n,
+        "classified": labelled,
+        "coverage": round(labelled / n, 4) if n else 0.0,
+        "mean_confidence": round(float(confidences.mean()), 4) if n else 0.0,
+        "by_tier": dict(Counter(p.tier for p in predictions).most_common()),
+        "by_label": dict(Counter(p.label for p in predictions).most_common()),
+    }

@@ -1,0 +1,74 @@
+"""Builds the log classifier from settings and a model folder (API, CLI and bulk share it)."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+from backend.core.config import Settings
+from backend.logs.embedder import CachedEmbedder, Embedder, GeminiEmbedder, MiniLMEmbedder
+from backend.logs.llm.base import LLMProvider
+from backend.logs.llm.gemini import GeminiProvider
+from backend.logs.llm.offline import OfflineProvider
+from backend.logs.llm.openai_compat import OpenAICompatProvider
+from backend.logs.llm.tier import LLMTier
+from backend.logs.model import LogModel
+from backend.logs.router import LogClassifier, RouterOptions
+from backend.logs.rules import RuleSet
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=4)
+def _minilm(batch_size: int) -> MiniLMEmbedder:
+    return MiniLMEmbedder(batch_size=batch_size)
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The process-wide embedder (loaded once, cached by template key)."""
+    if settings.EMBEDDER == "gemini":
+        if settings.GEMINI_API_KEY is None:
+            raise ValueError("EMBEDDER=gemini needs GEMINI_API_KEY")
+        inner: Embedder = GeminiEmbedder(
+            settings.GEMINI_API_KEY.get_secret_value(), settings.GEMINI_EMBED_MODEL,
+            base_url=settings.GEMINI_BASE_URL, timeout_s=settings.LLM_TIMEOUT_S)
+    else:
+        inner = _minilm(settings.BATCH_SIZE)
+    return CachedEmbedder(inner, settings.EMBED_CACHE_SIZE)
+
+
+def build_provider(settings: Settings, model: LogModel, embedder: Embedder) -> LLMProvider:
+    if settings.LLM_PROVIDER == "gemini":
+        if settings.GEMINI_API_KEY is None:
+            raise ValueError("LLM_PROVIDER=gemini needs GEMINI_API_KEY")
+        return GeminiProvider(settings.GEMINI_API_KEY.get_secret_value(), settings.GEMINI_MODEL,
+                              settings.GEMINI_BASE_URL, settings.LLM_TIMEOUT_S,
+                              settings.LLM_MAX_RETRIES)
+    if settings.LLM_PROVIDER == "openai_compat":
+        key = settings.OPENAI_API_KEY.get_secret_value() if settings.OPENAI_API_KEY else None
+        return OpenAICompatProvider(settings.OPENAI_BASE_URL, settings.OPENAI_MODEL, key,
+                                    settings.LLM_TIMEOUT_S, settings.LLM_MAX_RETRIES)
+    return OfflineProvider(embedder, model.example_vectors, model.example_labels)
+
+
+def build_classifier(settings: Settings, folder: Path, version: str,
+                     embedder: Embedder | None = None) -> LogClassifier:
+    """Load one model version from `folder` and wire the tiers around it."""
+    model = LogModel.from_pretrained(folder, version)
+    embedder = embedder or build_embedder(settings)
+    if model.embedder != embedder.name:
+        raise ValueError(f"model {version} was trained on {model.embedder} embeddings, "
+                         f"but EMBEDDER gives {embedder.name}")
+    rules = RuleSet.from_yaml(settings.RULES_PATH) if settings.RULES_ENABLED else None
+    llm = None
+    if settings.LLM_ENABLED:
+        provider = build_provider(settings, model, embedder)
+        llm = LLMTier(provider, model.labels, settings.LLM_CACHE_SIZE, settings.LLM_CALL_BUDGET,
+                      settings.LLM_MIN_CONFIDENCE)
+    options = RouterOptions(
+        rules_enabled=settings.RULES_ENABLED, model_enabled=settings.MODEL_ENABLED,
+        llm_enabled=settings.LLM_ENABLED, llm_sources=frozenset(settings.LLM_SOURCES),
+        llm_for_low_confidence=settings.LLM_FOR_LOW_CONFIDENCE,
+        threshold=settings.CONFIDENCE_THRESHOLD, max_message_chars=settings.MAX_MESSAGE_CHARS)
+    return LogClassifier(model, embedder, rules, llm, options)

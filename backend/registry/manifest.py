@@ -1,0 +1,88 @@
+"""The manifest that travels with every model version: what it is, how good, which bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from backend.core.errors import ModelIntegrityError
+
+MANIFEST_FILE = "manifest.json"
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def version_number(version: str) -> int:
+    """`v12` -> 12; anything else is not a version tag."""
+    if len(version) > 1 and version[0] == "v" and version[1:].isdigit():
+        return int(version[1:])
+    raise ValueError(f"not a version tag: {version!r} (expected v1, v2, ...)")
+
+
+def is_version(version: str) -> bool:
+    try:
+        version_number(version)
+    except ValueError:
+        return False
+    return True
+
+
+class Manifest(BaseModel):
+    """Identity, quality and integrity of one model version."""
+
+    name: str
+    version: str = ""
+    created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    kind: str = ""
+    data_hash: str = ""
+    labels: list[str] = []
+    metrics: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    files: dict[str, str] = Field(default_factory=dict, description="relative path -> sha256")
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        path = folder / MANIFEST_FILE
+        if not path.is_file():
+            raise ModelIntegrityError(f"{folder} has no {MANIFEST_FILE}; it is not a model version")
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+    def write(self, folder: Path) -> None:
+        (folder / MANIFEST_FILE).write_text(
+            json.dumps(self.model_dump(), indent=2, sort_keys=False) + "\n", encoding="utf-8"
+        )
+
+    def record_files(self, folder: Path) -> None:
+        """Hash every artifact in `folder` (the manifest itself excluded)."""
+        self.files = {
+            p.relative_to(folder).as_posix(): sha256_file(p)
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != MANIFEST_FILE
+        }
+
+    def verify(self, folder: Path) -> None:
+        """Raise `ModelIntegrityError` naming the first file that is missing or altered."""
+        if not self.files:
+            raise ModelIntegrityError(f"{self.name} {self.version}: manifest lists no files")
+        for rel, expected in self.files.items():
+            path = folder / rel
+            if not path.is_file():
+                raise ModelIntegrityError(
+                    f"{self.name} {self.version}: artifact {rel} is missing from {folder}")
+            actual = sha256_file(path)
+            if actual != expected:
+                raise ModelIntegrityError(
+                    f"{self.name} {self.version}: artifact {rel} has sha256 {actual[:12]}..., "
+                    f"manifest says {expected[:12]}...; refusing a tampered or corrupt model")

@@ -1,0 +1,64 @@
+"""Evaluation report of a log model: JSON, Markdown and a confusion-matrix PNG."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn.metrics import confusion_matrix  # noqa: E402
+
+
+def plot_confusion(matrix: np.ndarray, labels: list[str], path: Path, title: str) -> None:
+    share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(1.0 + 0.8 * len(labels), 0.8 + 0.7 * len(labels)))
+    ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if matrix[i, j]:
+                ax.text(j, i, str(matrix[i, j]), ha="center", va="center",
+                        color="white" if share[i, j] > 0.5 else "black", fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_report(folder: Path, metrics: dict[str, Any], test: pd.DataFrame) -> None:
+    """Writes report.json, report.md and confusion_matrix.png into `folder`."""
+    predictions = metrics.pop("predictions")
+    truth = list(test["target_label"])
+    labels = sorted(set(truth) | set(predictions))
+    matrix = confusion_matrix(truth, predictions, labels=labels)
+    plot_confusion(matrix, labels, folder / "confusion_matrix.png",
+                   f"log-classifier on held-out templates (n={len(truth)})")
+    report = {**metrics, "confusion_matrix": {"labels": labels, "counts": matrix.tolist()}}
+    (folder / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    lines = [
+        "# Log classifier evaluation", "",
+        f"Held-out split by template: {metrics['test_rows']} rows from "
+        f"{metrics['test_templates']} templates never seen in training.", "",
+        "| metric | value |", "|---|---|",
+    ]
+    for key in ("accuracy", "macro_f1", "threshold", "coverage_at_threshold",
+                "accuracy_at_threshold", "macro_f1_at_threshold"):
+        lines.append(f"| {key} | {metrics[key]} |")
+    lines += ["", "## Per class (no abstention)", "", "| label | precision | recall | f1 | n |",
+              "|---|---|---|---|---|"]
+    for label in sorted(set(truth)):
+        row = metrics["per_class"][label]
+        lines.append(f"| {label} | {row['precision']:.3f} | {row['recall']:.3f} | "
+                     f"{row['f1-score']:.3f} | {int(row['support'])} |")
+    lines += ["", f"Tiers that answered: {metrics['by_tier']}", "",
+              "![confusion matrix](confusion_matrix.png)", ""]
+    (folder / "report.md").write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,215 @@
+"""Train the log classifier on any labelled CSV and publish it to the registry.
+
+Honest evaluation: the split is by template (no template in both train and
+test), calibration and the threshold use a separate held-out group split, and
+the report scores the full serving pipeline (rules -> model -> LLM tier) on
+the test templates only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize_scalar
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedGroupKFold
+from tqdm import tqdm
+
+from backend.core.config import Settings
+from backend.core.tabular import read_table
+from backend.logs.embedder import Embedder
+from backend.logs.linear import LinearHead
+from backend.logs.llm.base import UNCLASSIFIED
+from backend.logs.llm.offline import OfflineProvider
+from backend.logs.llm.tier import LLMTier
+from backend.logs.model import LogModel
+from backend.logs.normalize import template_key
+from backend.logs.router import LogClassifier, RouterOptions
+from backend.logs.rules import RuleSet
+from backend.registry.local import LocalModelStore
+from backend.registry.manifest import Manifest
+from training.logs.report import write_report
+
+logger = logging.getLogger(__name__)
+
+REQUIRED = ("source", "log_message", "target_label")
+MAX_EXAMPLES = 6000
+
+
+@dataclass
+class LogTrainingArguments:
+    """Everything that shapes a training run (recorded in the manifest)."""
+
+    group_column: str | None = None  # default: template_id if present, else the template key
+    test_size: float = 0.2
+    calibration_size: float = 0.2
+    target_precision: float = 0.95
+    c_grid: tuple[float, ...] = (1.0, 4.0, 16.0, 64.0)
+    llm_sources: tuple[str, ...] = ("LegacyCRM",)
+    seed: int = 42
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def load_training_csv(path: Path) -> tuple[pd.DataFrame, str]:
+    """Read a labelled CSV (extra columns kept, ignored) and its sha256."""
+    data = Path(path).read_bytes()
+    frame = read_table(data, REQUIRED).frame
+    frame["log_message"] = frame["log_message"].astype(str)
+    frame["target_label"] = frame["target_label"].astype(str).str.strip()
+    keep = (frame["log_message"].str.strip() != "") & (frame["target_label"] != "")
+    if (~keep).any():
+        logger.warning("ignoring %d rows with an empty message or label", int((~keep).sum()))
+    return frame[keep].reset_index(drop=True), hashlib.sha256(data).hexdigest()
+
+
+def group_split(labels: pd.Series, groups: pd.Series, size: float, seed: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(train_idx, held_idx): whole groups held out, stratified by label where possible."""
+    n_splits = max(2, round(1 / size))
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    train_idx, held_idx = next(splitter.split(np.zeros(len(labels)), labels, groups))
+    return train_idx, held_idx
+
+
+def embed_keys(embedder: Embedder, keys: list[str], batch: int = 256) -> dict[str, np.ndarray]:
+    unique = list(dict.fromkeys(keys))
+    vectors: dict[str, np.ndarray] = {}
+    for start in tqdm(range(0, len(unique), batch), desc="embedding templates", unit="batch"):
+        chunk = unique[start:start + batch]
+        for key, vec in zip(chunk, embedder.embed(chunk), strict=True):
+            vectors[key] = vec
+    return vectors
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """Temperature that minimises held-out negative log-likelihood."""
+    def nll(t: float) -> float:
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-logp[np.arange(len(y)), y].mean())
+
+    return float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
+
+
+def pick_threshold(confidence: np.ndarray, correct: np.ndarray, target: float) -> float:
+    """Lowest confidence threshold whose accepted predictions reach `target` precision."""
+    order = np.argsort(-confidence)
+    precision = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
+    ok = np.nonzero(precision >= target)[0]
+    if len(ok) == 0:
+        return float(confidence.max()) if len(confidence) else 0.5
+    return float(min(confidence[order][ok[-1]], 0.99))
+
+
+def train_head(x: np.ndarray, y: list[str], x_cal: np.ndarray, y_cal: list[str],
+               args: LogTrainingArguments) -> tuple[LinearHead, dict[str, float]]:
+    classes = sorted(set(y))
+    index = {c: i for i, c in enumerate(classes)}
+    y_idx = np.array([index[c] for c in y])
+    cal_mask = np.array([c in index for c in y_cal])
+    y_cal_idx = np.array([index[c] for c, m in zip(y_cal, cal_mask, strict=True) if m])
+    best: tuple[float, float, LogisticRegression] | None = None
+    for c in args.c_grid:
+        lr = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+        lr.fit(x, y_idx)
+        score = f1_score(y_cal_idx, lr.predict(x_cal[cal_mask]), average="macro")
+        logger.info("C=%s calibration macro-F1 %.4f", c, score)
+        if best is None or score > best[0]:
+            best = (score, c, lr)
+    assert best is not None
+    score, c, lr = best
+    head = LinearHead(lr.coef_, lr.intercept_, [classes[i] for i in lr.classes_])
+    head.temperature = fit_temperature(head.logits(x_cal[cal_mask]), y_cal_idx)
+    labels, conf = head.predict(x_cal[cal_mask])
+    correct = np.array([p == t for p, t in zip(labels, np.array(y_cal)[cal_mask], strict=True)])
+    head.threshold = pick_threshold(conf, correct, args.target_precision)
+    return head, {"C": c, "calibration_macro_f1": round(score, 4),
+                  "temperature": round(head.temperature, 4), "threshold": head.threshold}
+
+
+def train_logs(data: Path, settings: Settings, embedder: Embedder,
+               args: LogTrainingArguments | None = None, name: str | None = None) -> Manifest:
+    """Train, evaluate on held-out templates and publish a new registry version."""
+    args = args or LogTrainingArguments()
+    frame, data_hash = load_training_csv(data)
+    frame["key"] = [template_key(m) for m in tqdm(frame["log_message"], desc="template keys")]
+    group_col = args.group_column or ("template_id" if "template_id" in frame else "key")
+    groups = frame[group_col].astype(str)
+    train_idx, test_idx = group_split(frame["target_label"], groups, args.test_size, args.seed)
+    train, test = frame.iloc[train_idx], frame.iloc[test_idx].reset_index(drop=True)
+    fit_idx, cal_idx = group_split(train["target_label"], groups.iloc[train_idx],
+                                   args.calibration_size, args.seed + 1)
+    fit, cal = train.iloc[fit_idx], train.iloc[cal_idx]
+    vectors = embed_keys(embedder, list(frame["key"]))
+
+    def matrix(part: pd.DataFrame) -> np.ndarray:
+        return np.stack([vectors[k] for k in part["key"]]) if len(part) else np.zeros((0, 384))
+
+    llm = set(args.llm_sources)
+    fit_m, cal_m = fit[~fit["source"].isin(llm)], cal[~cal["source"].isin(llm)]
+    head, head_params = train_head(matrix(fit_m), list(fit_m["target_label"]), matrix(cal_m),
+                                   list(cal_m["target_label"]), args)
+    bank = train.drop_duplicates(["key", "target_label"])
+    bank = bank.sample(min(len(bank), MAX_EXAMPLES), random_state=args.seed)
+    model = LogModel(head, matrix(bank), list(bank["target_label"]), embedder.name,
+                     config={"llm_sources": sorted(llm), "group_column": group_col})
+
+    rules = RuleSet.from_yaml(settings.RULES_PATH) if settings.RULES_ENABLED else None
+    provider = OfflineProvider(embedder, model.example_vectors, model.example_labels)
+    options = RouterOptions(llm_sources=frozenset(llm))
+    classifier = LogClassifier(model, embedder, rules, LLMTier(provider, model.labels), options)
+    metrics = evaluate(classifier, test)
+    metrics.update({"train_rows": len(train), "test_rows": len(test),
+                    "test_templates": int(groups.iloc[test_idx].nunique()),
+                    "train_templates": int(groups.iloc[train_idx].nunique()), **head_params})
+
+    store = LocalModelStore(settings.MODELS_ROOT)
+    name = name or settings.LOG_MODEL_NAME
+    with store.staging(name) as staged:
+        model.save_pretrained(staged)
+        write_report(staged, metrics, test)
+        manifest = Manifest(
+            name=name, kind="log-classifier", data_hash=data_hash, labels=classifier.labels,
+            metrics={k: v for k, v in metrics.items() if not isinstance(v, dict | list)},
+            params={"embedder": embedder.name, "group_column": group_col,
+                    "target_precision": args.target_precision, "seed": args.seed,
+                    "llm_sources": sorted(llm), "C": head_params["C"]})
+        return store.publish(staged, manifest)
+
+
+def evaluate(classifier: LogClassifier, test: pd.DataFrame) -> dict[str, object]:
+    """Score the whole pipeline on held-out rows: with abstention and without."""
+    from sklearn.metrics import accuracy_score, classification_report
+
+    records = list(zip(test["source"], test["log_message"], strict=True))
+    truth = list(test["target_label"])
+    forced = classifier.classify(records, threshold=0.0)
+    at_thr = classifier.classify(records)
+    pred = [p.label for p in forced]
+    covered = [i for i, p in enumerate(at_thr) if p.label != UNCLASSIFIED]
+    cov_truth = [truth[i] for i in covered]
+    cov_pred = [at_thr[i].label for i in covered]
+    labels = sorted(set(truth))
+    return {
+        "accuracy": round(float(accuracy_score(truth, pred)), 4),
+        "macro_f1": round(float(f1_score(truth, pred, labels=labels, average="macro")), 4),
+        "threshold": classifier.threshold_for(),
+        "coverage_at_threshold": round(len(covered) / len(truth), 4) if truth else 0.0,
+        "accuracy_at_threshold": round(float(accuracy_score(cov_truth, cov_pred)), 4)
+        if covered else 0.0,
+        "macro_f1_at_threshold": round(float(f1_score(cov_truth, cov_pred, labels=labels,
+                                                      average="macro", zero_division=0)), 4)
+        if covered else 0.0,
+        "per_class": classification_report(truth, pred, labels=labels, output_dict=True,
+                                           zero_division=0),
+        "by_tier": dict(Counter(p.tier for p in forced)),
+        "predictions": pred,
+    }
