@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+_BACKREF = re.compile(r"\\[1-9]|\(\?P=")
+
 
 class RulesConfigError(ValueError):
     """The rules file is malformed; the message names the rule and the problem."""
@@ -33,7 +35,8 @@ class RuleSet:
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = list(rules)
         self._any = None
-        if self.rules:
+        # numbered back-references would point at another rule's group once combined
+        if self.rules and not any(_BACKREF.search(r.pattern.pattern) for r in self.rules):
             try:
                 self._any = re.compile(
                     "|".join(f"(?:{r.pattern.pattern})" for r in self.rules), re.IGNORECASE)
