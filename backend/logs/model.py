@@ -19,6 +19,7 @@ class LogModel:
     head: LinearHead
     example_vectors: np.ndarray
     example_labels: list[str]
+    example_sources: list[str]
     embedder: str
     version: str = "unversioned"
     config: dict[str, object] = field(default_factory=dict)
@@ -32,7 +33,8 @@ class LogModel:
         folder.mkdir(parents=True, exist_ok=True)
         self.head.save_pretrained(folder)
         np.savez(folder / EXAMPLES_FILE, vectors=self.example_vectors.astype(np.float32),
-                 labels=np.asarray(self.example_labels, dtype=str))
+                 labels=np.asarray(self.example_labels, dtype=str),
+                 sources=np.asarray(self.example_sources, dtype=str))
         (folder / MODEL_CONFIG).write_text(
             json.dumps({"embedder": self.embedder, **self.config}, indent=2) + "\n",
             encoding="utf-8")
@@ -42,5 +44,6 @@ class LogModel:
         config = json.loads((folder / MODEL_CONFIG).read_text(encoding="utf-8"))
         with np.load(folder / EXAMPLES_FILE, allow_pickle=False) as data:
             vectors, labels = data["vectors"], [str(x) for x in data["labels"]]
-        return cls(LinearHead.from_pretrained(folder), vectors, labels,
+            sources = [str(x) for x in data["sources"]]
+        return cls(LinearHead.from_pretrained(folder), vectors, labels, sources,
                    str(config.pop("embedder")), version, config)

@@ -49,7 +49,8 @@ def build_provider(settings: Settings, model: LogModel, embedder: Embedder) -> L
         key = settings.OPENAI_API_KEY.get_secret_value() if settings.OPENAI_API_KEY else None
         return OpenAICompatProvider(settings.OPENAI_BASE_URL, settings.OPENAI_MODEL, key,
                                     settings.LLM_TIMEOUT_S, settings.LLM_MAX_RETRIES)
-    return OfflineProvider(embedder, model.example_vectors, model.example_labels)
+    return OfflineProvider(embedder, model.example_vectors, model.example_labels,
+                           model.example_sources)
 
 
 def build_classifier(settings: Settings, folder: Path, version: str,

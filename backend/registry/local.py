@@ -88,6 +88,7 @@ class LocalModelStore:
             existing = self.versions(manifest.name)
             target = version or f"v{version_number(existing[-1]) + 1 if existing else 1}"
             manifest.version = target
+            staged.chmod(0o755)  # mkdtemp makes it private; versions are readable by all
             manifest.record_files(staged)
             manifest.write(staged)
             _fsync_tree(staged)

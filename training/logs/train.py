@@ -159,11 +159,13 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
                                    list(cal_m["target_label"]), args)
     bank = train.drop_duplicates(["key", "target_label"])
     bank = bank.sample(min(len(bank), MAX_EXAMPLES), random_state=args.seed)
-    model = LogModel(head, matrix(bank), list(bank["target_label"]), embedder.name,
+    model = LogModel(head, matrix(bank), list(bank["target_label"]), list(bank["source"]),
+                     embedder.name,
                      config={"llm_sources": sorted(llm), "group_column": group_col})
 
     rules = RuleSet.from_yaml(settings.RULES_PATH) if settings.RULES_ENABLED else None
-    provider = OfflineProvider(embedder, model.example_vectors, model.example_labels)
+    provider = OfflineProvider(embedder, model.example_vectors, model.example_labels,
+                               model.example_sources)
     options = RouterOptions(llm_sources=frozenset(llm))
     classifier = LogClassifier(model, embedder, rules, LLMTier(provider, model.labels), options)
     metrics = evaluate(classifier, test)

@@ -12,16 +12,23 @@ from backend.logs.normalize import template_key
 
 
 class OfflineProvider:
-    """k-nearest labelled examples (cosine), similarity-weighted vote."""
+    """k-nearest labelled examples (cosine), similarity-weighted vote.
+
+    A line from a source with labelled examples of its own is compared with
+    those only: a legacy system's vocabulary says more about its own labels
+    than about the rest of the estate.
+    """
 
     name = "offline"
     remote = False
 
     def __init__(self, embedder: Embedder, vectors: np.ndarray, labels: Sequence[str],
-                 k: int = 5, min_similarity: float = 0.45) -> None:
+                 sources: Sequence[str] | None = None, k: int = 5,
+                 min_similarity: float = 0.45) -> None:
         self.embedder = embedder
         self.vectors = np.asarray(vectors, dtype=np.float32)
         self.labels = np.asarray(labels)
+        self.sources = np.asarray(sources if sources is not None else [""] * len(self.labels))
         self.k = max(1, min(k, len(self.labels))) if len(self.labels) else 0
         self.min_similarity = min_similarity
 
@@ -33,6 +40,13 @@ class OfflineProvider:
         allowed = set(labels)
         queries = self.embedder.embed([template_key(i.message) for i in items])
         sims = queries @ self.vectors.T
+        masks: dict[str, np.ndarray] = {}
+        for i, item in enumerate(items):
+            if item.source not in masks:
+                masks[item.source] = self.sources == item.source
+            own = masks[item.source]
+            if own.sum() >= self.k:
+                sims[i, ~own] = -1.0
         top = np.argsort(-sims, axis=1)[:, : self.k]
         answers = []
         for row, idx in zip(sims, top, strict=True):
