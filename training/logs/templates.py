@@ -328,6 +328,25 @@ SECURITY_ALERT = LabelSpec(
         ("admin_role_granted",
          "Admin privileges granted to account {user_id} outside change window by "
          "{user_login}; no approval ticket found"),
+        ("denylisted_ip_login",
+         "Login blocked: {ip} is on the threat-intelligence denylist (attempted user "
+         "{user_login})"),
+        ("session_hijack",
+         "Possible session hijacking: session {req_short} of user {user_id} reused from a new "
+         "device and IP {ip}"),
+        ("password_spraying",
+         "Password spraying detected from {ip}: {record_count} accounts tried with the same "
+         "password"),
+        ("tor_token_created",
+         "Admin API token created from Tor exit node {ip} for account {user_id}"),
+        ("disabled_account_auth",
+         "Disabled account {user_login} attempted to authenticate via {idp}"),
+        ("file_integrity",
+         "File integrity monitor on {hostname}: /etc/passwd modified outside of change "
+         "management"),
+        ("wazuh_rule",
+         "wazuh: Rule {sid} (level 10) fired on {hostname_short}: repeated authentication "
+         "failures from {ip}"),
     ],
 )
 
@@ -548,6 +567,18 @@ USER_ACTION = LabelSpec(
         ("avatar_uploaded", "user {user_login} uploaded a new avatar ({size_kb} KB)"),
         ("timesheet_approved",
          "{person} approved the timesheet of {person_2} for week {week}", HR),
+        ("subscription_cancelled",
+         "Customer {user_id} cancelled their subscription (plan: {plan})", BILLING),
+        ("ticket_comment", "{user_login} added a comment to ticket #{ticket_id}", CRM),
+        ("audit_document_download",
+         "audit: actor={email} action=document.download object={file_name}"),
+        ("emergency_contact", "{person} updated their emergency contact details", HR),
+        ("saved_view_created",
+         "{user_login} created saved view '{saved_view}' in the pipeline board", CRM),
+        ("ui_export_click",
+         "[ui] user={user_login} clicked Export > PDF on report {report_name}", ANALYTICS),
+        ("terms_accepted", "User {user_id} accepted the terms of service v{minor_version}"),
+        ("drafts_deleted", "{user_login} deleted {small_n} draft invoices", BILLING),
     ],
 )
 
@@ -591,6 +622,25 @@ SYSTEM_NOTIFICATION = LabelSpec(
         ("time_sync", "chronyd[{pid}]: System clock synchronised, offset {offset_ms} ms"),
         ("node_back_in_pool",
          "Scheduled maintenance finished on {hostname}; node returned to the pool"),
+        ("vacuum_completed",
+         "Routine VACUUM ANALYZE on {table} completed; {record_count} dead tuples removed"),
+        ("image_pulled",
+         'Successfully pulled image "registry.internal/{service}:{version}" in '
+         "{duration_human}"),
+        ("report_delivered",
+         "Scheduled report '{report_name}' delivered to {small_n} recipients"),
+        ("cron_exit_zero", "[cron] {job_name} ran at {hms}, exit status 0"),
+        ("maintenance_mode_off",
+         "Maintenance mode disabled; {service} is accepting traffic again"),
+        ("retention_purge",
+         "Data retention job purged {record_count} records older than {days} days"),
+        ("spring_started",
+         "Started {service} in {seconds}.{small_n} seconds (process running for "
+         "{seconds}.{small_n_2})"),
+        ("cron_cmd",
+         "{hostname_short} CRON[{pid}]: ({unix_user}) CMD (/usr/local/bin/{job_name}.sh)"),
+        ("search_index_refreshed",
+         "Search index '{index}' refreshed with {record_count} documents"),
     ],
 )
 
@@ -660,6 +710,18 @@ WORKFLOW_ERROR = LabelSpec(
         ("contract_activation_signature",
          "Contract {contract_id} activation blocked: e-signature step never completed by "
          "customer contact {contact_id}."),
+        ("discount_approval_expired",
+         "Discount approval for deal OPP-{opp_id} expired before the regional director "
+         "responded; the deal was returned to draft."),
+        ("auto_closure_survey",
+         "Auto-closure of case {ticket_id} skipped because the satisfaction survey step "
+         "never completed."),
+        ("partner_lead_suspended",
+         "Partner lead {prospect_id} could not be shared with the reseller because the "
+         "partner account is suspended."),
+        ("onboarding_no_csm",
+         "Onboarding plan for account {account_id} cannot start: no customer success "
+         "manager is assigned to the segment."),
     ],
 )
 
@@ -717,6 +779,23 @@ DEPRECATION_WARNING = LabelSpec(
         ("formula_syntax",
          "Workflow rule '{rule_name}' uses the old formula syntax, which will no longer be "
          "evaluated after {month_year}."),
+        ("python2_scripts",
+         "Python 2 runtime for custom scripts is deprecated; scripts will stop executing "
+         "after {future_date}."),
+        ("classic_ui",
+         "The classic UI theme is deprecated and will be removed in {major_version}; switch "
+         "to the new workspace layout."),
+        ("parameter_ignored",
+         "Warning: parameter 'includeInactive' of {old_endpoint} is deprecated and has been "
+         "ignored since {minor_version}."),
+        ("ftp_export",
+         "Data export over FTP is deprecated. SFTP will be required from {month_year}."),
+        ("legacy_header",
+         "Header X-Legacy-Auth is deprecated; requests that send it will be rejected after "
+         "{future_date}."),
+        ("old_mobile_versions",
+         "Mobile app versions older than {minor_version} are no longer supported and will "
+         "be blocked on {future_date}."),
     ],
 )
 
