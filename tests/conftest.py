@@ -1,0 +1,66 @@
+"""Session-wide fixtures: the MiniLM embedder and a tiny model are built once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from backend.logs.embedder import Embedder  # noqa: E402
+from backend.logs.model import LogModel  # noqa: E402
+from backend.logs.service import build_embedder  # noqa: E402
+from backend.registry.local import LocalModelStore  # noqa: E402
+from tests.utils.factories import (  # noqa: E402
+    LOG_MODEL,
+    REPO_MODELS,
+    build_tiny_model,
+    make_settings,
+    publish_tiny,
+)
+from tests.utils.llm_doubles import GeminiDouble, OpenAIDouble  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The process-wide MiniLM (the app factory reuses the same instance)."""
+    return build_embedder(make_settings())
+
+
+@pytest.fixture(scope="session")
+def tiny_model(embedder: Embedder) -> LogModel:
+    return build_tiny_model(embedder)
+
+
+@pytest.fixture
+def tiny_store(tmp_path: Path, tiny_model: LogModel) -> LocalModelStore:
+    """A registry with two versions (v1, v2) of the tiny model."""
+    store = LocalModelStore(tmp_path / "models")
+    publish_tiny(store, tiny_model, accuracy=0.5)
+    publish_tiny(store, tiny_model, accuracy=0.6)
+    return store
+
+
+@pytest.fixture(scope="session")
+def default_model_dir() -> Path:
+    """The default model trained into models/; skips when it has not been trained yet."""
+    store = LocalModelStore(REPO_MODELS)
+    if not store.versions(LOG_MODEL):
+        pytest.skip("no default model in models/; run `make models` first")
+    return store.path(LOG_MODEL, store.resolve(LOG_MODEL))
+
+
+@pytest.fixture
+def gemini_double() -> Iterator[GeminiDouble]:
+    with GeminiDouble() as double:
+        yield double
+
+
+@pytest.fixture
+def openai_double() -> Iterator[OpenAIDouble]:
+    with OpenAIDouble() as double:
+        yield double

@@ -1,0 +1,104 @@
+"""Template keys: exact masks, and Loghub lines of one EventId sharing one key."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from backend.core.config import PROJECT_ROOT
+from backend.logs.normalize import template_key, template_keys
+
+LOGHUB = PROJECT_ROOT.parent / "shared" / "data" / "loghub"
+SAMPLES = ("Apache", "HDFS", "Linux", "OpenSSH", "Thunderbird")
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # numbers (ints, decimals, negatives, units, trailing version digits)
+    ("Disk usage at 91% on node 12", "disk usage at <num> on node <num>"),
+    ("error code -5 at offset 12.5", "error code <num> at offset <num>"),
+    ("took 0.25s", "took <num>"),
+    ("version 2.3.1 installed", "version <num> installed"),
+    ("pid 123, 456, 789 died", "pid <num> died"),
+    ("Status: 404", "status: <num>"),
+    # ids
+    ("request 550e8400-e29b-41d4-a716-446655440000 failed", "request <id> failed"),
+    ("blk_-6952295868487656571 terminating", "<num> terminating"),
+    # IPs and hosts
+    ("Connection from 10.0.0.5:8080 refused", "connection from <host> refused"),
+    ("Connection closed by 10.0.0.1 [preauth]", "connection closed by <host> [preauth]"),
+    ("2001:db8:85a3:0:0:8a2e:370:7334 up", "<host> up"),
+    ("host db01.example.com unreachable", "host <host> unreachable"),
+    # paths (unix and windows), URLs, e-mail
+    ("Opened /var/log/app/server.log for writing", "opened <path> for writing"),
+    ("C:\\Windows\\temp\\x.dll loaded", "<path> loaded"),
+    ("GET https://api.example.com/v1/items?id=5 returned 500", "get <url> returned <num>"),
+    ("Mail to bob@example.com bounced", "mail to <email> bounced"),
+    # hex
+    ("pointer 0x7ffde3a0 freed twice, checksum deadbeef1234",
+     "pointer <hex> freed twice, checksum <hex>"),
+    # quoted values
+    ("Key 'abc123' not found in \"cache\"", "key <str> not found in <str>"),
+    # user names
+    ("User User123 logged in.", "user <user> logged in."),
+    ("Invalid user oracle from 1.1.1.1", "invalid user <user> from <host>"),
+    ("Failed password for invalid user admin from 1.2.3.4 port 22 ssh2",
+     "failed password for invalid user <user> from <host> port <num>"),
+    ("Accepted password for root from 1.2.3.4 port 22 ssh2",
+     "accepted password for <user> from <host> port <num>"),
+    ("session opened for user root by (uid=0)", "session opened for user <user> by (uid=<num>)"),
+    # timestamps
+    ("Sun Dec 04 04:47:44 2005 worker started", "<time> worker started"),
+    ("at 2024-05-01T10:00:00Z job done", "at <time> job done"),
+    # whitespace and case
+    ("  Multiple   SPACES\there ", "multiple spaces here"),
+    ("Backup completed successfully.", "backup completed successfully."),
+])
+def test_template_key_masks_exact(message: str, expected: str) -> None:
+    assert template_key(message) == expected
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("User alice logged in.", "User Bob_77 logged in."),
+    ("fe80::1ff:fe23:4567:890a down", "fe80::a:b:c:d down"),
+    ("Job 1 failed after 3 retries on 10.0.0.1",
+     "Job 99812 failed after 12 retries on 172.16.4.20"),
+    ("Saved '/tmp/a.txt' (12 KB)", "Saved '/home/x/b.csv' (9000 KB)"),
+])
+def test_template_key_same_template_same_key(a: str, b: str) -> None:
+    assert template_key(a) == template_key(b)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("User alice logged in.", "User alice logged out."),
+    ("Disk 3 failed", "Disk 3 recovered"),
+    ("GET /a returned 500", "POST /a returned 500"),
+])
+def test_template_key_different_templates_differ(a: str, b: str) -> None:
+    assert template_key(a) != template_key(b)
+
+
+def test_template_keys_is_elementwise() -> None:
+    messages = ["User a logged in.", "Disk 3 failed", ""]
+    assert template_keys(messages) == [template_key(m) for m in messages]
+    assert template_key("") == ""
+
+
+def majority_key_share(path: Path) -> float:
+    """Share of lines whose key is the most common key of their EventId."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["key"] = template_keys(frame["Content"])
+    majority = sum(Counter(group).most_common(1)[0][1]
+                   for _, group in frame.groupby("EventId")["key"])
+    return majority / len(frame)
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_loghub_same_event_id_shares_key(sample: str) -> None:
+    path = LOGHUB / f"{sample}_2k.log_structured.csv"
+    if not path.is_file():
+        pytest.skip(f"Loghub sample {path} not present")
+    share = majority_key_share(path)
+    assert share >= 0.95, f"{sample}: only {share:.3f} of lines share their EventId's key"
