@@ -15,6 +15,7 @@ import typer
 
 from backend.core.config import PROJECT_ROOT, get_settings
 from backend.core.logging import configure_logging
+from training import registry
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -86,6 +87,11 @@ def ensure_default_models() -> None:
         data = PROJECT_ROOT / "data" / "generated" / "logs.csv"
         generate_logs_cmd(output=data, n=DEFAULT_LOG_DATA_ROWS, seed=42)
         train_logs_cmd(data=data)
+
+
+app.command("publish")(registry.publish_cmd)
+app.command("list-versions")(registry.list_versions_cmd)
+app.command("pull")(registry.pull_cmd)
 
 
 @app.command("serve")

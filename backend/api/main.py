@@ -17,8 +17,8 @@ from backend.core.errors import install_error_handlers
 from backend.core.logging import configure_logging
 from backend.logs.service import build_classifier, build_embedder
 from backend.registry.active import ModelManager
-from backend.registry.local import LocalModelStore
 from backend.registry.manifest import Manifest
+from backend.registry.mirror import build_store
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ it abstains as `Unclassified` with a reason. Errors are RFC 9457 problem+json.
 
 def build_manager(settings: Settings) -> ModelManager:
     """The registry store plus one loader per served model kind."""
-    store = LocalModelStore(settings.MODELS_ROOT)
+    store = build_store(settings)
     embedder = None
 
     def load_log_classifier(folder: Path, manifest: Manifest) -> object:

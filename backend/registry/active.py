@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backend.registry.local import LocalModelStore
+from backend.registry.base import ModelStore, RemoteUnavailableError
 from backend.registry.manifest import Manifest
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class ActiveEntry:
 
 
 class ModelManager:
-    def __init__(self, store: LocalModelStore, loaders: dict[str, Loader]) -> None:
+    def __init__(self, store: ModelStore, loaders: dict[str, Loader]) -> None:
         self.store = store
         self.loaders = loaders
         self._active: dict[str, ActiveEntry] = {}
@@ -60,7 +60,11 @@ class ModelManager:
         """Start-up: load every model with a loader; remember why one could not load."""
         for name in self.loaders:
             try:
-                self.load(name, versions.get(name, "latest"))
+                try:
+                    self.load(name, versions.get(name, "latest"))
+                except RemoteUnavailableError as exc:
+                    logger.warning("%s; serving the newest local version of %s", exc, name)
+                    self.load(name, "latest")
             except Exception as exc:
                 logger.warning("could not load %s: %s", name, exc)
                 with self._lock:

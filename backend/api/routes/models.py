@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
@@ -9,7 +11,9 @@ from backend.api.deps import ManagerDep, TokenDep
 from backend.api.schemas import ActivateRequest, ModelPublic, ModelsResponse, ModelVersionPublic
 from backend.core.errors import ModelIntegrityError, ProblemError
 from backend.registry.active import ModelManager
+from backend.registry.base import RemoteUnavailableError
 from backend.registry.local import ModelNotFoundError
+from backend.registry.mirror import MirroredModelStore
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -27,18 +31,29 @@ def describe(manager: ModelManager, name: str) -> ModelPublic:
     return ModelPublic(
         name=name, active_version=entry.version if entry else None,
         status="serving" if entry else "not loaded", error=manager.error(name),
-        versions=versions)
+        versions=versions, remote=describe_remote(manager, name))
+
+
+def describe_remote(manager: ModelManager, name: str) -> dict[str, Any] | None:
+    """The Hub side: repo, `reachable` or `unreachable: <why>`, and its version tags."""
+    store = manager.store
+    if not isinstance(store, MirroredModelStore):
+        return None
+    versions, status = store.remote_versions(name)
+    return {"repo_id": store.remote.repo_id(name), "endpoint": store.remote.endpoint,
+            "status": status, "versions": versions or []}
 
 
 @router.get("", response_model=ModelsResponse)
 def read_models(manager: ManagerDep) -> ModelsResponse:
     """Every model: the version being served, the versions available, their metrics."""
-    names = sorted(set(manager.loaders) | set(manager.store.names()))
+    local: list[str] = getattr(manager.store, "names", list)()
+    names = sorted(set(manager.loaders) | set(local))
     return ModelsResponse(models=[describe(manager, name) for name in names])
 
 
 @router.post("/{name}/activate", response_model=ModelPublic, dependencies=[TokenDep],
-             responses={401: {}, 403: {}, 404: {}, 409: {}})
+             responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}, 503: {}})
 async def activate_model(name: str, body: ActivateRequest, manager: ManagerDep) -> ModelPublic:
     """Switch the served version at run time (token required). Requests in flight finish
     on the old version; new ones get the new one."""
@@ -50,4 +65,10 @@ async def activate_model(name: str, body: ActivateRequest, manager: ManagerDep) 
         raise ProblemError(404, str(exc)) from exc
     except ModelIntegrityError as exc:
         raise ProblemError(409, f"{exc}. The previous version stays active.") from exc
+    except RemoteUnavailableError as exc:
+        raise ProblemError(503, f"{exc}. {body.version} is not in the local registry; the "
+                                "previous version stays active.",
+                           headers={"Retry-After": "30"}) from exc
+    except ValueError as exc:
+        raise ProblemError(422, f"{exc}. Send a version tag such as v2, or 'latest'.") from exc
     return describe(manager, name)

@@ -1,0 +1,212 @@
+"""Model versions on the Hugging Face Hub: one repo per model, one git tag per version.
+
+`<namespace>/<prefix><name>` holds the artifacts, `manifest.json` and a
+generated model card; tags `v1, v2, ...` pin versions and `latest` is the
+highest tag. Downloads land in the huggingface_hub cache and are verified
+file by file against the manifest before anyone may load them. Only JSON /
+npz / safetensors-style files are accepted: nothing from the Hub is unpickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+
+# Offline by default for every other huggingface_hub user in the process (read at import);
+# the registry lifts it for its own calls only, see `hub_online`.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from huggingface_hub import HfApi, constants, hf_hub_download, snapshot_download  # noqa: E402
+from huggingface_hub.errors import (  # noqa: E402
+    HfHubHTTPError,
+    LocalEntryNotFoundError,
+    OfflineModeIsEnabled,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+
+from backend.core.errors import ModelIntegrityError  # noqa: E402
+from backend.registry.base import RemoteUnavailableError  # noqa: E402
+from backend.registry.card import CARD_FILE, render_card  # noqa: E402
+from backend.registry.local import ModelNotFoundError  # noqa: E402
+from backend.registry.manifest import (  # noqa: E402
+    MANIFEST_FILE,
+    Manifest,
+    is_version,
+    version_number,
+)
+
+logger = logging.getLogger(__name__)
+
+SAFE_SUFFIXES = frozenset({".json", ".npz", ".safetensors", ".onnx", ".txt", ".md", ".yaml",
+                           ".yml", ".csv", ".png"})
+T = TypeVar("T")
+_online_lock = threading.RLock()
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    """Connection-level failures of whichever HTTP client this huggingface_hub uses."""
+    errors: list[type[BaseException]] = [httpx.HTTPError, OSError, OfflineModeIsEnabled,
+                                         LocalEntryNotFoundError]
+    with contextlib.suppress(ImportError):
+        import httpx2  # huggingface_hub >= 2 ships its own httpx fork
+
+        errors.append(httpx2.HTTPError)
+    return tuple(errors)
+
+
+TRANSPORT_ERRORS = _transport_errors()
+
+
+class VersionExistsError(RuntimeError):
+    """The tag is already on the Hub with other files; tags are immutable."""
+
+
+@contextlib.contextmanager
+def hub_online() -> Iterator[None]:
+    """Lift HF_HUB_OFFLINE for the registry's own calls only.
+
+    The service runs with HF_HUB_OFFLINE=1 so no library downloads anything by
+    accident; a configured remote registry is the one deliberate exception.
+    """
+    with _online_lock:
+        previous = constants.HF_HUB_OFFLINE
+        constants.HF_HUB_OFFLINE = False
+        try:
+            yield
+        finally:
+            constants.HF_HUB_OFFLINE = previous
+
+
+class HubModelStore:
+    """The `ModelStore` protocol over Hub repos, plus `publish` and a reachability status."""
+
+    def __init__(self, namespace: str, token: str | None,
+                 endpoint: str = "https://huggingface.co", prefix: str = "sift-",
+                 cache_dir: Path | None = None, private: bool = True) -> None:
+        self.namespace, self.token, self.prefix = namespace, token, prefix
+        self.endpoint = endpoint.rstrip("/")
+        self.cache_dir = str(cache_dir) if cache_dir else None
+        self.private = private
+        self.api = HfApi(endpoint=self.endpoint, token=token or False)
+        self._status = "unknown: not contacted yet"
+
+    def repo_id(self, name: str) -> str:
+        return f"{self.namespace}/{self.prefix}{name}"
+
+    def status(self) -> str:
+        """`reachable`, or `unreachable: <why>` after the last call that failed."""
+        return self._status
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        """Run one Hub call online; turn transport and auth failures into our errors."""
+        if not self.token:
+            self._status = "unreachable: HF_TOKEN is not set"
+            raise RemoteUnavailableError(f"cannot {what}: HF_TOKEN is not set")
+        try:
+            with hub_online():
+                result = fn()
+        except (RevisionNotFoundError, RepositoryNotFoundError) as exc:
+            self._status = "reachable"
+            raise ModelNotFoundError(f"{what}: not on the Hub ({_first_line(exc)})") from exc
+        except HfHubHTTPError as exc:
+            code = exc.response.status_code if exc.response is not None else 0
+            why = (f"{self.endpoint} refused the token (HTTP {code}); check HF_TOKEN"
+                   if code in (401, 403) else f"{self.endpoint} answered HTTP {code}")
+            self._status = f"unreachable: {why}"
+            raise RemoteUnavailableError(f"cannot {what}: {why}") from exc
+        except TRANSPORT_ERRORS as exc:
+            why = f"cannot connect to {self.endpoint} ({type(exc).__name__})"
+            self._status = f"unreachable: {why}"
+            raise RemoteUnavailableError(f"cannot {what}: {why}") from exc
+        self._status = "reachable"
+        return result
+
+    def versions(self, name: str) -> list[str]:
+        """Version tags on the Hub, oldest first ([] if the repo does not exist yet)."""
+        try:
+            refs = self._call(f"list versions of {name}",
+                              lambda: self.api.list_repo_refs(self.repo_id(name)))
+        except ModelNotFoundError:
+            return []
+        return sorted((t.name for t in refs.tags if is_version(t.name)), key=version_number)
+
+    def resolve(self, name: str, version: str = "latest") -> str:
+        if version != "latest":
+            version_number(version)  # a clear ValueError for anything but v1, v2, ...
+            return version
+        versions = self.versions(name)
+        if not versions:
+            raise ModelNotFoundError(f"no versions of {name!r} on the Hub ({self.repo_id(name)})")
+        return versions[-1]
+
+    def manifest(self, name: str, version: str) -> Manifest:
+        tag = self.resolve(name, version)
+        path = self._call(f"read the manifest of {name} {tag}", lambda: hf_hub_download(
+            self.repo_id(name), MANIFEST_FILE, revision=tag, cache_dir=self.cache_dir,
+            token=self.token, endpoint=self.endpoint))
+        return Manifest.read(Path(path).parent)
+
+    def open(self, name: str, version: str = "latest") -> tuple[Path, Manifest]:
+        """Download `name@tag` into the cache, then verify it; a tampered file is refused."""
+        tag = self.resolve(name, version)
+        folder = Path(self._call(f"download {name} {tag}", lambda: snapshot_download(
+            self.repo_id(name), revision=tag, cache_dir=self.cache_dir, token=self.token,
+            endpoint=self.endpoint)))
+        where = f"{self.repo_id(name)}@{tag}"
+        manifest = Manifest.read(folder)
+        if manifest.name != name or manifest.version != tag:
+            raise ModelIntegrityError(f"{where}: manifest says {manifest.name} "
+                                      f"{manifest.version}, expected {name} {tag}")
+        unsafe = [p for p in manifest.files if Path(p).suffix.lower() not in SAFE_SUFFIXES]
+        if unsafe:
+            raise ModelIntegrityError(f"{where}: refusing files that could need unpickling: "
+                                      f"{', '.join(unsafe)}")
+        try:
+            manifest.verify(folder)
+        except ModelIntegrityError as exc:
+            raise ModelIntegrityError(f"download of {where} failed verification: {exc}") from exc
+        return folder, manifest
+
+    def publish(self, folder: Path, manifest: Manifest) -> str:
+        """Upload a verified local version (+ model card) and tag it; returns the commit sha."""
+        name, tag = manifest.name, manifest.version
+        repo_id = self.repo_id(name)
+        manifest.verify(folder)
+        if tag in self.versions(name):
+            remote = self.manifest(name, tag)
+            if remote.files != manifest.files:
+                raise VersionExistsError(
+                    f"{repo_id} already has {tag} with other files; tags are immutable, so "
+                    "publish this model under a new version")
+            logger.info("%s %s is already on the Hub with the same files", name, tag)
+            refs = self._call("read tags", lambda: self.api.list_repo_refs(repo_id))
+            return next(t.target_commit for t in refs.tags if t.name == tag)
+        with tempfile.TemporaryDirectory(prefix="sift-publish-") as tmp:
+            staged = Path(tmp)
+            for rel in [*manifest.files, MANIFEST_FILE]:
+                (staged / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(folder / rel, staged / rel)
+            (staged / CARD_FILE).write_text(render_card(manifest, repo_id), encoding="utf-8")
+            self._call(f"create {repo_id}", lambda: self.api.create_repo(
+                repo_id, private=self.private, exist_ok=True))
+            info = self._call(f"upload {name} {tag}", lambda: self.api.upload_folder(
+                repo_id=repo_id, folder_path=staged, commit_message=f"{name} {tag}",
+                delete_patterns="*"))
+        self._call(f"tag {name} {tag}", lambda: self.api.create_tag(
+            repo_id, tag=tag, revision=info.oid, tag_message=f"{name} {tag}"))
+        logger.info("published %s %s to %s (commit %s)", name, tag, repo_id, info.oid[:12])
+        return str(info.oid)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

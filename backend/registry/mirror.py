@@ -1,0 +1,111 @@
+"""The local registry with the Hub behind it: pull what is missing, serve from disk.
+
+Versions are installed into the local registry once their download has been
+verified, so they survive a Hub outage and the service always loads from a
+local, re-verified folder. `latest` asks the Hub first and falls back to the
+newest local version (with a warning) when the Hub cannot be used.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from backend.core.config import Settings
+from backend.registry.base import ModelStore, RemoteUnavailableError
+from backend.registry.local import LocalModelStore
+from backend.registry.manifest import MANIFEST_FILE, Manifest
+
+if TYPE_CHECKING:  # huggingface_hub is imported only when a remote is configured
+    from backend.registry.hub import HubModelStore
+
+logger = logging.getLogger(__name__)
+
+REMOTE_LISTING_TTL_S = 10.0
+
+
+class MirroredModelStore:
+    """`ModelStore` over a local registry that pulls verified versions from a `HubModelStore`."""
+
+    def __init__(self, local: LocalModelStore, remote: HubModelStore) -> None:
+        self.local = local
+        self.remote = remote
+        self._listing: dict[str, tuple[float, list[str] | None]] = {}
+
+    def names(self) -> list[str]:
+        return self.local.names()
+
+    def versions(self, name: str) -> list[str]:
+        return self.local.versions(name)
+
+    def manifest(self, name: str, version: str) -> Manifest:
+        return self.local.manifest(name, version)
+
+    def resolve(self, name: str, version: str = "latest") -> str:
+        """A tag is itself; `latest` is the Hub's highest tag, or the newest local one."""
+        if version != "latest":
+            return version
+        try:
+            return self.remote.resolve(name, "latest")
+        except RemoteUnavailableError as exc:
+            logger.warning("%s; serving the newest local version of %s", exc, name)
+            return self.local.resolve(name, "latest")
+
+    def open(self, name: str, version: str = "latest") -> tuple[Path, Manifest]:
+        """Verified local folder of `version`, pulled from the Hub first if it is not local."""
+        resolved = self.resolve(name, version)
+        if resolved not in self.local.versions(name):
+            self.pull(name, resolved)
+        return self.local.open(name, resolved)
+
+    def pull(self, name: str, version: str = "latest") -> Manifest:
+        """Download, verify and atomically install a Hub version into the local registry."""
+        tag = self.remote.resolve(name, version)
+        if tag in self.local.versions(name):
+            return self.local.open(name, tag)[1]
+        folder, manifest = self.remote.open(name, tag)
+        with self.local.staging(name) as staged:
+            for rel in [*manifest.files, MANIFEST_FILE]:
+                (staged / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(folder / rel, staged / rel)
+            manifest.verify(staged)
+            staged.chmod(0o755)  # mkdtemp makes it private; versions are readable by all
+            try:
+                os.rename(staged, self.local.path(name, tag))
+            except OSError:
+                if tag not in self.local.versions(name):  # not a concurrent pull of the same tag
+                    raise
+        self._listing.pop(name, None)
+        logger.info("pulled %s %s from %s", name, tag, self.remote.repo_id(name))
+        return self.local.open(name, tag)[1]
+
+    def remote_versions(self, name: str) -> tuple[list[str] | None, str]:
+        """(Hub tags or None, status), cached briefly so `GET /v1/models` stays fast."""
+        now = time.monotonic()
+        cached = self._listing.get(name)
+        if cached is None or now - cached[0] > REMOTE_LISTING_TTL_S:
+            try:
+                listing: list[str] | None = self.remote.versions(name)
+            except RemoteUnavailableError:
+                listing = None
+            cached = self._listing[name] = (now, listing)
+        return cached[1], self.remote.status()
+
+
+def build_store(settings: Settings) -> ModelStore:
+    """The local registry, mirrored from the Hub when HF_NAMESPACE is set."""
+    local = LocalModelStore(settings.MODELS_ROOT)
+    if not settings.HF_NAMESPACE:
+        return local
+    from backend.registry.hub import HubModelStore
+
+    token = settings.HF_TOKEN.get_secret_value() if settings.HF_TOKEN else None
+    remote = HubModelStore(settings.HF_NAMESPACE, token, settings.HF_ENDPOINT,
+                           settings.HF_REPO_PREFIX, settings.HF_CACHE_DIR, settings.HF_PRIVATE)
+    if token is None:
+        logger.warning("HF_NAMESPACE is set but HF_TOKEN is not: serving local versions only")
+    return MirroredModelStore(local, remote)
