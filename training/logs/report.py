@@ -53,6 +53,11 @@ def write_report(folder: Path, metrics: dict[str, Any], test: pd.DataFrame) -> N
     for key in ("accuracy", "macro_f1", "threshold", "coverage_at_threshold",
                 "accuracy_at_threshold", "macro_f1_at_threshold"):
         lines.append(f"| {key} | {metrics[key]} |")
+    if "cv_model_tier_accuracy" in metrics:
+        lines += ["", f"Model tier alone, {metrics['cv_folds']}-fold template-grouped "
+                      f"cross-validation: accuracy {metrics['cv_model_tier_accuracy']} "
+                      f"(± {metrics['cv_model_tier_accuracy_std']}), macro-F1 "
+                      f"{metrics['cv_model_tier_macro_f1']}."]
     lines += ["", "## Per class (no abstention)", "", "| label | precision | recall | f1 | n |",
               "|---|---|---|---|---|"]
     for label in sorted(set(truth)):
