@@ -94,8 +94,10 @@ def read_table(data: bytes, required: Sequence[str], max_rows: int | None = None
     delimiter = sniff_delimiter(text)
     overflow: list[int] = []
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=True)
+        if _first_row_overflows(text, delimiter):
+            raise pd.errors.ParserError("first data row has more fields than the header")
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, index_col=False,
+                            keep_default_na=False, na_filter=False, skip_blank_lines=True)
     except pd.errors.EmptyDataError as exc:
         raise BadInputError("The file has no header row. "
                             f"Start it with: {','.join(required)}.") from exc
@@ -115,6 +117,17 @@ def read_table(data: bytes, required: Sequence[str], max_rows: int | None = None
     if delimiter != ",":
         warnings.append(f"delimiter {delimiter!r} detected")
     return Table(frame.reset_index(drop=True), encoding, delimiter, warnings)
+
+
+def _first_row_overflows(text: str, delimiter: str) -> bool:
+    """pandas would turn a first row's extra fields into an index (dropped) or cut them."""
+    try:
+        records = (r for r in csv.reader(io.StringIO(text[: 1 << 20]), delimiter=delimiter)
+                   if r)
+        header, first = next(records, []), next(records, [])
+    except csv.Error:
+        return False
+    return len(first) > len(header)
 
 
 def _read_lenient(text: str, delimiter: str, overflow: list[int]) -> pd.DataFrame:
