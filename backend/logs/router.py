@@ -47,6 +47,10 @@ class Prediction:
         return asdict(self)
 
 
+# what spreadsheets and pandas write for a missing cell (CSV cells arrive as text)
+_MISSING = frozenset({"nan", "null", "none", "n/a", "#n/a"})
+
+
 def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -101,7 +105,7 @@ class LogClassifier:
         messages = [_text(m) for _, m in records]
 
         for i, (source, message) in enumerate(zip(sources, messages, strict=True)):
-            if not message.strip():
+            if not message.strip() or message.strip().lower() in _MISSING:
                 out[i] = Prediction(source, message, UNCLASSIFIED, 0.0, "none", version,
                                     "empty log_message")
             elif opts.llm_enabled and self.llm is not None and source in opts.llm_sources:
