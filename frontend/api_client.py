@@ -1,0 +1,171 @@
+"""The only place the UI talks to the API: httpx calls with readable errors.
+
+Pages never build URLs. Every failure becomes an `ApiError` whose message a
+user can act on (API down, timeout, or the API's own problem+json detail).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_CHUNK_ROWS = int(os.environ.get("SIFT_UI_CHUNK_ROWS", "1000"))
+
+# Routes other features add; a page shows "not available" until the server has them.
+SESSIONS_PREDICT = "/v1/sessions/predict"
+SESSIONS_PREDICT_CSV = "/v1/sessions/predict/csv"
+TASKS_CATEGORIZE = "/v1/tasks/categorize"
+FEEDBACK = "/v1/feedback"
+
+
+class ApiError(Exception):
+    """A failed API call, with a message fit to show a user as is."""
+
+    def __init__(self, message: str, status: int | None = None, kind: str = "http") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.kind = kind  # down | timeout | http | bad_response
+
+
+def _problem_message(response: httpx.Response) -> str:
+    """The API's problem+json `detail` (or title), else a short slice of the body."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        detail = body.get("detail")
+        if isinstance(detail, str) and detail:
+            return detail
+        if detail:  # FastAPI's default validation shape: a list of errors
+            return "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d)
+                             for d in detail)[:500]
+        if body.get("title"):
+            return str(body["title"])
+    text = response.text.strip()
+    return text[:300] if text else response.reason_phrase
+
+
+class ApiClient:
+    """A thin client over the sift API; one instance per script run is fine."""
+
+    def __init__(self, base_url: str | None = None, timeout_s: float | None = None,
+                 token: str | None = None) -> None:
+        self.base_url = (base_url or os.environ.get("SIFT_API_URL") or DEFAULT_API_URL).rstrip("/")
+        self.timeout_s = timeout_s or float(os.environ.get("SIFT_API_TIMEOUT", DEFAULT_TIMEOUT_S))
+        self.token = token if token is not None else os.environ.get("SIFT_API_TOKEN")
+        self._paths: set[str] | None = None
+
+    @property
+    def docs_url(self) -> str:
+        return f"{self.base_url}/docs"
+
+    def _request(self, method: str, path: str, ok: Sequence[int] = (), **kwargs: Any
+                 ) -> httpx.Response:
+        url = f"{self.base_url}{path}"
+        headers = kwargs.pop("headers", {})
+        if self.token:
+            headers.setdefault("Authorization", f"Bearer {self.token}")
+        try:
+            response = httpx.request(method, url, timeout=self.timeout_s, headers=headers,
+                                     **kwargs)
+        except httpx.TimeoutException as exc:
+            raise ApiError(f"The API at {self.base_url} did not answer within "
+                           f"{self.timeout_s:g} s. It may be busy; try a smaller file or "
+                           "raise SIFT_API_TIMEOUT.", kind="timeout") from exc
+        except httpx.TransportError as exc:
+            raise ApiError(f"The API at {self.base_url} is not reachable ({type(exc).__name__})."
+                           " Start it with `make run`, or point SIFT_API_URL at it.",
+                           kind="down") from exc
+        if response.status_code >= 400 and response.status_code not in ok:
+            message = _problem_message(response)
+            raise ApiError(f"The API refused the request ({response.status_code}): {message}",
+                           status=response.status_code)
+        return response
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ApiError(f"The API sent a non-JSON answer to {path}.", response.status_code,
+                           kind="bad_response") from exc
+
+    # --- service ---
+    def ready(self) -> dict[str, Any]:
+        """GET /ready; a 503 (still loading) is an answer, not an error."""
+        response = self._request("GET", "/ready", ok=(503,))
+        try:
+            body: dict[str, Any] = response.json()
+        except ValueError as exc:
+            raise ApiError("The API sent a non-JSON answer to /ready.", kind="bad_response") \
+                from exc
+        return body
+
+    def paths(self) -> set[str]:
+        """The routes this server offers (from its OpenAPI document), fetched once."""
+        if self._paths is None:
+            self._paths = set(self._json("GET", "/openapi.json").get("paths", {}))
+        return self._paths
+
+    def has(self, path: str) -> bool:
+        return path in self.paths()
+
+    def models(self) -> list[dict[str, Any]]:
+        models: list[dict[str, Any]] = self._json("GET", "/v1/models").get("models", [])
+        return models
+
+    # --- logs ---
+    def classify_logs(self, records: Sequence[dict[str, str]], threshold: float | None = None
+                      ) -> dict[str, Any]:
+        body: dict[str, Any] = {"logs": list(records)}
+        if threshold is not None:
+            body["threshold"] = threshold
+        result: dict[str, Any] = self._json("POST", "/v1/logs/classify", json=body)
+        return result
+
+    def iter_classify_logs(self, records: Sequence[dict[str, str]],
+                           chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                           threshold: float | None = None) -> Iterator[dict[str, Any]]:
+        """Classify in chunks so a caller can show real progress; yields each response."""
+        for start in range(0, len(records), chunk_rows):
+            yield self.classify_logs(records[start:start + chunk_rows], threshold)
+
+    def classify_logs_csv(self, data: bytes, filename: str = "logs.csv") -> bytes:
+        """The CSV endpoint's own labelled CSV (formula-safe, written by the server)."""
+        files = {"file": (filename, data, "text/csv")}
+        return self._request("POST", "/v1/logs/classify/csv", files=files).content
+
+    # --- sessions, tasks, feedback (present only once the server has the routes) ---
+    def predict_sessions(self, body: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("POST", SESSIONS_PREDICT, json=body)
+        return result
+
+    def categorize_task(self, body: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("POST", TASKS_CATEGORIZE, json=body)
+        return result
+
+    def send_feedback(self, body: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("POST", FEEDBACK, json=body)
+        return result
+
+
+def run_chunked(calls: Iterator[dict[str, Any]], total: int,
+                on_progress: Callable[[int, int], None]) -> list[dict[str, Any]]:
+    """Drain a chunked call, reporting rows done after each chunk."""
+    done = 0
+    responses = []
+    for response in calls:
+        responses.append(response)
+        done += len(response.get("predictions", []))
+        on_progress(min(done, total), total)
+    return responses

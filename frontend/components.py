@@ -1,0 +1,130 @@
+"""Streamlit building blocks shared by the Logs and Sessions pages.
+
+`show_results` draws metrics, charts, a filtered and paginated table and the
+download from one results frame; the slider recomputes coverage from the
+confidences already on the client, without another API call.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from frontend import tables
+from frontend.api_client import ApiClient, ApiError
+
+PAGE_SIZES = (50, 100, 500)
+
+
+@dataclass(frozen=True)
+class ResultSpec:
+    """Which columns of a results frame mean what, and the widget-key prefix."""
+
+    key: str
+    label_col: str
+    tier_col: str | None
+    filename: str
+    server_threshold: float
+
+
+def client() -> ApiClient:
+    """A client for this script run (reads SIFT_API_URL each time, so tests can move it)."""
+    return ApiClient()
+
+
+def show_error(error: ApiError | tables.InputError) -> None:
+    """A readable message, never a traceback."""
+    st.error(str(error), icon=":material/error:")
+
+
+def progress_callback(text: str):  # type: ignore[no-untyped-def]
+    bar = st.progress(0.0, text=f"{text}: starting")
+
+    def update(done: int, total: int) -> None:
+        bar.progress(done / max(total, 1), text=f"{text}: {done:,} / {total:,} rows")
+
+    return update
+
+
+def show_metrics(frame: pd.DataFrame, spec: ResultSpec) -> None:
+    tiers = frame[spec.tier_col] if spec.tier_col else pd.Series(dtype=str)
+    summary = tables.summarize(frame[spec.label_col], tiers)
+    cols = st.columns(4)
+    cols[0].metric("Rows", f"{summary['total']:,}")
+    cols[1].metric("Labelled", f"{summary['classified']:,}")
+    cols[2].metric("Coverage", f"{summary['coverage']:.1%}")
+    cols[3].metric("Mean confidence", f"{frame['confidence'].mean():.2f}")
+    by_tier = ", ".join(f"{k}: {v:,}" for k, v in summary["by_tier"].items())  # type: ignore[attr-defined]
+    if by_tier:
+        st.caption(f"Rows per tier - {by_tier}")
+
+
+def show_charts(frame: pd.DataFrame, spec: ResultSpec, gated: np.ndarray) -> None:
+    confidence = frame["confidence"].to_numpy(dtype=float)
+    fixed = (frame[spec.label_col] != tables.UNCLASSIFIED).to_numpy(dtype=bool) & ~gated
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Label distribution**")
+        st.bar_chart(frame[spec.label_col].value_counts().rename("rows"), horizontal=True)
+        st.markdown("**Confidence histogram**")
+        st.bar_chart(tables.confidence_histogram(confidence), x="confidence", y="rows")
+    with right:
+        if spec.tier_col:
+            st.markdown("**Tier split**")
+            st.bar_chart(frame[spec.tier_col].value_counts().rename("rows"))
+        st.markdown("**Coverage vs threshold**")
+        threshold = st.slider("Threshold (what-if, computed here)", 0.0, 1.0,
+                              float(round(spec.server_threshold, 2)), 0.01,
+                              key=f"{spec.key}_threshold")
+        coverage = tables.coverage_at(confidence, gated, fixed, threshold)
+        base = tables.coverage_at(confidence, gated, fixed, spec.server_threshold)
+        st.metric("Coverage at this threshold", f"{coverage:.1%}",
+                  delta=f"{coverage - base:+.1%} vs server threshold {spec.server_threshold:.2f}")
+        st.line_chart(tables.coverage_curve(confidence, gated, fixed), x="threshold",
+                      y="coverage")
+        st.caption("Recomputed here from the returned confidences: rows whose answer depends "
+                   "on the threshold count once their confidence reaches it; rules and LLM "
+                   "answers do not depend on it.")
+
+
+def show_table(frame: pd.DataFrame, spec: ResultSpec) -> pd.DataFrame:
+    """Filters + one page of rows; returns the filtered frame."""
+    f1, f2, f3 = st.columns([2, 2, 1])
+    labels = f1.multiselect("Label", sorted(frame[spec.label_col].unique()),
+                            key=f"{spec.key}_filter_label")
+    tiers: list[str] = []
+    if spec.tier_col:
+        tiers = f2.multiselect("Tier", sorted(frame[spec.tier_col].astype(str).unique()),
+                               key=f"{spec.key}_filter_tier")
+    only = f3.checkbox("Unclassified only", key=f"{spec.key}_filter_unclassified")
+    shown = tables.filter_rows(frame, labels, tiers, only, spec.label_col, spec.tier_col or "")
+    p1, p2, p3 = st.columns([1, 1, 3])
+    size = p1.selectbox("Rows per page", PAGE_SIZES, index=1, key=f"{spec.key}_page_size")
+    pages = max(math.ceil(len(shown) / size), 1)
+    number = p2.number_input("Page", 1, pages, 1, key=f"{spec.key}_page")
+    p3.caption(f"{len(shown):,} of {len(frame):,} rows match - page {number} of {pages:,}")
+    st.dataframe(tables.page(shown, int(number), size), key=f"{spec.key}_table",
+                 column_config={"confidence": st.column_config.ProgressColumn(
+                     "confidence", min_value=0.0, max_value=1.0, format="%.2f")})
+    return shown
+
+
+def show_download(frame: pd.DataFrame, spec: ResultSpec) -> None:
+    st.download_button("Download labelled CSV", tables.to_safe_csv(frame), spec.filename,
+                       "text/csv", key=f"{spec.key}_download", icon=":material/download:")
+    st.caption("Cells that would start a spreadsheet formula (= + - @) are prefixed with '.")
+
+
+def show_results(frame: pd.DataFrame, spec: ResultSpec, gated: np.ndarray) -> pd.DataFrame:
+    """Metrics, download, charts and table; `gated` marks rows the threshold decides."""
+    show_metrics(frame, spec)
+    show_download(frame, spec)
+    tab_table, tab_charts = st.tabs(["Results", "Charts"])
+    with tab_charts:
+        show_charts(frame, spec, gated)
+    with tab_table:
+        return show_table(frame, spec)

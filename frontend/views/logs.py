@@ -1,0 +1,102 @@
+"""Logs page: upload or paste log lines, classify them in chunks, explore, download."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from frontend import tables
+from frontend.api_client import DEFAULT_CHUNK_ROWS, ApiError, run_chunked
+from frontend.components import ResultSpec, client, progress_callback, show_error, show_results
+
+REQUIRED = ("source", "log_message")
+EXAMPLE = """ModernCRM,User User123 logged in.
+BillingSystem,Multiple login failures occurred on user 6454 account
+ComputeCloud,nova.osapi_compute.wsgi.server "GET /v2/servers HTTP/1.1" status: 200 len: 1893
+LegacyCRM,Lead conversion failed for prospect ID 7842 due to missing contact information."""
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the file...")
+def read_upload(data: bytes) -> pd.DataFrame:
+    return tables.read_csv(data, REQUIRED)
+
+
+def load_input() -> tuple[str, pd.DataFrame] | None:
+    """Sidebar inputs -> (input id, frame with source/log_message), or None if empty."""
+    with st.sidebar:
+        st.subheader("Log lines")
+        uploaded = st.file_uploader("CSV with columns source, log_message", type=["csv", "txt"],
+                                    key="logs_upload")
+        pasted = st.text_area("...or paste a few lines (CSV with a header, or one message "
+                              "per line)", key="logs_paste", height=120,
+                              placeholder=EXAMPLE.splitlines()[0])
+        source = st.text_input("Source for pasted lines without one", "ModernCRM",
+                               key="logs_paste_source")
+    if uploaded is not None:
+        data = uploaded.getvalue()
+        return hashlib.sha1(data).hexdigest(), read_upload(data)
+    if pasted.strip():
+        frame = tables.parse_pasted(pasted, source.strip())
+        return hashlib.sha1(f"{source}\n{pasted}".encode()).hexdigest(), frame
+    return None
+
+
+def classify(frame: pd.DataFrame) -> dict[str, object]:
+    """Send the rows in chunks through the JSON endpoint; progress is per chunk."""
+    api = client()
+    rows = tables.records(frame, REQUIRED)
+    update = progress_callback("Classifying")
+    responses = run_chunked(api.iter_classify_logs(rows, DEFAULT_CHUNK_ROWS), len(rows), update)
+    predictions = [p for r in responses for p in r["predictions"]]
+    preds = tables.predictions_frame(predictions)
+    result = frame.copy()
+    result["target_label"] = preds["label"].to_numpy()
+    result["confidence"] = preds["confidence"].round(4).to_numpy()
+    result["tier"] = preds["tier"].to_numpy()
+    result["model_version"] = preds["model_version"].to_numpy()
+    result["reason"] = preds["reason"].to_numpy()
+    warnings = sorted({w for r in responses for w in r.get("warnings", [])})
+    return {"frame": result, "threshold": float(responses[0]["threshold"]),
+            "model_version": str(responses[0]["model_version"]), "warnings": warnings}
+
+
+st.title("Logs")
+st.caption("Each line gets a label, a confidence and the tier that decided (rules, model, llm); "
+           "below the threshold it is **Unclassified** with a reason.")
+
+try:
+    loaded = load_input()
+except tables.InputError as exc:
+    show_error(exc)
+    st.stop()
+if loaded is None:
+    st.info("Upload a CSV with columns `source, log_message` in the sidebar, or paste a few "
+            "lines to try it.", icon=":material/upload_file:")
+    st.stop()
+
+input_id, frame = loaded
+st.subheader("Preview")
+st.caption(f"{len(frame):,} rows, columns: {', '.join(map(str, frame.columns))}")
+st.dataframe(frame.head(10), key="logs_preview", hide_index=True)
+
+if st.button("Classify", type="primary", key="logs_classify", icon=":material/play_arrow:"):
+    try:
+        st.session_state["logs_result"] = {"id": input_id, **classify(frame)}
+    except ApiError as exc:
+        st.session_state.pop("logs_result", None)
+        show_error(exc)
+
+result = st.session_state.get("logs_result")
+if not result or result["id"] != input_id:
+    st.stop()
+
+st.subheader("Results")
+st.caption(f"Model {result['model_version']}, server threshold {result['threshold']:.2f}")
+for warning in result["warnings"]:
+    st.warning(warning)
+labelled = result["frame"]
+show_results(labelled, ResultSpec("logs", "target_label", "tier", "classified.csv",
+                                  result["threshold"]),
+             gated=(labelled["tier"] == "model").to_numpy(dtype=bool))

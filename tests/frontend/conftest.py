@@ -1,0 +1,37 @@
+"""One real API process for all UI tests, and a URL where nothing listens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.utils.processes import api_server, free_port
+
+
+@pytest.fixture(scope="session")
+def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with api_server(tmp_path_factory.mktemp("api")) as url:
+        yield url
+
+
+@pytest.fixture
+def live_api(api_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the UI (SIFT_API_URL) at the real API."""
+    monkeypatch.setenv("SIFT_API_URL", api_url)
+    return api_url
+
+
+@pytest.fixture
+def dead_api(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the UI at a port with no server behind it."""
+    url = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("SIFT_API_URL", url)
+    return url
+
+
+@pytest.fixture
+def small_logs_csv() -> bytes:
+    path = Path(__file__).parent / "data" / "logs_small.csv"
+    return path.read_bytes()

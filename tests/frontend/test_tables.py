@@ -1,0 +1,89 @@
+"""The UI's pure table helpers: reading uploads, coverage maths, filters, safe export."""
+
+from __future__ import annotations
+
+import codecs
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from frontend import tables
+
+REQUIRED = ("source", "log_message")
+
+
+def test_read_csv_semicolon_bom_and_header_case() -> None:
+    data = codecs.BOM_UTF8 + b"Source;Log Message;extra\nA;hello; x\nB;bye;y\n"
+    frame = tables.read_csv(data, REQUIRED)
+    assert list(frame.columns) == ["source", "log_message", "extra"]
+    assert frame["log_message"].tolist() == ["hello", "bye"]
+
+
+def test_read_csv_latin1_keeps_text() -> None:
+    frame = tables.read_csv("source,log_message\nA,caf\u00e9 ferm\u00e9\n".encode("latin-1"),
+                            REQUIRED)
+    assert frame.loc[0, "log_message"] == "caf\u00e9 ferm\u00e9"
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"", "The file is empty"),
+    (b"source,message\nA,b\n", "Missing column(s) 'log_message'. Found: 'source', 'message'"),
+    (b"source,log_message\n", "no data rows"),
+    (b"PK\x03\x04\x00\x00binary", "binary data"),
+])
+def test_read_csv_bad_file_says_what_to_fix(data: bytes, expected: str) -> None:
+    with pytest.raises(tables.InputError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+        tables.read_csv(data, REQUIRED)
+
+
+def test_parse_pasted_sources_and_plain_lines() -> None:
+    frame = tables.parse_pasted("ModernCRM,User a logged in.\n\nDisk full on /dev/sda1, "
+                                "node 3\n", "Pasted")
+    assert frame.values.tolist() == [["ModernCRM", "User a logged in."],
+                                     ["Pasted", "Disk full on /dev/sda1, node 3"]]
+
+
+def test_parse_pasted_csv_with_header() -> None:
+    frame = tables.parse_pasted("source,log_message\nA,one\nB,two", "X")
+    assert frame["source"].tolist() == ["A", "B"]
+
+
+def test_coverage_curve_matches_pointwise_coverage() -> None:
+    rng = np.random.default_rng(0)
+    confidence = rng.random(500)
+    tier = rng.choice(["model", "rules", "llm", "none"], 500)
+    gated = tier == "model"
+    fixed = np.isin(tier, ["rules", "llm"]) & (rng.random(500) > 0.2)
+    curve = tables.coverage_curve(confidence, gated, fixed, points=11)
+    for t, cov in zip(curve["threshold"], curve["coverage"], strict=True):
+        assert cov == pytest.approx(tables.coverage_at(confidence, gated, fixed, t))
+    assert curve["coverage"].is_monotonic_decreasing
+    assert curve["coverage"].iloc[0] == pytest.approx((gated | fixed).mean())
+
+
+def test_coverage_at_counts_fixed_rows_at_any_threshold() -> None:
+    confidence = np.array([1.0, 0.5, 0.9, 0.2])
+    gated = np.array([False, False, True, True])
+    fixed = np.array([True, True, False, False])
+    assert tables.coverage_at(confidence, gated, fixed, 0.95) == 0.5
+    assert tables.coverage_at(confidence, gated, fixed, 0.8) == 0.75
+    assert tables.coverage_at(confidence, gated, fixed, 0.1) == 1.0
+
+
+def test_filter_rows_and_page() -> None:
+    frame = pd.DataFrame({"label": ["A", "Unclassified", "B", "Unclassified"],
+                          "tier": ["rules", "model", "model", "none"]})
+    assert tables.filter_rows(frame, [], [], True).index.tolist() == [1, 3]
+    assert tables.filter_rows(frame, ["A", "B"], ["model"], False).index.tolist() == [2]
+    assert tables.page(frame, 2, 3).index.tolist() == [3]
+
+
+def test_to_safe_csv_neutralises_formulas_and_round_trips() -> None:
+    frame = pd.DataFrame({"=col": ["=1+1", "+x", "ok", "@SUM(A1)", "-2"],
+                          "confidence": [0.5, 1.0, 0.25, 0.0, 1.0]})
+    back = pd.read_csv(io.BytesIO(tables.to_safe_csv(frame)), dtype={"'=col": str})
+    assert list(back.columns) == ["'=col", "confidence"]
+    assert back["'=col"].tolist() == ["'=1+1", "'+x", "ok", "'@SUM(A1)", "'-2"]
+    assert back["confidence"].tolist() == [0.5, 1.0, 0.25, 0.0, 1.0]
