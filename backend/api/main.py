@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from backend import __version__
+from backend.api.middleware import install_guards
 from backend.api.routes import health, logs, models
 from backend.core.config import Settings, get_settings
 from backend.core.errors import install_error_handlers
@@ -45,7 +46,7 @@ def build_manager(settings: Settings) -> ModelManager:
 
 def create_app(settings: Settings | None = None, load_in_background: bool = True) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings.LOG_LEVEL)
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
     manager = build_manager(settings)
 
     @asynccontextmanager
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
         yield
 
     app = FastAPI(title="sift", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, max_body_size=settings.max_upload_bytes + (1 << 20))
     app.state.settings = settings
     app.state.models = manager
     install_error_handlers(app)
@@ -67,4 +68,5 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     app.include_router(logs.router)
     app.include_router(logs.legacy_router)
     app.include_router(models.router)
+    install_guards(app, settings)
     return app

@@ -58,6 +58,27 @@ class Settings(BaseSettings):
     MAX_UPLOAD_MB: float = Field(default=50.0, gt=0)
     MAX_ROWS_PER_REQUEST: int = Field(default=1_000_000, ge=1)
 
+    # --- reliability and security (see docs/reliability.md) ---
+    REQUIRE_TOKEN_FOR_READS: bool = Field(
+        default=False, description="Also require API_TOKEN on read/classify endpoints "
+                                   "(all but /health, /ready and the docs).")
+    RATE_LIMIT: str = Field(
+        default="600/minute", description="Per-client request limit such as '600/minute' or "
+                                          "'20/second;600/minute'; 'off' disables it.")
+    RATE_LIMIT_STORAGE: str = Field(
+        default="memory://", description="Where counters live: memory:// (one process) or "
+                                         "redis://host:6379 (shared by every worker).")
+    REQUEST_TIMEOUT_S: float = Field(
+        default=120.0, gt=0, description="A request with no response by then gets a 504.")
+    MAX_MESSAGE_CHARS_HARD: int = Field(
+        default=65_536, ge=64, description="A log_message longer than this is refused with "
+                                           "422 (longer than MAX_MESSAGE_CHARS: truncated).")
+    LOG_FORMAT: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object per log line, with request ids.")
+    METRICS_ENABLED: bool = Field(default=True, description="Serve GET /metrics (Prometheus).")
+    LLM_COST_PER_CALL_USD: float = Field(
+        default=0.0, ge=0, description="Estimated cost of one remote LLM call, for /metrics.")
+
     # --- embedder ---
     EMBEDDER: Literal["minilm", "gemini"] = "minilm"
     GEMINI_EMBED_MODEL: str = "gemini-embedding-001"

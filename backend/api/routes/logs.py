@@ -10,6 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from backend.api.deps import ClassifierDep, SettingsDep
+from backend.api.limits import check_message_lengths
+from backend.api.metrics import observe_predictions
 from backend.api.schemas import ClassifyRequest, ClassifyResponse
 from backend.api.uploads import read_upload, wants_json
 from backend.core.errors import ProblemError
@@ -43,7 +45,9 @@ async def classify_logs(body: ClassifyRequest, classifier: ClassifierDep,
         raise ProblemError(413, f"{len(body.logs):,} logs in one request; the limit is "
                                 f"{settings.MAX_ROWS_PER_REQUEST:,}. Send smaller batches.")
     records = [(r.source, r.log_message) for r in body.logs]
+    check_message_lengths(records, settings.MAX_MESSAGE_CHARS_HARD)
     predictions = await run_in_threadpool(classifier.classify, records, body.threshold)
+    observe_predictions(predictions)
     return _response(classifier, predictions, body.threshold)
 
 
@@ -65,7 +69,9 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
     table = await run_in_threadpool(read_table, data, REQUIRED_COLUMNS, max_rows)
     frame = table.frame
     records = list(zip(frame["source"], frame["log_message"], strict=True))
+    check_message_lengths(records, request.app.state.settings.MAX_MESSAGE_CHARS_HARD, first_row=1)
     predictions = await run_in_threadpool(classifier.classify, records, threshold)
+    observe_predictions(predictions)
     if wants_json(request):
         return Response(_response(classifier, predictions, threshold, table.warnings)
                         .model_dump_json(), media_type="application/json")

@@ -1,0 +1,173 @@
+"""One pure-ASGI guard in front of every route: request id, rate limit, read auth,
+body-size limit, request timeout, a JSON access-log line and request metrics.
+
+Pure ASGI (not BaseHTTPMiddleware) so that it adds little per request under load
+and can answer with a 504 while a handler's worker thread is still busy: the
+handler runs as its own task, and once the deadline passes its late output is
+dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+import uuid
+
+from fastapi import FastAPI
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.api.auth import bearer_problem, read_needs_token
+from backend.api.metrics import ServiceMetrics, current_metrics
+from backend.api.metrics import router as metrics_router
+from backend.api.ratelimit import EXEMPT_PATHS, ClientRateLimiter
+from backend.core.config import Settings
+from backend.core.errors import ProblemError, problem_response
+from backend.core.jsonlog import request_id_var
+
+access_log = logging.getLogger("sift.access")
+
+REQUEST_ID_HEADER = "x-request-id"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# Multipart framing around an upload of MAX_UPLOAD_MB.
+_BODY_SLACK = 1 << 20
+
+
+class RequestGuard:
+    """Wraps the whole app; see the module docstring for what it does, in order."""
+
+    def __init__(self, app: ASGIApp, settings: Settings, metrics: ServiceMetrics | None) -> None:
+        self.app = app
+        self.settings = settings
+        self.metrics = metrics
+        self.limiter = ClientRateLimiter.from_setting(settings.RATE_LIMIT,
+                                                      settings.RATE_LIMIT_STORAGE)
+        self.max_body = settings.max_upload_bytes + _BODY_SLACK
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        given = headers.get(REQUEST_ID_HEADER, "")
+        request_id = given if _SAFE_ID.match(given) else uuid.uuid4().hex
+        id_token = request_id_var.set(request_id)
+        metrics_token = current_metrics.set(self.metrics)
+        started = time.perf_counter()
+        state: dict[str, int | bool] = {"status": 500, "started": False, "closed": False}
+        tagged = _tag(send, request_id, state)
+
+        async def send_from_app(message: Message) -> None:
+            if not state["closed"]:  # after a timeout the handler's late output is dropped
+                await tagged(message)
+
+        if self.metrics:
+            self.metrics.in_flight.inc()
+        try:
+            try:
+                await self._admit(scope, headers)
+            except ProblemError as problem:
+                await _send_problem(problem, scope, receive, tagged)
+                return
+            await self._run_with_deadline(scope, receive, send_from_app, tagged, state)
+        finally:
+            self._record(scope, int(state["status"]), time.perf_counter() - started)
+            current_metrics.reset(metrics_token)
+            request_id_var.reset(id_token)
+
+    async def _admit(self, scope: Scope, headers: Headers) -> None:
+        """Raise the ProblemError that refuses this request, if any (429, 401/403, 413)."""
+        path = scope["path"]
+        if self.limiter is not None and path not in EXEMPT_PATHS:
+            client = scope.get("client")
+            try:
+                await self.limiter.check(client[0] if client else "unknown")
+            except ProblemError:
+                if self.metrics:
+                    self.metrics.rate_limited.inc()
+                raise
+        if read_needs_token(self.settings, path):
+            problem = bearer_problem(self.settings, headers.get("authorization"))
+            if problem is not None:
+                raise problem
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            raise ProblemError(413, f"The request body ({int(length):,} bytes) is larger than "
+                                    f"the {self.settings.MAX_UPLOAD_MB:g} MB limit "
+                                    "(MAX_UPLOAD_MB). Send smaller batches.")
+
+    async def _run_with_deadline(self, scope: Scope, receive: Receive, send_from_app: Send,
+                                 tagged: Send, state: dict[str, int | bool]) -> None:
+        task = asyncio.ensure_future(self.app(scope, receive, send_from_app))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self.settings.REQUEST_TIMEOUT_S)
+        except asyncio.CancelledError:  # the server is shutting down or the client left
+            task.cancel()
+            raise
+        if task in done:
+            task.result()  # re-raise what the app raised
+            return
+        task.cancel()
+        task.add_done_callback(_retrieve)
+        if self.metrics:
+            self.metrics.timeouts.inc()
+        state["closed"] = True
+        if state["started"]:
+            return  # the response had started; nothing sensible left to send
+        problem = ProblemError(504, f"The request took longer than REQUEST_TIMEOUT_S="
+                                    f"{self.settings.REQUEST_TIMEOUT_S:g} s and was abandoned. "
+                                    "Send fewer rows per request, or use the bulk CLI.")
+        await _send_problem(problem, scope, receive, tagged)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        if self.metrics:
+            self.metrics.in_flight.dec()
+            self.metrics.observe_request(scope["method"], template, status, seconds)
+        access_log.info("%s %s %d %.1fms", scope["method"], scope["path"], status,
+                        seconds * 1000, extra={
+                            "method": scope["method"], "path": scope["path"],
+                            "route": template, "status": status,
+                            "duration_ms": round(seconds * 1000, 2)})
+
+
+async def _send_problem(problem: ProblemError, scope: Scope, receive: Receive,
+                        send: Send) -> None:
+    response = problem_response(problem.status, problem.detail, problem.title, **problem.extra)
+    if problem.headers:
+        response.headers.update(problem.headers)
+    await response(scope, receive, send)
+
+
+def _tag(send: Send, request_id: str, state: dict[str, int | bool]) -> Send:
+    """`send` that records the status and adds the X-Request-ID header."""
+
+    async def tagged(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            state["started"] = True
+            state["status"] = message["status"]
+            message["headers"] = [*message.get("headers", []),
+                                  (REQUEST_ID_HEADER.encode(), request_id.encode())]
+        await send(message)
+
+    return tagged
+
+
+def _retrieve(task: asyncio.Future[None]) -> None:
+    """Consume an abandoned handler's outcome so asyncio does not warn about it."""
+    with contextlib.suppress(BaseException):
+        task.result()
+
+
+def install_guards(app: FastAPI, settings: Settings) -> None:
+    """Metrics (`GET /metrics` when METRICS_ENABLED) and the request guard, on `app`."""
+    metrics = None
+    if settings.METRICS_ENABLED:
+        metrics = ServiceMetrics(app.state.models, settings)
+        app.state.metrics = metrics
+        app.include_router(metrics_router)
+    app.add_middleware(RequestGuard, settings=settings, metrics=metrics)
