@@ -62,7 +62,8 @@ def test_rule_hit_has_full_confidence(classifier: LogClassifier) -> None:
         "User Action", 1.0, "rules", None)
 
 
-@pytest.mark.parametrize("message", ["", "   ", "\t\n", None, math.nan, "NaN", "nan", " null ", "N/A"])
+@pytest.mark.parametrize("message", ["", "   ", "\t\n", None, math.nan, "NaN", "nan", " null ",
+                                     "N/A"])
 def test_empty_or_nan_message_is_unclassified_with_reason(classifier: LogClassifier,
                                                           message: object) -> None:
     (prediction,) = classifier.classify([("ModernCRM", message)])
