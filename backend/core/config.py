@@ -97,6 +97,30 @@ class Settings(BaseSettings):
     OPENAI_API_KEY: SecretStr | None = None
     OPENAI_MODEL: str = "llama3.1"
 
+    # --- task categorisation, feedback and retraining (see docs/tasks-feedback.md) ---
+    TASK_MODEL_NAME: str = "task-categorizer"
+    TASK_MODEL_VERSION: str = Field(default="latest", description="'latest' or a tag (A side).")
+    TASK_AUTO_SELECT_THRESHOLD: float = Field(
+        default=0.7, ge=0.0, le=1.0, description="Auto-select the category at this confidence.")
+    TASK_TOP_K: int = Field(default=3, ge=1, le=50, description="Suggestions per task.")
+    TASK_MAX_TITLE_CHARS: int = Field(default=500, ge=10)
+    TASK_MAX_DESCRIPTION_CHARS: int = Field(default=10_000, ge=100)
+    TASK_MAX_BATCH: int = Field(default=1000, ge=1, description="Tasks per batch request.")
+    TASK_TRAIN_ROWS: int = Field(default=3000, ge=100, description="Generated base rows.")
+    TASK_AB_VERSION: str | None = Field(
+        default=None, description="B side of an A/B test, e.g. v2 (unset: no A/B).")
+    TASK_AB_SPLIT: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Share of client keys served by the B side.")
+    DATABASE_URL: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'data' / 'feedback.db'}",
+        description="Feedback store: a SQLite file or postgresql+psycopg://user:pw@host/db.")
+    REDIS_URL: str | None = Field(
+        default=None, description="Prediction cache in Redis (unset: in-process LRU).")
+    PREDICTION_CACHE_SIZE: int = Field(default=10_000, ge=0)
+    RETRAIN_TOLERANCE: float = Field(
+        default=0.01, ge=0.0, le=1.0,
+        description="Promote a candidate unless its held-out accuracy is lower by more.")
+
     @property
     def max_upload_bytes(self) -> int:
         return int(self.MAX_UPLOAD_MB * 1024 * 1024)

@@ -1,0 +1,1 @@
+"""Feedback store: every served prediction, and what users said about it."""
