@@ -8,6 +8,7 @@ the double recorded.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -107,6 +108,10 @@ class LLMDouble:
     def envelope(self, text: str) -> dict[str, Any]:
         raise NotImplementedError
 
+    def direct(self, path: str, body: bytes) -> dict[str, Any] | None:
+        """An answer that bypasses the script (e.g. embeddings); None: use the script."""
+        return None
+
     # --- public API ---
     @property
     def port(self) -> int:
@@ -171,6 +176,10 @@ class LLMDouble:
                     self._send(404, json.dumps({"error": {"code": 404, "message":
                                                           f"no route {self.path}"}}).encode())
                     return
+                direct = double.direct(self.path.split("?")[0], body)
+                if direct is not None:
+                    self._send(200, json.dumps(direct).encode())
+                    return
                 behaviour = double._next()
                 if behaviour.delay_s:
                     time.sleep(behaviour.delay_s)
@@ -199,13 +208,31 @@ class LLMDouble:
 
 
 _GEMINI_PATH = re.compile(r"^/v1(?:beta\d*)?/models/(?P<model>[^/:]+):generateContent$")
+_GEMINI_EMBED = re.compile(r"^/v1(?:beta\d*)?/models/[^/:]+:batchEmbedContents$")
+
+
+def fake_embedding(text: str, dim: int) -> list[float]:
+    """Deterministic, text-dependent vector (not unit norm, so normalising is visible)."""
+    raw = b"".join(hashlib.sha256(f"{text}#{i}".encode()).digest() for i in range(dim // 32 + 1))
+    return [(byte - 127.5) / 10 for byte in raw[:dim]]
 
 
 class GeminiDouble(LLMDouble):
-    """`POST /v1[beta]/models/<model>:generateContent`, as google-genai sends it."""
+    """`POST /v1[beta]/models/<model>:generateContent` (scripted) and
+    `:batchEmbedContents` (deterministic vectors), as google-genai sends them."""
 
     def accepts(self, method: str, path: str) -> bool:
-        return method == "POST" and _GEMINI_PATH.match(path.split("?")[0]) is not None
+        path = path.split("?")[0]
+        return method == "POST" and bool(_GEMINI_PATH.match(path) or _GEMINI_EMBED.match(path))
+
+    def direct(self, path: str, body: bytes) -> dict[str, Any] | None:
+        if not _GEMINI_EMBED.match(path):
+            return None
+        requests = json.loads(body)["requests"]
+        return {"embeddings": [
+            {"values": fake_embedding(" ".join(p["text"] for p in r["content"]["parts"]),
+                                      int(r.get("outputDimensionality") or 768))}
+            for r in requests]}
 
     def envelope(self, text: str) -> dict[str, Any]:
         return {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]},
