@@ -3,6 +3,10 @@
 set -u
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
+# feedback store / prediction cache tests start their own redis-server and PostgreSQL
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } \
+  || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") \
     >/dev/null 2>&1 || echo "apt-get install ${need[*]} failed"

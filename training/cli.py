@@ -16,6 +16,7 @@ import typer
 from backend.core.config import PROJECT_ROOT, get_settings
 from backend.core.logging import configure_logging
 from training import registry
+from training.tasks import cli as task_cli
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -87,11 +88,15 @@ def ensure_default_models() -> None:
         data = PROJECT_ROOT / "data" / "generated" / "logs.csv"
         generate_logs_cmd(output=data, n=DEFAULT_LOG_DATA_ROWS, seed=42)
         train_logs_cmd(data=data)
+    task_cli.ensure_default_task_model()
 
 
 app.command("publish")(registry.publish_cmd)
 app.command("list-versions")(registry.list_versions_cmd)
 app.command("pull")(registry.pull_cmd)
+app.command("generate-tasks")(task_cli.generate_tasks_cmd)
+app.command("train-tasks")(task_cli.train_tasks_cmd)
+app.command("retrain")(task_cli.retrain_cmd)
 
 
 @app.command("serve")

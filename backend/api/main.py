@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from backend import __version__
 from backend.api.middleware import install_guards
-from backend.api.routes import health, logs, models
+from backend.api.routes import feedback, health, logs, models, retrain, tasks
 from backend.core.config import Settings, get_settings
 from backend.core.errors import install_error_handlers
 from backend.core.logging import configure_logging
@@ -20,6 +20,7 @@ from backend.logs.service import build_classifier, build_embedder
 from backend.registry.active import ModelManager
 from backend.registry.manifest import Manifest
 from backend.registry.mirror import build_store
+from backend.tasks.service import build_task_categorizer
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,13 @@ def build_manager(settings: Settings) -> ModelManager:
         embedder = embedder or build_embedder(settings)
         return build_classifier(settings, folder, manifest.version, embedder)
 
-    return ModelManager(store, {settings.LOG_MODEL_NAME: load_log_classifier})
+    def load_task_categorizer(folder: Path, manifest: Manifest) -> object:
+        return build_task_categorizer(settings, folder, manifest.version)
+
+    loaders = {settings.LOG_MODEL_NAME: load_log_classifier}
+    if store.versions(settings.TASK_MODEL_NAME):  # optional: absent from a bare registry
+        loaders[settings.TASK_MODEL_NAME] = load_task_categorizer
+    return ModelManager(store, loaders)
 
 
 def create_app(settings: Settings | None = None, load_in_background: bool = True) -> FastAPI:
@@ -51,7 +58,8 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        versions = {settings.LOG_MODEL_NAME: settings.LOG_MODEL_VERSION}
+        versions = {settings.LOG_MODEL_NAME: settings.LOG_MODEL_VERSION,
+                    settings.TASK_MODEL_NAME: settings.TASK_MODEL_VERSION}
         if load_in_background:
             threading.Thread(target=manager.load_all, args=(versions,), daemon=True,
                              name="model-loader").start()
@@ -68,5 +76,8 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     app.include_router(logs.router)
     app.include_router(logs.legacy_router)
     app.include_router(models.router)
+    app.include_router(tasks.router)
+    app.include_router(feedback.router)
+    app.include_router(retrain.router)
     install_guards(app, settings)
     return app

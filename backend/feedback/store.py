@@ -164,7 +164,8 @@ class FeedbackStore:
         pred = select(PredictionRow.model, PredictionRow.model_version, PredictionRow.variant,
                       func.count())
         if model:
-            fb, pred = fb.where(FeedbackRow.model == model), pred.where(PredictionRow.model == model)
+            fb = fb.where(FeedbackRow.model == model)
+            pred = pred.where(PredictionRow.model == model)
         fb = fb.group_by(FeedbackRow.model, FeedbackRow.model_version, FeedbackRow.variant,
                          FeedbackRow.predicted, FeedbackRow.verdict)
         pred = pred.group_by(PredictionRow.model, PredictionRow.model_version,

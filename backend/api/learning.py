@@ -1,0 +1,102 @@
+"""What the task, feedback and retrain routes share: the feedback store, the job
+runner and the A/B variants, created once per app on first use."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from backend.api.deps import ManagerDep, SettingsDep, active_model
+from backend.core.config import Settings
+from backend.core.errors import ProblemError
+from backend.feedback.jobs import JobRunner
+from backend.feedback.store import FeedbackStore
+from backend.registry.active import ModelManager
+from backend.registry.local import ModelNotFoundError
+from backend.tasks.ab import choose_variant
+from backend.tasks.categorizer import TaskCategorizer
+from backend.tasks.service import build_task_categorizer
+
+_create_lock = threading.Lock()
+CLIENT_KEY_HEADER = "x-client-key"
+
+
+class Learning:
+    """Per-app state of the feedback loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.jobs = JobRunner()
+        self._store: FeedbackStore | None = None
+        self._variants: dict[str, TaskCategorizer] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def store(self) -> FeedbackStore:
+        """The feedback store, migrated to the latest schema on first use."""
+        with self._lock:
+            if self._store is None:
+                self._store = FeedbackStore(self.settings.DATABASE_URL)
+            return self._store
+
+    def variant_model(self, manager: ModelManager, version: str,
+                      a_side: TaskCategorizer) -> TaskCategorizer:
+        """The B side of the A/B test, loaded (verified) once and kept."""
+        with self._lock:
+            model = self._variants.get(version)
+            if model is None:
+                folder, manifest = manager.store.open(self.settings.TASK_MODEL_NAME, version)
+                model = build_task_categorizer(self.settings, folder, manifest.version,
+                                               a_side.embedder)
+                self._variants[version] = model
+            return model
+
+
+def get_learning(request: Request) -> Learning:
+    with _create_lock:
+        learning: Learning | None = getattr(request.app.state, "learning", None)
+        if learning is None:
+            learning = request.app.state.learning = Learning(request.app.state.settings)
+    return learning
+
+
+LearningDep = Annotated[Learning, Depends(get_learning)]
+
+
+def client_key(request: Request, given: str | None) -> str:
+    """Sticky A/B key: the body's client_key, else X-Client-Key, else the client address."""
+    if given:
+        return given
+    header = request.headers.get(CLIENT_KEY_HEADER)
+    if header:
+        return header
+    return request.client.host if request.client else "anonymous"
+
+
+def pick_task_model(request: Request, manager: ManagerDep, settings: SettingsDep,
+                    learning: LearningDep, given_key: str | None) -> tuple[TaskCategorizer,
+                                                                           str | None]:
+    """The model that answers this client: A (served version) or B per the split."""
+    if settings.TASK_MODEL_NAME not in manager.loaders:
+        raise ProblemError(503, f"No {settings.TASK_MODEL_NAME} in the registry at start-up. "
+                                "Run `python -m training ensure-default-models` (or "
+                                "`python -m training train-tasks`) and restart.",
+                           title="Model not ready")
+    a_side: TaskCategorizer = active_model(manager, settings.TASK_MODEL_NAME)
+    if not settings.TASK_AB_VERSION or settings.TASK_AB_SPLIT <= 0:
+        return a_side, None
+    if choose_variant(client_key(request, given_key), settings.TASK_AB_SPLIT) == "A":
+        return a_side, "A"
+    try:
+        return learning.variant_model(manager, settings.TASK_AB_VERSION, a_side), "B"
+    except ModelNotFoundError as exc:
+        raise ProblemError(503, f"A/B side B is misconfigured: {exc}. Fix TASK_AB_VERSION "
+                                "or set TASK_AB_SPLIT=0.", title="Model not ready") from exc
+
+
+def model_labels(manager: ModelManager, name: str) -> list[str] | None:
+    """Labels of the served version of `name`, or None when it is not loaded."""
+    entry: Any = manager.active().get(name)
+    return list(entry.manifest.labels) if entry is not None else None

@@ -1,0 +1,96 @@
+"""Bodies of the task, feedback, retrain and job endpoints, named by role."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EXAMPLE_TASK = {"title": "Fix crash in the login form when the session expires",
+                "description": "Users get a 500 error; the stack trace points to a null check."}
+
+
+class TaskIn(BaseModel):
+    title: str = Field(description="The task's title (required, not blank).")
+    description: str | None = Field(default=None, description="Optional longer text.")
+
+
+class CategorizeRequest(TaskIn):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_TASK]})
+
+    client_key: str | None = Field(
+        default=None, max_length=256,
+        description="Sticky A/B key (default: X-Client-Key header, else the client address).")
+
+
+class CategorizeBatchRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"tasks": [EXAMPLE_TASK]}]})
+
+    tasks: list[TaskIn] = Field(description="Tasks to categorise, answered in the same order.")
+    client_key: str | None = Field(default=None, max_length=256)
+
+
+class Suggestion(BaseModel):
+    category: str
+    confidence: float
+
+
+class TaskPredictionPublic(BaseModel):
+    prediction_id: str | None = Field(
+        description="Send it back with POST /v1/feedback (null if the store was unavailable).")
+    category: str = Field(description="The most likely category.")
+    confidence: float
+    auto_selected: bool = Field(description="confidence >= TASK_AUTO_SELECT_THRESHOLD: apply "
+                                            "it; otherwise show the suggestions.")
+    suggestions: list[Suggestion] = Field(description="Top-k categories with confidence.")
+    model_version: str
+    variant: str | None = Field(default=None, description="A/B side that answered (A or B).")
+    cached: bool = False
+
+
+class CategorizeBatchResponse(BaseModel):
+    predictions: list[TaskPredictionPublic]
+    warnings: list[str] = []
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"prediction_id": "4f1c...", "verdict": "reject", "correct_label": "Planning"},
+        {"model": "task-categorizer", "input": EXAMPLE_TASK, "predicted": "Development",
+         "verdict": "accept"}]})
+
+    prediction_id: str | None = Field(default=None, max_length=64)
+    model: str | None = Field(default=None, max_length=128)
+    input: dict[str, Any] | None = Field(default=None, description="The input, when there is "
+                                         "no prediction_id: {title, description} for tasks, "
+                                         "{source, log_message} for logs.")
+    predicted: str | None = Field(default=None, max_length=256)
+    verdict: Literal["accept", "reject", "correct"]
+    correct_label: str | None = Field(default=None, max_length=256)
+
+
+class FeedbackResponse(BaseModel):
+    feedback_id: int
+    model: str
+    model_version: str | None
+    verdict: str
+    correct_label: str | None
+    new_label: bool = Field(description="correct_label is not a label of the served version.")
+    note: str | None = None
+
+
+class RetrainRequest(BaseModel):
+    rows: int | None = Field(default=None, ge=100, le=100_000,
+                             description="Generated base rows (default: as the served version).")
+    seed: int | None = None
+
+
+class JobPublic(BaseModel):
+    id: str
+    kind: str
+    status: str = Field(description="queued | running | succeeded | failed")
+    created: float
+    started: float | None = None
+    finished: float | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None

@@ -1,0 +1,67 @@
+"""Background jobs (retraining) with pollable status; one at a time on 2 cores."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    status: str = "queued"  # queued | running | succeeded | failed
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class JobRunner:
+    """In-process queue: jobs live as long as the process (status is kept in memory)."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, kind: str, work: Callable[[], dict[str, Any]]) -> Job:
+        job = Job(uuid.uuid4().hex, kind)
+        with self._lock:
+            self._jobs[job.id] = job
+        self._pool.submit(self._run, job, work)
+        return job
+
+    def _run(self, job: Job, work: Callable[[], dict[str, Any]]) -> None:
+        job.status, job.started = "running", time.time()
+        try:
+            job.result = work()
+            job.status = "succeeded"
+        except Exception as exc:  # reported on GET /v1/jobs/{id}, not raised
+            logger.exception("job %s (%s) failed", job.id, job.kind)
+            job.error, job.status = f"{type(exc).__name__}: {exc}", "failed"
+        finally:
+            job.finished = time.time()
+
+    def get(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    def wait(self, job_id: str, timeout_s: float = 600.0) -> Job:
+        deadline = time.time() + timeout_s
+        while (job := self._jobs[job_id]).status in ("queued", "running"):
+            if time.time() > deadline:
+                raise TimeoutError(f"job {job_id} still {job.status} after {timeout_s} s")
+            time.sleep(0.1)
+        return job

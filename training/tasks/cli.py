@@ -1,0 +1,107 @@
+"""CLI commands of the task categoriser (registered on the app in training/cli.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from backend.core.config import get_settings
+
+DEFAULT_ROWS_HELP = "generated base rows (default: TASK_TRAIN_ROWS)"
+
+
+def generate_tasks_cmd(
+    output: Annotated[Path, typer.Option(help="CSV to write")] = Path("data/generated/tasks.csv"),
+    n: Annotated[int, typer.Option(help="number of rows")] = 3000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 42,
+) -> None:
+    """Write a seeded, labelled task dataset (title, description, category, template_id)."""
+    from training.tasks.generator import generate_tasks
+
+    frame = generate_tasks(n, seed)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(output, index=False)
+    typer.echo(f"wrote {len(frame)} tasks, {frame['template_id'].nunique()} templates -> {output}")
+
+
+def train_tasks_cmd(
+    rows: Annotated[int | None, typer.Option(help=DEFAULT_ROWS_HELP)] = None,
+    seed: Annotated[int, typer.Option()] = 42,
+    csv: Annotated[Path | None, typer.Option(
+        help="base CSV with title, description, category (default: the generator)")] = None,
+) -> None:
+    """Train the task categoriser and publish a new version (no gate: use `retrain`)."""
+    from backend.tasks.service import task_embedder
+    from backend.registry.local import LocalModelStore
+    from training.tasks.retrain import base_frame, examples_frame, fit_candidate, publish
+    from training.tasks.train import TaskTrainingArguments
+
+    settings = get_settings()
+    rows = rows or settings.TASK_TRAIN_ROWS
+    args = TaskTrainingArguments(seed=seed)
+    frame = base_frame(rows, seed, csv)
+    head, _, metrics = fit_candidate(frame, examples_frame([]), task_embedder(settings), args,
+                                     settings.TASK_AUTO_SELECT_THRESHOLD)
+    params = {"base_rows": rows, "seed": seed, "base_csv": str(csv) if csv else None,
+              "training": args.to_dict(), "corrections": 0}
+    manifest = publish(LocalModelStore(settings.MODELS_ROOT), settings.TASK_MODEL_NAME, head,
+                       metrics, params)
+    held = metrics["heldout"]
+    typer.echo(f"published {manifest.name} {manifest.version}: held-out-template accuracy "
+               f"{held['accuracy']}, macro-F1 {held['macro_f1']} on {held['n']} tasks; "
+               f"auto-selected {held['confidence']['auto_selected_share']:.0%} at "
+               f"{settings.TASK_AUTO_SELECT_THRESHOLD} with accuracy "
+               f"{held['confidence']['accuracy_when_auto_selected']}")
+
+
+def retrain_cmd(
+    model: Annotated[str, typer.Option(help="registry model name")] = "task-categorizer",
+    rows: Annotated[int | None, typer.Option(help=DEFAULT_ROWS_HELP)] = None,
+    seed: Annotated[int | None, typer.Option(help="default: as the current version")] = None,
+) -> None:
+    """Merge base data with feedback (corrections win), train a candidate, and publish it
+    only if it is not worse than the current version on the same held-out data."""
+    from backend.feedback.store import FeedbackStore
+    from backend.tasks.service import task_embedder
+    from backend.registry.local import LocalModelStore
+    from training.tasks.retrain import current_head, retrain
+
+    settings = get_settings()
+    if model != settings.TASK_MODEL_NAME:
+        raise typer.BadParameter(
+            f"gated retraining is implemented for {settings.TASK_MODEL_NAME}; for {model} "
+            "train a new version with its own train command", param_hint="--model")
+    store = LocalModelStore(settings.MODELS_ROOT)
+    _, manifest = current_head(store, model)
+    params = manifest.params if manifest else {}
+    report = retrain(
+        store, model, task_embedder(settings),
+        FeedbackStore(settings.DATABASE_URL).labelled_examples(model),
+        rows=rows or int(params.get("base_rows") or settings.TASK_TRAIN_ROWS),
+        seed=seed if seed is not None else int(params.get("seed", 42)),
+        tolerance=settings.RETRAIN_TOLERANCE, threshold=settings.TASK_AUTO_SELECT_THRESHOLD)
+    figures = {"current": report.current_version,
+               "current_accuracy": report.current.get("accuracy"),
+               "current_corrections_accuracy": report.current.get("corrections_accuracy"),
+               "candidate_accuracy": report.candidate.get("accuracy"),
+               "candidate_corrections_accuracy": report.candidate.get("corrections_accuracy"),
+               "corrections": report.corrections, "heldout_corrections":
+               report.heldout_corrections, "new_labels": report.new_labels}
+    verdict = f"promoted as {report.candidate_version}" if report.promoted else "not promoted"
+    typer.echo(f"{model}: {verdict} ({report.reason})\n{json.dumps(figures, indent=2)}")
+
+
+def ensure_default_task_model() -> None:
+    """Train the default task model if the registry has none."""
+    from backend.registry.local import LocalModelStore
+
+    settings = get_settings()
+    store = LocalModelStore(settings.MODELS_ROOT)
+    if store.versions(settings.TASK_MODEL_NAME):
+        typer.echo(f"{settings.TASK_MODEL_NAME}: {store.resolve(settings.TASK_MODEL_NAME)} "
+                   "present")
+    else:
+        train_tasks_cmd(rows=None, seed=42, csv=None)
