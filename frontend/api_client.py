@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 DEFAULT_TIMEOUT_S = 120.0
-DEFAULT_CHUNK_ROWS = int(os.environ.get("SIFT_UI_CHUNK_ROWS", "1000"))
+DEFAULT_CHUNK_ROWS = 1000
 
 # Routes other features add; a page shows "not available" until the server has them.
 SESSIONS_PREDICT = "/v1/sessions/predict"
@@ -134,9 +134,12 @@ class ApiClient:
         return result
 
     def iter_classify_logs(self, records: Sequence[dict[str, str]],
-                           chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                           chunk_rows: int | None = None,
                            threshold: float | None = None) -> Iterator[dict[str, Any]]:
-        """Classify in chunks so a caller can show real progress; yields each response."""
+        """Classify in chunks so a caller can show real progress; yields each response.
+
+        The chunk size defaults to SIFT_UI_CHUNK_ROWS (1000 rows)."""
+        chunk_rows = chunk_rows or int(os.environ.get("SIFT_UI_CHUNK_ROWS", DEFAULT_CHUNK_ROWS))
         for start in range(0, len(records), chunk_rows):
             yield self.classify_logs(records[start:start + chunk_rows], threshold)
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from frontend import tables
-from frontend.api_client import DEFAULT_CHUNK_ROWS, ApiError, run_chunked
+from frontend.api_client import ApiError, run_chunked
 from frontend.components import ResultSpec, client, progress_callback, show_error, show_results
 
 REQUIRED = ("source", "log_message")
@@ -48,7 +48,7 @@ def classify(frame: pd.DataFrame) -> dict[str, object]:
     api = client()
     rows = tables.records(frame, REQUIRED)
     update = progress_callback("Classifying")
-    responses = run_chunked(api.iter_classify_logs(rows, DEFAULT_CHUNK_ROWS), len(rows), update)
+    responses = run_chunked(api.iter_classify_logs(rows), len(rows), update)
     predictions = [p for r in responses for p in r["predictions"]]
     preds = tables.predictions_frame(predictions)
     result = frame.copy()
