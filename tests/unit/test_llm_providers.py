@@ -14,6 +14,7 @@ from backend.logs.llm.base import LLMItem, LLMProvider
 from backend.logs.llm.gemini import GeminiProvider
 from backend.logs.llm.openai_compat import OpenAICompatProvider
 from tests.utils.llm_doubles import (
+    Behaviour,
     GeminiDouble,
     LLMDouble,
     OpenAIDouble,
@@ -204,3 +205,11 @@ def test_openai_without_key_sends_no_authorization(openai_double: OpenAIDouble) 
     (result,) = provider.classify([ITEM], LABELS)
     assert result.label == "Workflow Error"
     assert "authorization" not in openai_double.requests[0].headers
+
+
+def test_gemini_blocked_answer_without_candidates_declines(gemini_double: GeminiDouble) -> None:
+    blocked = b'{"candidates": [], "promptFeedback": {"blockReason": "SAFETY"}}'
+    gemini_double.script(Behaviour(raw=blocked))
+    provider = GeminiProvider(API_KEY, "gemini-test", gemini_double.url, 5.0, 0)
+    (result,) = provider.classify([ITEM], LABELS)
+    assert result.label is None and "empty answer" in (result.reason or "")

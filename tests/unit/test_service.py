@@ -105,3 +105,13 @@ def test_model_trained_on_other_embeddings_is_refused(model_dir: Path,
                              GEMINI_BASE_URL=gemini_double.url)
     with pytest.raises(ValueError, match="trained on all-MiniLM-L6-v2 embeddings"):
         build_classifier(settings, model_dir, "v1")
+
+
+def test_low_confidence_llm_answer_is_unclassified_with_best_guess(
+        model_dir: Path, embedder: Embedder, openai_double: OpenAIDouble) -> None:
+    openai_double.script(answer("Deprecation Warning", 0.3))
+    settings = make_settings(LLM_PROVIDER="openai_compat", OPENAI_BASE_URL=openai_double.base_url,
+                             LLM_MIN_CONFIDENCE=0.6)
+    (legacy,) = build_classifier(settings, model_dir, "v1", embedder).classify([LEGACY])
+    assert (legacy.label, legacy.confidence, legacy.tier) == (UNCLASSIFIED, 0.3, "llm")
+    assert legacy.reason == "LLM confidence 0.30 below 0.60 (best guess: Deprecation Warning)"
