@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
         yield
 
     app = FastAPI(title="sift", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, max_body_size=settings.max_upload_bytes + (1 << 20))
+                  lifespan=lifespan)
     app.state.settings = settings
     app.state.models = manager
     install_error_handlers(app)

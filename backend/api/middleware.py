@@ -18,6 +18,7 @@ import uuid
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.api.auth import bearer_problem, read_needs_token
@@ -34,6 +35,15 @@ REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 # Multipart framing around an upload of MAX_UPLOAD_MB.
 _BODY_SLACK = 1 << 20
+
+
+class BodyTooLargeError(HTTPException):
+    """Raised from `receive` once a body without Content-Length passes the limit; FastAPI
+    re-raises HTTPExceptions from body parsing, so it ends as a 413 problem+json."""
+
+    def __init__(self, limit_mb: float) -> None:
+        super().__init__(413, f"The request body is larger than the {limit_mb:g} MB limit "
+                              "(MAX_UPLOAD_MB). Send smaller batches.")
 
 
 class RequestGuard:
@@ -72,7 +82,8 @@ class RequestGuard:
             except ProblemError as problem:
                 await _send_problem(problem, scope, receive, tagged)
                 return
-            await self._run_with_deadline(scope, receive, send_from_app, tagged, state)
+            await self._run_with_deadline(scope, self._limited(receive), send_from_app, tagged,
+                                          state)
         finally:
             self._record(scope, int(state["status"]), time.perf_counter() - started)
             current_metrics.reset(metrics_token)
@@ -99,6 +110,21 @@ class RequestGuard:
                                     f"the {self.settings.MAX_UPLOAD_MB:g} MB limit "
                                     "(MAX_UPLOAD_MB). Send smaller batches.")
 
+    def _limited(self, receive: Receive) -> Receive:
+        """`receive` that stops a body (chunked or lying about its length) at the limit."""
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLargeError(self.settings.MAX_UPLOAD_MB)
+            return message
+
+        return limited
+
     async def _run_with_deadline(self, scope: Scope, receive: Receive, send_from_app: Send,
                                  tagged: Send, state: dict[str, int | bool]) -> None:
         task = asyncio.ensure_future(self.app(scope, receive, send_from_app))
@@ -108,7 +134,12 @@ class RequestGuard:
             task.cancel()
             raise
         if task in done:
-            task.result()  # re-raise what the app raised
+            try:
+                task.result()  # re-raise what the app raised
+            except BodyTooLargeError as exc:
+                if state["started"]:
+                    raise
+                await _send_problem(ProblemError(413, str(exc.detail)), scope, receive, tagged)
             return
         task.cancel()
         task.add_done_callback(_retrieve)
@@ -130,6 +161,7 @@ class RequestGuard:
             self.metrics.observe_request(scope["method"], template, status, seconds)
         access_log.info("%s %s %d %.1fms", scope["method"], scope["path"], status,
                         seconds * 1000, extra={
+                            "request_id": request_id_var.get(),
                             "method": scope["method"], "path": scope["path"],
                             "route": template, "status": status,
                             "duration_ms": round(seconds * 1000, 2)})
