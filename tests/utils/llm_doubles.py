@@ -33,6 +33,8 @@ class Behaviour:
     raw: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    drip_s: float = 0.0  # > 0: write the body one byte at a time, this long apart
+    cut_after: int | None = None  # close the connection after this many body bytes
 
 
 def answer(label: str, confidence: float = 0.9) -> Behaviour:
@@ -66,6 +68,16 @@ def malformed_body(body: bytes = b"<html>502 Bad Gateway... just kidding, 200</h
                    ) -> Behaviour:
     """HTTP 200 whose body is not the provider's JSON envelope."""
     return Behaviour(raw=body, headers={"Content-Type": "text/html"})
+
+
+def drip(drip_s: float = 0.05, label: str = "Error") -> Behaviour:
+    """A correct answer sent one byte at a time: no single read ever times out."""
+    return Behaviour(text=json.dumps({"label": label, "confidence": 0.9}), drip_s=drip_s)
+
+
+def truncated(cut_after: int = 20, label: str = "Error") -> Behaviour:
+    """Headers promise the whole body; the connection closes after `cut_after` bytes."""
+    return Behaviour(text=json.dumps({"label": label, "confidence": 0.9}), cut_after=cut_after)
 
 
 def slow(delay_s: float, label: str = "Error") -> Behaviour:
@@ -187,10 +199,10 @@ class LLMDouble:
                     payload = behaviour.raw
                 else:
                     payload = json.dumps(double.envelope(behaviour.text or "")).encode()
-                self._send(behaviour.status, payload, behaviour.headers)
+                self._send(behaviour.status, payload, behaviour.headers, behaviour)
 
-            def _send(self, status: int, payload: bytes,
-                      headers: dict[str, str] | None = None) -> None:
+            def _send(self, status: int, payload: bytes, headers: dict[str, str] | None = None,
+                      behaviour: Behaviour | None = None) -> None:
                 headers = dict(headers or {})
                 try:
                     self.send_response(status)
@@ -200,7 +212,16 @@ class LLMDouble:
                     for name, value in headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(payload)
+                    if behaviour is not None and behaviour.cut_after is not None:
+                        self.wfile.write(payload[: behaviour.cut_after])
+                        self.close_connection = True
+                    elif behaviour is not None and behaviour.drip_s > 0:
+                        for i in range(len(payload)):
+                            self.wfile.write(payload[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(behaviour.drip_s)
+                    else:
+                        self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout tests)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 
@@ -28,6 +31,7 @@ class OpenAICompatProvider:
         self._client = httpx.Client(base_url=base_url.rstrip("/") + "/", headers=headers,
                                     timeout=timeout_s)
         self.model = model
+        self.timeout_s = timeout_s
         self.max_retries = max_retries
         self.backoff_s = backoff_s
 
@@ -41,20 +45,32 @@ class OpenAICompatProvider:
                 "name": "log_label", "schema": answer_schema(labels)}},
         }
         try:
-            response = self._client.post("chat/completions", json=body)
+            status, headers, content = self._post_within_deadline(body)
         except httpx.TimeoutException as exc:
             raise TransientLLMError(f"LLM endpoint timed out ({exc.__class__.__name__})") from exc
         except httpx.TransportError as exc:
             raise TransientLLMError(f"LLM endpoint unreachable: {exc}") from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            raise TransientLLMError(f"LLM endpoint answered HTTP {response.status_code}",
-                                    retry_after_seconds(response.headers))
-        if response.status_code >= 400:
-            raise RuntimeError(f"LLM endpoint refused the request: HTTP {response.status_code}")
+        if status == 429 or status >= 500:
+            raise TransientLLMError(f"LLM endpoint answered HTTP {status}",
+                                    retry_after_seconds(headers))
+        if status >= 400:
+            raise RuntimeError(f"LLM endpoint refused the request: HTTP {status}")
         try:
-            return str(response.json()["choices"][0]["message"]["content"])
+            return str(json.loads(content)["choices"][0]["message"]["content"])
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise RuntimeError("LLM endpoint sent a malformed chat completion") from exc
+
+    def _post_within_deadline(self, body: dict[str, Any]) -> tuple[int, httpx.Headers, bytes]:
+        """POST and read the whole reply within `timeout_s` in total: httpx's timeout is per
+        read, so a server dripping bytes would otherwise hold the call open indefinitely."""
+        deadline = time.monotonic() + self.timeout_s
+        with self._client.stream("POST", "chat/completions", json=body) as response:
+            chunks = []
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(f"no complete answer within {self.timeout_s:g} s")
+            return response.status_code, response.headers, b"".join(chunks)
 
     def classify(self, items: Sequence[LLMItem], labels: Sequence[str]) -> list[LLMAnswer]:
         return classify_each(items, lambda item: self._complete(item, labels), labels,
