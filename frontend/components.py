@@ -107,7 +107,10 @@ def show_table(frame: pd.DataFrame, spec: ResultSpec) -> pd.DataFrame:
     pages = max(math.ceil(len(shown) / size), 1)
     number = p2.number_input("Page", 1, pages, 1, key=f"{spec.key}_page")
     p3.caption(f"{len(shown):,} of {len(frame):,} rows match - page {number} of {pages:,}")
+    first = [c for c in (spec.label_col, "confidence", spec.tier_col) if c]
+    order = first + [c for c in frame.columns if c not in first]
     st.dataframe(tables.page(shown, int(number), size), key=f"{spec.key}_table",
+                 column_order=order,
                  column_config={"confidence": st.column_config.ProgressColumn(
                      "confidence", min_value=0.0, max_value=1.0, format="%.2f")})
     return shown
@@ -123,8 +126,7 @@ def show_results(frame: pd.DataFrame, spec: ResultSpec, gated: np.ndarray) -> pd
     """Metrics, download, charts and table; `gated` marks rows the threshold decides."""
     show_metrics(frame, spec)
     show_download(frame, spec)
-    tab_table, tab_charts = st.tabs(["Results", "Charts"])
-    with tab_charts:
-        show_charts(frame, spec, gated)
-    with tab_table:
-        return show_table(frame, spec)
+    shown = show_table(frame, spec)
+    st.subheader("Charts")
+    show_charts(frame, spec, gated)
+    return shown

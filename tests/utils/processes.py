@@ -67,9 +67,27 @@ def api_command(port: int) -> list[str]:
 @contextmanager
 def api_server(log_dir: Path, models_root: Path = PROJECT_ROOT / "models",
                env: dict[str, str] | None = None) -> Iterator[str]:
-    """A real uvicorn process serving the API; yields its base URL once /ready says so."""
+    """A real uvicorn process serving the API; yields its base URL once /ready says so.
+
+    Its feedback database is a fresh SQLite file in `log_dir`."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    base_env = {"MODELS_ROOT": str(models_root),
+                "DATABASE_URL": f"sqlite:///{log_dir / f'feedback-{port}.db'}"}
     with running(api_command(port), f"{url}/ready", log_dir / f"api-{port}.log",
-                 {"MODELS_ROOT": str(models_root), **(env or {})}):
+                 {**base_env, **(env or {})}):
+        yield url
+
+
+@contextmanager
+def ui_server(log_dir: Path, api_url: str) -> Iterator[str]:
+    """`streamlit run frontend/app.py` headless on a free port, talking to `api_url`."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "frontend" / "app.py"),
+           "--server.headless", "true", "--server.port", str(port), "--server.address",
+           "127.0.0.1", "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "viewer"]
+    url = f"http://127.0.0.1:{port}"
+    with running(cmd, f"{url}/_stcore/health", log_dir / f"ui-{port}.log",
+                 {"SIFT_API_URL": api_url}, timeout_s=90.0):
         yield url
