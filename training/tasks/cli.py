@@ -34,8 +34,8 @@ def train_tasks_cmd(
         help="base CSV with title, description, category (default: the generator)")] = None,
 ) -> None:
     """Train the task categoriser and publish a new version (no gate: use `retrain`)."""
-    from backend.tasks.service import task_embedder
     from backend.registry.local import LocalModelStore
+    from backend.tasks.service import task_embedder
     from training.tasks.retrain import base_frame, examples_frame, fit_candidate, publish
     from training.tasks.train import TaskTrainingArguments
 
@@ -65,8 +65,8 @@ def retrain_cmd(
     """Merge base data with feedback (corrections win), train a candidate, and publish it
     only if it is not worse than the current version on the same held-out data."""
     from backend.feedback.store import FeedbackStore
-    from backend.tasks.service import task_embedder
     from backend.registry.local import LocalModelStore
+    from backend.tasks.service import task_embedder
     from training.tasks.retrain import current_head, retrain
 
     settings = get_settings()

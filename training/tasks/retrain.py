@@ -101,7 +101,9 @@ def fit_candidate(frame: pd.DataFrame, corrections: pd.DataFrame, embedder: Embe
     labels = list(train["category"]) + list(corr_train.get("category", []))
     weights = np.r_[np.ones(len(train)), np.full(len(corr_train), args.correction_weight)]
     classes = sorted(set(labels))
-    head = TaskTrainer(args).fit(embedder.embed(texts), labels, classes, embedder.name, weights)
+    groups = list(train["template_id"]) + list(corr_train.get("template_id", []))
+    head = TaskTrainer(args).fit(embedder.embed(texts), labels, classes, embedder.name, weights,
+                                 groups)
     heldout = {
         "base_x": embedder.embed(_texts(frame[test])), "base_y": list(frame[test]["category"]),
         "corr_x": embedder.embed(_texts(corr_test)) if len(corr_test) else np.zeros((0, 1)),

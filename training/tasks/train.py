@@ -64,7 +64,35 @@ class TaskTrainer:
         self.best_epoch = 0
 
     def fit(self, x: np.ndarray, y: list[str], classes: list[str], embedder: str,
-            weights: np.ndarray | None = None, checkpoint_dir: Path | None = None) -> TaskHead:
+            weights: np.ndarray | None = None, groups: list[str] | None = None,
+            checkpoint_dir: Path | None = None) -> TaskHead:
+        """Train on (x, y); validation rows (early stopping, temperature) are whole
+        `groups` when given, so calibration reflects unseen phrasings."""
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # a tiny MLP: one thread beats contention on 2 cores
+        try:
+            return self._fit(x, y, classes, embedder, weights, groups, checkpoint_dir)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _validation_mask(self, w: np.ndarray, groups: list[str] | None,
+                         rng: np.random.Generator) -> np.ndarray:
+        """Validation only from weight-1 rows: corrections are always trained on."""
+        candidates = np.flatnonzero(w <= 1.0)
+        is_val = np.zeros(len(w), dtype=bool)
+        if groups is not None:
+            names = sorted({groups[i] for i in candidates})
+            chosen = set(rng.choice(names, size=max(1, int(len(names) * self.args.val_size)),
+                                    replace=False))
+            is_val[[i for i in candidates if groups[i] in chosen]] = True
+        else:
+            size = int(len(candidates) * self.args.val_size)
+            is_val[rng.choice(candidates, size=size, replace=False)] = True
+        return is_val
+
+    def _fit(self, x: np.ndarray, y: list[str], classes: list[str], embedder: str,
+             weights: np.ndarray | None, groups: list[str] | None,
+             checkpoint_dir: Path | None) -> TaskHead:
         args = self.args
         torch.manual_seed(args.seed)
         rng = np.random.default_rng(args.seed)
@@ -72,11 +100,7 @@ class TaskTrainer:
         target = torch.as_tensor([index[label] for label in y])
         w = torch.as_tensor(np.ones(len(y)) if weights is None else weights, dtype=torch.float32)
         inputs = torch.as_tensor(np.asarray(x, dtype=np.float32))
-        # validation only from weight-1 rows: corrections are always trained on
-        candidates = np.flatnonzero(w.numpy() <= 1.0)
-        val = rng.choice(candidates, size=int(len(candidates) * args.val_size), replace=False)
-        is_val = np.zeros(len(y), dtype=bool)
-        is_val[val] = True
+        is_val = self._validation_mask(w.numpy(), groups, rng)
         train_idx = np.flatnonzero(~is_val)
         head = TaskHead(classes, inputs.shape[1], args.hidden, args.dropout, embedder)
         optimiser = torch.optim.AdamW(head.parameters(), lr=args.learning_rate,
