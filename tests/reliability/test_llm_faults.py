@@ -91,6 +91,7 @@ def test_retry_after_is_honoured_then_answer_used(llm_client: Any,
     assert len(openai_double.requests) == 2
 
 
+@pytest.mark.slow
 def test_fault_storm_leaks_no_threads(llm_client: Any, openai_double: OpenAIDouble) -> None:
     """Two identical rounds of every fault: the second may not leave more threads behind."""
     def one_round() -> int:
