@@ -16,6 +16,7 @@ import typer
 from backend.core.config import PROJECT_ROOT, get_settings
 from backend.core.logging import configure_logging
 from training import registry
+from training.bulk.command import classify_file_cmd
 from training.tasks import cli as task_cli
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -97,6 +98,7 @@ app.command("pull")(registry.pull_cmd)
 app.command("generate-tasks")(task_cli.generate_tasks_cmd)
 app.command("train-tasks")(task_cli.train_tasks_cmd)
 app.command("retrain")(task_cli.retrain_cmd)
+app.command("classify-file")(classify_file_cmd)
 
 
 @app.command("serve")

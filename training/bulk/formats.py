@@ -1,0 +1,287 @@
+"""Streaming readers for CSV, JSON Lines and Parquet (plain or gzip'd).
+
+Every reader yields `Record`s in file order: the data of one row, or the reason
+it could not be read (with the line it came from). The chunker in
+`training.bulk.chunks` numbers them; both engines read through these readers, so
+bad input is reported the same way wherever the job runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import shutil
+import tempfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from backend.core.tabular import sniff_delimiter
+
+FORMATS = ("csv", "jsonl", "parquet")
+_GZIP_MAGIC = b"\x1f\x8b"
+_RAW_EXCERPT = 200
+
+
+class InputError(ValueError):
+    """The input cannot be read at all (no header, missing columns, unknown format)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One input row: `values` in column order, or `error` saying why it was skipped."""
+
+    line: int
+    values: tuple[str, ...] | None
+    error: str | None = None
+    raw: str = ""
+
+
+def detect_format(path: Path, given: str | None = None) -> tuple[str, bool]:
+    """(format, gzipped) from `--format` or the file name (`.csv.gz`, `.jsonl`, ...)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    gz = bool(suffixes) and suffixes[-1] in (".gz", ".gzip")
+    if gz:
+        suffixes = suffixes[:-1]
+    if given:
+        if given not in FORMATS:
+            raise InputError(f"unknown format {given!r}; use one of {', '.join(FORMATS)}")
+        return given, gz or _has_gzip_magic(path)
+    ext = suffixes[-1].lstrip(".") if suffixes else ""
+    fmt = {"csv": "csv", "tsv": "csv", "txt": "csv", "jsonl": "jsonl", "ndjson": "jsonl",
+           "json": "jsonl", "parquet": "parquet", "pq": "parquet"}.get(ext)
+    if fmt is None:
+        raise InputError(f"cannot tell the format of {path.name}; name it .csv, .jsonl or "
+                         ".parquet (optionally + .gz) or pass --format")
+    return fmt, gz or _has_gzip_magic(path)
+
+
+def _has_gzip_magic(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == _GZIP_MAGIC
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, EOFError):
+        return "the gzip stream ends early (truncated file)"
+    return f"the gzip stream is corrupt ({exc})"
+
+
+class Lines:
+    """The text lines of a file, decompressing on the fly; remembers how the stream ended."""
+
+    def __init__(self, path: Path, gz: bool) -> None:
+        self.path, self.gz = path, gz
+        self.failure: str | None = None  # set when decompression failed mid-file
+        self.last_terminated = True
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        binary = gzip.open(self.path, "rb") if self.gz else open(self.path, "rb")  # noqa: SIM115
+        with io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace",
+                              newline="") as text:
+            lines = iter(text)
+            while True:
+                try:
+                    line = next(lines)
+                except StopIteration:
+                    return
+                except (EOFError, OSError, zlib.error) as exc:
+                    self.failure = _describe(exc)
+                    return
+                self.count += 1
+                self.last_terminated = line.endswith(("\n", "\r"))
+                yield line
+
+
+def _missing(columns: list[str], required: tuple[str, ...]) -> list[str]:
+    return [c for c in required if c not in columns]
+
+
+def _check_header(columns: list[str], required: tuple[str, ...]) -> None:
+    missing = _missing(columns, required)
+    if missing:
+        found = ", ".join(repr(c) for c in columns) or "none"
+        raise InputError(f"missing required column(s) {', '.join(map(repr, missing))}; found "
+                         f"{found}. Name them with --source-column / --message-column.")
+
+
+def _flag_last(last: Record | None, lines: Lines) -> Record | None:
+    """The final row of a cut stream, or an unparseable final row without newline, is truncated."""
+    if last is None:
+        return None
+    cut = lines.failure is not None and not lines.last_terminated
+    if cut or (last.error is not None and not lines.last_terminated):
+        return Record(last.line, None, "truncated last line", last.raw)
+    return last
+
+
+def read_csv(path: Path, gz: bool, required: tuple[str, ...],
+             delimiter: str | None = None) -> tuple[list[str], Iterator[Record]]:
+    """Header and records of a CSV; rows with too few or too many fields are errors."""
+    if delimiter is None:
+        delimiter = sniff_delimiter(_sample(path, gz))
+    lines = Lines(path, gz)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(f"{path.name} is empty: expected a header row") from None
+    except csv.Error as exc:
+        raise InputError(f"cannot read the header row of {path.name}: {exc}") from exc
+    header = [h.strip() for h in header]
+    _check_header(header, required)
+    return header, _csv_records(reader, lines, len(header))
+
+
+def _sample(path: Path, gz: bool, lines: int = 50) -> str:
+    text = []
+    for i, line in enumerate(Lines(path, gz)):
+        text.append(line)
+        if i >= lines:
+            break
+    return "".join(text)
+
+
+def _csv_records(reader: Iterator[list[str]], lines: Lines, width: int) -> Iterator[Record]:
+    previous = lines.count
+    last: Record | None = None
+    while True:
+        try:
+            row = next(reader)
+            error = None
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            row, error = [], f"unreadable CSV row ({exc})"
+        start, previous = previous + 1, lines.count
+        if not row and error is None:
+            continue  # blank line
+        raw = "" if error else ",".join(row)[:_RAW_EXCERPT]
+        if error is None and len(row) != width:
+            kind = "missing column(s)" if len(row) < width else "too many fields"
+            error = f"{kind}: the row has {len(row)} field(s), the header has {width}"
+        record = Record(start, None if error else tuple(row), error, raw)
+        if last is not None:
+            yield last
+        last = record
+    final = _flag_last(last, lines)
+    if final is not None:
+        yield final
+    if lines.failure:
+        yield Record(lines.count + 1, None, f"{lines.failure}; rows after line {lines.count} "
+                                            "could not be read")
+
+
+def read_jsonl(path: Path, gz: bool, required: tuple[str, ...]
+               ) -> tuple[list[str], Iterator[Record]]:
+    """Keys of the first object are the columns; later objects may omit optional ones."""
+    columns: list[str] | None = None
+    for line in Lines(path, gz):
+        try:
+            first = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(first, dict):
+            columns = [str(k) for k in first]
+            break
+    if columns is None:
+        raise InputError(f"{path.name} has no JSON object lines")
+    for name in required:
+        if name not in columns:
+            columns.append(name)
+    return columns, _jsonl_records(Lines(path, gz), columns, required)
+
+
+def _jsonl_records(lines: Lines, columns: list[str], required: tuple[str, ...]
+                   ) -> Iterator[Record]:
+    last: Record | None = None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        raw = line.strip()[:_RAW_EXCERPT]
+        record = Record(number, None, "not a JSON object", raw)
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            record = Record(number, None, f"invalid JSON ({exc.args[0]})", raw)
+        else:
+            if isinstance(obj, dict):
+                missing = _missing(list(obj), required)
+                record = (Record(number, None, f"missing column(s): {', '.join(missing)}", raw)
+                          if missing else Record(number, tuple(_cell(obj.get(c))
+                                                               for c in columns)))
+        if last is not None:
+            yield last
+        last = record
+    final = _flag_last(last, lines)
+    if final is not None:
+        yield final
+    if lines.failure:
+        yield Record(lines.count + 1, None, f"{lines.failure}; rows after line {lines.count} "
+                                            "could not be read")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
+def read_parquet(path: Path, gz: bool, required: tuple[str, ...],
+                 batch_rows: int = 8192) -> tuple[list[str], Iterator[Record]]:
+    """Columns from the schema; `line` is the 1-based row number. A .gz copy is unpacked first."""
+    import pyarrow.parquet as pq
+
+    source = _gunzip_to_temp(path) if gz else path
+    try:
+        parquet = pq.ParquetFile(source)
+    except Exception as exc:
+        raise InputError(f"{path.name} is not a readable Parquet file: {exc}") from exc
+    columns = list(parquet.schema_arrow.names)
+    _check_header(columns, required)
+
+    def records() -> Iterator[Record]:
+        number = 0
+        try:
+            for batch in parquet.iter_batches(batch_size=batch_rows):
+                data = [[_cell(v) for v in batch.column(c).to_pylist()] for c in columns]
+                for values in zip(*data, strict=True):
+                    number += 1
+                    yield Record(number, values)
+        except OSError as exc:
+            yield Record(number + 1, None, f"corrupt Parquet data after row {number}: {exc}")
+        finally:
+            if source != path:
+                source.unlink(missing_ok=True)
+
+    return columns, records()
+
+
+def _gunzip_to_temp(path: Path) -> Path:
+    handle, name = tempfile.mkstemp(suffix=".parquet", prefix="sift-bulk-")
+    try:
+        with gzip.open(path, "rb") as src, open(handle, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except (EOFError, OSError, zlib.error) as exc:
+        Path(name).unlink(missing_ok=True)
+        raise InputError(f"{path.name}: {_describe(exc)}; a Parquet file must be complete"
+                         ) from exc
+    return Path(name)
+
+
+def open_records(path: Path, fmt: str, gz: bool, required: tuple[str, ...],
+                 delimiter: str | None = None) -> tuple[list[str], Iterator[Record]]:
+    """Columns and the record stream of any supported input."""
+    if not path.is_file():
+        raise InputError(f"{path} does not exist")
+    if fmt == "csv":
+        return read_csv(path, gz, required, delimiter)
+    if fmt == "jsonl":
+        return read_jsonl(path, gz, required)
+    return read_parquet(path, gz, required)

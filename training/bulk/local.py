@@ -1,0 +1,70 @@
+"""The single-machine engine: this process, or N worker processes fed a bounded window.
+
+With `workers > 1` the main process reads and writes while spawned workers
+classify (each loads the model once and keeps its template-key and embedding
+caches). At most `2 * workers` chunks are in flight, so memory stays bounded
+however large the input is.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections import deque
+from collections.abc import Callable, Iterator
+from multiprocessing.managers import BaseManager
+from multiprocessing.pool import AsyncResult
+
+import pyarrow as pa
+
+from backend.logs.router import LogClassifier
+from training.bulk.pipeline import Job, classify_chunk, iter_chunks
+from training.bulk.worker import Limiter, ModelSpec, TokenBucket
+
+_classifier: LogClassifier | None = None
+
+
+class _BucketManager(BaseManager):
+    """Serves one TokenBucket to every worker process (the job-wide LLM rate limit)."""
+
+
+_BucketManager.register("TokenBucket", TokenBucket)
+
+
+def _init_worker(spec: ModelSpec, limiter: Limiter | None) -> None:
+    global _classifier
+    _classifier = spec.build(limiter)
+
+
+def _classify(chunk: pa.Table, job: Job) -> pa.Table:
+    assert _classifier is not None, "worker not initialised"
+    return classify_chunk(_classifier, chunk, job)
+
+
+def run_local(job: Job, spec: ModelSpec, write: Callable[[pa.Table], int], skip_chunks: int,
+              workers: int = 1, llm_rate: float = 0.0) -> None:
+    """Classify every chunk after `skip_chunks` and pass the results to `write`, in order."""
+    chunks = iter_chunks(job, skip_chunks)
+    if workers <= 1:
+        bucket = TokenBucket(llm_rate) if llm_rate > 0 else None
+        classifier = spec.build(bucket)
+        for chunk in chunks:
+            write(classify_chunk(classifier, chunk, job))
+        return
+    ctx = mp.get_context("spawn")
+    with _BucketManager(ctx=ctx) as manager:
+        limiter = manager.TokenBucket(llm_rate) if llm_rate > 0 else None  # type: ignore[attr-defined]
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(spec, limiter)) as pool:
+            for result in _bounded(pool, chunks, job, 2 * workers):
+                write(result)
+
+
+def _bounded(pool: mp.pool.Pool, chunks: Iterator[pa.Table], job: Job,
+             window: int) -> Iterator[pa.Table]:
+    """Results in submission order with at most `window` chunks in flight."""
+    flight: deque[AsyncResult[pa.Table]] = deque()
+    for chunk in chunks:
+        flight.append(pool.apply_async(_classify, (chunk, job)))
+        if len(flight) >= window:
+            yield flight.popleft().get()
+    while flight:
+        yield flight.popleft().get()

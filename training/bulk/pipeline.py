@@ -1,0 +1,117 @@
+"""What both engines share: the job description, chunking, and classifying one chunk.
+
+A chunk is an Arrow table of `chunk_size` consecutive records with bookkeeping
+columns: `__row` (0-based record index, the sort key that makes engines agree
+row for row), `__line` (where the row starts in the input), `__error` (why a row
+was skipped, else null) and `__raw` (an excerpt of a skipped row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from backend.logs.router import LogClassifier
+from training.bulk.formats import Record, detect_format, open_records
+
+ROW, LINE, ERROR, RAW = "__row", "__line", "__error", "__raw"
+BOOKKEEPING = (ROW, LINE, ERROR, RAW)
+RESULT_COLUMNS = ("target_label", "confidence", "tier", "model_version", "reason")
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a reader needs, small and picklable (it travels to Ray workers)."""
+
+    input: Path
+    fmt: str
+    gz: bool
+    source_column: str = "source"
+    message_column: str = "log_message"
+    delimiter: str | None = None
+    chunk_size: int = 20_000
+    llm_budget: int | None = None  # LLM calls per chunk; None: the chunk size
+
+    @classmethod
+    def for_file(cls, path: Path, fmt: str | None = None, **options: object) -> Job:
+        found, gz = detect_format(path, fmt)
+        return cls(path.resolve(), found, gz, **options)  # type: ignore[arg-type]
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return (self.source_column, self.message_column)
+
+    def columns(self) -> list[str]:
+        """The input's columns (reads only the header / schema / first object)."""
+        columns, records = open_records(self.input, self.fmt, self.gz, self.required,
+                                        self.delimiter)
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
+        return columns
+
+
+def _table(columns: list[str], rows: list[Record], first_row: int) -> pa.Table:
+    data: dict[str, list[object]] = {c: [] for c in columns}
+    lines, errors, raws = [], [], []
+    empty = ("",) * len(columns)
+    for record in rows:
+        values = record.values if record.values is not None else empty
+        for column, value in zip(columns, values, strict=True):
+            data[column].append(value)
+        lines.append(record.line)
+        errors.append(record.error)
+        raws.append(record.raw if record.error else None)
+    arrays = {c: pa.array(v, pa.string()) for c, v in data.items()}
+    arrays[ROW] = pa.array(range(first_row, first_row + len(rows)), pa.int64())
+    arrays[LINE] = pa.array(lines, pa.int64())
+    arrays[ERROR] = pa.array(errors, pa.string())
+    arrays[RAW] = pa.array(raws, pa.string())
+    return pa.table(arrays)
+
+
+def iter_chunks(job: Job, skip_chunks: int = 0) -> Iterator[pa.Table]:
+    """Chunks in input order; the first `skip_chunks` are read but not built (resume)."""
+    columns, records = open_records(job.input, job.fmt, job.gz, job.required, job.delimiter)
+    rows: list[Record] = []
+    index = 0
+    for record in records:
+        rows.append(record)
+        if len(rows) == job.chunk_size:
+            if index >= skip_chunks:
+                yield _table(columns, rows, index * job.chunk_size)
+            rows, index = [], index + 1
+    if rows and index >= skip_chunks:
+        yield _table(columns, rows, index * job.chunk_size)
+
+
+def classify_chunk(classifier: LogClassifier, chunk: pa.Table, job: Job) -> pa.Table:
+    """Add the result columns; skipped rows (with `__error`) get nulls and no model call."""
+    errors = chunk.column(ERROR).to_pylist()
+    sources = chunk.column(job.source_column).to_pylist()
+    messages = chunk.column(job.message_column).to_pylist()
+    keep = [i for i, e in enumerate(errors) if e is None]
+    budget = job.llm_budget if job.llm_budget is not None else max(len(keep), 1)
+    predictions = classifier.classify([(sources[i], messages[i]) for i in keep],
+                                      llm_budget=budget)
+    n = chunk.num_rows
+    labels: list[str | None] = [None] * n
+    confidences: list[float | None] = [None] * n
+    tiers: list[str | None] = [None] * n
+    reasons: list[str | None] = [None] * n
+    for i, p in zip(keep, predictions, strict=True):
+        labels[i], confidences[i], tiers[i] = p.label, round(p.confidence, 4), p.tier
+        reasons[i] = p.reason or ""
+    versions = [classifier.version if e is None else None for e in errors]
+    keep_columns = [c for c in chunk.column_names if c not in RESULT_COLUMNS]
+    out = chunk.select(keep_columns)
+    for name, values, kind in (("target_label", labels, pa.string()),
+                               ("confidence", confidences, pa.float64()),
+                               ("tier", tiers, pa.string()),
+                               ("model_version", versions, pa.string()),
+                               ("reason", reasons, pa.string())):
+        out = out.append_column(name, pa.array(values, kind))
+    return out
