@@ -136,6 +136,16 @@ def test_activating_a_version_that_cannot_exist_is_a_4xx(
         assert log_model(client)["active_version"] == "v1"
 
 
+def test_pin_to_a_tag_that_exists_nowhere_is_not_ready_and_says_why(
+        published: HubModelStore, hub: HubDouble, tmp_path: Path) -> None:
+    pull(tmp_path, hub, "v1")
+    with service(tmp_path, hub, LOG_MODEL_VERSION="v9") as client:
+        ready = client.get("/ready")
+        assert ready.status_code == 503
+        assert "v9" in ready.json()["models"][LOG_MODEL]["error"]
+        assert log_model(client)["active_version"] is None
+
+
 def test_without_hf_namespace_no_remote_is_reported(published: HubModelStore,
                                                     hub: HubDouble, tmp_path: Path) -> None:
     pull(tmp_path, hub, "v1")
