@@ -1,0 +1,118 @@
+"""The feedback store on a real SQLite file and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from backend.feedback.store import FeedbackStore, PredictionRecord, UnknownPredictionError
+from tests.tasks.services import ServiceUnavailable, postgres_server
+
+MODEL = "task-categorizer"
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    try:
+        with postgres_server() as url:
+            yield url
+    except ServiceUnavailable as exc:
+        pytest.skip(f"PostgreSQL cannot start here: {exc}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sub' / 'feedback.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    store = FeedbackStore(url)  # leave an empty schema for the next test
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS feedback, predictions, alembic_version")
+    store.close()
+
+
+def _record(store: FeedbackStore, title: str, predicted: str = "Design",
+            version: str = "v1", variant: str | None = None) -> str:
+    (pid,) = store.record_predictions(MODEL, version, [PredictionRecord(
+        {"title": title}, f"key-{title}", predicted, 0.8)], variant)
+    return pid
+
+
+def test_migrations_create_schema_and_are_idempotent(db_url: str):
+    FeedbackStore(db_url).close()
+    store = FeedbackStore(db_url)
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"predictions", "feedback", "alembic_version"} <= tables
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+
+
+def test_feedback_by_id_copies_the_prediction(db_url: str):
+    store = FeedbackStore(db_url)
+    pid = _record(store, "a", variant="B", version="v2")
+    store.add_feedback("reject", prediction_id=pid, correct_label="Planning")
+    (example,) = store.labelled_examples(MODEL)
+    assert (example.input, example.label, example.verdict) == ({"title": "a"}, "Planning",
+                                                               "reject")
+    (version,) = store.stats(MODEL)["models"][0]["versions"]
+    assert (version["version"], version["variant"], version["rejected"]) == ("v2", "B", 1)
+
+
+def test_unknown_prediction_id_raises(db_url: str):
+    with pytest.raises(UnknownPredictionError):
+        FeedbackStore(db_url).add_feedback("accept", prediction_id="f" * 32)
+
+
+def test_latest_verdict_per_input_wins_and_bare_rejects_teach_nothing(db_url: str):
+    store = FeedbackStore(db_url)
+    pid = _record(store, "x")
+    store.add_feedback("correct", prediction_id=pid, correct_label="Research")
+    store.add_feedback("correct", prediction_id=pid, correct_label="Meeting")
+    store.add_feedback("reject", prediction_id=_record(store, "y"))
+    store.add_feedback("accept", model=MODEL, input={"title": "z"}, input_key="key-z",
+                       predicted="Design")
+    labels = {e.input_key: e.label for e in store.labelled_examples(MODEL)}
+    assert labels == {"key-x": "Meeting", "key-z": "Design"}
+
+
+def test_stats_accept_rate_per_version_and_label(db_url: str):
+    store = FeedbackStore(db_url)
+    for i in range(4):
+        store.add_feedback("accept" if i < 3 else "reject",
+                           prediction_id=_record(store, f"a{i}", "Design", "v1"))
+    store.add_feedback("reject", prediction_id=_record(store, "b", "Meeting", "v2"))
+    (model,) = store.stats()["models"]
+    assert model["predictions"] == 5 and model["accept_rate"] == 0.6
+    by_version = {v["version"]: v for v in model["versions"]}
+    assert by_version["v1"]["accept_rate"] == 0.75
+    assert by_version["v1"]["labels"]["Design"]["accepted"] == 3
+    assert by_version["v2"]["accept_rate"] == 0.0
+
+
+def test_concurrent_writers_lose_no_write(db_url: str):
+    """Four stores (as four API workers) x three threads each, writing at once."""
+    stores = [FeedbackStore(db_url) for _ in range(4)]
+    errors: list[BaseException] = []
+    per_thread = 15
+
+    def writer(store: FeedbackStore, n: int) -> None:
+        try:
+            for i in range(per_thread):
+                pid = _record(store, f"w{n}-{i}")
+                store.add_feedback("accept", prediction_id=pid)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(stores[n % 4], n)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert stores[0].counts() == (12 * per_thread, 12 * per_thread)
