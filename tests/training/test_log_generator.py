@@ -1,15 +1,24 @@
 import random
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from backend.logs.rules import RuleSet
 from training.logs.generator import LABELS, SOURCES, TEMPLATES, generate_logs, render
+from training.logs.vocab import TIME_SLOTS
 
 EXPECTED_COLUMNS = ["timestamp", "source", "log_message", "target_label", "template_id",
                     "complexity"]
 LEGACY_LABELS = {"Workflow Error", "Deprecation Warning"}
+RULES_PATH = Path(__file__).resolve().parents[2] / "configs" / "rules.yaml"
+# Minimum non-regex templates per label: enough that a held-out template has relatives.
+MIN_TEMPLATES = {"HTTP Status": 55, "Resource Usage": 55, "Security Alert": 55,
+                 "Critical Error": 55, "Error": 55, "User Action": 45,
+                 "System Notification": 45, "Workflow Error": 40, "Deprecation Warning": 40}
+MODEL_LABELS = [label for label in MIN_TEMPLATES if label not in LEGACY_LABELS]
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +72,44 @@ def test_complexity_matches_tier(logs):
 def test_every_label_has_at_least_12_templates(logs):
     per_label = logs.groupby("target_label")["template_id"].nunique()
     assert (per_label >= 12).all(), per_label.to_dict()
+
+
+def test_catalogue_meets_template_minimums():
+    counts = {label: sum(t.complexity != "regex" for t in templates)
+              for label, templates in TEMPLATES.items()}
+    short = {label: counts[label] for label, low in MIN_TEMPLATES.items() if counts[label] < low}
+    assert not short, short
+
+
+@pytest.mark.parametrize("label", MODEL_LABELS)
+def test_model_labels_span_format_families(label):
+    # Each label appears as JSON, as key=value and with a bracketed or syslog-style
+    # prefix, so that no format on its own stands for one label.
+    texts = [t.text for t in TEMPLATES[label] if t.complexity == "model"]
+    json_like = sum(text.startswith("{{") for text in texts)
+    key_value = sum(len(re.findall(r"\b[\w.]+=\{", text)) >= 2 for text in texts)
+    prefixed = sum(bool(re.match(r"\[[\w\- ]+\]", text)
+                        or re.search(r"\w\[\{pid\}\]:|systemd\[1\]:|kernel:", text))
+                   for text in texts)
+    assert min(json_like, key_value, prefixed) >= 3, (json_like, key_value, prefixed)
+
+
+def test_rules_never_give_a_model_line_another_label():
+    rules = RuleSet.from_yaml(RULES_PATH)
+    rng = random.Random(5)
+    when = datetime(2025, 8, 2, 14, 0, 1)
+    for label, templates in TEMPLATES.items():
+        for template in (t for t in templates if t.complexity != "regex"):
+            source = template.sources[0] if template.sources else "ModernCRM"
+            for _ in range(5):
+                message = render(template.text, rng, when)
+                rule = rules.match(source, message)
+                assert rule is None or rule.label == label, (template.template_id, message)
+
+
+def test_epoch_slots_ignore_the_local_time_zone():
+    assert TIME_SLOTS["epoch"](datetime(2025, 1, 1)) == "1735689600"
+    assert TIME_SLOTS["epoch_ms"](datetime(2025, 1, 1, 0, 0, 1)) == "1735689601000"
 
 
 def test_template_id_maps_to_one_label(logs):

@@ -10,6 +10,23 @@ appears twice in one template gets the same value both times.
 
 Template names are part of the public ``template_id`` (``"<slug>/<name>"``), so
 rename them only deliberately.
+
+Evaluation holds out whole templates, so a label is only learnable if its
+concept appears in many formats: every model-tier label has templates in each
+family where it plausibly occurs (plain sentence, terse lowercase, key=value,
+JSON, syslog/systemd/kernel prefix, bracketed component, access/request line),
+and no format belongs to one label alone. JSON templates carry a readable
+message field because ``template_key`` masks quoted single tokens (JSON keys
+included). The label boundaries the banks keep consistently:
+
+- System Notification: what the platform did by itself (deploys, scheduled jobs,
+  image pulls, reports sent on a schedule, cron); User Action: what a named
+  person did in the product.
+- Critical Error: a process, host, cluster or data set is gone (crash, core
+  dump, fatal runtime error, kernel panic, data loss); Error: one request, job
+  or operation failed and the system carries on.
+- Security Alert: an attack, abuse or policy violation (not an ordinary sign-in
+  or settings change); HTTP Status: a request and its status code.
 """
 
 from __future__ import annotations
@@ -142,6 +159,107 @@ HTTP_STATUS = LabelSpec(
         ("client_error_body",
          "{status_4xx} client error for {method} {http_path}: "
          '{{"error": "{api_error_code}", "request_id": "{uuid}"}}'),
+        # --- JSON access logs (several frameworks and proxies)
+        ("json_nginx_access",
+         '{{"time": "{iso_time}", "remote_addr": "{ip}", "request": "{method} {http_path} '
+         'HTTP/1.1", "status": {status}, "body_bytes_sent": {resp_len}, "request_time": '
+         '{resp_time_short}, "http_user_agent": "{user_agent}"}}'),
+        ("json_pino_request",
+         '{{"level": 30, "time": {epoch_ms}, "pid": {pid}, "hostname": "{hostname_short}", '
+         '"req": {{"method": "{method}", "url": "{http_path}"}}, "res": {{"statusCode": '
+         '{status}}}, "responseTime": {duration_ms}, "msg": "request completed"}}'),
+        ("json_otel_http",
+         '{{"name": "{method} {http_path_noquery}", "http.request.method": "{method}", '
+         '"url.path": "{http_path_noquery}", "http.response.status_code": {status}, '
+         '"client.address": "{ip}", "duration_ms": {duration_ms}}}'),
+        ("json_caddy",
+         '{{"level": "info", "ts": {epoch_float}, "logger": "http.log.access", "msg": '
+         '"handled request", "request": {{"remote_ip": "{ip}", "method": "{method}", "uri": '
+         '"{http_path}"}}, "status": {status}, "size": {resp_len}, "duration": '
+         "{resp_time_short}}}"),
+        # --- key=value access logs
+        ("kv_heroku_router",
+         'at=info method={method} path="{http_path}" host={domain} request_id={uuid} '
+         'fwd="{ip}" dyno=web.{small_n} connect={small_n_2}ms service={duration_ms}ms '
+         "status={status} bytes={resp_len} protocol=https"),
+        ("kv_go_request",
+         'level=info msg="http request served" remote={ip}:{port} proto=HTTP/1.1 '
+         "verb={method} url={http_path} status={status} bytes={resp_len} "
+         "elapsed={duration_ms}ms"),
+        ("kv_http_client",
+         "http_client host={domain} method={method} path={http_path_noquery} "
+         "status_code={status} retries=0 latency_ms={duration_ms}"),
+        # --- framework and proxy access formats
+        ("morgan_dev", "{method} {http_path} {status} {duration_human_ms} ms - {resp_len}"),
+        ("rails_completed",
+         "Completed {status_phrase} in {duration_ms}ms (Views: {small_n}.{small_n_2}ms | "
+         "ActiveRecord: {duration_ms_2}.{small_n_3}ms | Allocations: {record_count})"),
+        ("werkzeug_access",
+         '{ip} - - [{django_time}] "{method} {http_path} HTTP/1.1" {status} -'),
+        ("aspnet_request_finished",
+         "info: Microsoft.AspNetCore.Hosting.Diagnostics[2] Request finished HTTP/1.1 "
+         "{method} https://{domain}{http_path} - {status} {resp_len} application/json "
+         "{duration_human_ms}ms"),
+        ("fiber_access",
+         "{hms} | {status} | {duration_human_ms}ms | {ip} | {method} | {http_path} | -"),
+        ("traefik_clf",
+         '{ip} - - [{apache_time}] "{method} {http_path} HTTP/2.0" {status} {resp_len} "-" '
+         '"-" {record_count} "{service}@docker" "http://{ip_internal}:{service_port}" '
+         "{duration_ms}ms"),
+        ("k8s_ingress_nginx",
+         '{ip} - - [{apache_time}] "{method} {http_path} HTTP/1.1" {status} {resp_len} '
+         '"{referer}" "{user_agent}" {req_bytes} {resp_time_short} '
+         "[{namespace}-{service}-{service_port}] [] {ip_internal}:{service_port} {resp_len} "
+         "{resp_time_short} {status} {hex32}"),
+        ("urllib3_debug",
+         'urllib3.connectionpool: https://{domain}:443 "{method} {http_path} HTTP/1.1" '
+         "{status} {resp_len}"),
+        ("okhttp_response",
+         "<-- {status_phrase} https://{domain}{http_path} ({duration_ms}ms, {resp_len}-byte "
+         "body)"),
+        ("apigw_method_completed",
+         "({uuid}) Method completed with status: {status}"),
+        ("squid_access",
+         "{epoch}.{small_n}{small_n_2}{small_n_3} {duration_ms} {ip_internal} "
+         "TCP_MISS/{status} {resp_len} {method} https://{domain}{http_path_noquery} - "
+         "HIER_DIRECT/{ip} application/json"),
+        ("cloudfront_access",
+         "{date_plain} {hms} FRA56-C{small_n} {resp_len} {ip} {method} "
+         "d{hex8}.cloudfront.net {http_path_noquery} {status} {referer} curl/8.5.0 - - "
+         "Miss {hex16} {domain} https {req_bytes} {resp_time_short}"),
+        ("apache_vhost",
+         '{domain}:443 {ip} - - [{apache_time}] "{method} {http_path} HTTP/1.1" {status} '
+         '{resp_len} "{referer}" "{user_agent}"'),
+        # --- syslog-prefixed access lines
+        ("syslog_nginx_access",
+         '{syslog_time} {hostname_short} nginx: {ip} - - [{apache_time}] "{method} '
+         '{http_path} HTTP/1.1" {status} {resp_len} "{referer}" "{user_agent}"'),
+        ("syslog_app_request",
+         "{syslog_time} {hostname_short} {service}[{pid}]: {method} {http_path} {status} "
+         "{duration_ms}ms"),
+        # --- bracketed component prefix
+        ("bracket_access",
+         '[access] {ip} "{method} {http_path}" {status_phrase} {resp_len}B'),
+        ("bracket_ingress",
+         "[ingress] host={domain} {method} {http_path} -> {status} upstream={service} "
+         "{duration_ms}ms"),
+        # --- plain sentences and terse lines
+        ("client_received",
+         "Client {ip} received HTTP {status} for {method} {http_path} after {duration_ms} ms"),
+        ("server_answered", "The server answered {method} {http_path} with {status_phrase}"),
+        ("terse_http", "{method_lower} {http_path} {status} {resp_len}b {duration_ms}ms"),
+        ("terse_status_first", "{status} <- {method_lower} {http_path_noquery} ({duration_ms}ms)"),
+        ("json_express_winston",
+         '{{"level": "info", "message": "HTTP {method} {http_path}", "meta": {{"res": '
+         '{{"statusCode": {status}}}, "responseTime": {duration_ms}}}}}'),
+        ("json_aspnet_console",
+         '{{"EventId": 2, "LogLevel": "Information", "Category": '
+         '"Microsoft.AspNetCore.Hosting.Diagnostics", "Message": "Request finished HTTP/1.1 '
+         '{method} https://{domain}{http_path} - {status} {resp_len} application/json '
+         '{duration_human_ms}ms"}}'),
+        ("json_structlog_access",
+         '{{"event": "request finished", "method": "{method}", "path": "{http_path}", '
+         '"status_code": {status}, "duration_ms": {duration_ms}}}'),
     ],
 )
 
@@ -232,6 +350,89 @@ RESOURCE_USAGE = LabelSpec(
         ("redis_info",
          "redis {hostname_short}:6379 used_memory={mem_used_mb}MB maxmemory={mem_max_mb}MB "
          "evicted_keys={record_count} connected_clients={pool_active}"),
+        # --- JSON samples and alerts
+        ("json_container_mem",
+         '{{"level": "warn", "msg": "container memory usage above 80% of limit", "pod": '
+         '"{container}", "used_mi": {mem_used_mb}, "limit_mi": {mem_max_mb}}}'),
+        ("json_disk_alert",
+         '{{"alert": "DiskUsageHigh", "summary": "disk usage on {mount} is above '
+         '{threshold}%", "host": "{hostname}", "used_pct": {pct_high}}}'),
+        ("json_cpu_throttle",
+         '{{"level": "warn", "msg": "cpu throttling", "container": "{container}", '
+         '"throttled_pct": {pct}, "quota_millicores": {millicores_limit}}}'),
+        ("json_db_pool",
+         '{{"msg": "connection pool statistics", "pool": "{pool_name}", "active": '
+         '{pool_active}, "idle": {pool_idle}, "max": {pool_total}, "waiting": {pool_waiting}}}'),
+        ("json_cloudwatch",
+         '{{"AlarmName": "{service}-cpu-high", "NewStateValue": "ALARM", "NewStateReason": '
+         '"Threshold Crossed: 1 datapoint [{pct_high}] was greater than the threshold '
+         '({threshold}.0)", "MetricName": "CPUUtilization"}}'),
+        # --- key=value and line protocols
+        ("kv_mem",
+         "host={hostname_short} mem_used={mem_used_gb}G mem_total={mem_total_gb}G "
+         "swap_used={mem_used_mb}M"),
+        ("influx_cpu",
+         "cpu,host={hostname_short},cpu=cpu-total usage_user={pct},usage_system={pct_2},"
+         "usage_idle={pct_3} {epoch}000000000"),
+        ("kv_gc_pause",
+         "gc pause={duration_ms}ms heap_used={mem_used_mb}M heap_max={mem_max_mb}M "
+         "collector=G1"),
+        ("kv_consumer_lag",
+         "level=warn component=consumer topic={topic} lag={queue_depth} consumers={small_n}"),
+        ("logfmt_snapshot",
+         'level=info ts={iso_time} msg="resource snapshot" cpu_cores_used={cores} '
+         "mem_rss_mb={mem_used_mb} open_fds={fds} goroutines={goroutines}"),
+        # --- syslog / systemd / kubelet
+        ("collectd_df",
+         "{syslog_time} {hostname_short} collectd[{pid}]: df: {mount} is {pct}% full "
+         "({disk_free_gb} GB free)"),
+        ("systemd_consumed",
+         "systemd[1]: {service}.service: Consumed {seconds}.{small_n}s CPU time, "
+         "{mem_used_mb}M memory peak."),
+        ("kubelet_pressure",
+         "kubelet[{pid}]: node {hostname_short} reports MemoryPressure=True "
+         "({pct_high}% of allocatable memory in use)"),
+        ("es_disk_watermark",
+         "[o.e.c.r.a.DiskThresholdMonitor] [{hostname_short}] high disk watermark [90%] "
+         "exceeded on [{hostname_short}], free: {disk_free_gb}gb[{pct}%]"),
+        # --- bracketed component prefix
+        ("bracket_metrics",
+         "[metrics] {service}: cpu {pct}% over 5m, memory {mem_used_mb}MiB/{mem_max_mb}MiB"),
+        ("bracket_autoscaler_cpu",
+         "[autoscaler] {service} average CPU {pct}% across {small_n} replicas (target "
+         "{threshold}%)"),
+        ("bracket_disk_watch",
+         "[disk-watch] /dev/{disk_dev} on {mount}: {pct}% used, {disk_free_gb} GB free"),
+        ("bracket_api_quota",
+         "[quota] tenant {tenant_name} used {record_count} of {quota} API calls this month"),
+        # --- plain sentences
+        ("process_memory",
+         "Memory usage of process {pid} ({proc_name}) is {mem_used_mb} MB, {pct}% of the "
+         "container limit"),
+        ("swap_usage",
+         "Swap usage on {hostname} rose to {pct}% over the last {minutes} minutes"),
+        ("inode_usage",
+         "Inode usage on {mount} at {pct_high}% ({record_count} inodes free)"),
+        ("avg_cpu_hour",
+         "Average CPU utilisation for {service} was {pct}% over the last hour"),
+        ("open_fds",
+         "Open file descriptors for {proc_name}: {fds} of {fds_limit} in use"),
+        ("gpu_util",
+         "GPU {small_n} on {hostname}: utilisation {pct}%, memory {mem_used_mb}/{mem_max_mb} "
+         "MiB", ANALYTICS + CLOUD),
+        ("heap_pct",
+         "Heap usage of {service} at {pct_high}% of -Xmx{mem_max_mb}m after full GC"),
+        ("pg_connections",
+         "postgres: {pool_active} of {conn_max} connections in use on {db} ({pct}%)"),
+        # --- tool output and terse lines
+        ("top_mem_header",
+         "MiB Mem : {host_mem_mb}.0 total, {mem_free_mb}.0 free, {used_mem_mb}.0 used, "
+         "{mem_used_mb}.0 buff/cache"),
+        ("terse_disk", "disk {mount} {pct}% used on {hostname_short}"),
+        ("terse_load", "{hostname_short}: load {load} mem {mem_used_gb}G/{mem_total_gb}G"),
+        ("json_memory_sample",
+         '{{"message": "memory usage sample", "host": "{hostname}", "used_gb": {mem_used_gb}, '
+         '"total_gb": {mem_total_gb}}}'),
     ],
 )
 
@@ -347,6 +548,153 @@ SECURITY_ALERT = LabelSpec(
         ("wazuh_rule",
          "wazuh: Rule {sid} (level 10) fired on {hostname_short}: repeated authentication "
          "failures from {ip}"),
+        # --- JSON alerts (cloud detectors, WAF, runtime security, SIEM)
+        ("json_guardduty",
+         '{{"type": "{guardduty_type}", "title": "{guardduty_title}", "severity": {small_n}, '
+         '"resource": "{instance_id}", "remoteIp": "{ip}"}}', CLOUD),
+        ("json_aws_waf_block",
+         '{{"action": "BLOCK", "ruleName": "{waf_rule_name}", "clientIp": "{ip}", "uri": '
+         '"{http_path_noquery}", "country": "{cc}"}}'),
+        ("json_falco",
+         '{{"priority": "Warning", "rule": "{falco_rule}", "output": "{falco_rule} '
+         '(user=root container={container} proc={proc_name})"}}'),
+        ("json_impossible_travel",
+         '{{"alert": "impossible_travel", "msg": "sign-ins from two distant countries", '
+         '"user": "{email}", "from": "{geo}", "to": "{geo_2}", "minutes": {minutes}}}'),
+        ("json_siem_failed_logins",
+         '{{"rule": "Multiple failed logins", "level": "high", "src_ip": "{ip}", "user": '
+         '"{user_login}", "failures": {attempts}}}'),
+        ("json_jwt_invalid",
+         '{{"level": "warn", "msg": "jwt verification failed", "reason": "signature mismatch", '
+         '"sub": "{user_id}", "ip": "{ip}"}}'),
+        ("json_cloudtrail_escalation",
+         '{{"eventName": "AttachUserPolicy", "userIdentity": {{"userName": "{user_login}"}}, '
+         '"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess", "sourceIPAddress": '
+         '"{ip}", "finding": "administrator policy attached outside the change process"}}',
+         CLOUD),
+        # --- kernel and firewall
+        ("iptables_drop",
+         "kernel: [{uptime}] IPTABLES-DROP: IN={iface} OUT= SRC={ip} DST={ip_internal} "
+         "PROTO=TCP SPT={port} DPT={sensitive_port}"),
+        ("asa_deny",
+         "%ASA-4-106023: Deny tcp src outside:{ip}/{port} dst inside:{ip_internal}/"
+         '{sensitive_port} by access-group "outside_access_in"'),
+        ("apparmor_denied",
+         'kernel: audit: type=1400 apparmor="DENIED" operation="open" '
+         'profile="{apparmor_profile}" name="/etc/shadow" pid={pid} comm="{proc_name}"'),
+        # --- sudo / su / pam / sshd
+        ("sudo_incorrect_password",
+         "sudo: {shell_user} : {small_n} incorrect password attempts ; TTY=pts/{small_n_2} ; "
+         "PWD=/home/{shell_user} ; USER=root ; COMMAND={command}"),
+        ("su_failed", "su[{pid}]: FAILED SU (to root) {shell_user} on pts/{small_n}"),
+        ("pam_faillock",
+         "sshd[{pid}]: pam_faillock(sshd:auth): Consecutive login failures for user "
+         "{unix_user} account temporarily locked"),
+        ("sshd_max_auth",
+         "sshd[{pid}]: error: maximum authentication attempts exceeded for invalid user "
+         "{bad_user} from {ip} port {port} ssh2 [preauth]"),
+        # --- request-based attacks (SQLi, XSS, traversal, SSRF, injection, scanners)
+        ("modsecurity_sqli",
+         "ModSecurity: Access denied with code 403 (phase 2). [id \"{waf_rule}\"] "
+         '[msg "SQL Injection Attack Detected via libinjection"] [uri "{http_path_noquery}"] '
+         "[client {ip}]"),
+        ("waf_sqli_request_line",
+         'WAF BLOCK {ip} "GET {sqli_path} HTTP/1.1" rule={waf_rule} (SQL injection)'),
+        ("waf_xss_bracket",
+         '[waf] blocked XSS payload "{xss_payload}" in query parameter {param} from {ip}'),
+        ("lfi_kv",
+         'event=lfi_attempt src={ip} uri="{traversal_path}" action=blocked rule=LFI-{small_n}'),
+        ("traversal_access_flagged",
+         '{ip} - - [{apache_time}] "GET {traversal_path} HTTP/1.1" 403 {resp_len} '
+         "- flagged: directory traversal"),
+        ("ssrf_blocked",
+         "SSRF attempt blocked: {ip} tried to make the server fetch "
+         "http://169.254.169.254/latest/meta-data/iam/ via parameter '{param}'"),
+        ("command_injection",
+         "Command injection pattern ';cat /etc/passwd' in parameter {param} from {ip} "
+         "blocked"),
+        ("log4shell_jndi",
+         'Blocked JNDI lookup payload "${{jndi:ldap://{ip}/a}}" in User-Agent header from '
+         "{ip_2}"),
+        ("vuln_scanner",
+         "Vulnerability scanner detected: {ip} requested {record_count} non-existent paths "
+         "({scan_path}, ...) in {minutes} min"),
+        # --- malware and file integrity
+        ("clamd_found", "clamd[{pid}]: /srv/uploads/{file_name}: {malware} FOUND"),
+        ("defender_threat",
+         "Defender: threat {malware} detected on {hostname_short} in "
+         "C:\\Users\\{user_login}\\Downloads\\{file_name}; action: quarantined"),
+        ("aide_changed",
+         "AIDE found differences: /usr/bin/{binary} changed (sha256 mismatch, mtime "
+         "{datetime_plain})"),
+        ("ossec_sudoers_checksum",
+         "ossec: Integrity checksum changed for: '/etc/sudoers' on {hostname_short}"),
+        # --- credentials, tokens and privileges
+        ("mfa_push_fatigue",
+         "MFA push fatigue suspected: {attempts} push requests denied by {email} in "
+         "{minutes} minutes"),
+        ("leaked_key_revoked",
+         "Leaked credential: API key {api_key} found in a public repository; key revoked"),
+        ("revoked_token_used",
+         "OAuth token of client {client_id} used after revocation from {ip}; request "
+         "rejected"),
+        ("self_granted_role",
+         "Audit: {user_login} granted themselves the org-owner role via API token "
+         "{api_key} without approval"),
+        ("ddos_mitigation",
+         "DDoS mitigation engaged: {record_count} req/s from {small_n}00 source IPs "
+         "targeting {domain}"),
+        ("bracket_ids_ssh_bruteforce",
+         "[ids] {hostname_short}: possible SSH brute force from {ip} ({attempts} attempts in "
+         "{minutes} min)"),
+        ("bracket_auth_lockout",
+         "[auth] account {user_login} locked after {fail_count} wrong passwords from {ip}"),
+        ("sudo_incident_reported",
+         "{shell_user} is not in the sudoers file. This incident will be reported."),
+        ("pam_sudo_auth_failure",
+         "sudo: pam_unix(sudo:auth): authentication failure; logname={shell_user} uid=1001 "
+         "euid=0 tty=/dev/pts/{small_n} ruser={shell_user} rhost= user={shell_user}"),
+        # --- token and session misuse
+        ("refresh_token_reuse",
+         "Refresh token reuse detected for user {user_id}; all sessions revoked"),
+        ("kv_token_reuse",
+         "event=token_reuse_detected user_id={user_id} src_ip={ip} action=sessions_revoked"),
+        ("bracket_stolen_cookie",
+         "[auth] stolen session cookie suspected: session {req_short} used from {ip} and "
+         "{ip_2}"),
+        # --- malware
+        ("kv_malware_detected",
+         'event=malware_detected file={file_name} signature="{malware}" action=quarantine'),
+        ("json_malware_detected",
+         '{{"alert": "malware_detected", "msg": "infected file quarantined", "file": '
+         '"{file_name}", "host": "{hostname_short}"}}'),
+        # --- privileges
+        ("kv_privilege_escalation",
+         "event=privilege_escalation actor={user_login} granted=admin approved=false "
+         "src_ip={ip}"),
+        ("unapproved_owner_role",
+         "Unexpected admin role assignment: {user_login} became organisation owner without "
+         "an approved change request"),
+        # --- file integrity
+        ("tripwire_violation",
+         "Tripwire: integrity violation on {hostname_short}: /etc/shadow modified"),
+        ("kv_fim_alert",
+         "event=fim_alert host={hostname_short} file=/etc/ssh/sshd_config change=modified "
+         "expected=false"),
+        # --- request-based attacks
+        ("waf_attack_signature",
+         'WAF blocked {method} {http_path_noquery} from {ip}: attack signature '
+         '"{attack_type}"'),
+        # --- geo anomalies and MFA abuse
+        ("kv_geo_anomaly",
+         "event=geo_anomaly user={user_login} countries={cc},{cc_2} window_min={minutes} "
+         "risk=high"),
+        ("suspicious_signin_blocked",
+         "Suspicious sign-in blocked for {email}: new country {geo} and unknown device"),
+        ("mfa_takeover_attempt",
+         "Repeated MFA failures for {email} from {ip}: possible account takeover attempt"),
+        ("kv_mfa_bruteforce",
+         "event=mfa_bruteforce user={user_login} failures={fail_count} src_ip={ip}"),
     ],
 )
 
@@ -437,6 +785,141 @@ CRITICAL_ERROR = LabelSpec(
         ("rabbitmq_partition",
          "rabbit@{hostname_short} down: network partition detected, cluster split and "
          "all queues unavailable"),
+        # --- JVM crashes
+        ("jvm_heap_oom_exit",
+         "Terminating due to java.lang.OutOfMemoryError: Java heap space ({service}, "
+         "pid {pid})"),
+        ("jvm_native_memory",
+         "# There is insufficient memory for the Java Runtime Environment to continue. "
+         "Native memory allocation (mmap) failed to map {kb} bytes"),
+        ("jvm_hs_err",
+         "JVM of {service} crashed with {signal} at pc=0x{hex16}; error report written to "
+         "/tmp/hs_err_pid{pid}.log"),
+        # --- Go, Rust, Node, Python, .NET, Erlang runtime deaths
+        ("go_nil_pointer",
+         "panic: runtime error: invalid memory address or nil pointer dereference "
+         "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x{hex8}]"),
+        ("go_concurrent_map",
+         "fatal error: concurrent map writes (goroutine {goroutines} [running]) in "
+         "{service}"),
+        ("go_out_of_memory",
+         "runtime: out of memory: cannot allocate {kb}-byte block ({kb_2} in use) "
+         "fatal error: out of memory"),
+        ("go_index_panic",
+         "panic: runtime error: index out of range [{small_n}] with length {small_n_2}; "
+         "{service} exited with status 2"),
+        ("rust_main_panic",
+         "thread 'main' panicked at src/{component}.rs:{lineno}:{small_n}: called "
+         "`Option::unwrap()` on a `None` value; process aborted"),
+        ("node_heap_oom",
+         "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory "
+         "({service}, pid {pid})"),
+        ("python_fatal",
+         "Fatal Python error: Segmentation fault (worker pid {pid} of {service})"),
+        ("dotnet_stack_overflow",
+         "Process terminated. Stack overflow in {service}; the application crashed and "
+         "was not restarted"),
+        ("erlang_kernel_terminated",
+         "Kernel pid terminated (application_controller) "
+         "({{application_start_failure,{erl_app},shutdown}})"),
+        # --- segfaults and core dumps
+        ("kernel_segfault",
+         "kernel: {proc_name}[{pid}]: segfault at {hex8} ip {hex16} sp {hex16_2} error 4 in "
+         "{lib}[{hex8_2}+{hex8_3}]"),
+        ("bash_segfault",
+         "/opt/{service}/run.sh: line {lineno}: {pid} Segmentation fault (core dumped) "
+         "/usr/bin/{proc_name}"),
+        ("systemd_coredump_dumped",
+         "systemd-coredump[{pid}]: Process {pid_2} ({proc_name}) of user 0 dumped core."),
+        ("systemd_failed_core_dump",
+         "systemd[1]: {service}.service: Failed with result 'core-dump'."),
+        ("postgres_signal_11",
+         "LOG:  server process (PID {pid}) was terminated by signal 11: Segmentation fault; "
+         "terminating any other active server processes"),
+        # --- kernel panics and hardware faults
+        ("kernel_null_deref",
+         "kernel: BUG: unable to handle kernel NULL pointer dereference at "
+         "0000000000000008 on {hostname_short}"),
+        ("kernel_soft_lockup",
+         "kernel: watchdog: BUG: soft lockup - CPU#{small_n} stuck for {seconds}s! "
+         "[{proc_name}:{pid}]"),
+        ("kernel_mce",
+         "kernel: mce: [Hardware Error]: CPU {small_n}: Machine Check Exception: 5 Bank 4: "
+         "b200000000070f0f"),
+        ("md_raid_cannot_continue",
+         "kernel: md/raid:{md_dev}: Cannot continue operation (2/{raid_members} "
+         "failed)"),
+        ("kubelet_node_notready",
+         "kubelet: node {node} NotReady: container runtime is down, PLEG is not healthy",
+         CLOUD),
+        # --- JSON fatal events
+        ("json_fatal_cluster_lost",
+         '{{"level": "fatal", "service": "{service}", "msg": "lost connection to all '
+         'cluster members, shutting down"}}'),
+        ("json_disk_failure",
+         '{{"severity": "CRITICAL", "component": "storage", "msg": "disk failed and the '
+         'array cannot be rebuilt", "device": "/dev/{disk_dev}", "array": "{md_dev}"}}'),
+        ("json_alertmanager_down",
+         '{{"alertname": "ServiceDown", "severity": "critical", "summary": "{service} has 0 '
+         'healthy instances for {minutes}m"}}'),
+        ("mongo_fatal_assertion",
+         '{{"t": {{"$date": "{iso_time}"}}, "s": "F", "c": "STORAGE", "id": {record_id}, '
+         '"ctx": "initandlisten", "msg": "Fatal assertion", "attr": {{"msgid": {record_id_2}'
+         "}}}}"),
+        # --- key=value
+        ("kv_raft_no_leader",
+         'level=fatal msg="raft: no leader elected, cluster unavailable" '
+         "cluster={db_cluster} members_alive=0"),
+        ("kv_power_loss",
+         "severity=critical event=datacenter_power_loss site={az} ups_runtime_min=0 "
+         "racks_down={small_n}"),
+        ("kv_tsdb_wal_corrupt",
+         'level=crit ts={iso_time} component=tsdb msg="WAL corruption detected, refusing to '
+         'start" segment={record_count}'),
+        # --- bracketed component prefix
+        ("bracket_fatal_schema",
+         "[FATAL] [{service}] Unrecoverable error: database schema is corrupted, aborting"),
+        ("bracket_crit_readonly",
+         "[CRIT] {hostname_short}: filesystem {mount} is read-only after journal abort"),
+        ("bracket_watchdog_fenced",
+         "[watchdog] {service} missed {small_n} heartbeats; instance declared dead and "
+         "fenced"),
+        # --- databases
+        ("postgres_no_checkpoint",
+         "PANIC:  could not locate a valid checkpoint record; startup process terminated, "
+         "database {db} unavailable"),
+        ("innodb_page_corruption",
+         "[ERROR] [MY-011906] [InnoDB] Database page corruption on disk or a failed file "
+         "read of page [page id: space={small_n}, page number={record_count}]; server "
+         "aborted"),
+        # --- plain sentences and terse lines
+        ("primary_db_crashed",
+         "Primary database {db_cluster} crashed during checkpoint; automatic failover did "
+         "not complete"),
+        ("payment_processors_unreachable",
+         "All payment processors unreachable; checkout disabled for every customer",
+         BILLING),
+        ("replicas_lost",
+         "Storage cluster lost all {small_n} replicas of volume {volume_id}; data "
+         "cannot be reconstructed"),
+        ("terse_down", "FATAL: {service} down, 0/{small_n} replicas ready"),
+        ("terse_disk_dead", "crit: disk /dev/{disk_dev} dead, array {md_dev} offline"),
+        ("json_alert_db_down",
+         '{{"alertname": "DatabaseDown", "severity": "critical", "summary": "primary database '
+         '{db_cluster} is unreachable and no replica took over"}}'),
+        ("cpu_overheat_shutdown",
+         "Emergency shutdown of {hostname}: CPU temperature {temp_c}C exceeded the critical "
+         "limit"),
+        ("ups_battery_exhausted",
+         "UPS battery exhausted in {az}: {small_n} racks lost power, hosted services down"),
+        ("terse_crashed_no_replicas", "crit: {service} crashed, no replicas left"),
+        ("terse_raid_failed", "fatal: raid {md_dev} failed, volume offline"),
+        ("json_alert_node_down",
+         '{{"alertname": "NodeDown", "severity": "critical", "summary": "host {hostname} is '
+         'down and unreachable"}}'),
+        ("kv_thermal_shutdown",
+         "severity=critical event=thermal_shutdown host={hostname_short} temp_c={temp_c} "
+         "services_down={small_n}"),
     ],
 )
 
@@ -525,6 +1008,106 @@ ERROR = LabelSpec(
          "{component}.Services.{func}() in request {req_short}"),
         ("sms_failed",
          "SMS to {phone} not delivered: provider returned error {gateway_code}"),
+        # --- JSON error events
+        ("json_zap_error",
+         '{{"level": "error", "ts": "{iso_time}", "logger": "{component}", "msg": "failed '
+         'to fetch exchange rates", "error": "context deadline exceeded"}}'),
+        ("json_job_failed",
+         '{{"severity": "ERROR", "message": "Job {job_name} failed after {seconds}s", '
+         '"exit_code": {exit_code}, "run_id": {run_id}}}'),
+        ("json_pino_unhandled",
+         '{{"level": 50, "time": {epoch_ms}, "msg": "unhandled rejection", "err": {{"type": '
+         '"TypeError", "message": "Cannot read properties of undefined (reading '
+         "'{field_name}')\"}}}}"),
+        ("json_ecs_payment_failed",
+         '{{"@timestamp": "{iso_time}", "log.level": "error", "message": "Payment capture '
+         'failed for order {order_id}", "error.type": "{exception}"}}', BILLING + PARTNER),
+        ("json_email_send_failed",
+         '{{"event": "email.send_failed", "msg": "could not send email", "to": "{email}", '
+         '"smtp_response": "{smtp_error}", "attempt": {small_n}}}'),
+        # --- key=value
+        ("kv_sync_failed",
+         'level=error component={component} msg="sync failed" err="{short_error}" '
+         "attempt={small_n}"),
+        ("kv_job_status_failed",
+         'job={job_name} run_id={run_id} status=failed exit_code={exit_code} '
+         'error="{exception_detail}"'),
+        ("kv_open_permission",
+         'level=error msg="cannot open log file" err="open {log_path}: permission '
+         'denied"'),
+        # --- permissions and files
+        ("python_permission",
+         "PermissionError: [Errno 13] Permission denied: '/srv/exports/{file_name}'"),
+        ("terse_no_such_file", "error: cannot open {file_name}: no such file or directory"),
+        # --- syslog / systemd / cron / logrotate / mail / nginx
+        ("logrotate_rename_error",
+         "logrotate: error: error renaming {log_path}.1 to {log_path}.2: Permission denied"),
+        ("cron_grandchild_failed",
+         "{hostname_short} CRON[{pid}]: (CRON) error (grandchild #{pid_2} failed with exit "
+         "status {exit_code})"),
+        ("postfix_bounced",
+         "postfix/smtp[{pid}]: {hex10}: to=<{email}>, relay=mx.{email_domain}[{ip}]:25, "
+         "status=bounced ({smtp_error})"),
+        ("nginx_upstream_timeout",
+         "{datetime_slash} [error] {pid}#0: *{record_count} upstream timed out (110: "
+         "Connection timed out) while reading response header from upstream, client: {ip}, "
+         'server: {domain}, request: "{method} {http_path} HTTP/1.1"'),
+        ("php_uncaught_error",
+         "PHP Fatal error:  Uncaught Error: Call to a member function {func}() on null in "
+         "/var/www/html/{component}.php:{lineno}"),
+        ("redis_bgsave", "Can't save in background: fork: Cannot allocate memory"),
+        # --- bracketed component prefix
+        ("bracket_pdf_failed",
+         "[ERROR] [{component}] Failed to render PDF for invoice {invoice_id}: font "
+         "'Helvetica-Bold' not found"),
+        ("bracket_retry_failed",
+         "[{service}] retry {small_n}/{retries} failed for {operation}: {short_error}"),
+        ("bracket_scheduler_job_failed",
+         "[scheduler] job {job_name} failed: {exception_detail}"),
+        # --- plain sentences: failed counterparts of routine operations
+        ("db_connect_timeout",
+         "Could not connect to {db_engine} at {ip_internal}:{db_port}: connection timed out"),
+        ("giving_up_after_retries",
+         "Giving up on {operation} after {retries} attempts: {short_error}"),
+        ("acme_renew_failed",
+         "Failed to renew certificate for {domain}: ACME http-01 challenge returned 404"),
+        ("backup_failed",
+         "Backup of {db} failed: pg_dump exited with code {exit_code}"),
+        ("image_pull_failed",
+         'Failed to pull image "registry.internal/{service}:{version}": manifest unknown'),
+        ("deploy_failed_healthcheck",
+         "Deployment of {service} {version} failed: new pods did not pass the readiness "
+         "check; rolled back"),
+        ("report_delivery_failed",
+         "Scheduled report '{report_name}' could not be delivered: SMTP {smtp_error}"),
+        ("request_exception",
+         "Error handling request {method} {http_path}: {exception_detail}"),
+        ("asgi_exception",
+         "ERROR Exception in ASGI application: sqlalchemy.exc.OperationalError: "
+         "(psycopg.OperationalError) connection to {db} is closed"),
+        # --- terse
+        ("terse_op_failed", "err: {operation} failed: {short_error}"),
+        ("terse_fail_rc", "fail {job_name} rc={exit_code} after {duration_human}"),
+        ("kv_partner_request_failed",
+         'level=error ts={iso_time} caller={component}/client.go:{lineno} msg="partner '
+         'request failed" partner="{partner_api}" err="unexpected EOF"'),
+        ("kv_consumer_error",
+         "severity=error service={service} event=consumer_error topic={topic} "
+         'offset={offset} error="{short_error}"'),
+        ("bracket_import_row",
+         "[{component}] import of {file_name} failed: row {lineno} has {small_n} columns, "
+         "expected 12"),
+        ("bracket_mailer_failed",
+         "[mailer] could not send password-reset email to {email}: {smtp_error}"),
+        ("node_eacces", "Error: EACCES: permission denied, open '{log_path}'"),
+        ("java_access_denied",
+         "java.nio.file.AccessDeniedException: {log_path} while writing export {file_name}"),
+        ("cp_permission",
+         "cp: cannot create regular file '/srv/exports/{file_name}': Permission denied"),
+        ("job_failed_will_retry",
+         "Background job {job_name} failed; it will be retried in {minutes} minutes"),
+        ("terse_job_exit_next_run",
+         "err: job {job_name} exited with code {exit_code}, next run scheduled"),
     ],
 )
 
@@ -579,6 +1162,98 @@ USER_ACTION = LabelSpec(
          "[ui] user={user_login} clicked Export > PDF on report {report_name}", ANALYTICS),
         ("terms_accepted", "User {user_id} accepted the terms of service v{minor_version}"),
         ("drafts_deleted", "{user_login} deleted {small_n} draft invoices", BILLING),
+        # --- JSON audit/product events
+        ("json_login",
+         '{{"event": "user.login", "message": "user signed in with password", "user": '
+         '"{email}", "ip": "{ip}"}}'),
+        ("json_document_shared",
+         '{{"event": "Document Shared", "actor": "{user_login}", "target": "{email}", '
+         '"doc_id": {record_id}}}'),
+        ("json_settings_changed",
+         '{{"event": "Settings Changed", "user_id": {user_id}, "setting": "{setting}", '
+         '"value": "{setting_value}"}}'),
+        ("json_invoice_approved",
+         '{{"audit": {{"actor": "{email}", "action": "invoice.approve", "description": '
+         '"approved invoice {invoice_id} for payment"}}}}', BILLING),
+        ("json_cart_checkout",
+         '{{"event": "Checkout Completed", "customer_id": {user_id}, "items": {small_n}, '
+         '"total": "{amount} {currency}"}}', BILLING),
+        ("json_mfa_enrolled",
+         '{{"event": "MFA Enrolled", "message": "user turned on two-factor authentication", '
+         '"user_id": {user_id}, "factor": "{factor}"}}'),
+        # --- key=value audit lines
+        ("kv_audit_login",
+         'audit actor={user_login} action=login result=success ip={ip} browser="{browser}"'),
+        ("kv_logout",
+         "event=user_logout user_id={user_id} session={req_short} duration={seconds}s"),
+        ("kv_export",
+         "user={user_login} op=export object=contacts count={record_count} format=xlsx",
+         CRM),
+        # --- syslog: what a person did on a host
+        # --- bracketed component prefix
+        ("bracket_lead_converted",
+         "[crm] {person} converted lead {prospect_id} into an opportunity", CRM),
+        ("bracket_vacation_booked",
+         "[hr-portal] {person} booked {small_n} days of vacation starting {future_date}", HR),
+        ("bracket_invoice_download",
+         "[billing] {user_login} downloaded invoice {invoice_id}", BILLING),
+        ("bracket_language_switched",
+         "[settings] user {user_id} switched the interface language to {language}"),
+        # --- plain sentences
+        ("bank_details_updated", "Employee {person} updated their bank details", HR),
+        ("invited_teammate", "{person} invited {email} to the workspace"),
+        ("notification_prefs",
+         "{user_login} changed their notification preferences to a weekly digest"),
+        ("joined_team", "{email} accepted the invitation and joined team {team}"),
+        ("reassigned_opportunity",
+         "{person} reassigned opportunity OPP-{opp_id} to {person_2}", CRM),
+        ("scheduled_report_by_user",
+         "{user_login} scheduled report '{report_name}' to run every Monday", ANALYTICS),
+        ("two_step_turned_on",
+         "User {user_id} turned on two-step verification for their account"),
+        ("security_key_registered",
+         "{email} registered a new security key for sign-in ({security_key})"),
+        ("token_revoked", "{user_login} revoked personal access token '{token_name}'"),
+        ("api_key_generated",
+         "{user_login} generated a new API key for integration {client_id}"),
+        # --- terse
+        ("terse_login_ok", "login ok user={user_login} ip={ip}"),
+        ("terse_logged_off", "user {user_login} logged off after {minutes} min"),
+        ("terse_logout_email", "logout: {email} (session {seconds}s)"),
+        # --- applications logging to syslog
+        ("syslog_crm_export",
+         "{syslog_time} {hostname_short} crm-web[{pid}]: user {user_login} exported "
+         "{record_count} contacts to CSV", CRM),
+        ("syslog_expense_submitted",
+         "{syslog_time} {hostname_short} hr-portal[{pid}]: {person} submitted expense report "
+         "{report_id}", HR),
+        ("syslog_payment_method",
+         "{syslog_time} {hostname_short} billing-api[{pid}]: customer {user_id} replaced "
+         "their payment method", BILLING),
+        # --- account self-service
+        ("password_changed_settings",
+         "{person} changed their password from the account settings page"),
+        ("kv_password_change",
+         "audit actor={user_login} action=password.change result=success via=settings"),
+        ("json_password_reset",
+         '{{"event": "Password Reset", "message": "user reset their password using the '
+         'emailed link", "user_id": {user_id}}}'),
+        ("kv_ticket_comment",
+         "audit actor={user_login} action=comment.create object=ticket/{ticket_id}", CRM),
+        # --- account security settings changed by the user themselves
+        ("two_factor_profile",
+         "{person} turned on two-factor authentication in their profile"),
+        ("bracket_authenticator_app",
+         "[account] {user_login} set up an authenticator app for sign-in"),
+        ("json_token_created",
+         '{{"event": "API Token Created", "message": "user created a personal access token", '
+         '"user_id": {user_id}, "name": "{token_name}"}}'),
+        ("signed_out_everywhere",
+         "{email} signed out of all devices from the account page"),
+        # --- work done in the product by a person
+        ("dashboard_created", "{person} created a new dashboard '{dashboard}'", ANALYTICS),
+        ("deals_archived", "{user_login} archived {small_n} old deals in the pipeline", CRM),
+        ("report_edited", "{person} edited the report '{report_name}' and saved it"),
     ],
 )
 
@@ -641,6 +1316,125 @@ SYSTEM_NOTIFICATION = LabelSpec(
          "{hostname_short} CRON[{pid}]: ({unix_user}) CMD (/usr/local/bin/{job_name}.sh)"),
         ("search_index_refreshed",
          "Search index '{index}' refreshed with {record_count} documents"),
+        # --- JSON events the platform emits on its own
+        ("json_backup_completed",
+         '{{"event": "backup.completed", "msg": "scheduled backup completed", "db": "{db}", '
+         '"size_gb": {size_gb}, "duration": "{duration_human}"}}'),
+        ("json_job_finished",
+         '{{"level": "info", "msg": "scheduled job finished", "job": "{job_name}", '
+         '"records": {record_count}, "status": "ok"}}'),
+        ("json_cert_renewed",
+         '{{"event": "certificate.renewed", "msg": "certificate renewed automatically", '
+         '"domain": "{domain}", "expires": "{future_date}"}}'),
+        ("json_k8s_pulled_event",
+         '{{"type": "Normal", "reason": "Pulled", "object": "pod/{container}", "message": '
+         '"Successfully pulled image registry.internal/{service}:{version} in '
+         '{pull_time}"}}', CLOUD),
+        ("json_report_delivered",
+         '{{"event": "report.delivered", "msg": "scheduled report delivered by email", '
+         '"report": "{report_name}", "recipients": {small_n}}}', ANALYTICS),
+        ("json_autoscaler_scaled",
+         '{{"component": "autoscaler", "msg": "scaled deployment {service} from {replicas_from} to '
+         '{replicas_to} replicas"}}'),
+        # --- key=value
+        ("kv_leader_elected",
+         'level=info msg="leader elected" node={hostname_short} term={record_count}'),
+        ("kv_deploy_success",
+         "event=deploy status=success service={service} version={version} "
+         "duration={duration_human} triggered_by=pipeline"),
+        ("kv_job_completed",
+         "job={job_name} status=completed rows={record_count} took={duration_human}"),
+        ("kv_cache_warmed",
+         'msg="cache warmed" cache="{cache_name}" entries={record_count} took={seconds}s'),
+        # --- syslog / systemd / kernel / container runtime
+        ("anacron_job_terminated", "anacron[{pid}]: Job `cron.{cron_period}' terminated"),
+        ("systemd_finished", "systemd[1]: Finished {unit_description}."),
+        ("systemd_reached_target", "systemd[1]: Reached target {systemd_target}."),
+        ("ext4_mounted",
+         "kernel: EXT4-fs ({partition}): mounted filesystem with ordered data mode. Quota "
+         "mode: none."),
+        ("containerd_pull",
+         'containerd[{pid}]: PullImage "registry.internal/{service}:{version}" returns image '
+         'reference "sha256:{hex16}"', CLOUD),
+        ("kubelet_pulled",
+         'kubelet[{pid}]: Successfully pulled image "registry.internal/{service}:{version}" '
+         "in {pull_time}", CLOUD),
+        ("unattended_upgrades",
+         "unattended-upgrades: Packages that were upgraded: {packages}"),
+        ("ntpd_synchronized",
+         "ntpd[{pid}]: synchronized to {ip_internal}, stratum {small_n}"),
+        ("crond_cmd_rhel",
+         "{syslog_time} {hostname_short} crond[{pid}]: ({unix_user}) CMD (run-parts "
+         "/etc/cron.{cron_period})"),
+        ("cron_run_parts",
+         "/usr/sbin/cron[{pid}]: (root) CMD (cd / && run-parts --report "
+         "/etc/cron.{cron_period})"),
+        # --- bracketed component prefix
+        ("bracket_deploy_rolled_out",
+         "[deploy] {service} {version} rolled out to {small_n} pods"),
+        ("bracket_scheduler_completed",
+         "[scheduler] job {job_name} completed in {duration_human}"),
+        ("bracket_mailer_digest",
+         "[mailer] weekly digest sent to {record_count} subscribers"),
+        ("bracket_backup_uploaded",
+         "[backup] snapshot of {db} uploaded to s3://{bucket}/{date_plain}/"),
+        ("bracket_registry_pushed",
+         "[registry] image {service}:{version} pushed by CI pipeline #{run_id}"),
+        # --- plain sentences
+        ("deployment_completed",
+         "Deployment of {service} version {version} completed on {small_n} nodes"),
+        ("daily_report_emailed",
+         "Daily sales report was emailed to the finance distribution list", ANALYTICS),
+        ("invoice_run_finished",
+         "Invoice run for {billing_month} finished: {record_count} invoices generated",
+         BILLING),
+        ("payroll_batch_processed",
+         "Payroll batch for week {week} processed automatically", HR),
+        ("partner_sync_finished",
+         "Nightly data sync with {partner_api} finished; {record_count} records updated"),
+        ("autoscaler_added_instances",
+         "Autoscaler added {small_n} instances to {service} after the scale-out policy "
+         "triggered"),
+        ("failover_test_completed",
+         "Scheduled failover test completed; primary and replica roles restored"),
+        ("migration_applied",
+         "Database migration {rev} applied automatically during the release of {service}"),
+        ("usage_summary_sent",
+         "Monthly usage summary generated and sent to {small_n} account owners"),
+        # --- terse
+        ("terse_deploy_ok", "deploy ok: {service} v{version} live on {small_n} nodes"),
+        ("terse_cron_done", "cron: {job_name} done in {seconds}s"),
+        ("terse_backup_done", "backup done: {db} ({size_gb} GB)"),
+        ("terse_pulled", "pulled {service}:{version} ({size_kb} MB)"),
+        ("xfs_mounting", "kernel: XFS ({partition}): Mounting V5 Filesystem"),
+        ("chronyd_selected_source", "chronyd[{pid}]: Selected source {ip_internal}"),
+        ("timesyncd_initial_sync",
+         "systemd-timesyncd[{pid}]: Initial synchronization to time server "
+         "{ip_internal}:123 (ntp.ubuntu.com)."),
+        ("bracket_report_mailed",
+         "[reports] scheduled export '{report_name}' generated and emailed automatically",
+         ANALYTICS),
+        ("kv_report_mailer",
+         "job=report-mailer status=sent report={report_name} recipients={small_n} "
+         "trigger=schedule"),
+        # --- documents and runs produced by the system on a schedule
+        ("scheduler_emailed_kpi",
+         "The scheduler emailed the weekly KPI report to {small_n} recipients", ANALYTICS),
+        ("payslips_generated",
+         "Automatic payslip generation for {billing_month} completed for {record_count} "
+         "employees", HR),
+        ("statements_generated",
+         "Monthly statements generated automatically for {record_count} customers", BILLING),
+        # --- cluster and deployment events
+        ("raft_leader_elected",
+         "Raft node {hostname_short} elected leader for term {record_count}"),
+        ("bracket_cluster_leader", "[cluster] {hostname_short} is now the leader"),
+        ("json_image_pulled",
+         '{{"level": "info", "msg": "image pulled successfully", "image": '
+         '"registry.internal/{service}:{version}"}}'),
+        ("json_deployment_succeeded",
+         '{{"event": "deployment.succeeded", "msg": "deployment finished successfully", '
+         '"service": "{service}", "version": "{version}"}}'),
     ],
 )
 
@@ -722,6 +1516,54 @@ WORKFLOW_ERROR = LabelSpec(
         ("onboarding_no_csm",
          "Onboarding plan for account {account_id} cannot start: no customer success "
          "manager is assigned to the segment."),
+        ("approval_no_delegate",
+         "Approval request for expense report {record_id} timed out: approver {person} is "
+         "on leave and no delegate is set."),
+        ("quote_pdf_template_missing",
+         "Quote {quote_id} could not be emailed: the PDF template linked to price book "
+         "'{pricebook}' no longer exists."),
+        ("assign_owner_kv",
+         'legacy_crm.workflow step=AssignOwner lead={prospect_id} result=FAILED '
+         'reason="owner queue empty"'),
+        ("recursive_field_update",
+         "[WF-ENGINE] Workflow '{workflow_name}' aborted after {small_n}0 iterations: a "
+         "field update re-triggers the same rule."),
+        ("case_reopen_archived",
+         "Case {ticket_id} could not be reopened: parent account {account_id} is archived."),
+        ("invoice_po_required",
+         "Invoice {invoice_id} stuck in approval: a purchase order number is required for "
+         "customers in {territory}."),
+        ("lead_import_dedupe_rule",
+         "Lead import batch {batch_id} halted at record {record_count}: duplicate rule "
+         "'{rule_name}' references a deleted field."),
+        ("renewal_product_not_in_pricebook",
+         "Automatic renewal of contract {contract_id} failed because the product is not "
+         "in price book '{pricebook}'."),
+        ("escalation_ping_pong",
+         "Escalation for ticket {ticket_id} bounced between queues '{crm_queue}' and "
+         "'{crm_queue_2}' {small_n} times and was stopped."),
+        ("step_timed_out_json",
+         '{{"workflow": "{workflow_name}", "step": "{step_name}", "record": {record_id}, '
+         '"status": "TIMED_OUT", "waited_hours": {small_n}{small_n_2}}}'),
+        ("stage_validation_rule",
+         "Opportunity OPP-{opp_id} cannot move to stage 'Closed Won': a validation rule "
+         "requires field '{crm_field}'."),
+        ("terse_wf_fail", "wf '{workflow_name}' #{record_id} failed at step '{step_name}'"),
+        ("territory_realignment_skipped",
+         "Territory realignment skipped {record_count} accounts in {territory}: no "
+         "assignment rule matched."),
+        ("email_alert_template_inactive",
+         "Workflow email alert for case {ticket_id} not sent: the 'Case Closed' template "
+         "for {calendar} is inactive."),
+        ("quote_sync_locked",
+         "Quote {quote_id} sync to opportunity OPP-{opp_id} failed: the opportunity is "
+         "locked by a pending approval."),
+        ("commission_split_total",
+         "Commission split for deal OPP-{opp_id} rejected: split percentages add up to "
+         "{pct_discount}0% instead of 100%."),
+        ("fulfilment_queue_unmapped",
+         "Fulfilment task for order {order_id} was not created: no fulfilment queue is "
+         "mapped to warehouse {warehouse}."),
     ],
 )
 
@@ -796,6 +1638,61 @@ DEPRECATION_WARNING = LabelSpec(
         ("old_mobile_versions",
          "Mobile app versions older than {minor_version} are no longer supported and will "
          "be blocked on {future_date}."),
+        ("kv_deprecated_api",
+         "legacy_crm.api level=WARN deprecated=true endpoint={old_endpoint} "
+         "replacement={new_endpoint} sunset={future_date}"),
+        ("json_deprecation",
+         '{{"level": "warn", "type": "deprecation", "message": "{legacy_module} is deprecated '
+         'and will be removed in {major_version}", "replacement": "{new_module}"}}'),
+        ("sunset_header",
+         "Response for {old_endpoint} carried header Sunset: {future_date}; clients must "
+         "move to {new_endpoint}."),
+        ("ie11_support",
+         "Internet Explorer 11 support for the agent console ends on {future_date}."),
+        ("sha1_saml",
+         "SAML assertions signed with SHA-1 are deprecated and will be rejected from "
+         "{month_year}."),
+        ("schema_v1_objects",
+         "Custom object definitions in schema v1 are deprecated; convert them before "
+         "release {major_version}."),
+        ("field_read_only_bracket",
+         "[deprecation] Field {crm_object}.{crm_field} becomes read-only in {minor_version} "
+         "and will be removed in {major_version}."),
+        ("soap_basic_auth",
+         "Basic authentication for the SOAP API is deprecated; switch to OAuth 2.0 client "
+         "credentials before {future_date}."),
+        ("java8_connector",
+         "The Java 8 build of the CRM connector is deprecated and will not receive updates "
+         "after {month_year}."),
+        ("outlook_addin",
+         "Outlook add-in {minor_version} is deprecated; install the new add-in before "
+         "{future_date}."),
+        ("terse_deprecated",
+         "deprecated: {old_func} -> {new_func} (removal in {major_version})"),
+        ("classic_workflow_actions",
+         "Classic workflow actions are being retired in {quarter}; rebuild "
+         "'{workflow_name}' in the flow builder."),
+        ("api_version_retired",
+         "API version {api_version} is deprecated and will be retired on {future_date}; "
+         "{small_n} integrations still call it."),
+        ("import_option_removed",
+         "Import option '{old_format}' is deprecated and will be removed in "
+         "{major_version}."),
+        ("mobile_sdk",
+         "Mobile SDK {minor_version} is deprecated; apps built with it stop syncing after "
+         "{month_year}."),
+        ("legacy_scheduler",
+         "Scheduled script '{hook}' uses the legacy scheduler, which will be switched off "
+         "on {future_date}."),
+        ("territory_management_v1",
+         "Territory management 1.0 is deprecated; enable the new territory model before "
+         "{month_year}."),
+        ("email_relay",
+         "Email-to-case through the legacy relay is deprecated and will stop forwarding "
+         "mail after {future_date}."),
+        ("warn_module_prefix",
+         "WARN [{legacy_module}] deprecated, removal planned for {major_version}; see the "
+         "migration guide for '{new_module}'."),
     ],
 )
 
