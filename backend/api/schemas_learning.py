@@ -59,7 +59,8 @@ class FeedbackRequest(BaseModel):
         {"model": "task-categorizer", "input": EXAMPLE_TASK, "predicted": "Development",
          "verdict": "accept"}]})
 
-    prediction_id: str | None = Field(default=None, max_length=64)
+    prediction_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$",
+                                      description="32 hex characters, from a prediction.")
     model: str | None = Field(default=None, max_length=128)
     input: dict[str, Any] | None = Field(default=None, description="The input, when there is "
                                          "no prediction_id: {title, description} for tasks, "
@@ -80,7 +81,7 @@ class FeedbackResponse(BaseModel):
 
 
 class RetrainRequest(BaseModel):
-    rows: int | None = Field(default=None, ge=100, le=100_000,
+    rows: int | None = Field(default=None, ge=100, le=20_000,
                              description="Generated base rows (default: as the served version).")
     seed: int | None = None
 

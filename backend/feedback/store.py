@@ -49,6 +49,18 @@ class LabelledExample:
     verdict: str
 
 
+def safe_text(value: str | None) -> str | None:
+    """Text every database accepts: no lone surrogates (SQLite, UTF-8) and no NUL
+    (PostgreSQL); such characters become U+FFFD rather than failing the write."""
+    if value is None:
+        return None
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=True, default=str)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get their folder, WAL and a busy timeout."""
     if url.startswith("sqlite"):
@@ -96,9 +108,9 @@ class FeedbackStore:
 
         def work(session: Session) -> list[str]:
             session.add_all([PredictionRow(
-                id=pid, model=model, model_version=version, variant=variant,
-                input_json=json.dumps(r.input, ensure_ascii=False), input_key=r.input_key,
-                predicted=r.predicted, confidence=float(r.confidence))
+                id=pid, model=safe_text(model), model_version=safe_text(version),
+                variant=variant, input_json=_json(r.input), input_key=r.input_key,
+                predicted=safe_text(r.predicted), confidence=float(r.confidence))
                 for pid, r in zip(ids, records, strict=True)])
             return ids
 
@@ -125,10 +137,11 @@ class FeedbackStore:
             input, input_key, predicted = json.loads(row.input_json), row.input_key, row.predicted
         if model is None or input is None or input_key is None or predicted is None:
             raise ValueError("feedback without prediction_id needs model, input and predicted")
-        entry = FeedbackRow(prediction_id=prediction_id, model=model, model_version=model_version,
-                            variant=variant, input_json=json.dumps(input, ensure_ascii=False),
-                            input_key=input_key, predicted=predicted, verdict=verdict,
-                            correct_label=correct_label)
+        entry = FeedbackRow(prediction_id=prediction_id, model=safe_text(model),
+                            model_version=safe_text(model_version), variant=variant,
+                            input_json=_json(input), input_key=input_key,
+                            predicted=safe_text(predicted), verdict=verdict,
+                            correct_label=safe_text(correct_label))
 
         def work(session: Session) -> int:
             session.add(entry)
@@ -163,6 +176,7 @@ class FeedbackStore:
                     FeedbackRow.predicted, FeedbackRow.verdict, func.count())
         pred = select(PredictionRow.model, PredictionRow.model_version, PredictionRow.variant,
                       func.count())
+        model = safe_text(model)
         if model:
             fb = fb.where(FeedbackRow.model == model)
             pred = pred.where(PredictionRow.model == model)

@@ -10,9 +10,10 @@ _SPACE = re.compile(r"\s+")
 
 
 def clean(text: str | None) -> str:
-    """NFKC, control characters out, whitespace collapsed."""
+    """NFKC, lone surrogates and control characters out, whitespace collapsed."""
     if not text:
         return ""
+    text = text.encode("utf-8", "replace").decode("utf-8")
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     return _SPACE.sub(" ", text).strip()
