@@ -11,9 +11,9 @@ from backend.api.learning import Learning, LearningDep
 from backend.api.schemas_learning import JobPublic, RetrainRequest
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
-from backend.tasks.service import task_embedder
 from backend.registry.active import ModelManager
 from backend.registry.local import LocalModelStore
+from backend.tasks.service import task_embedder
 
 router = APIRouter(prefix="/v1", tags=["models"])
 
