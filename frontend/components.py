@@ -8,6 +8,7 @@ confidences already on the client, without another API call.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,11 +123,15 @@ def show_download(frame: pd.DataFrame, spec: ResultSpec) -> None:
     st.caption("Cells that would start a spreadsheet formula (= + - @) are prefixed with '.")
 
 
-def show_results(frame: pd.DataFrame, spec: ResultSpec, gated: np.ndarray) -> pd.DataFrame:
-    """Metrics, download, charts and table; `gated` marks rows the threshold decides."""
+def show_results(frame: pd.DataFrame, spec: ResultSpec, gated: np.ndarray,
+                 after_table: Callable[[], None] | None = None) -> pd.DataFrame:
+    """Metrics, download, table (then `after_table`, e.g. feedback) and charts;
+    `gated` marks the rows whose answer the threshold decides."""
     show_metrics(frame, spec)
     show_download(frame, spec)
     shown = show_table(frame, spec)
+    if after_table is not None:
+        after_table()
     st.subheader("Charts")
     show_charts(frame, spec, gated)
     return shown

@@ -10,6 +10,7 @@ import streamlit as st
 from frontend import tables
 from frontend.api_client import ApiError, run_chunked
 from frontend.components import ResultSpec, client, progress_callback, show_error, show_results
+from frontend.feedback import feedback_available, row_feedback
 
 REQUIRED = ("source", "log_message")
 EXAMPLE = """ModernCRM,User User123 logged in.
@@ -97,6 +98,7 @@ st.caption(f"Model {result['model_version']}, server threshold {result['threshol
 for warning in result["warnings"]:
     st.warning(warning)
 labelled = result["frame"]
-show_results(labelled, ResultSpec("logs", "target_label", "tier", "classified.csv",
-                                  result["threshold"]),
-             gated=(labelled["tier"] == "model").to_numpy(dtype=bool))
+spec = ResultSpec("logs", "target_label", "tier", "classified.csv", result["threshold"])
+show_results(labelled, spec, gated=(labelled["tier"] == "model").to_numpy(dtype=bool),
+             after_table=(lambda: row_feedback(labelled, spec, "log-classifier", REQUIRED))
+             if feedback_available() else None)

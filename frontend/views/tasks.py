@@ -1,17 +1,64 @@
-"""Tasks page: categorise a task title and description (once the API offers it)."""
+"""Tasks page: suggest a category for a task, and take the user's verdict as feedback."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from frontend.api_client import TASKS_CATEGORIZE, ApiError
+from frontend.api_client import FEEDBACK, TASKS_CATEGORIZE, ApiError
 from frontend.components import client, show_error
 
-st.title("Tasks")
-st.caption("Suggest a category for a task from its title and description.")
 
+def feedback_controls(result: dict[str, object]) -> None:
+    """Accept the category or give the right one; stored through POST /v1/feedback."""
+    st.markdown("**Was this right?**")
+    suggestions = [s["category"] for s in result["suggestions"]]  # type: ignore[attr-defined]
+    left, right = st.columns(2)
+    accept = left.button("Yes, correct", key="tasks_feedback_accept",
+                         icon=":material/thumb_up:")
+    with right:
+        choice = st.selectbox("The right category", [*suggestions, "Other..."],
+                              key="tasks_feedback_choice")
+        other = st.text_input("Other category", key="tasks_feedback_other",
+                              disabled=choice != "Other...")
+        correct = st.button("Send correction", key="tasks_feedback_correct",
+                            icon=":material/edit:")
+    body: dict[str, object] | None = None
+    predicted = str(result["category"])
+    label = other.strip() if choice == "Other..." else choice
+    if accept:
+        body = {"verdict": "accept"}
+    elif correct:
+        if not label:
+            st.warning("Type the right category first.")
+            return
+        verdict = "accept" if label == predicted else "correct"
+        body = {"verdict": verdict} | ({"correct_label": label} if verdict == "correct" else {})
+    if body is None:
+        return
+    if result.get("prediction_id"):
+        body["prediction_id"] = result["prediction_id"]
+    else:
+        body |= {"model": "task-categorizer", "input": result["input"], "predicted": predicted}
+    try:
+        answer = client().send_feedback(body)
+    except ApiError as exc:
+        show_error(exc)
+        return
+    st.success(f"Feedback #{answer['feedback_id']} saved ({answer['verdict']}"
+               + (f": {answer['correct_label']}" if answer.get("correct_label") else "") + ").")
+    if answer.get("note"):
+        st.caption(answer["note"])
+
+
+st.title("Tasks")
+st.caption("Suggest a category for a task from its title and description. Above the "
+           "auto-select threshold the category can be applied as is; below, pick a suggestion.")
+
+api = client()
 try:
-    available = client().has(TASKS_CATEGORIZE)
+    available = api.has(TASKS_CATEGORIZE)
+    with_feedback = api.has(FEEDBACK)
 except ApiError as exc:
     show_error(exc)
     st.stop()
@@ -19,3 +66,39 @@ if not available:
     st.info(f"Task categorisation is not available on this server (no `{TASKS_CATEGORIZE}` "
             "route). Update the API to a version with the task model.", icon=":material/info:")
     st.stop()
+
+with st.form("tasks_form"):
+    title = st.text_input("Title", key="tasks_title",
+                          placeholder="Fix crash in the login form when the session expires")
+    description = st.text_area("Description (optional)", key="tasks_description", height=100)
+    submitted = st.form_submit_button("Suggest category", type="primary", key="tasks_submit")
+
+if submitted:
+    if not title.strip():
+        st.warning("Enter the task's title first.")
+        st.stop()
+    task = {"title": title, "description": description or None}
+    try:
+        st.session_state["tasks_result"] = {**api.categorize_task(task), "input": task}
+    except ApiError as exc:
+        st.session_state.pop("tasks_result", None)
+        show_error(exc)
+        st.stop()
+
+result = st.session_state.get("tasks_result")
+if not result:
+    st.stop()
+
+cols = st.columns(3)
+cols[0].metric("Category", result["category"])
+cols[1].metric("Confidence", f"{result['confidence']:.0%}")
+cols[2].metric("Model version", result["model_version"])
+if result["auto_selected"]:
+    st.success("Confident enough to apply automatically.", icon=":material/check_circle:")
+else:
+    st.info("Not confident enough to apply automatically: pick one of the suggestions.")
+st.dataframe(pd.DataFrame(result["suggestions"]), hide_index=True, key="tasks_suggestions",
+             column_config={"confidence": st.column_config.ProgressColumn(
+                 "confidence", min_value=0.0, max_value=1.0, format="%.2f")})
+if with_feedback:
+    feedback_controls(result)

@@ -137,3 +137,14 @@ def test_50k_rows_render_paginated_and_fast(dead_api: str) -> None:
     at.number_input(key="logs_page").set_value(500).run()
     assert results_table(at).index[-1] == n - 1
     assert read_s < 20 and render_s < 20, (read_s, render_s)
+
+
+def test_row_feedback_is_stored(live_api: str, small_logs_csv: bytes) -> None:
+    at = upload(open_page(), small_logs_csv)
+    at.button(key="logs_classify").click().run()
+    at.number_input(key="logs_fb_row").set_value(7).run()
+    assert "Payment service crashed" in " ".join(c.value for c in at.caption)
+    at.selectbox(key="logs_fb_choice").select("Error").run()
+    at.button(key="logs_fb_correct").click().run()
+    assert not at.error
+    assert "saved for row 7 (correct: Error)" in at.success[-1].value

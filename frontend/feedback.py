@@ -1,0 +1,80 @@
+"""Feedback from a results table: mark a row correct or give the right label.
+
+Shown only when the server has POST /v1/feedback; until then the control is absent.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from frontend.api_client import FEEDBACK, ApiError
+from frontend.components import ResultSpec, client, show_error
+
+OTHER = "Other..."
+
+
+def feedback_available() -> bool:
+    try:
+        return client().has(FEEDBACK)
+    except ApiError:
+        return False
+
+
+def served_labels(model: str) -> list[str]:
+    """The label set of the version the API serves for `model` (empty if unknown)."""
+    try:
+        models = client().models()
+    except ApiError:
+        return []
+    for entry in models:
+        if entry["name"] == model:
+            for version in entry.get("versions", []):
+                if version["version"] == entry.get("active_version"):
+                    return list(version.get("labels", []))
+    return []
+
+
+def row_feedback(frame: pd.DataFrame, spec: ResultSpec, model: str,
+                 input_cols: tuple[str, ...]) -> None:
+    """Pick a row by its number, then accept its label or send the right one."""
+    with st.expander("Feedback on a row", icon=":material/rate_review:"):
+        number = st.number_input("Row number (the table's index)", 0, len(frame) - 1, 0,
+                                 key=f"{spec.key}_fb_row")
+        row = frame.iloc[int(number)]
+        predicted = str(row[spec.label_col])
+        st.caption(" | ".join(f"{c}: {row[c]}" for c in input_cols)
+                   + f" -> **{predicted}** ({float(row['confidence']):.2f})")
+        labels = sorted((set(frame[spec.label_col]) | set(served_labels(model)))
+                        - {"Unclassified"})
+        left, right = st.columns(2)
+        accept = left.button("Label is correct", key=f"{spec.key}_fb_accept",
+                             icon=":material/thumb_up:", disabled=predicted == "Unclassified")
+        with right:
+            choice = st.selectbox("Right label", [*labels, OTHER], key=f"{spec.key}_fb_choice")
+            other = st.text_input("Other label", key=f"{spec.key}_fb_other",
+                                  disabled=choice != OTHER)
+            correct = st.button("Send correction", key=f"{spec.key}_fb_correct",
+                                icon=":material/edit:")
+        label = other.strip() if choice == OTHER else choice
+        if not (accept or correct):
+            return
+        if correct and not label:
+            st.warning("Type the right label first.")
+            return
+        body: dict[str, object] = {
+            "model": model, "input": {c: str(row[c]) for c in input_cols},
+            "predicted": predicted, "verdict": "accept" if accept or label == predicted
+            else "correct"}
+        if body["verdict"] == "correct":
+            body["correct_label"] = label
+        try:
+            answer = client().send_feedback(body)
+        except ApiError as exc:
+            show_error(exc)
+            return
+        st.success(f"Feedback #{answer['feedback_id']} saved for row {int(number)} "
+                   f"({answer['verdict']}" + (f": {label}" if body["verdict"] == "correct"
+                                              else "") + ").")
+        if answer.get("note"):
+            st.caption(answer["note"])
