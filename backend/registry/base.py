@@ -1,7 +1,8 @@
 """The registry protocol every model store satisfies (local folder, Hugging Face Hub, mirror).
 
-The service only needs four verbs: which versions exist, which one a request
-means (`latest` or a tag), its manifest, and a verified folder to load from.
+The service only needs a few verbs: which models and versions exist, which
+version a request means (`latest` or a tag), its manifest, and a verified
+folder to load from.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ class RemoteUnavailableError(RuntimeError):
 @runtime_checkable
 class ModelStore(Protocol):
     """Versions `v1, v2, ...` of named models; `open` returns only verified artifacts."""
+
+    def names(self) -> list[str]:
+        """Models that have at least one version."""
+        ...
 
     def versions(self, name: str) -> list[str]:
         """Complete versions, oldest first."""

@@ -131,6 +131,14 @@ class HubModelStore:
         self._status = "reachable"
         return result
 
+    def names(self) -> list[str]:
+        """Models with a repo under the namespace (repo names that carry the prefix)."""
+        repos = self._call(f"list the models of {self.namespace}", lambda: list(
+            self.api.list_models(author=self.namespace, search=self.prefix)))
+        start = len(self.namespace) + 1 + len(self.prefix)
+        return sorted(r.id[start:] for r in repos
+                      if r.id.startswith(f"{self.namespace}/{self.prefix}"))
+
     def versions(self, name: str) -> list[str]:
         """Version tags on the Hub, oldest first ([] if the repo does not exist yet)."""
         try:

@@ -163,6 +163,11 @@ def _route(h: _Handler, path: str, query: dict[str, list[str]]) -> None:
         h._body()
         h._send(200, {"errors": [], "warnings": []})
         return
+    if path == "/api/models":  # list_models(author=..., search=...)
+        author, search = query.get("author", [""])[0], query.get("search", [""])[0]
+        h._send(200, [{"id": r, "modelId": r, "private": True} for r in sorted(hub.repos)
+                      if r.startswith(f"{author}/") and search in r.split("/", 1)[1]])
+        return
     if path.startswith("/api/models/"):
         _route_api(h, path.removeprefix("/api/models/"), query)
         return

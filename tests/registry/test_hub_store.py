@@ -29,6 +29,7 @@ def test_publish_creates_one_repo_with_a_tag_per_version(published: HubModelStor
     repo = hub.repos[REPO]
     assert sorted(repo.tags) == ["v1", "v2"]
     assert repo.tags["v1"] != repo.tags["v2"]
+    assert published.names() == [LOG_MODEL]
     assert published.versions(LOG_MODEL) == ["v1", "v2"]
     assert published.resolve(LOG_MODEL, "latest") == "v2"
     assert published.status() == "reachable"

@@ -47,8 +47,7 @@ def describe_remote(manager: ModelManager, name: str) -> dict[str, Any] | None:
 @router.get("", response_model=ModelsResponse)
 def read_models(manager: ManagerDep) -> ModelsResponse:
     """Every model: the version being served, the versions available, their metrics."""
-    local: list[str] = getattr(manager.store, "names", list)()
-    names = sorted(set(manager.loaders) | set(local))
+    names = sorted(set(manager.loaders) | set(manager.store.names()))
     return ModelsResponse(models=[describe(manager, name) for name in names])
 
 
