@@ -1,0 +1,58 @@
+"""`--resume` continues after the last chunk on disk and gives the same file as one run."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from backend.core.config import get_settings
+from tests.bulk.conftest import RunCli
+from tests.bulk.factory import numbered_logs, write_csv_gz
+from training.bulk.output import Sink
+from training.bulk.pipeline import Job, classify_chunk, iter_chunks
+from training.bulk.worker import ModelSpec
+
+
+@pytest.mark.parametrize("output_name", ["out.csv.gz", "out.parquet"])
+def test_resume_after_crash_matches_one_run(run_cli: RunCli, tmp_path: Path,
+                                            output_name: str) -> None:
+    source = write_csv_gz(numbered_logs(2_000, seed=9), tmp_path / "in.csv.gz")
+    whole = tmp_path / f"whole-{output_name}"
+    assert run_cli(source, whole, "--chunk-size", "500").exit_code == 0
+
+    # a first run dies after two chunks, leaving half a chunk of garbage behind
+    output = tmp_path / output_name
+    job = Job.for_file(source, chunk_size=500)
+    spec = ModelSpec.from_registry(get_settings())
+    sink = Sink(output, job, job.columns(), f"{spec.name}:{spec.version}")
+    classifier = spec.build()
+    for chunk in list(iter_chunks(job))[:2]:
+        sink.write(classify_chunk(classifier, chunk, job))
+    if output.suffix == ".gz":
+        with open(output, "ab") as handle:
+            handle.write(gzip.compress(b"half,a,chunk\n")[:9])
+
+    result = run_cli(source, output, "--chunk-size", "500", "--resume")
+
+    assert result.exit_code == 0, result.stdout
+    assert "resuming after 1,000 rows (2 chunks already written)" in result.stdout + \
+        result.stderr
+    assert '"written": 2000' in result.stdout
+    if output.suffix == ".gz":
+        assert gzip.decompress(output.read_bytes()) == gzip.decompress(whole.read_bytes())
+    else:
+        import pandas as pd
+
+        pd.testing.assert_frame_equal(pd.read_parquet(output), pd.read_parquet(whole))
+
+
+def test_resume_with_other_options_is_refused(run_cli: RunCli, tmp_path: Path) -> None:
+    source = write_csv_gz(numbered_logs(300, seed=2), tmp_path / "in.csv.gz")
+    assert run_cli(source, tmp_path / "out.csv", "--chunk-size", "100").exit_code == 0
+
+    result = run_cli(source, tmp_path / "out.csv", "--chunk-size", "200", "--resume")
+
+    assert result.exit_code == 1
+    assert "chunk_size changed" in result.stderr
