@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     HF_PRIVATE: bool = Field(default=True, description="Create new model repos as private.")
     HF_CACHE_DIR: Path | None = Field(
         default=None, description="Download cache (unset: the huggingface_hub default).")
+    HF_TIMEOUT_S: float = Field(
+        default=20.0, gt=0, description="Per-operation Hub timeout; a silent Hub is unreachable.")
 
     # --- log classification ---
     RULES_PATH: Path = PROJECT_ROOT / "configs" / "rules.yaml"

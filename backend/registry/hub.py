@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 SAFE_SUFFIXES = frozenset({".json", ".npz", ".safetensors", ".onnx", ".txt", ".md", ".yaml",
                            ".yml", ".csv", ".png"})
 T = TypeVar("T")
-_online_lock = threading.RLock()
+_online_lock = threading.Lock()
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:
@@ -71,20 +71,42 @@ class VersionExistsError(RuntimeError):
     """The tag is already on the Hub with other files; tags are immutable."""
 
 
+_online = {"users": 0, "offline_before": False}
+
+
 @contextlib.contextmanager
 def hub_online() -> Iterator[None]:
-    """Lift HF_HUB_OFFLINE for the registry's own calls only.
+    """Lift HF_HUB_OFFLINE while registry calls run (counted, so calls may overlap).
 
     The service runs with HF_HUB_OFFLINE=1 so no library downloads anything by
     accident; a configured remote registry is the one deliberate exception.
     """
     with _online_lock:
-        previous = constants.HF_HUB_OFFLINE
-        constants.HF_HUB_OFFLINE = False
-        try:
-            yield
-        finally:
-            constants.HF_HUB_OFFLINE = previous
+        if _online["users"] == 0:
+            _online["offline_before"] = constants.HF_HUB_OFFLINE
+            constants.HF_HUB_OFFLINE = False
+        _online["users"] += 1
+    try:
+        yield
+    finally:
+        with _online_lock:
+            _online["users"] -= 1
+            if _online["users"] == 0:
+                constants.HF_HUB_OFFLINE = bool(_online["offline_before"])
+
+
+def install_timeout(timeout_s: float) -> None:
+    """Give huggingface_hub's shared client a timeout (its default has none, so a Hub that
+    accepts connections and never answers would hang start-up). Process-wide: one setting."""
+    try:
+        import httpx2
+        from huggingface_hub import set_client_factory
+        from huggingface_hub.utils._http import hf_request_event_hook
+    except ImportError:  # an older huggingface_hub: keep its own defaults
+        return
+    set_client_factory(lambda: httpx2.Client(
+        event_hooks={"request": [hf_request_event_hook]}, follow_redirects=True,
+        timeout=httpx2.Timeout(timeout_s)))
 
 
 class HubModelStore:
@@ -92,8 +114,11 @@ class HubModelStore:
 
     def __init__(self, namespace: str, token: str | None,
                  endpoint: str = "https://huggingface.co", prefix: str = "sift-",
-                 cache_dir: Path | None = None, private: bool = True) -> None:
+                 cache_dir: Path | None = None, private: bool = True,
+                 timeout_s: float = 20.0) -> None:
         self.namespace, self.token, self.prefix = namespace, token, prefix
+        self.timeout_s = timeout_s
+        install_timeout(timeout_s)
         self.endpoint = endpoint.rstrip("/")
         self.cache_dir = str(cache_dir) if cache_dir else None
         self.private = private
@@ -125,7 +150,9 @@ class HubModelStore:
             self._status = f"unreachable: {why}"
             raise RemoteUnavailableError(f"cannot {what}: {why}") from exc
         except TRANSPORT_ERRORS as exc:
-            why = f"cannot connect to {self.endpoint} ({type(exc).__name__})"
+            why = (f"no answer from {self.endpoint} within {self.timeout_s:g} s"
+                   if "Timeout" in type(exc).__name__ else
+                   f"cannot connect to {self.endpoint} ({type(exc).__name__})")
             self._status = f"unreachable: {why}"
             raise RemoteUnavailableError(f"cannot {what}: {why}") from exc
         self._status = "reachable"

@@ -7,16 +7,19 @@ list_repo_tree and snapshot_download (revision -> tree -> resolve). Repos are
 kept in memory as commits (full file maps) plus branch and tag refs.
 
 Faults a test can script: `token` (requests without `Bearer <token>` get 401),
-`stop()` (connection refused), `fail_status` (every request answers it) and
-`tamper()` (the bytes a tag serves change, the manifest in it does not).
+`stop()` (connection refused), `fail_status` (every request answers it),
+`delay_s` (a Hub that accepts connections but answers late) and `tamper()`
+(the bytes a tag serves change, the manifest in it does not).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -53,6 +56,7 @@ class HubDouble:
         self.token = token
         self.repos: dict[str, Repo] = {}
         self.fail_status: int | None = None
+        self.delay_s = 0.0
         self.requests: list[tuple[str, str]] = []
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -104,6 +108,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None,
               raw: bytes | None = None) -> None:
         data = raw if raw is not None else json.dumps(body).encode() if body is not None else b""
+        if self.hub.delay_s:  # the client may have given up already
+            self.close_connection = True
         self.send_response(status)
         content_type = "application/octet-stream" if raw is not None else "application/json"
         self.send_header("Content-Type", content_type)
@@ -112,7 +118,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(data)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(data)
 
     def _error(self, status: int, code: str, message: str) -> None:
         self._send(status, {"error": message},
@@ -131,6 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path, query = unquote(parts.path), parse_qs(parts.query)
         self.hub.requests.append((self.command, path))
+        time.sleep(self.hub.delay_s)
         if self.hub.fail_status is not None:
             self._error(self.hub.fail_status, "", "the Hub double is failing on purpose")
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from backend.core.errors import ModelIntegrityError
 from backend.registry.base import ModelStore, RemoteUnavailableError
 from backend.registry.hub import HubModelStore, VersionExistsError
 from backend.registry.local import LocalModelStore, ModelNotFoundError
-from tests.registry.conftest import NAMESPACE, add_version, hub_store
+from tests.registry.conftest import HUB_TOKEN, NAMESPACE, add_version, hub_store
 from tests.registry.hub_double import HubDouble
 from tests.utils.factories import LOG_MODEL
 
@@ -123,6 +124,21 @@ def test_outage_is_reported_as_unreachable(published: HubModelStore, tmp_path: P
     assert reader.status().startswith("unreachable: cannot connect to http://127.0.0.1:")
 
 
+def test_a_hub_that_never_answers_times_out(published: HubModelStore, tmp_path: Path,
+                                            hub: HubDouble) -> None:
+    reader = HubModelStore(NAMESPACE, HUB_TOKEN, hub.url, cache_dir=tmp_path / "c",
+                           timeout_s=0.3)
+    hub.delay_s = 2.0
+    start = time.monotonic()
+    try:
+        with pytest.raises(RemoteUnavailableError, match=r"no answer from .* within 0.3 s"):
+            reader.versions(LOG_MODEL)
+        assert time.monotonic() - start < 1.5
+    finally:
+        hub.delay_s = 0.0
+        HubModelStore(NAMESPACE, HUB_TOKEN, hub.url)  # back to the default timeout
+
+
 def test_server_errors_are_reported_as_unreachable(published: HubModelStore,
                                                    hub: HubDouble) -> None:
     hub.fail_status = 500
@@ -149,3 +165,11 @@ def test_pickle_artifacts_are_refused(published: HubModelStore, tmp_path: Path,
     hub.tamper(REPO, "v1", "model.pkl", b"not really a pickle")
     with pytest.raises(ModelIntegrityError, match="could need unpickling: model.pkl"):
         hub_store(hub, tmp_path / "reader-cache").open(LOG_MODEL, "v1")
+
+
+def test_offline_mode_is_restored_after_registry_calls(published: HubModelStore) -> None:
+    from huggingface_hub import constants
+
+    assert constants.HF_HUB_OFFLINE is True  # tests/conftest.py sets HF_HUB_OFFLINE=1
+    published.versions(LOG_MODEL)
+    assert constants.HF_HUB_OFFLINE is True
