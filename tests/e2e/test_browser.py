@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from backend.core.config import PROJECT_ROOT
-from tests.utils.processes import api_server, ui_server
+from tests.utils.processes import api_server, models_root, ui_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow,
 @pytest.fixture(scope="module")
 def ui_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     logs = tmp_path_factory.mktemp("browser")
-    with api_server(logs) as api_url, ui_server(logs, api_url) as url:
+    with api_server(logs, models_root(logs)) as api_url, ui_server(logs, api_url) as url:
         yield url
 
 
@@ -94,15 +94,33 @@ def test_upload_classify_see_coverage_and_download(ui_url: str, browser: object,
 
 @pytest.mark.parametrize(("link", "heading", "name"), [
     ("Models", "Models", "models"), ("About / API", "About / API", "about"),
-    ("Tasks", "Tasks", "tasks"), ("Sessions", "Sessions", "sessions")])
+    ("Sessions", "Sessions", "sessions")])
 def test_every_page_renders(ui_url: str, browser: object, link: str, heading: str,
                             name: str) -> None:
     page = browser.new_page()  # type: ignore[attr-defined]
     page.set_default_timeout(120_000)
+    page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(ui_url)
     page.locator("[data-testid=stSidebarNav]").get_by_text(link, exact=True).click()
     page.get_by_role("heading", name=heading).wait_for()
     page.wait_for_timeout(1000)
     assert page.locator("[data-testid=stException]").count() == 0
     shot(page, name)
+    page.close()
+
+
+def test_task_suggestion_and_feedback(ui_url: str, browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.set_default_timeout(120_000)
+    page.set_viewport_size({"width": 1400, "height": 1200})
+    page.goto(ui_url)
+    page.locator("[data-testid=stSidebarNav]").get_by_text("Tasks", exact=True).click()
+    page.get_by_label("Title").fill("Fix crash in the login form when the session expires")
+    page.get_by_label("Description (optional)").fill("Users get a 500 error after a timeout.")
+    page.get_by_role("button", name="Suggest category").click()
+    page.locator("[data-testid=stMetric]", has_text="Confidence").wait_for()
+    page.get_by_role("button", name="Yes, correct").click()
+    page.get_by_text("saved (accept)").wait_for()
+    page.wait_for_timeout(1000)
+    shot(page, "tasks")
     page.close()

@@ -3,30 +3,12 @@ listens."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from backend.core.config import PROJECT_ROOT
-from tests.utils.processes import api_server, free_port
-
-TASK_MODEL = "task-categorizer"
-
-
-def models_root(tmp: Path) -> Path:
-    """The repo's models, plus a small real task model when the repo has none yet."""
-    root = tmp / "models"
-    shutil.copytree(PROJECT_ROOT / "models", root)
-    if not (root / TASK_MODEL).is_dir():
-        env = {**os.environ, "MODELS_ROOT": str(root), "HF_HUB_OFFLINE": "1"}
-        subprocess.run([sys.executable, "-m", "training", "train-tasks", "--rows", "250"],
-                       cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=300)
-    return root
+from tests.utils.processes import api_server, free_port, models_root
 
 
 @pytest.fixture(scope="session")

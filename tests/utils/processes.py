@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -57,6 +58,20 @@ def running(cmd: Sequence[str], ready_url: str, log: Path, env: dict[str, str] |
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+TASK_MODEL = "task-categorizer"
+
+
+def models_root(tmp: Path) -> Path:
+    """A copy of the repo's models, plus a small real task model when the repo has none."""
+    root = tmp / "models"
+    shutil.copytree(PROJECT_ROOT / "models", root)
+    if not (root / TASK_MODEL).is_dir():
+        env = {**os.environ, "MODELS_ROOT": str(root), "HF_HUB_OFFLINE": "1"}
+        subprocess.run([sys.executable, "-m", "training", "train-tasks", "--rows", "250"],
+                       cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=300)
+    return root
 
 
 def api_command(port: int) -> list[str]:
