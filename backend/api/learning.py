@@ -3,6 +3,7 @@ runner and the A/B variants, created once per app on first use."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Annotated, Any
 
@@ -12,13 +13,15 @@ from backend.api.deps import ManagerDep, SettingsDep, active_model
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
 from backend.feedback.jobs import JobRunner
-from backend.feedback.store import FeedbackStore
+from backend.feedback.store import FeedbackStore, PredictionRecord
 from backend.registry.active import ModelManager
 from backend.registry.local import ModelNotFoundError
 from backend.tasks.ab import choose_variant
 from backend.tasks.categorizer import TaskCategorizer
 from backend.tasks.service import build_task_categorizer
+from backend.tasks.text import input_key
 
+logger = logging.getLogger(__name__)
 _create_lock = threading.Lock()
 CLIENT_KEY_HEADER = "x-client-key"
 
@@ -100,3 +103,27 @@ def model_labels(manager: ModelManager, name: str) -> list[str] | None:
     """Labels of the served version of `name`, or None when it is not loaded."""
     entry: Any = manager.active().get(name)
     return list(entry.manifest.labels) if entry is not None else None
+
+
+LOG_RECORD_LIMIT = 10_000  # larger JSON batches are classified but not given ids
+
+
+def log_key(source: str | None, message: str | None) -> str:
+    """Key of a log line for feedback matching: its source and message."""
+    return input_key(f"{source or ''}\n{message or ''}")
+
+
+def record_log_predictions(learning: Learning, model: str, version: str,
+                           predictions: list[Any]) -> list[str] | None:
+    """Give each log prediction an id for POST /v1/feedback; None when the batch is too
+    large or the store is unavailable (classification itself never fails on this)."""
+    if not predictions or len(predictions) > LOG_RECORD_LIMIT:
+        return None
+    records = [PredictionRecord({"source": p.source, "log_message": p.log_message},
+                                log_key(p.source, p.log_message), p.label, p.confidence)
+               for p in predictions]
+    try:
+        return learning.store.record_predictions(model, version, records)
+    except Exception as exc:  # the store is optional for log classification
+        logger.error("feedback store unavailable, log predictions not recorded: %s", exc)
+        return None

@@ -57,6 +57,9 @@ class ClassifyResponse(BaseModel):
     predictions: list[PredictionPublic]
     summary: Summary
     warnings: list[str] = []
+    prediction_ids: list[str] | None = Field(
+        default=None, description="One id per prediction, in order, for POST /v1/feedback "
+                                  "(JSON endpoint only; null if not recorded).")
 
 
 class ModelVersionPublic(BaseModel):

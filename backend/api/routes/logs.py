@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from backend.api.deps import ClassifierDep, SettingsDep
+from backend.api.learning import LearningDep, record_log_predictions
 from backend.api.limits import check_message_lengths
 from backend.api.metrics import observe_predictions
 from backend.api.schemas import ClassifyRequest, ClassifyResponse
@@ -39,7 +40,7 @@ def _response(classifier: LogClassifier, predictions: list[Prediction], threshol
 
 @router.post("/classify", response_model=ClassifyResponse)
 async def classify_logs(body: ClassifyRequest, classifier: ClassifierDep,
-                        settings: SettingsDep) -> ClassifyResponse:
+                        settings: SettingsDep, learning: LearningDep) -> ClassifyResponse:
     """Classify log lines sent as JSON; every line comes back, in order."""
     if len(body.logs) > settings.MAX_ROWS_PER_REQUEST:
         raise ProblemError(413, f"{len(body.logs):,} logs in one request; the limit is "
@@ -48,7 +49,12 @@ async def classify_logs(body: ClassifyRequest, classifier: ClassifierDep,
     check_message_lengths(records, settings.MAX_MESSAGE_CHARS_HARD)
     predictions = await run_in_threadpool(classifier.classify, records, body.threshold)
     observe_predictions(predictions)
-    return _response(classifier, predictions, body.threshold)
+    response = _response(classifier, predictions, body.threshold)
+    # --- feedback hook (issue 6): ids that POST /v1/feedback can name ---
+    response.prediction_ids = await run_in_threadpool(
+        record_log_predictions, learning, settings.LOG_MODEL_NAME, classifier.version,
+        predictions)
+    return response
 
 
 CSV_RESPONSES: dict[int | str, dict[str, object]] = {

@@ -6,7 +6,6 @@ import logging
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.exc import SQLAlchemyError
 
 from backend.api.deps import ManagerDep, SettingsDep
 from backend.api.learning import Learning, LearningDep, pick_task_model
@@ -54,7 +53,7 @@ def _categorize(model: TaskCategorizer, variant: str | None, tasks: list[TaskIn]
     try:
         ids = list(learning.store.record_predictions(model.name, model.version, records,
                                                      variant))
-    except SQLAlchemyError as exc:
+    except Exception as exc:  # SQLAlchemy or migration errors: answer without ids
         logger.error("feedback store unavailable, predictions not recorded: %s", exc)
         ids = [None] * len(records)
         warnings.append("The feedback store is unavailable: these predictions have no id. "
