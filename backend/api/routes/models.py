@@ -9,10 +9,11 @@ from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import ManagerDep, TokenDep
 from backend.api.schemas import ActivateRequest, ModelPublic, ModelsResponse, ModelVersionPublic
-from backend.core.errors import ModelIntegrityError, ProblemError
+from backend.core.errors import BadInputError, ModelIntegrityError, ProblemError
 from backend.registry.active import ModelManager
 from backend.registry.base import RemoteUnavailableError
 from backend.registry.local import ModelNotFoundError
+from backend.registry.manifest import is_version
 from backend.registry.mirror import MirroredModelStore
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
@@ -58,6 +59,9 @@ async def activate_model(name: str, body: ActivateRequest, manager: ManagerDep) 
     on the old version; new ones get the new one."""
     if name not in manager.loaders:
         raise ProblemError(404, f"Unknown model {name!r}. Known: {', '.join(manager.loaders)}.")
+    if body.version != "latest" and not is_version(body.version):
+        raise BadInputError(f"version {body.version!r} is not a version tag: send v1, v2, ... "
+                            "or 'latest'.")
     try:
         await run_in_threadpool(manager.load, name, body.version)
     except ModelNotFoundError as exc:
@@ -68,6 +72,4 @@ async def activate_model(name: str, body: ActivateRequest, manager: ManagerDep) 
         raise ProblemError(503, f"{exc}. {body.version} is not in the local registry; the "
                                 "previous version stays active.",
                            headers={"Retry-After": "30"}) from exc
-    except ValueError as exc:
-        raise ProblemError(422, f"{exc}. Send a version tag such as v2, or 'latest'.") from exc
     return describe(manager, name)
