@@ -153,6 +153,14 @@ class ApiClient:
         result: dict[str, Any] = self._json("POST", SESSIONS_PREDICT, json=body)
         return result
 
+    def predict_sessions_csv(self, data: bytes, filename: str = "sessions.csv"
+                             ) -> tuple[bytes, dict[str, str]]:
+        """The tagged CSV and the response headers (which may carry the threshold)."""
+        files = {"file": (filename, data, "text/csv")}
+        response = self._request("POST", SESSIONS_PREDICT_CSV, files=files,
+                                 headers={"Accept": "text/csv"})
+        return response.content, dict(response.headers)
+
     def categorize_task(self, body: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._json("POST", TASKS_CATEGORIZE, json=body)
         return result

@@ -1,21 +1,97 @@
-"""Sessions page: step tagging of task-mining event sessions (once the API offers it)."""
+"""Sessions page: tag every event of task-mining sessions with its process step.
+
+Uploads go to POST /v1/sessions/predict/csv in chunks of whole sessions (a session is
+never split), so progress is real; the page appears only once the server has the route.
+"""
 
 from __future__ import annotations
 
+import hashlib
+
+import pandas as pd
 import streamlit as st
 
-from frontend.api_client import SESSIONS_PREDICT, ApiError
-from frontend.components import client, show_error
+from frontend import tables
+from frontend.api_client import SESSIONS_PREDICT_CSV, ApiError
+from frontend.components import ResultSpec, client, progress_callback, show_error, show_results
+from frontend.feedback import feedback_available, row_feedback
+
+CHUNK_ROWS = 5000
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the file...")
+def read_upload(data: bytes, session_col: str) -> pd.DataFrame:
+    return tables.read_csv(data, (session_col, "timestamp", "event_name"))
+
+
+def classify(frame: pd.DataFrame, session_col: str) -> dict[str, object]:
+    api = client()
+    update = progress_callback("Tagging")
+    parts, headers = [], {}
+    done = 0
+    for chunk in tables.session_chunks(frame, session_col, CHUNK_ROWS):
+        body, headers = api.predict_sessions_csv(chunk.to_csv(index=False).encode())
+        part = tables.read_result_csv(body)
+        part.index = chunk.index  # back to input positions below
+        parts.append(part)
+        done += len(chunk)
+        update(done, len(frame))
+    result = pd.concat(parts).sort_index().reset_index(drop=True)
+    return {"frame": result, "threshold": tables.infer_threshold(result, headers),
+            "model_version": str(result["model_version"].iloc[0])}
+
 
 st.title("Sessions")
-st.caption("Tag each event of a task-mining session with its process step.")
+st.caption("Tag each event of a task-mining session with its process step; below the "
+           "threshold the step is **Unclassified** (abstained) with the reason.")
 
 try:
-    available = client().has(SESSIONS_PREDICT)
+    available = client().has(SESSIONS_PREDICT_CSV)
 except ApiError as exc:
     show_error(exc)
     st.stop()
 if not available:
-    st.info(f"Step tagging is not available on this server (no `{SESSIONS_PREDICT}` route). "
-            "Update the API to a version with the sessions model.", icon=":material/info:")
+    st.info(f"Step tagging is not available on this server (no `{SESSIONS_PREDICT_CSV}` "
+            "route). Update the API to a version with the sessions model.",
+            icon=":material/info:")
     st.stop()
+
+with st.sidebar:
+    st.subheader("Event sessions")
+    uploaded = st.file_uploader("CSV with session_id, timestamp, event_name (+ features)",
+                                type=["csv", "txt"], key="sessions_upload")
+    session_col = st.text_input("Session column", "session_id", key="sessions_session_col")
+if uploaded is None:
+    st.info("Upload an event log CSV in the sidebar: one row per event with `session_id`, "
+            "`timestamp`, `event_name` and the feature columns the model was trained on.",
+            icon=":material/upload_file:")
+    st.stop()
+data = uploaded.getvalue()
+try:
+    frame = read_upload(data, session_col)
+except tables.InputError as exc:
+    show_error(exc)
+    st.stop()
+input_id = hashlib.sha1(data + session_col.encode()).hexdigest()
+
+st.subheader("Preview")
+st.caption(f"{len(frame):,} events in {frame[session_col].nunique():,} sessions")
+st.dataframe(frame.head(10), key="sessions_preview", hide_index=True)
+if st.button("Tag steps", type="primary", key="sessions_classify", icon=":material/play_arrow:"):
+    try:
+        st.session_state["sessions_result"] = {"id": input_id, **classify(frame, session_col)}
+    except ApiError as exc:
+        st.session_state.pop("sessions_result", None)
+        show_error(exc)
+
+result = st.session_state.get("sessions_result")
+if not result or result["id"] != input_id:
+    st.stop()
+st.subheader("Results")
+st.caption(f"Model {result['model_version']}, server threshold {result['threshold']:.2f}")
+tagged = result["frame"]
+spec = ResultSpec("sessions", "step_name", None, "tagged_sessions.csv", result["threshold"])
+show_results(tagged, spec, gated=tagged["confidence"].notna().to_numpy(dtype=bool),
+             after_table=(lambda: row_feedback(tagged, spec, "step-tagger",
+                                               (session_col, "timestamp", "event_name")))
+             if feedback_available() else None)

@@ -87,3 +87,25 @@ def test_to_safe_csv_neutralises_formulas_and_round_trips() -> None:
     assert list(back.columns) == ["'=col", "confidence"]
     assert back["'=col"].tolist() == ["'=1+1", "'+x", "ok", "'@SUM(A1)", "'-2"]
     assert back["confidence"].tolist() == [0.5, 1.0, 0.25, 0.0, 1.0]
+
+
+def test_session_chunks_never_split_a_session_and_keep_positions() -> None:
+    frame = pd.DataFrame({"session_id": ["a", "b", "a", "c", "b", "c", "d"],
+                          "n": range(7)})
+    chunks = list(tables.session_chunks(frame, "session_id", 3))
+    assert [sorted(set(c["session_id"])) for c in chunks] == [["a", "b"], ["c", "d"]]
+    assert sorted(i for c in chunks for i in c.index) == list(range(7))
+    for chunk in chunks:
+        assert (chunk["n"] == chunk.index).all()
+
+
+def test_read_result_csv_and_threshold_from_reason() -> None:
+    body = (b"session_id,step_name,confidence,abstained,reason\n"
+            b"s1,Login,0.9,False,\ns1,Unclassified,0.31,True,confidence 0.310 below "
+            b"threshold 0.450\n")
+    frame = tables.read_result_csv(body)
+    assert frame["abstained"].tolist() == [False, True]
+    assert frame["confidence"].tolist() == [0.9, 0.31]
+    assert tables.infer_threshold(frame, {}) == 0.45
+    assert tables.infer_threshold(frame, {"x-threshold": "0.6"}) == 0.6
+    assert tables.infer_threshold(frame.iloc[:1], {}) == 0.9
