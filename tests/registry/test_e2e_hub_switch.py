@@ -1,10 +1,12 @@
 """Done-when, end to end: a real uvicorn process, the real API and the local Hub double.
 
-1. v1 and v2 are published; a fresh instance pinned to v1 pulls it from the Hub,
-   then v2 is activated at run time and v1 rolled back, while client threads
-   keep classifying: no request may fail, and `model_version` says who answered.
-2. With the Hub down, an instance serves its newest local version, is ready,
-   and reports the remote as unreachable (in-process, in test_service_registry.py).
+One service process, pinned to v1, lives through both scenarios:
+1. It starts while the Hub is down: it serves its local v1, `/ready` is true and
+   `/v1/models` reports the remote as unreachable (activating v2 is a 503).
+2. The Hub comes back: v2 is activated at run time (downloaded, verified) and v1
+   rolled back, while client threads keep classifying: no request may fail, and
+   `model_version` says who answered. A fresh instance pulling its pinned version
+   at start is covered in-process in test_service_registry.py.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 
 from backend.registry.hub import HubModelStore
 from backend.registry.local import LocalModelStore
+from backend.registry.mirror import MirroredModelStore
 from bench.server import api_server
 from tests.registry.conftest import HUB_TOKEN, NAMESPACE
 from tests.registry.hub_double import HubDouble
@@ -89,15 +92,25 @@ def activate(url: str, version: str) -> dict[str, Any]:
     return r.json()
 
 
-def test_pin_v1_activate_v2_roll_back_with_no_failed_request(
+def test_hub_down_at_start_then_switch_and_roll_back_with_no_failed_request(
         published: HubModelStore, hub: HubDouble, tmp_path: Path) -> None:
     root = tmp_path / "service"
+    remote = HubModelStore(NAMESPACE, HUB_TOKEN, hub.url, cache_dir=root / "hub-cache")
+    MirroredModelStore(LocalModelStore(root / "models"), remote).pull(LOG_MODEL, "v1")
+    hub.stop()
     with api_server(service_env(root, hub, "v1")) as url:
-        models = httpx.get(f"{url}/v1/models").json()["models"][0]
-        assert models["active_version"] == "v1"
-        assert [v["version"] for v in models["versions"]] == ["v1"]  # pulled, not v2 yet
-        assert models["remote"]["status"] == "reachable"
-        assert models["remote"]["versions"] == ["v1", "v2"]
+        ready = httpx.get(f"{url}/ready")
+        assert ready.status_code == 200 and ready.json()["ready"] is True
+        model = httpx.get(f"{url}/v1/models").json()["models"][0]
+        assert model["active_version"] == "v1"
+        assert model["remote"]["status"].startswith("unreachable: cannot connect to ")
+        assert model["remote"]["versions"] == []
+        r = httpx.post(f"{url}/v1/models/{LOG_MODEL}/activate", json={"version": "v2"},
+                       headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=60)
+        assert r.status_code == 503, r.text
+        assert "previous version stays active" in r.json()["detail"]
+
+        hub.start()  # the Hub is back, on the same address
 
         clients = Clients(url)
         for thread in clients.threads:
@@ -123,4 +136,6 @@ def test_pin_v1_activate_v2_roll_back_with_no_failed_request(
         final = httpx.get(f"{url}/v1/models").json()["models"][0]
         assert final["active_version"] == "v1"
         assert [v["version"] for v in final["versions"]] == ["v1", "v2"]
+        assert final["remote"]["status"] == "reachable"
+        assert final["remote"]["versions"] == ["v1", "v2"]
     assert LocalModelStore(root / "models").versions(LOG_MODEL) == ["v1", "v2"]
