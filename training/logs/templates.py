@@ -942,7 +942,7 @@ ERROR = LabelSpec(
          "message {msg_id}: java.lang.NullPointerException: Cannot invoke "
          '"String.trim()" because "{field_name}" is null'),
         ("validation_failed",
-         "Validation failed for field '{field_name}': {validation_msg}"),
+         "Validation {failed} for field '{field_name}': {validation_msg}"),
         ("smtp_send_failed",
          "Unable to send email to {email}: SMTP {smtp_error}"),
         ("payment_declined",
@@ -962,12 +962,12 @@ ERROR = LabelSpec(
          '{{"level": "error", "msg": "failed to enqueue message", "queue": "{queue}", '
          '"error": "{short_error}"}}'),
         ("lock_wait_timeout",
-         "Update on {table} failed: Lock wait timeout exceeded; try restarting transaction"),
+         "Update on {table} {failed}: Lock wait timeout exceeded; try restarting transaction"),
         ("value_error_import",
          "ValueError: invalid literal for int() with base 10: '{bad_value}' while importing "
          "{file_name}"),
         ("connection_refused",
-         "Request {req_short} to {service} failed: connection refused "
+         "Request {req_short} to {service} {failed}: connection refused "
          "({ip_internal}:{service_port})"),
         ("celery_task",
          "[worker-{small_n}] ERROR Task {task_name}[{uuid}] raised unexpected: "
@@ -975,10 +975,10 @@ ERROR = LabelSpec(
         ("terse_decode",
          "err: could not decode response from {partner_api} (json: unexpected end of input)"),
         ("report_statement_timeout",
-         "Report {report_id} generation failed: query exceeded {seconds}s statement timeout",
+         "Report {report_id} generation {failed}: query exceeded {seconds}s statement timeout",
          ANALYTICS),
         ("export_batch_exception",
-         "Export batch {batch_id} failed: {exception_detail}"),
+         "Export batch {batch_id} {failed}: {exception_detail}"),
         ("webhook_dead_letter",
          "Webhook handler for event {event_type} threw {exception}; event {uuid} moved to "
          "dead-letter queue"),
@@ -996,7 +996,7 @@ ERROR = LabelSpec(
          "ERROR: could not serialize access due to concurrent update (SQLSTATE 40001) "
          "on {table}"),
         ("thumbnail_failed",
-         "Thumbnail generation failed for {file_name}: unsupported image format"),
+         "Thumbnail generation {failed} for {file_name}: unsupported image format"),
         ("s3_put_failed",
          "PutObject {file_name} to s3://{bucket} failed: RequestTimeout, retry "
          "{retries} of {retries}"),
@@ -1061,9 +1061,9 @@ ERROR = LabelSpec(
          "[ERROR] [{component}] Failed to render PDF for invoice {invoice_id}: font "
          "'Helvetica-Bold' not found"),
         ("bracket_retry_failed",
-         "[{service}] retry {small_n}/{retries} failed for {operation}: {short_error}"),
+         "[{service}] retry {small_n}/{retries} {failed} for {operation}: {short_error}"),
         ("bracket_scheduler_job_failed",
-         "[scheduler] job {job_name} failed: {exception_detail}"),
+         "[scheduler] job {job_name} {failed}: {exception_detail}"),
         # --- plain sentences: failed counterparts of routine operations
         ("db_connect_timeout",
          "Could not connect to {db_engine} at {ip_internal}:{db_port}: connection timed out"),
@@ -1072,11 +1072,11 @@ ERROR = LabelSpec(
         ("acme_renew_failed",
          "Failed to renew certificate for {domain}: ACME http-01 challenge returned 404"),
         ("backup_failed",
-         "Backup of {db} failed: pg_dump exited with code {exit_code}"),
+         "Backup of {db} {failed}: pg_dump exited with code {exit_code}"),
         ("image_pull_failed",
          'Failed to pull image "registry.internal/{service}:{version}": manifest unknown'),
         ("deploy_failed_healthcheck",
-         "Deployment of {service} {version} failed: new pods did not pass the readiness "
+         "Deployment of {service} {version} {failed}: new pods did not pass the readiness "
          "check; rolled back"),
         ("report_delivery_failed",
          "Scheduled report '{report_name}' could not be delivered: SMTP {smtp_error}"),
@@ -1086,7 +1086,7 @@ ERROR = LabelSpec(
          "ERROR Exception in ASGI application: sqlalchemy.exc.OperationalError: "
          "(psycopg.OperationalError) connection to {db} is closed"),
         # --- terse
-        ("terse_op_failed", "err: {operation} failed: {short_error}"),
+        ("terse_op_failed", "err: {operation} {failed}: {short_error}"),
         ("terse_fail_rc", "fail {job_name} rc={exit_code} after {duration_human}"),
         ("kv_partner_request_failed",
          'level=error ts={iso_time} caller={component}/client.go:{lineno} msg="partner '
@@ -1095,7 +1095,7 @@ ERROR = LabelSpec(
          "severity=error service={service} event=consumer_error topic={topic} "
          'offset={offset} error="{short_error}"'),
         ("bracket_import_row",
-         "[{component}] import of {file_name} failed: row {lineno} has {small_n} columns, "
+         "[{component}] import of {file_name} {failed}: row {lineno} has {small_n} columns, "
          "expected 12"),
         ("bracket_mailer_failed",
          "[mailer] could not send password-reset email to {email}: {smtp_error}"),
@@ -1105,7 +1105,7 @@ ERROR = LabelSpec(
         ("cp_permission",
          "cp: cannot create regular file '/srv/exports/{file_name}': Permission denied"),
         ("job_failed_will_retry",
-         "Background job {job_name} failed; it will be retried in {minutes} minutes"),
+         "Background job {job_name} {failed}; it will be retried in {minutes} minutes"),
         ("terse_job_exit_next_run",
          "err: job {job_name} exited with code {exit_code}, next run scheduled"),
     ],
@@ -1129,7 +1129,7 @@ USER_ACTION = LabelSpec(
     ],
     templates=[
         ("session_start_kv", "session start: user={user_login} ip={ip} client={client_app}"),
-        ("sso_sign_in", "{email} signed in via SSO ({idp})"),
+        ("sso_sign_in", "{actor} signed in via SSO ({idp})"),
         ("audit_profile_update",
          "[audit] user_id={user_id} action=profile.update fields=[{profile_fields}]"),
         ("logout_json",
@@ -1140,28 +1140,28 @@ USER_ACTION = LabelSpec(
          "User {user_login} exported {record_count} contacts to CSV", CRM),
         ("account_registered", "New account registered: {email} (plan: {plan})"),
         ("statement_downloaded",
-         "{user_login} downloaded statement {invoice_id}.pdf", BILLING),
+         "{actor} downloaded statement {invoice_id}.pdf", BILLING),
         ("password_reset_link", "Password reset completed by {email} using emailed link"),
         ("dashboard_shared",
          "User {user_id} shared dashboard '{dashboard}' with {small_n} teammates", ANALYTICS),
         ("billing_address_updated", "Customer {user_id} updated their billing address",
          BILLING),
-        ("two_factor_enabled", "{user_login} enabled two-factor authentication"),
+        ("two_factor_enabled", "{actor} enabled two-factor authentication"),
         ("avatar_uploaded", "user {user_login} uploaded a new avatar ({size_kb} KB)"),
         ("timesheet_approved",
-         "{person} approved the timesheet of {person_2} for week {week}", HR),
+         "{actor} approved the timesheet of {person_2} for week {week}", HR),
         ("subscription_cancelled",
          "Customer {user_id} cancelled their subscription (plan: {plan})", BILLING),
-        ("ticket_comment", "{user_login} added a comment to ticket #{ticket_id}", CRM),
+        ("ticket_comment", "{actor} added a comment to ticket #{ticket_id}", CRM),
         ("audit_document_download",
          "audit: actor={email} action=document.download object={file_name}"),
-        ("emergency_contact", "{person} updated their emergency contact details", HR),
+        ("emergency_contact", "{actor} updated their emergency contact details", HR),
         ("saved_view_created",
-         "{user_login} created saved view '{saved_view}' in the pipeline board", CRM),
+         "{actor} created saved view '{saved_view}' in the pipeline board", CRM),
         ("ui_export_click",
          "[ui] user={user_login} clicked Export > PDF on report {report_name}", ANALYTICS),
         ("terms_accepted", "User {user_id} accepted the terms of service v{minor_version}"),
-        ("drafts_deleted", "{user_login} deleted {small_n} draft invoices", BILLING),
+        ("drafts_deleted", "{actor} deleted {small_n} draft invoices", BILLING),
         # --- JSON audit/product events
         ("json_login",
          '{{"event": "user.login", "message": "user signed in with password", "user": '
@@ -1201,21 +1201,21 @@ USER_ACTION = LabelSpec(
          "[settings] user {user_id} switched the interface language to {language}"),
         # --- plain sentences
         ("bank_details_updated", "Employee {person} updated their bank details", HR),
-        ("invited_teammate", "{person} invited {email} to the workspace"),
+        ("invited_teammate", "{actor} invited {email} to the workspace"),
         ("notification_prefs",
-         "{user_login} changed their notification preferences to a weekly digest"),
-        ("joined_team", "{email} accepted the invitation and joined team {team}"),
+         "{actor} changed their notification preferences to a weekly digest"),
+        ("joined_team", "{actor} accepted the invitation and joined team {team}"),
         ("reassigned_opportunity",
-         "{person} reassigned opportunity OPP-{opp_id} to {person_2}", CRM),
+         "{actor} reassigned opportunity OPP-{opp_id} to {person_2}", CRM),
         ("scheduled_report_by_user",
-         "{user_login} scheduled report '{report_name}' to run every Monday", ANALYTICS),
+         "{actor} scheduled report '{report_name}' to run every Monday", ANALYTICS),
         ("two_step_turned_on",
          "User {user_id} turned on two-step verification for their account"),
         ("security_key_registered",
-         "{email} registered a new security key for sign-in ({security_key})"),
-        ("token_revoked", "{user_login} revoked personal access token '{token_name}'"),
+         "{actor} registered a new security key for sign-in ({security_key})"),
+        ("token_revoked", "{actor} revoked personal access token '{token_name}'"),
         ("api_key_generated",
-         "{user_login} generated a new API key for integration {client_id}"),
+         "{actor} generated a new API key for integration {client_id}"),
         # --- terse
         ("terse_login_ok", "login ok user={user_login} ip={ip}"),
         ("terse_logged_off", "user {user_login} logged off after {minutes} min"),
@@ -1232,7 +1232,7 @@ USER_ACTION = LabelSpec(
          "their payment method", BILLING),
         # --- account self-service
         ("password_changed_settings",
-         "{person} changed their password from the account settings page"),
+         "{actor} changed their password from the account settings page"),
         ("kv_password_change",
          "audit actor={user_login} action=password.change result=success via=settings"),
         ("json_password_reset",
@@ -1242,18 +1242,18 @@ USER_ACTION = LabelSpec(
          "audit actor={user_login} action=comment.create object=ticket/{ticket_id}", CRM),
         # --- account security settings changed by the user themselves
         ("two_factor_profile",
-         "{person} turned on two-factor authentication in their profile"),
+         "{actor} turned on two-factor authentication in their profile"),
         ("bracket_authenticator_app",
          "[account] {user_login} set up an authenticator app for sign-in"),
         ("json_token_created",
          '{{"event": "API Token Created", "message": "user created a personal access token", '
          '"user_id": {user_id}, "name": "{token_name}"}}'),
         ("signed_out_everywhere",
-         "{email} signed out of all devices from the account page"),
+         "{actor} signed out of all devices from the account page"),
         # --- work done in the product by a person
-        ("dashboard_created", "{person} created a new dashboard '{dashboard}'", ANALYTICS),
-        ("deals_archived", "{user_login} archived {small_n} old deals in the pipeline", CRM),
-        ("report_edited", "{person} edited the report '{report_name}' and saved it"),
+        ("dashboard_created", "{actor} created a new dashboard '{dashboard}'", ANALYTICS),
+        ("deals_archived", "{actor} archived {small_n} old deals in the pipeline", CRM),
+        ("report_edited", "{actor} edited the report '{report_name}' and saved it"),
     ],
 )
 
@@ -1278,7 +1278,7 @@ SYSTEM_NOTIFICATION = LabelSpec(
         ("snapshot_finished",
          "backup: snapshot {snapshot_id} of {db} finished, {size_gb} GB in {duration_human}"),
         ("nightly_job_ok",
-         "Nightly job '{job_name}' finished OK ({record_count} records, {duration_human})"),
+         "Nightly job '{job_name}' {done} OK ({record_count} records, {duration_human})"),
         ("systemd_started", "systemd[1]: Started {unit_description}."),
         ("maintenance_window",
          "[maintenance] window MW-{small_n}{small_n_2} opened; non-urgent jobs paused until "
@@ -1291,12 +1291,12 @@ SYSTEM_NOTIFICATION = LabelSpec(
         ("log_rotation",
          "Log rotation complete: {small_n} files compressed and archived to {log_dir}"),
         ("config_reloaded", "Configuration reloaded for {service} (revision {rev})"),
-        ("index_rebuilt", "Index rebuild on {table} finished in {duration_human}"),
+        ("index_rebuilt", "Index rebuild on {table} {done} in {duration_human}"),
         ("health_checks_passing",
          "All {small_n} instances of {service} passing health checks after rollout"),
         ("time_sync", "chronyd[{pid}]: System clock synchronised, offset {offset_ms} ms"),
         ("node_back_in_pool",
-         "Scheduled maintenance finished on {hostname}; node returned to the pool"),
+         "Scheduled maintenance {done} on {hostname}; node returned to the pool"),
         ("vacuum_completed",
          "Routine VACUUM ANALYZE on {table} completed; {record_count} dead tuples removed"),
         ("image_pulled",
@@ -1373,7 +1373,7 @@ SYSTEM_NOTIFICATION = LabelSpec(
         ("bracket_deploy_rolled_out",
          "[deploy] {service} {version} rolled out to {small_n} pods"),
         ("bracket_scheduler_completed",
-         "[scheduler] job {job_name} completed in {duration_human}"),
+         "[scheduler] job {job_name} {done} in {duration_human}"),
         ("bracket_mailer_digest",
          "[mailer] weekly digest sent to {record_count} subscribers"),
         ("bracket_backup_uploaded",
@@ -1382,7 +1382,7 @@ SYSTEM_NOTIFICATION = LabelSpec(
          "[registry] image {service}:{version} pushed by CI pipeline #{run_id}"),
         # --- plain sentences
         ("deployment_completed",
-         "Deployment of {service} version {version} completed on {small_n} nodes"),
+         "Deployment of {service} version {version} {done} on {small_n} nodes"),
         ("daily_report_emailed",
          "Daily sales report was emailed to the finance distribution list", ANALYTICS),
         ("invoice_run_finished",
@@ -1421,7 +1421,7 @@ SYSTEM_NOTIFICATION = LabelSpec(
         ("scheduler_emailed_kpi",
          "The scheduler emailed the weekly KPI report to {small_n} recipients", ANALYTICS),
         ("payslips_generated",
-         "Automatic payslip generation for {billing_month} completed for {record_count} "
+         "Automatic payslip generation for {billing_month} {done} for {record_count} "
          "employees", HR),
         ("statements_generated",
          "Monthly statements generated automatically for {record_count} customers", BILLING),

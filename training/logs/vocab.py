@@ -109,6 +109,20 @@ def _person(rng: random.Random) -> str:
     return f"{rng.choice(_FIRST).title()} {rng.choice(_LAST).title()}"
 
 
+def _actor(rng: random.Random) -> str:
+    """The person behind a user action, written the ways applications name people."""
+    style = rng.randint(0, 4)
+    if style == 0:
+        return _person(rng)
+    if style == 1:
+        return f"user {_user_login(rng)}"
+    if style == 2:
+        return _email(rng)
+    if style == 3:
+        return f"{rng.choice(('Employee', 'Agent', 'Admin'))} {_person(rng)}"
+    return f"{rng.choice(('Customer', 'User'))} {rng.randint(1000, 99999)}"
+
+
 _PATH_PATTERNS = (
     "/api/v1/orders/{id}", "/api/v1/orders?status=open&page={small}",
     "/api/v2/customers/{id}", "/api/v2/customers/{id}/invoices", "/v1/payments/{id}/capture",
@@ -283,6 +297,10 @@ VALUE_SLOTS: dict[str, Slot] = {
     "user_id": _int(1000, 99999),
     "email": _email,
     "person": _person,
+    "actor": _actor,
+    # outcome wording, so a label is not tied to one verb
+    "done": _pick("completed", "finished", "succeeded", "completed successfully"),
+    "failed": _pick("failed", "errored", "did not succeed"),
     "unix_user": _pick("root", "ubuntu", "deploy", "admin", "postgres", "jenkins", "ec2-user"),
     "shell_user": _pick("deploy", "ubuntu", "jenkins", "www-data", "intern", "backup"),
     "bad_user": _pick("admin", "test", "oracle", "guest", "ftpuser", "pi", "support",
