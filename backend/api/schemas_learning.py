@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-EXAMPLE_TASK = {"title": "Fix crash in the login form when the session expires",
-                "description": "Users get a 500 error; the stack trace points to a null check."}
+EXAMPLE_TASK: dict[str, JsonValue] = {
+    "title": "Fix crash in the login form when the session expires",
+    "description": "Users get a 500 error; the stack trace points to a null check."}
 
 
 class TaskIn(BaseModel):

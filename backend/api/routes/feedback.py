@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import ManagerDep, SettingsDep
-from backend.api.learning import LearningDep, model_labels
+from backend.api.learning import LearningDep, log_key, model_labels
 from backend.api.schemas_learning import FeedbackRequest, FeedbackResponse
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
@@ -27,7 +27,7 @@ def feedback_key(settings: Settings, model: str, given: dict[str, Any]) -> str:
             raise BadInputError("input.title is empty: send the task's {title, description}.")
         return input_key(task_text(str(given["title"]), given.get("description")))
     if "log_message" in given:
-        return input_key(f"{given.get('source', '')}\n{given['log_message']}")
+        return log_key(given.get("source"), given["log_message"])
     return input_key(json.dumps(given, sort_keys=True, default=str))
 
 
@@ -65,7 +65,8 @@ async def create_feedback(body: FeedbackRequest, manager: ManagerDep, settings: 
             raise ProblemError(404, f"Unknown prediction_id {body.prediction_id!r}. Use an id "
                                     "from a prediction response, or send model, input and "
                                     "predicted instead.")
-        model, version = row.model, row.model_version
+        model = row.model
+        version: str | None = row.model_version
         kwargs: dict[str, Any] = {"prediction_id": body.prediction_id}
     else:
         if not (body.model and body.input and body.predicted):
