@@ -26,11 +26,20 @@ def free_port() -> int:
 def api_server(env: dict[str, str] | None = None, timeout_s: float = 180.0,
                port: int | None = None) -> Iterator[str]:
     """Yield the base URL of a ready server; stop it afterwards."""
+    with api_process(env, timeout_s, port) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def api_process(env: dict[str, str] | None = None, timeout_s: float = 180.0,
+                port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like `api_server`, also yielding the process (for memory sampling)."""
     port = port or free_port()
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "backend.api.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+         "--timeout-keep-alive", "75"],
         cwd=ROOT, env=full_env)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -44,7 +53,7 @@ def api_server(env: dict[str, str] | None = None, timeout_s: float = 180.0,
             if time.monotonic() > deadline:
                 raise TimeoutError("API server did not become ready")
             time.sleep(0.3)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:
