@@ -55,6 +55,12 @@ class JobRunner:
         finally:
             job.finished = time.time()
 
+    def running(self, kind: str) -> Job | None:
+        """A queued or running job of this kind, if any."""
+        with self._lock:
+            return next((j for j in self._jobs.values()
+                         if j.kind == kind and j.status in ("queued", "running")), None)
+
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 

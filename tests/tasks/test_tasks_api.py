@@ -134,6 +134,8 @@ def test_retrain_needs_token_and_known_model(task_client: TestClient):
     headers = {"Authorization": "Bearer task-test-token-0123456789"}
     r = task_client.post("/v1/models/nope/retrain", headers=headers)
     assert r.status_code == 404
+    r = task_client.post(f"/v1/models/{TASK_MODEL}/retrain", headers=headers)
+    assert r.status_code == 409 and "nothing new to learn" in r.json()["detail"]
     assert task_client.get("/v1/jobs/doesnotexist").status_code == 404
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
+from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import ManagerDep, SettingsDep, TokenDep
 from backend.api.learning import Learning, LearningDep
@@ -40,7 +41,7 @@ def retrain_task_model(settings: Settings, manager: ModelManager, learning: Lear
 
 
 @router.post("/models/{name}/retrain", status_code=202, response_model=JobPublic,
-             dependencies=[TokenDep], responses={401: {}, 403: {}, 404: {}, 422: {}})
+             dependencies=[TokenDep], responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def retrain_model(name: str, response: Response, manager: ManagerDep,
                         settings: SettingsDep, learning: LearningDep,
                         body: RetrainRequest | None = None) -> JobPublic:
@@ -56,6 +57,13 @@ async def retrain_model(name: str, response: Response, manager: ManagerDep,
     if name not in manager.loaders:
         raise ProblemError(409, f"No {name} version in the registry yet: train the first one "
                                 "with `python -m training train-tasks` and restart the API.")
+    busy = learning.jobs.running(f"retrain:{name}")
+    if busy is not None:
+        raise ProblemError(409, f"A retrain of {name} is already {busy.status}: poll "
+                                f"GET /v1/jobs/{busy.id} and retry when it is done.")
+    if not await run_in_threadpool(learning.store.labelled_examples, name):
+        raise ProblemError(409, f"No labelled feedback for {name} yet, so there is nothing new "
+                                "to learn. Send corrections with POST /v1/feedback first.")
     body = body or RetrainRequest()
     job = learning.jobs.submit(f"retrain:{name}", lambda: retrain_task_model(
         settings, manager, learning, body.rows, body.seed))
