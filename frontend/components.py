@@ -117,8 +117,18 @@ def show_table(frame: pd.DataFrame, spec: ResultSpec) -> pd.DataFrame:
     return shown
 
 
+def safe_csv_once(frame: pd.DataFrame, key: str) -> bytes:
+    """The export is built once per result, not on every rerun (50k rows take ~1 s)."""
+    cached = st.session_state.get(key)
+    if cached is None or cached[0] is not frame:
+        cached = (frame, tables.to_safe_csv(frame))
+        st.session_state[key] = cached
+    return cached[1]
+
+
 def show_download(frame: pd.DataFrame, spec: ResultSpec) -> None:
-    st.download_button("Download labelled CSV", tables.to_safe_csv(frame), spec.filename,
+    data = safe_csv_once(frame, f"{spec.key}_export")
+    st.download_button("Download labelled CSV", data, spec.filename,
                        "text/csv", key=f"{spec.key}_download", icon=":material/download:")
     st.caption("Cells that would start a spreadsheet formula (= + - @) are prefixed with '.")
 

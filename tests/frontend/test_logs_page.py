@@ -134,9 +134,11 @@ def test_50k_rows_render_paginated_and_fast(dead_api: str) -> None:
     assert metrics(at)["Rows"] == "50,000"
     assert len(results_table(at)) == 100
     assert "page 1 of 500" in " ".join(c.value for c in at.caption)
+    start = time.perf_counter()
     at.number_input(key="logs_page").set_value(500).run()
+    page_s = time.perf_counter() - start  # the export is cached: a rerun redraws one page
     assert results_table(at).index[-1] == n - 1
-    assert read_s < 20 and render_s < 20, (read_s, render_s)
+    assert read_s < 20 and render_s < 20 and page_s < 5, (read_s, render_s, page_s)
 
 
 def test_row_feedback_is_stored(live_api: str, small_logs_csv: bytes) -> None:
