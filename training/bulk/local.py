@@ -56,6 +56,8 @@ def run_local(job: Job, spec: ModelSpec, write: Callable[[pa.Table], int], skip_
         with ctx.Pool(workers, initializer=_init_worker, initargs=(spec, limiter)) as pool:
             for result in _bounded(pool, chunks, job, 2 * workers):
                 write(result)
+            pool.close()  # let workers exit cleanly rather than be terminated
+            pool.join()
 
 
 def _bounded(pool: mp.pool.Pool, chunks: Iterator[pa.Table], job: Job,

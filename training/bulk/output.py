@@ -20,12 +20,14 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from backend.core.tabular import neutralise
 from training.bulk.pipeline import ERROR, LINE, RAW, RESULT_COLUMNS, ROW, Job
 
 ERROR_COLUMNS = ("line", "error", "raw")
+_FORMULA = r"^[=+\-@\t\r]"
 
 
 def output_format(path: Path) -> tuple[str, bool]:
@@ -43,6 +45,17 @@ def sidecars(output: Path) -> tuple[Path, Path]:
     """(errors file, progress file) beside the output."""
     return (output.with_name(output.name + ".errors.csv"),
             output.with_name(output.name + ".progress.json"))
+
+
+def _spreadsheet_safe(table: pa.Table) -> pa.Table:
+    """Text cells that would start a spreadsheet formula get a leading quote (as the API)."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type):
+            risky = pc.match_substring_regex(column, _FORMULA)
+            column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+        columns.append(column)
+    return pa.table(columns, names=[neutralise(n) for n in table.column_names])
 
 
 def _csv_text(rows: list[list[Any]]) -> str:
@@ -200,20 +213,24 @@ class Sink:
         self._save_progress()
 
     def _encode(self, good: pa.Table) -> bytes:
-        data = good.select(self.columns).to_pydict()
-        rows = [list(r) for r in zip(*(data[c] for c in self.columns), strict=True)]
+        """Vectorised (Arrow / pandas writers): this runs for every row of the job."""
+        table = good.select(self.columns)
         if self.fmt == "jsonl":
-            text = "".join(json.dumps(dict(zip(self.columns, r, strict=True)),
-                                      ensure_ascii=False) + "\n" for r in rows)
-        else:
-            header = [] if self.state["output_bytes"] else [self.columns]
-            text = _csv_text(header + rows)
-        return text.encode("utf-8")
+            if not table.num_rows:
+                return b""
+            text = table.to_pandas().to_json(orient="records", lines=True, force_ascii=False)
+            return text.encode("utf-8") if text.endswith("\n") else (text + "\n").encode()
+        table = _spreadsheet_safe(table)
+        buffer = io.BytesIO()
+        options = pa_csv.WriteOptions(include_header=not self.state["output_bytes"],
+                                      quoting_style="needed")
+        pa_csv.write_csv(table, buffer, options)
+        return buffer.getvalue()
 
     @staticmethod
     def _append(path: Path, data: bytes, gz: bool) -> int:
         if gz:
-            data = gzip.compress(data, compresslevel=6, mtime=0)
+            data = gzip.compress(data, compresslevel=1, mtime=0)
         with open(path, "ab") as handle:
             handle.write(data)
             handle.flush()
