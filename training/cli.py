@@ -17,6 +17,7 @@ from backend.core.config import PROJECT_ROOT, get_settings
 from backend.core.logging import configure_logging
 from training import registry
 from training.bulk.command import classify_file_cmd
+from training.steps import commands as steps_cli
 from training.tasks import cli as task_cli
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -90,6 +91,7 @@ def ensure_default_models() -> None:
         generate_logs_cmd(output=data, n=DEFAULT_LOG_DATA_ROWS, seed=42)
         train_logs_cmd(data=data)
     task_cli.ensure_default_task_model()
+    steps_cli.ensure_default_step_model()
 
 
 app.command("publish")(registry.publish_cmd)
@@ -99,6 +101,9 @@ app.command("generate-tasks")(task_cli.generate_tasks_cmd)
 app.command("train-tasks")(task_cli.train_tasks_cmd)
 app.command("retrain")(task_cli.retrain_cmd)
 app.command("classify-file")(classify_file_cmd)
+app.command("generate-steps")(steps_cli.generate_steps_cmd)
+app.command("train-steps")(steps_cli.train_steps_cmd)
+app.command("predict-steps")(steps_cli.predict_steps_cmd)
 
 
 @app.command("serve")

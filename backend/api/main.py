@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from backend import __version__
 from backend.api.middleware import install_guards
-from backend.api.routes import feedback, health, logs, models, retrain, tasks
+from backend.api.routes import feedback, health, logs, models, retrain, sessions, tasks
 from backend.core.config import Settings, get_settings
 from backend.core.errors import install_error_handlers
 from backend.core.logging import configure_logging
@@ -20,6 +20,7 @@ from backend.logs.service import build_classifier, build_embedder
 from backend.registry.active import ModelManager
 from backend.registry.manifest import Manifest
 from backend.registry.mirror import build_store
+from backend.sessions.service import build_text_source, load_predictor
 from backend.tasks.service import build_task_categorizer
 
 logger = logging.getLogger(__name__)
@@ -45,9 +46,16 @@ def build_manager(settings: Settings) -> ModelManager:
     def load_task_categorizer(folder: Path, manifest: Manifest) -> object:
         return build_task_categorizer(settings, folder, manifest.version)
 
+    def load_step_tagger(folder: Path, manifest: Manifest) -> object:
+        nonlocal embedder
+        embedder = embedder or build_embedder(settings)
+        return load_predictor(folder, manifest.version, build_text_source(settings, embedder))
+
     loaders = {settings.LOG_MODEL_NAME: load_log_classifier}
     if store.versions(settings.TASK_MODEL_NAME):  # optional: absent from a bare registry
         loaders[settings.TASK_MODEL_NAME] = load_task_categorizer
+    if store.versions(sessions.MODEL_NAME):  # optional like the task model
+        loaders[sessions.MODEL_NAME] = load_step_tagger
     return ModelManager(store, loaders)
 
 
@@ -78,6 +86,7 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     app.include_router(models.router)
     app.include_router(tasks.router)
     app.include_router(feedback.router)
+    app.include_router(sessions.router)
     app.include_router(retrain.router)
     install_guards(app, settings)
     return app

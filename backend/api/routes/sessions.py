@@ -1,0 +1,134 @@
+"""Step tagging of task-mining sessions: JSON or CSV events in, per-event steps out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from backend.api.deps import ManagerDep, SettingsDep, active_model
+from backend.api.uploads import read_upload, wants_json
+from backend.core.errors import ProblemError
+from backend.core.tabular import read_table, to_safe_csv
+from backend.sessions.predictor import StepPredictor
+from backend.sessions.service import tag_frame
+
+MODEL_NAME = "step-tagger"
+router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
+
+Scalar = str | int | float | bool | None
+EVENT_EXAMPLE: dict[str, Scalar] = {
+    "session_id": "S1", "timestamp": "2026-01-05T08:00:01Z", "event_name": "open_email",
+    "action_type": "click", "target_app": "Outlook", "file_extension": "",
+    "file_path_depth": 0, "is_sharepoint": 0, "event_name_length": 10,
+    "window_title": "Invoice 48213 from Globex - Message"}
+CSV_EXAMPLE = ("session_id,timestamp,event_name,action_type,target_app,file_extension,"
+               "file_path_depth,is_sharepoint,event_name_length,window_title\n"
+               "S1,2026-01-05T08:00:01Z,open_email,click,Outlook,,0,0,10,Inbox - Outlook\n")
+
+
+class PredictStepsRequest(BaseModel):
+    events: list[dict[str, Scalar]] = Field(
+        ..., min_length=1, description="One object per event; keys are the model's columns "
+        "(see GET /v1/models). Unknown values are fine; missing columns are named in a 422.",
+        examples=[[EVENT_EXAMPLE]])
+    threshold: float | None = Field(None, ge=0.0, le=1.0,
+                                    description="Abstain below this (default: the model's).")
+
+
+class StepPredictionPublic(BaseModel):
+    index: int
+    session_id: str
+    step_name: str
+    confidence: float
+    abstained: bool
+    predicted_step: str
+    reason: str = ""
+
+
+class PredictStepsResponse(BaseModel):
+    model_version: str
+    threshold: float
+    coverage: float
+    summary: dict[str, Any]
+    predictions: list[StepPredictionPublic]
+    warnings: list[str] = []
+
+
+def get_step_tagger(manager: ManagerDep) -> StepPredictor:
+    tagger: StepPredictor = active_model(manager, MODEL_NAME)
+    return tagger
+
+
+StepTaggerDep = Annotated[StepPredictor, Depends(get_step_tagger)]
+
+
+def _response(tagger: StepPredictor, frame: pd.DataFrame, threshold: float | None,
+              warnings: list[str] | None = None) -> PredictStepsResponse:
+    tagged, summary = tag_frame(tagger, frame, threshold)
+    session = tagger.featurizer.columns.session
+    records = pd.DataFrame({
+        "index": range(len(tagged)), "session_id": tagged[session].astype(str).to_numpy(),
+        **{c: tagged[c].to_numpy() for c in ("step_name", "confidence", "abstained",
+                                              "predicted_step", "reason")}})
+    return PredictStepsResponse(model_version=tagger.version, threshold=summary["threshold"],
+                                coverage=summary["coverage"], summary=summary,
+                                predictions=records.to_dict(orient="records"),
+                                warnings=warnings or [])
+
+
+def _check_rows(n: int, limit: int) -> None:
+    if n > limit:
+        raise ProblemError(413, f"{n:,} events in one request; the limit is {limit:,} "
+                                "(MAX_ROWS_PER_REQUEST). Split by session, or use predict-steps.")
+
+
+@router.post("/predict", response_model=PredictStepsResponse)
+async def predict_steps(body: PredictStepsRequest, tagger: StepTaggerDep,
+                        settings: SettingsDep) -> PredictStepsResponse:
+    """Tag every event with its business step, confidence and abstain flag (input order)."""
+    _check_rows(len(body.events), settings.MAX_ROWS_PER_REQUEST)
+    frame = pd.DataFrame.from_records(body.events)
+    return await run_in_threadpool(_response, tagger, frame, body.threshold)
+
+
+CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"example": "session_id,timestamp,event_name,...,step_name,"
+                                              "confidence,abstained,predicted_step,reason,"
+                                              "model_version\n"}},
+          "description": "The input CSV with step_name, confidence, abstained, predicted_step, "
+                         "reason and model_version appended (JSON with Accept: application/json)."},
+    413: {"description": "File above MAX_UPLOAD_MB or too many rows"},
+    415: {"description": "Not a text CSV"},
+    422: {"description": "Missing columns (named), bad timestamps, empty session ids, no rows"},
+}
+
+
+def _tag_csv(tagger: StepPredictor, data: bytes, threshold: float | None, max_rows: int,
+             as_json: bool) -> Response:
+    table = read_table(data, tagger.featurizer.columns.required, max_rows)
+    if as_json:
+        body = _response(tagger, table.frame, threshold, table.warnings)
+        return Response(body.model_dump_json(), media_type="application/json")
+    tagged, summary = tag_frame(tagger, table.frame, threshold)
+    headers = {"Content-Disposition": 'attachment; filename="steps.csv"',
+               "X-Coverage": str(summary["coverage"]), "X-Model-Version": tagger.version}
+    if table.warnings:
+        headers["X-Warnings"] = "; ".join(table.warnings)[:1000]
+    return Response(to_safe_csv(tagged), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.post("/predict/csv", responses=CSV_RESPONSES, response_class=Response)
+async def predict_steps_csv(
+    request: Request, tagger: StepTaggerDep, settings: SettingsDep,
+    file: Annotated[UploadFile, File(description=f"Event CSV. Example:\n{CSV_EXAMPLE}")],
+    threshold: Annotated[float | None, Form(ge=0.0, le=1.0)] = None,
+) -> Response:
+    """Tag an uploaded event CSV; returns it with the step columns appended."""
+    data = await read_upload(file, settings.max_upload_bytes)
+    return await run_in_threadpool(_tag_csv, tagger, data, threshold,
+                                   settings.MAX_ROWS_PER_REQUEST, wants_json(request))

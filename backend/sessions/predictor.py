@@ -1,0 +1,120 @@
+"""Serving the step tagger: validate, sort, encode, window, predict, abstain, restore order.
+
+Every input row comes back in its input position with a step name or
+`Unclassified` (confidence below the threshold) and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from backend.core.errors import BadInputError
+from backend.sessions.batching import make_batch, token_batches, windows
+from backend.sessions.encoders import VectorSource
+from backend.sessions.features import Encoded, SessionFeaturizer, prepare_events
+from backend.sessions.model import StepTaggerNet
+
+UNCLASSIFIED = "Unclassified"
+LABELS_FILE = "labels.json"
+
+
+@dataclass
+class StepPredictions:
+    """Per-event results in input order, plus what produced them."""
+
+    frame: pd.DataFrame  # step_name, confidence, abstained, predicted_step, reason
+    threshold: float
+    model_version: str
+
+    @property
+    def coverage(self) -> float:
+        return float(round(1.0 - self.frame["abstained"].mean(), 4)) if len(self.frame) else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        counts = self.frame["step_name"].value_counts()
+        return {"events": len(self.frame), "coverage": self.coverage,
+                "abstained": int(self.frame["abstained"].sum()),
+                "labels": {str(k): int(v) for k, v in counts.items()}}
+
+
+@torch.no_grad()
+def predict_encoded(net: StepTaggerNet, encoded: Encoded, max_tokens: int = 16_384
+                    ) -> np.ndarray:
+    """Probabilities per event in the encoded (sorted) order; long sessions by windows."""
+    net.eval()
+    probs = np.zeros((encoded.n, net.spec["n_labels"]), np.float32)
+    group = windows(encoded.offsets, net.config.max_len, overlap=True)
+    for chunk in token_batches(group, max_tokens):
+        batch = make_batch(encoded, chunk)
+        out = torch.softmax(net(batch.events, batch.cats, batch.dense, batch.mask), dim=-1)
+        out_np = out.numpy()
+        for row, window in enumerate(chunk):
+            a, b = window.keep_start - window.start, window.keep_end - window.start
+            probs[window.keep_start:window.keep_end] = out_np[row, a:b]
+    return probs
+
+
+class StepPredictor:
+    """A trained featurizer + network + label list + abstain threshold."""
+
+    def __init__(self, net: StepTaggerNet, featurizer: SessionFeaturizer, labels: list[str],
+                 threshold: float, version: str = "", max_tokens: int = 16_384) -> None:
+        self.net, self.featurizer = net.eval(), featurizer
+        self.labels, self.threshold, self.version = list(labels), threshold, version
+        self.max_tokens = max_tokens
+
+    @property
+    def columns(self) -> list[str]:
+        cols = self.featurizer.columns
+        return [*cols.required, *cols.features]
+
+    def save_pretrained(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.featurizer.save(folder)
+        self.net.save_pretrained(folder)
+        (folder / LABELS_FILE).write_text(json.dumps(
+            {"labels": self.labels, "threshold": self.threshold}, indent=1), encoding="utf-8")
+
+    @classmethod
+    def from_pretrained(cls, folder: Path, text_source: VectorSource | None = None,
+                        version: str = "") -> StepPredictor:
+        net, _ = StepTaggerNet.from_pretrained(folder)
+        meta = json.loads((folder / LABELS_FILE).read_text(encoding="utf-8"))
+        return cls(net, SessionFeaturizer.load(folder, text_source), meta["labels"],
+                   float(meta["threshold"]), version)
+
+    @torch.no_grad()
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """(n_events, n_labels) probabilities in the input row order."""
+        cols = self.featurizer.columns
+        events = prepare_events(frame, cols, require=cols.features)
+        probs = predict_encoded(self.net, self.featurizer.transform(events), self.max_tokens)
+        restored = np.empty_like(probs)
+        restored[events.order] = probs
+        return restored
+
+    def predict(self, frame: pd.DataFrame, threshold: float | None = None) -> StepPredictions:
+        """Label every event; below the threshold the step is `Unclassified` with a reason."""
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise BadInputError(f"threshold must be between 0 and 1, got {threshold}")
+        cut = self.threshold if threshold is None else threshold
+        probs = self.predict_proba(frame)
+        best = probs.argmax(axis=1)
+        confidence = probs[np.arange(len(best)), best].astype(np.float64)
+        names = np.asarray(self.labels, dtype=object)[best]
+        abstained = confidence < cut
+        reasons = np.where(abstained, [f"confidence {c:.3f} below threshold {cut:.3f}"
+                                       for c in confidence], "")
+        out = pd.DataFrame({
+            "step_name": np.where(abstained, UNCLASSIFIED, names),
+            "confidence": np.round(confidence, 4), "abstained": abstained,
+            "predicted_step": names, "reason": reasons,
+        })
+        return StepPredictions(out, cut, self.version)

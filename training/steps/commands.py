@@ -1,0 +1,144 @@
+"""CLI commands for the step tagger, registered on the main typer app in training/cli.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from backend.core.config import PROJECT_ROOT, get_settings
+from backend.core.errors import BadInputError
+from backend.logs.embedder import Embedder
+from backend.sessions.config import ConfigError, StepsConfig, load_config
+
+DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "steps.yaml"
+DEFAULT_DATA = PROJECT_ROOT / "data" / "generated" / "steps.csv"
+DEFAULT_SESSIONS = 900
+
+
+def _config(path: Path) -> StepsConfig:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--config") from None
+
+
+def _text_source() -> Embedder:
+    from backend.sessions.service import build_text_source
+
+    return build_text_source(get_settings())
+
+
+def generate_steps_cmd(
+    output: Annotated[Path, typer.Option(help="CSV to write")] = DEFAULT_DATA,
+    sessions: Annotated[int, typer.Option(help="number of sessions")] = DEFAULT_SESSIONS,
+    seed: Annotated[int, typer.Option()] = 42,
+    images: Annotated[bool, typer.Option(help="also write small PNG screenshots and a "
+                                              "screenshot_path column")] = False,
+) -> None:
+    """Write a seeded synthetic task-mining event log (session_id, timestamp, ..., step_name)."""
+    from training.steps.generator import generate_sessions
+
+    image_dir = output.parent / "screenshots" if images else None
+    frame = generate_sessions(sessions, seed, image_dir=image_dir)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(output, index=False)
+    typer.echo(f"wrote {len(frame):,} events, {frame['session_id'].nunique()} sessions, "
+               f"{frame['step_name'].nunique()} steps -> {output}")
+
+
+def train_steps_cmd(
+    data: Annotated[Path, typer.Option(help="labelled event CSV")] = DEFAULT_DATA,
+    config: Annotated[Path, typer.Option(help="YAML config")] = DEFAULT_CONFIG,
+    model_type: Annotated[str | None, typer.Option(help="override model.type: bilstm | "
+                                                        "transformer")] = None,
+    fusion: Annotated[str | None, typer.Option(help="override model.fusion: concat | gated")
+                      ] = None,
+    epochs: Annotated[int | None, typer.Option(help="override training.epochs")] = None,
+    hpo: Annotated[bool, typer.Option("--hpo", help="search settings with Optuna first")] = False,
+    trials: Annotated[int | None, typer.Option(help="HPO trials (default hpo.trials)")] = None,
+    best_config: Annotated[Path, typer.Option(help="where HPO writes the best config")] = Path(
+        "configs/steps.best.yaml"),
+    name: Annotated[str, typer.Option(help="registry model name")] = "step-tagger",
+) -> None:
+    """Train the step tagger (optionally after HPO), evaluate on held-out sessions, publish."""
+    from backend.registry.local import LocalModelStore
+    from backend.sessions.config import parse_config
+    from training.steps.pipeline import train_steps
+
+    cfg = _config(config)
+    overrides = {"type": model_type, "fusion": fusion}
+    data_cfg = cfg.model_dump(mode="json")
+    data_cfg["model"].update({k: v for k, v in overrides.items() if v is not None})
+    if epochs is not None:
+        data_cfg["training"]["epochs"] = epochs
+    try:
+        cfg = parse_config(data_cfg, "command-line overrides")
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if not data.is_file():
+        raise typer.BadParameter(f"{data} does not exist (run generate-steps)", param_hint="--data")
+    source = _text_source() if cfg.columns.text else None
+    try:
+        if hpo:
+            from training.steps.data import read_events, split_sessions
+            from training.steps.hpo import run_hpo
+
+            result = run_hpo(split_sessions(read_events(data), cfg), cfg, source, trials,
+                             best_config)
+            typer.echo(f"HPO: {result.trials} trials ({result.pruned} pruned), best val "
+                       f"macro-F1 {result.best_value}: {json.dumps(result.best_params)} -> "
+                       f"{best_config}")
+            cfg = result.best_config
+        outcome = train_steps(data, cfg, source, LocalModelStore(get_settings().MODELS_ROOT),
+                              name)
+    except (BadInputError, ValueError) as exc:
+        raise typer.BadParameter(str(getattr(exc, "detail", exc))) from None
+    m = outcome.manifest.metrics
+    typer.echo(f"published {outcome.manifest.name} {outcome.manifest.version} "
+               f"({cfg.model.type}/{cfg.model.fusion}): macro-F1 {m['macro_f1']}, token accuracy "
+               f"{m['token_accuracy']}; at threshold {m['threshold']}: coverage "
+               f"{m['coverage_at_threshold']}, accuracy {m['accuracy_at_threshold']} "
+               f"(held-out sessions); report: {outcome.folder / 'report.md'}")
+
+
+def predict_steps_cmd(
+    input: Annotated[Path, typer.Option("--input", help="event CSV (no label needed)")],
+    output: Annotated[Path, typer.Option(help="CSV to write")] = Path("predictions.csv"),
+    version: Annotated[str, typer.Option(help="model version or latest")] = "latest",
+    threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
+    name: Annotated[str, typer.Option(help="registry model name")] = "step-tagger",
+) -> None:
+    """Tag every event of a CSV with step_name, confidence and abstained (input order kept)."""
+    from backend.core.tabular import read_table, to_safe_csv
+    from backend.registry.local import LocalModelStore
+    from backend.sessions.service import load_predictor, tag_frame
+
+    if not input.is_file():
+        raise typer.BadParameter(f"{input} does not exist", param_hint="--input")
+    store = LocalModelStore(get_settings().MODELS_ROOT)
+    folder, manifest = store.open(name, version)
+    predictor = load_predictor(folder, manifest.version, _text_source())
+    try:
+        table = read_table(input.read_bytes(), predictor.columns[:3])
+        frame, summary = tag_frame(predictor, table.frame, threshold)
+    except BadInputError as exc:
+        raise typer.BadParameter(exc.detail, param_hint="--input") from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(to_safe_csv(frame), encoding="utf-8")
+    typer.echo(f"tagged {summary['events']:,} events with {name} {manifest.version}: coverage "
+               f"{summary['coverage']} -> {output}")
+
+
+def ensure_default_step_model() -> None:
+    """Generate data and train the default step tagger when the registry has none."""
+    from backend.registry.local import LocalModelStore
+
+    store = LocalModelStore(get_settings().MODELS_ROOT)
+    if store.versions("step-tagger"):
+        typer.echo(f"step-tagger: {store.resolve('step-tagger')} present")
+        return
+    generate_steps_cmd(output=DEFAULT_DATA, sessions=DEFAULT_SESSIONS, seed=42, images=False)
+    train_steps_cmd(data=DEFAULT_DATA, config=DEFAULT_CONFIG)
