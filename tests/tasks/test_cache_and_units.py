@@ -115,3 +115,24 @@ def test_ab_choice_is_sticky_and_respects_extremes():
     assert {choose_variant(f"k{i}", 1.0) for i in range(200)} == {"B"}
     assert [choose_variant(f"k{i}", 0.5) for i in range(50)] == \
         [choose_variant(f"k{i}", 0.5) for i in range(50)]
+
+
+def test_api_caches_in_redis_when_redis_url_is_set(redis_url: str, task_models: Path,
+                                                   tmp_path: Path):
+    import redis
+    from fastapi.testclient import TestClient
+
+    from backend.api.main import create_app
+    from tests.tasks.conftest import task_settings
+
+    settings = task_settings(task_models, tmp_path / "fb.db", REDIS_URL=redis_url)
+    task = {"title": "Sprint planning for the mobile app"}
+    with TestClient(create_app(settings, load_in_background=False)) as client:
+        first = client.post("/v1/tasks/categorize", json=task).json()
+        second = client.post("/v1/tasks/categorize", json=task).json()
+    assert (first["cached"], second["cached"]) == (False, True)
+    assert first["category"] == second["category"] == "Planning"
+    from backend.tasks.cache import cache_key
+
+    key = cache_key(TASK_MODEL, "v1", input_key(task_text(task["title"])))
+    assert redis.Redis.from_url(redis_url).ttl(key) > 0
