@@ -38,29 +38,30 @@ def test_corpus_is_large_and_varied() -> None:
             "nul", "newline", "header", "unicode"} <= families
 
 
-@pytest.mark.slow  # ~400 requests: about a minute on an idle 2-core machine
+def _unneutralised(cell: str) -> str:
+    """The original text of a cell that `to_safe_csv` prefixed with a quote."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell
+
+
+@pytest.mark.slow  # ~200 uploads: about a minute on an idle 2-core machine
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_csv_answers_4xx_or_keeps_every_row(csv_client: TestClient, case: Case) -> None:
     files = {"file": ("upload.csv", case.data, "text/csv")}
-    as_json = csv_client.post("/v1/logs/classify/csv", files=files,
-                              headers={"Accept": "application/json"})
-    assert as_json.status_code < 500, as_json.text[:500]
-    if as_json.status_code >= 400:
-        assert as_json.headers["content-type"].startswith("application/problem+json")
-        assert as_json.json()["detail"]
+    response = csv_client.post("/v1/logs/classify/csv", files=files)
+    assert response.status_code < 500, response.text[:500]
+    if response.status_code >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["detail"]
         return
-    predictions = as_json.json()["predictions"]
-    assert predictions, "a 2xx answer must carry the rows"
-    assert all(p["label"] and p["model_version"] for p in predictions)
-    if case.messages is not None:
-        loose = case.ascii_only
-        assert ([_norm(p["log_message"], loose) for p in predictions]
-                == [_norm(m, loose) for m in case.messages])
-
-    as_csv = csv_client.post("/v1/logs/classify/csv", files=files)
-    assert as_csv.status_code == as_json.status_code
-    rows = list(csv.reader(io.StringIO(as_csv.text)))
-    assert rows[0][-5:] == ["target_label", "confidence", "tier", "model_version", "reason"]
-    assert len(rows) - 1 == len(predictions)
-    for row in rows:
+    rows = list(csv.reader(io.StringIO(response.text)))
+    header, body = rows[0], rows[1:]
+    assert header[-5:] == ["target_label", "confidence", "tier", "model_version", "reason"]
+    assert body, "a 2xx answer must carry the rows"
+    for row in rows:  # nothing a spreadsheet would run as a formula
         assert not any(cell.startswith(FORMULA_START) for cell in row), row
+    labels = [row[header.index("target_label")] for row in body]
+    assert all(labels) and all(row[header.index("model_version")] for row in body)
+    if case.messages is not None:
+        column = header.index("log_message")
+        got = [_norm(_unneutralised(row[column]), case.ascii_only) for row in body]
+        assert got == [_norm(m, case.ascii_only) for m in case.messages]

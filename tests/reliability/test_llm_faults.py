@@ -98,7 +98,7 @@ def test_fault_storm_leaks_no_threads(llm_client: Any, openai_double: OpenAIDoub
         for behaviours, _ in FAULTS.values():
             openai_double.script(*behaviours)
             _classify(llm_client)
-        deadline = time.monotonic() + 8
+        deadline = time.monotonic() + 4
         count = threading.active_count()
         while time.monotonic() < deadline:  # handler threads of abandoned calls wind down
             time.sleep(0.5)

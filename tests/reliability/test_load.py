@@ -37,7 +37,7 @@ def test_load_generator_refuses_remote_targets() -> None:
 
 @pytest.mark.slow
 def test_short_soak_memory_plateaus(default_model_dir: Path) -> None:
-    figures = run_soak(duration_s=40, clients=10, interval_s=2, warmup_s=15)
-    _save("soak-40s", figures)
+    figures = run_soak(duration_s=30, clients=10, interval_s=2, warmup_s=12)
+    _save("soak-30s", figures)
     assert figures["errors"] == 0, figures["error_kinds"]
     assert figures["rss_growth_after_warmup_mb"] < 50, figures["rss_samples"]
