@@ -74,8 +74,12 @@ def classify_file_cmd(
     bar = tqdm(unit=" lines", unit_scale=True, disable=not progress, desc="classify",
                initial=done_before)
 
+    first: list[float] = []  # when the first result arrived (model loaded, caches cold)
+
     def write(table: pa.Table) -> int:
         taken = sink.write(table)
+        if not first:
+            first.extend((time.perf_counter(), float(taken)))
         bar.update(taken)
         return taken
 
@@ -94,6 +98,9 @@ def classify_file_cmd(
     summary = sink.finish(elapsed)
     summary.update(engine=engine.value, model=f"{spec.name} {spec.version}",
                    seconds=round(elapsed, 2))
+    if first and time.perf_counter() > first[0]:
+        rows_after = sink.state["rows_done"] - done_before - first[1]
+        summary["warm_lines_per_s"] = round(rows_after / (time.perf_counter() - first[0]), 1)
     _report(summary, elapsed, sink.state["rows_done"] - done_before)
     if summary["skipped"]:
         raise typer.Exit(EXIT_SKIPPED)
