@@ -13,7 +13,7 @@ from backend.registry.local import LocalModelStore
 from backend.sessions.config import ConfigError, load_config, parse_config
 from backend.sessions.predictor import StepPredictor
 from tests.sessions.conftest import tiny_config
-from training.steps.data import Splits
+from training.steps.data import Splits, split_sessions
 from training.steps.generator import generate_sessions
 from training.steps.hpo import run_hpo
 from training.steps.pipeline import train_steps
@@ -77,3 +77,19 @@ def test_hpo_runs_end_to_end(tmp_path: Path, splits: Splits, embedder: Embedder)
     result = run_hpo(splits, tiny_config(), embedder, trials=2, output=out)
     assert result.trials == 2 and 0.0 <= result.best_value <= 1.0
     assert load_config(out).model.fusion == result.best_params["fusion"]
+
+
+def test_bring_your_own_log_columns(events: pd.DataFrame) -> None:
+    """A process-mining style CSV trains by configuration alone (no text, other names)."""
+    log = events.rename(columns={"session_id": "case_id", "timestamp": "ts",
+                                 "event_name": "activity_detail", "target_app": "resource",
+                                 "step_name": "activity"})
+    base = tiny_config().model_dump()
+    base["columns"] = {"session": "case_id", "timestamp": "ts", "event": "activity_detail",
+                       "label": "activity", "categorical": ["resource"], "numeric": [],
+                       "text": []}
+    config = parse_config(base)
+    predictor = StepTrainer(config, None, progress=False).fit(split_sessions(log, config)).predictor
+    result = predictor.predict(log.head(50).drop(columns=["activity"]))
+    assert len(result.frame) == 50 and predictor.columns[:3] == ["case_id", "ts",
+                                                                  "activity_detail"]
