@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 _TLD = r"(?:com|net|org|edu|gov|mil|int|io|info|biz|local|internal|lan|[a-z]{2})"
 _DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
 _MON = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+# words that follow "user" in prose ("user not in sudoers") and are not a user name
+_FUNCTION_WORDS = r"(?:not|is|was|has|had|does|did|in|on|from|with|for|to|of|the|a|an|and|or)"
 _TOKEN_END = r"[^\s=:,;()\[\]{}'\"<>|]"
 
 
@@ -41,9 +43,10 @@ _MASKS: tuple[tuple[Callable[[str], bool], re.Pattern[str], str], ...] = tuple(
         (lambda s: "/" in s or "\\" in s,
          r"(?<![\w<])(?:[a-z]:)?(?:[\\/][\w.\-~%$@+]+)+[\\/]?", "<path>"),
         (lambda s: "user" in s or "password" in s,
-         r"\b(password for(?: invalid user)?|invalid user|for user|user[=:]?)"
-         r"\s*(?![\s<])[^\s,;:()\[\]'\"]+", r"\1 <user>"),
-        (lambda s: "'" in s or '"' in s, r"(['\"])[^'\"\s]{1,80}\1", "<str>"),
+         r"\b(password for(?: invalid user)?|invalid user|for user|user)(?:\s+|\s*[=:]\s*)"
+         rf"(?!{_FUNCTION_WORDS}\b)(?![\s<])[^\s,;:()\[\]'\"]+", r"\1 <user>"),
+        # quoted values, but not JSON keys ("status": 200 keeps its "status")
+        (lambda s: "'" in s or '"' in s, r"(['\"])[^'\"\s]{1,80}\1(?!\s*:)", "<str>"),
         (_has_digit, rf"(?<!{_TOKEN_END}){_TOKEN_END}*\d{_TOKEN_END}*", "<num>"),
         (lambda s: "(" in s, r"\(\s*(?:<\w+>)?\s*\)", "(<*>)"),
         (lambda s: "<" in s, r"(<(?:num|host|hex|path|str|id)>)(?:[\s,.:/_\-]*\1)+", r"\1"),
