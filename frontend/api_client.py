@@ -26,6 +26,11 @@ TASKS_CATEGORIZE = "/v1/tasks/categorize"
 FEEDBACK = "/v1/feedback"
 
 
+def chunk_size(default: int) -> int:
+    """Rows per request: SIFT_UI_CHUNK_ROWS when set (tests use small chunks), else `default`."""
+    return int(os.environ.get("SIFT_UI_CHUNK_ROWS") or default)
+
+
 class ApiError(Exception):
     """A failed API call, with a message fit to show a user as is."""
 
@@ -139,7 +144,7 @@ class ApiClient:
         """Classify in chunks so a caller can show real progress; yields each response.
 
         The chunk size defaults to SIFT_UI_CHUNK_ROWS (1000 rows)."""
-        chunk_rows = chunk_rows or int(os.environ.get("SIFT_UI_CHUNK_ROWS", DEFAULT_CHUNK_ROWS))
+        chunk_rows = chunk_rows or chunk_size(DEFAULT_CHUNK_ROWS)
         for start in range(0, len(records), chunk_rows):
             yield self.classify_logs(records[start:start + chunk_rows], threshold)
 
@@ -154,12 +159,12 @@ class ApiClient:
         return result
 
     def predict_sessions_csv(self, data: bytes, filename: str = "sessions.csv"
-                             ) -> tuple[bytes, dict[str, str]]:
-        """The tagged CSV and the response headers (which may carry the threshold)."""
+                             ) -> dict[str, Any]:
+        """Upload an event CSV; the answer is JSON (per-event steps, threshold, coverage)."""
         files = {"file": (filename, data, "text/csv")}
-        response = self._request("POST", SESSIONS_PREDICT_CSV, files=files,
-                                 headers={"Accept": "text/csv"})
-        return response.content, dict(response.headers)
+        result: dict[str, Any] = self._json("POST", SESSIONS_PREDICT_CSV, files=files,
+                                            headers={"Accept": "application/json"})
+        return result
 
     def categorize_task(self, body: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._json("POST", TASKS_CATEGORIZE, json=body)

@@ -10,7 +10,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -165,30 +165,6 @@ def session_chunks(frame: pd.DataFrame, session_col: str, max_rows: int
             start, rows = start + rows, 0
     if rows:
         yield ordered.iloc[start:start + rows]
-
-
-def read_result_csv(data: bytes) -> pd.DataFrame:
-    """A labelled CSV from the API: text columns, numeric confidence, boolean abstained."""
-    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
-    frame["confidence"] = pd.to_numeric(frame["confidence"], errors="coerce").fillna(0.0)
-    if "abstained" in frame:
-        frame["abstained"] = frame["abstained"].str.lower().isin(["true", "1"])
-    return frame
-
-
-def infer_threshold(frame: pd.DataFrame, headers: Mapping[str, str],
-                    label_col: str = "step_name") -> float:
-    """The server's threshold: a response header, a reason text, else the lowest
-    confidence it still labelled."""
-    for name in ("x-threshold", "X-Threshold"):
-        if name in headers:
-            return float(headers[name])
-    reasons = frame.get("reason", pd.Series(dtype=str)).astype(str)
-    found = reasons.str.extract(r"threshold (\d+(?:\.\d+)?)", expand=False).dropna()
-    if len(found):
-        return float(found.iloc[0])
-    labelled = frame.loc[frame[label_col] != UNCLASSIFIED, "confidence"]
-    return float(labelled.min()) if len(labelled) else 0.5
 
 
 def neutralise(value: object) -> object:

@@ -12,33 +12,43 @@ import pandas as pd
 import streamlit as st
 
 from frontend import tables
-from frontend.api_client import SESSIONS_PREDICT_CSV, ApiError
+from frontend.api_client import SESSIONS_PREDICT_CSV, ApiError, chunk_size
 from frontend.components import ResultSpec, client, progress_callback, show_error, show_results
 from frontend.feedback import feedback_available, row_feedback
 
 CHUNK_ROWS = 5000
+OUTPUT = ("step_name", "confidence", "abstained", "predicted_step", "reason")
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading the file...")
 def read_upload(data: bytes, session_col: str) -> pd.DataFrame:
-    return tables.read_csv(data, (session_col, "timestamp", "event_name"))
+    """Only the session column is checked here (for chunking); the API names any other
+    missing column in its answer."""
+    return tables.read_csv(data, (session_col,))
 
 
 def classify(frame: pd.DataFrame, session_col: str) -> dict[str, object]:
+    """Send whole sessions in chunks; the answers come back in each chunk's row order."""
     api = client()
     update = progress_callback("Tagging")
-    parts, headers = [], {}
-    done = 0
-    for chunk in tables.session_chunks(frame, session_col, CHUNK_ROWS):
-        body, headers = api.predict_sessions_csv(chunk.to_csv(index=False).encode())
-        part = tables.read_result_csv(body)
-        part.index = chunk.index  # back to input positions below
-        parts.append(part)
+    parts, responses, done = [], [], 0
+    for chunk in tables.session_chunks(frame, session_col, chunk_size(CHUNK_ROWS)):
+        response = api.predict_sessions_csv(chunk.to_csv(index=False).encode())
+        preds = pd.DataFrame(response["predictions"], index=chunk.index)
+        parts.append(preds)
+        responses.append(response)
         done += len(chunk)
         update(done, len(frame))
-    result = pd.concat(parts).sort_index().reset_index(drop=True)
-    return {"frame": result, "threshold": tables.infer_threshold(result, headers),
-            "model_version": str(result["model_version"].iloc[0])}
+    preds = pd.concat(parts).sort_index()
+    result = frame.rename(columns={"step_name": "step_name_given"})
+    result = result.drop(columns=[c for c in OUTPUT if c in result.columns])
+    for column in OUTPUT:
+        result[column] = preds[column].to_numpy()
+    result["confidence"] = result["confidence"].astype(float)
+    result["model_version"] = responses[0]["model_version"]
+    warnings = sorted({w for r in responses for w in r.get("warnings", [])})
+    return {"frame": result, "threshold": float(responses[0]["threshold"]),
+            "model_version": str(responses[0]["model_version"]), "warnings": warnings}
 
 
 st.title("Sessions")
@@ -89,6 +99,8 @@ if not result or result["id"] != input_id:
     st.stop()
 st.subheader("Results")
 st.caption(f"Model {result['model_version']}, server threshold {result['threshold']:.2f}")
+for warning in result["warnings"]:
+    st.warning(warning)
 tagged = result["frame"]
 spec = ResultSpec("sessions", "step_name", None, "tagged_sessions.csv", result["threshold"])
 show_results(tagged, spec, gated=tagged["confidence"].notna().to_numpy(dtype=bool),

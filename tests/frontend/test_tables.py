@@ -97,15 +97,3 @@ def test_session_chunks_never_split_a_session_and_keep_positions() -> None:
     assert sorted(i for c in chunks for i in c.index) == list(range(7))
     for chunk in chunks:
         assert (chunk["n"] == chunk.index).all()
-
-
-def test_read_result_csv_and_threshold_from_reason() -> None:
-    body = (b"session_id,step_name,confidence,abstained,reason\n"
-            b"s1,Login,0.9,False,\ns1,Unclassified,0.31,True,confidence 0.310 below "
-            b"threshold 0.450\n")
-    frame = tables.read_result_csv(body)
-    assert frame["abstained"].tolist() == [False, True]
-    assert frame["confidence"].tolist() == [0.9, 0.31]
-    assert tables.infer_threshold(frame, {}) == 0.45
-    assert tables.infer_threshold(frame, {"x-threshold": "0.6"}) == 0.6
-    assert tables.infer_threshold(frame.iloc[:1], {}) == 0.9

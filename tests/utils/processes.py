@@ -61,16 +61,26 @@ def running(cmd: Sequence[str], ready_url: str, log: Path, env: dict[str, str] |
 
 
 TASK_MODEL = "task-categorizer"
+STEP_MODEL = "step-tagger"
+
+
+def _train(root: Path, *args: str) -> None:
+    env = {**os.environ, "MODELS_ROOT": str(root), "HF_HUB_OFFLINE": "1"}
+    subprocess.run([sys.executable, "-m", "training", *args], cwd=PROJECT_ROOT, env=env,
+                   check=True, capture_output=True, timeout=300)
 
 
 def models_root(tmp: Path) -> Path:
-    """A copy of the repo's models, plus a small real task model when the repo has none."""
+    """A copy of the repo's models, plus small real task and step models for any the repo
+    does not have yet (trained in seconds, not for accuracy)."""
     root = tmp / "models"
     shutil.copytree(PROJECT_ROOT / "models", root)
     if not (root / TASK_MODEL).is_dir():
-        env = {**os.environ, "MODELS_ROOT": str(root), "HF_HUB_OFFLINE": "1"}
-        subprocess.run([sys.executable, "-m", "training", "train-tasks", "--rows", "250"],
-                       cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=300)
+        _train(root, "train-tasks", "--rows", "250")
+    if not (root / STEP_MODEL).is_dir():
+        events = tmp / "steps.csv"
+        _train(root, "generate-steps", "--output", str(events), "--sessions", "60")
+        _train(root, "train-steps", "--data", str(events), "--epochs", "2")
     return root
 
 

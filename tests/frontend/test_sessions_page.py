@@ -1,0 +1,63 @@
+"""The Sessions page through `AppTest` against a real API with a step tagger."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from backend.core.config import PROJECT_ROOT
+
+SESSIONS_PAGE = str(PROJECT_ROOT / "frontend" / "views" / "sessions.py")
+DATA = PROJECT_ROOT / "tests" / "frontend" / "data" / "sessions_small.csv"
+
+
+def tag(data: bytes) -> AppTest:
+    at = AppTest.from_file(SESSIONS_PAGE, default_timeout=120).run()
+    at.file_uploader(key="sessions_upload").set_value(("events.csv", data, "text/csv")).run()
+    if at.button:
+        at.button(key="sessions_classify").click().run()
+    return at
+
+
+def results(at: AppTest) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if "predicted_step" in d.value.columns)
+
+
+def test_tagging_in_chunks_keeps_input_order(live_api: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIFT_UI_CHUNK_ROWS", "40")  # several requests, sessions kept whole
+    events = pd.read_csv(DATA, dtype=str, keep_default_na=False)
+    at = tag(DATA.read_bytes())
+    assert not at.exception and not at.error
+    shown = results(at)
+    assert shown["session_id"].tolist()[:100] == events["session_id"].tolist()[:100]
+    assert shown["timestamp"].tolist()[:100] == events["timestamp"].tolist()[:100]
+    assert shown["step_name_given"].tolist()[:100] == events["step_name"].tolist()[:100]
+    full = at.session_state["sessions_result"]["frame"]
+    assert len(full) == len(events)
+    assert ((full["step_name"] == "Unclassified") == full["abstained"]).all()
+    coverage = 1 - full["abstained"].mean()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Coverage"] == f"{coverage:.1%}"
+    at.slider(key="sessions_threshold").set_value(0.0).run()
+    assert {m.label: m.value for m in at.metric}["Coverage at this threshold"] == "100.0%"
+
+
+def test_missing_model_column_is_the_apis_message(live_api: str) -> None:
+    events = pd.read_csv(DATA, dtype=str, keep_default_na=False).drop(columns=["event_name"])
+    at = tag(events.to_csv(index=False).encode())
+    assert not at.exception
+    assert "(422)" in at.error[0].value and "event_name" in at.error[0].value
+
+
+def test_missing_session_column_is_caught_before_sending(live_api: str) -> None:
+    at = tag(b"case,timestamp,event_name\nA,2026-01-01T00:00:00Z,open\n")
+    assert not at.exception
+    assert "Missing column(s) 'session_id'" in at.error[0].value
+
+
+def test_api_down(dead_api: str) -> None:
+    at = AppTest.from_file(SESSIONS_PAGE, default_timeout=120).run()
+    assert not at.exception
+    assert "is not reachable" in at.error[0].value
