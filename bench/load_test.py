@@ -50,21 +50,24 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
 
 
-def payload(rng: random.Random, rows: int) -> dict[str, object]:
+def payload(rng: random.Random, rows: int, distinct: int = 99_999) -> dict[str, object]:
+    """`rows` lines; each template takes `distinct` different numbers (distinct raw lines)."""
     logs = []
     for _ in range(rows):
         source, template = rng.choice(TEMPLATES)
-        logs.append({"source": source, "log_message": template.format(n=rng.randint(1, 99999))})
+        logs.append({"source": source,
+                     "log_message": template.format(n=rng.randint(1, distinct))})
     return {"logs": logs}
 
 
 async def one_client(client: httpx.AsyncClient, url: str, stop_at: float, rows: int,
-                     seed: int, tally: Tally) -> None:
+                     seed: int, tally: Tally, distinct: int) -> None:
     rng = random.Random(seed)
     while time.monotonic() < stop_at:
         started = time.perf_counter()
         try:
-            response = await client.post(f"{url}/v1/logs/classify", json=payload(rng, rows))
+            body = payload(rng, rows, distinct)
+            response = await client.post(f"{url}/v1/logs/classify", json=body)
             if response.status_code >= 300:
                 tally.errors[f"HTTP {response.status_code}"] += 1
             elif len(response.json()["predictions"]) != rows:
@@ -74,7 +77,8 @@ async def one_client(client: httpx.AsyncClient, url: str, stop_at: float, rows: 
         tally.latencies.append(time.perf_counter() - started)
 
 
-async def run_load(url: str, clients: int, duration_s: float, rows: int = 1) -> dict[str, object]:
+async def run_load(url: str, clients: int, duration_s: float, rows: int = 1,
+                   distinct: int = 99_999) -> dict[str, object]:
     """Drive `clients` concurrent loops for `duration_s`; return the figures."""
     if urlparse(url).hostname not in LOOPBACK:
         raise ValueError(f"load tests only target loopback, not {url}")
@@ -83,11 +87,12 @@ async def run_load(url: str, clients: int, duration_s: float, rows: int = 1) -> 
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
         started = time.monotonic()
         stop_at = started + duration_s
-        await asyncio.gather(*(one_client(client, url, stop_at, rows, seed, tally)
+        await asyncio.gather(*(one_client(client, url, stop_at, rows, seed, tally, distinct)
                                for seed in range(clients)))
         elapsed = time.monotonic() - started
     lat = np.array(tally.latencies) * 1000 if tally.latencies else np.zeros(1)
     return {"clients": clients, "duration_s": round(elapsed, 1), "rows_per_request": rows,
+            "distinct_numbers": distinct,
             "requests": len(tally.latencies), "errors": sum(tally.errors.values()),
             "error_kinds": dict(tally.errors), "rps": round(len(tally.latencies) / elapsed, 1),
             "p50_ms": round(float(np.percentile(lat, 50)), 1),

@@ -34,10 +34,10 @@ def rss_mb(pid: int) -> float:
 
 
 async def soak(url: str, pid: int, duration_s: float, clients: int, interval_s: float,
-               warmup_s: float) -> dict[str, object]:
+               warmup_s: float, distinct: int) -> dict[str, object]:
     samples: list[tuple[float, float]] = []
     started = time.monotonic()
-    load = asyncio.create_task(run_load(url, clients, duration_s, rows=5))
+    load = asyncio.create_task(run_load(url, clients, duration_s, rows=5, distinct=distinct))
     while not load.done():
         samples.append((round(time.monotonic() - started, 1), round(rss_mb(pid), 1)))
         await asyncio.wait({load}, timeout=interval_s)
@@ -50,21 +50,24 @@ async def soak(url: str, pid: int, duration_s: float, clients: int, interval_s: 
             "rss_samples": samples}
 
 
-def run_soak(duration_s: float, clients: int, interval_s: float,
-             warmup_s: float) -> dict[str, object]:
+def run_soak(duration_s: float, clients: int, interval_s: float, warmup_s: float,
+             distinct: int = 99_999) -> dict[str, object]:
     """Start a server (rate limit off), soak it and return the figures."""
     env = {"RATE_LIMIT": "off", "LOG_LEVEL": "WARNING"}
     with api_process(env) as (url, proc):
-        return asyncio.run(soak(url, proc.pid, duration_s, clients, interval_s, warmup_s))
+        return asyncio.run(soak(url, proc.pid, duration_s, clients, interval_s, warmup_s,
+                                distinct))
 
 
 def main(duration: float = typer.Option(600.0, min=5, max=3600, help="seconds"),
          clients: int = typer.Option(20, min=1, max=500),
          interval: float = typer.Option(15.0, min=0.5, help="seconds between RSS samples"),
-         warmup: float = typer.Option(60.0, min=0, help="seconds before the growth baseline")
+         warmup: float = typer.Option(60.0, min=0, help="seconds before the growth baseline"),
+         distinct: int = typer.Option(99_999, min=1, help="numbers per template: distinct "
+                                                           "raw lines (bounded caches fill)")
          ) -> None:
     """Run the soak and print one JSON line of figures."""
-    print(json.dumps(run_soak(duration, clients, interval, warmup)))
+    print(json.dumps(run_soak(duration, clients, interval, warmup, distinct)))
 
 
 if __name__ == "__main__":
