@@ -42,11 +42,15 @@ def show_error(error: ApiError | tables.InputError) -> None:
     st.error(str(error), icon=":material/error:")
 
 
-def progress_callback(text: str):  # type: ignore[no-untyped-def]
+def progress_callback(text: str) -> Callable[[int, int], None]:
+    """A progress bar updated after every chunk; real progress, not a spinner."""
     bar = st.progress(0.0, text=f"{text}: starting")
 
     def update(done: int, total: int) -> None:
-        bar.progress(done / max(total, 1), text=f"{text}: {done:,} / {total:,} rows")
+        if done >= total:
+            bar.empty()  # finished: the results below replace the bar
+        else:
+            bar.progress(done / max(total, 1), text=f"{text}: {done:,} / {total:,} rows")
 
     return update
 

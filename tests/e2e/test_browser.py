@@ -25,6 +25,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 DOC_SHOTS = PROJECT_ROOT / "docs" / "screenshots"
 CSV = PROJECT_ROOT / "tests" / "frontend" / "data" / "logs_small.csv"
+SESSIONS_CSV = PROJECT_ROOT / "tests" / "frontend" / "data" / "sessions_small.csv"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run",
          "--disable-dev-shm-usage"]
@@ -96,8 +97,7 @@ def test_upload_classify_see_coverage_and_download(ui_url: str, browser: object,
 
 
 @pytest.mark.parametrize(("link", "heading", "name"), [
-    ("Models", "Models", "models"), ("About / API", "About / API", "about"),
-    ("Sessions", "Sessions", "sessions")])
+    ("Models", "Models", "models"), ("About / API", "About / API", "about")])
 def test_every_page_renders(ui_url: str, browser: object, link: str, heading: str,
                             name: str) -> None:
     page = browser.new_page()  # type: ignore[attr-defined]
@@ -109,6 +109,25 @@ def test_every_page_renders(ui_url: str, browser: object, link: str, heading: st
     page.wait_for_timeout(1000)
     assert page.locator("[data-testid=stException]").count() == 0
     shot(page, name)
+    page.close()
+
+
+def test_sessions_tagging(ui_url: str, browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.set_default_timeout(120_000)
+    page.set_viewport_size({"width": 1400, "height": 2400})
+    page.goto(ui_url)
+    page.locator("[data-testid=stSidebarNav]").get_by_text("Sessions", exact=True).click()
+    page.get_by_role("heading", name="Sessions").wait_for()
+    page.get_by_text("CSV with session_id, timestamp, event_name").wait_for()
+    page.locator("input[type=file]").set_input_files(str(SESSIONS_CSV))
+    page.get_by_text("150 events in 2 sessions").wait_for()
+    page.get_by_role("button", name="Tag steps").click()
+    page.locator("[data-testid=stMetric]", has_text="Coverage").first.wait_for()
+    page.locator("[data-testid=stVegaLiteChart]").nth(2).wait_for()
+    page.wait_for_timeout(1500)
+    assert page.locator("[data-testid=stException]").count() == 0
+    shot(page, "sessions")
     page.close()
 
 
