@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -30,19 +30,30 @@ class Job:
 
 
 class JobRunner:
-    """In-process queue: jobs live as long as the process (status is kept in memory)."""
+    """In-process queue: jobs live as long as the process (status is kept in memory).
+    The worker is a daemon thread, so a running job never holds up server shutdown."""
 
-    def __init__(self, workers: int = 1) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
+    def __init__(self) -> None:
+        self._queue: queue.Queue[tuple[Job, Callable[[], dict[str, Any]]]] = queue.Queue()
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+        self._worker: threading.Thread | None = None
 
     def submit(self, kind: str, work: Callable[[], dict[str, Any]]) -> Job:
         job = Job(uuid.uuid4().hex, kind)
         with self._lock:
             self._jobs[job.id] = job
-        self._pool.submit(self._run, job, work)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._loop, name="job-worker",
+                                                daemon=True)
+                self._worker.start()
+        self._queue.put((job, work))
         return job
+
+    def _loop(self) -> None:
+        while True:
+            job, work = self._queue.get()
+            self._run(job, work)
 
     def _run(self, job: Job, work: Callable[[], dict[str, Any]]) -> None:
         job.status, job.started = "running", time.time()
