@@ -56,9 +56,11 @@ class CategorizeBatchResponse(BaseModel):
 
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"prediction_id": "4f1c...", "verdict": "reject", "correct_label": "Planning"},
-        {"model": "task-categorizer", "input": EXAMPLE_TASK, "predicted": "Development",
-         "verdict": "accept"}]})
+        {"prediction_id": "9c337f85635445a3ab7c6fac5900becd", "verdict": "reject",
+         "correct_label": "Planning"},
+        {"model": "log-classifier", "input": {"source": "ModernCRM",
+                                              "log_message": "User User123 logged in."},
+         "predicted": "User Action", "verdict": "accept"}]})
 
     prediction_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$",
                                       description="32 hex characters, from a prediction.")
