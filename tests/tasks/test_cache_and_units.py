@@ -87,6 +87,19 @@ def test_head_round_trip_keeps_probabilities_and_class_order(tmp_path: Path):
                                                                   "head.safetensors"]
 
 
+def test_early_stopping_keeps_the_best_checkpoint(tmp_path: Path):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(200, 8)).astype(np.float32)  # pure noise: validation loss rises
+    y = [str(v) for v in rng.integers(0, 2, size=200)]
+    trainer = TaskTrainer(TaskTrainingArguments(max_epochs=100, patience=3, dropout=0.0))
+    head = trainer.fit(x, y, ["0", "1"], "toy", checkpoint_dir=tmp_path / "ckpt")
+    assert len(trainer.history) < 100  # stopped early
+    assert len(trainer.history) == trainer.best_epoch + 1 + 3
+    saved = TaskHead.from_pretrained(tmp_path / "ckpt")
+    saved.temperature = head.temperature
+    np.testing.assert_allclose(saved.predict_proba(x), head.predict_proba(x), rtol=1e-5)
+
+
 def test_weighted_correction_flips_one_point():
     rng = np.random.default_rng(1)
     x = np.vstack([rng.normal(-2, 0.5, size=(60, 8)), rng.normal(2, 0.5, size=(60, 8))])

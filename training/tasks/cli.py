@@ -32,6 +32,8 @@ def train_tasks_cmd(
     seed: Annotated[int, typer.Option()] = 42,
     csv: Annotated[Path | None, typer.Option(
         help="base CSV with title, description, category (default: the generator)")] = None,
+    checkpoint_dir: Annotated[Path | None, typer.Option(
+        help="also write the best checkpoint here whenever validation loss improves")] = None,
 ) -> None:
     """Train the task categoriser and publish a new version (no gate: use `retrain`)."""
     from backend.registry.local import LocalModelStore
@@ -44,7 +46,7 @@ def train_tasks_cmd(
     args = TaskTrainingArguments(seed=seed)
     frame = base_frame(rows, seed, csv)
     head, _, metrics = fit_candidate(frame, examples_frame([]), task_embedder(settings), args,
-                                     settings.TASK_AUTO_SELECT_THRESHOLD)
+                                     settings.TASK_AUTO_SELECT_THRESHOLD, checkpoint_dir)
     params = {"base_rows": rows, "seed": seed, "base_csv": str(csv) if csv else None,
               "training": args.to_dict(), "corrections": 0}
     manifest = publish(LocalModelStore(settings.MODELS_ROOT), settings.TASK_MODEL_NAME, head,
@@ -104,4 +106,4 @@ def ensure_default_task_model() -> None:
         typer.echo(f"{settings.TASK_MODEL_NAME}: {store.resolve(settings.TASK_MODEL_NAME)} "
                    "present")
     else:
-        train_tasks_cmd(rows=None, seed=42, csv=None)
+        train_tasks_cmd(rows=None, seed=42, csv=None, checkpoint_dir=None)

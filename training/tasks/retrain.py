@@ -86,7 +86,8 @@ def _score(head: TaskHead, x: np.ndarray, y: list[str], threshold: float) -> dic
 
 
 def fit_candidate(frame: pd.DataFrame, corrections: pd.DataFrame, embedder: Embedder,
-                  args: TaskTrainingArguments, threshold: float
+                  args: TaskTrainingArguments, threshold: float,
+                  checkpoint_dir: Path | None = None
                   ) -> tuple[TaskHead, dict[str, Any], dict[str, Any]]:
     """Train on base-train + trained corrections; return the head, the held-out data and
     the candidate's metrics on it."""
@@ -103,7 +104,7 @@ def fit_candidate(frame: pd.DataFrame, corrections: pd.DataFrame, embedder: Embe
     classes = sorted(set(labels))
     groups = list(train["template_id"]) + list(corr_train.get("template_id", []))
     head = TaskTrainer(args).fit(embedder.embed(texts), labels, classes, embedder.name, weights,
-                                 groups)
+                                 groups, checkpoint_dir)
     heldout = {
         "base_x": embedder.embed(_texts(frame[test])), "base_y": list(frame[test]["category"]),
         "corr_x": embedder.embed(_texts(corr_test)) if len(corr_test) else np.zeros((0, 1)),
