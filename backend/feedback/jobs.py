@@ -74,11 +74,3 @@ class JobRunner:
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
-
-    def wait(self, job_id: str, timeout_s: float = 600.0) -> Job:
-        deadline = time.time() + timeout_s
-        while (job := self._jobs[job_id]).status in ("queued", "running"):
-            if time.time() > deadline:
-                raise TimeoutError(f"job {job_id} still {job.status} after {timeout_s} s")
-            time.sleep(0.1)
-        return job
