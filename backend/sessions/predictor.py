@@ -110,8 +110,9 @@ class StepPredictor:
         confidence = probs[np.arange(len(best)), best].astype(np.float64)
         names = np.asarray(self.labels, dtype=object)[best]
         abstained = confidence < cut
-        reasons = np.where(abstained, [f"confidence {c:.3f} below threshold {cut:.3f}"
-                                       for c in confidence], "")
+        reasons = np.full(len(best), "", dtype=object)
+        reasons[abstained] = [f"confidence {c:.3f} below threshold {cut:.3f}"
+                              for c in confidence[abstained]]
         out = pd.DataFrame({
             "step_name": np.where(abstained, UNCLASSIFIED, names),
             "confidence": np.round(confidence, 4), "abstained": abstained,
