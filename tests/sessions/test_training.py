@@ -93,3 +93,17 @@ def test_bring_your_own_log_columns(events: pd.DataFrame) -> None:
     result = predictor.predict(log.head(50).drop(columns=["activity"]))
     assert len(result.frame) == 50 and predictor.columns[:3] == ["case_id", "ts",
                                                                   "activity_detail"]
+
+
+def test_screenshots_feed_the_image_encoder(tmp_path: Path, embedder: Embedder) -> None:
+    log = generate_sessions(12, seed=3, image_dir=tmp_path / "shots")
+    assert (tmp_path / "shots").is_dir() and log["screenshot_path"].str.endswith(".png").all()
+    base = tiny_config().model_dump()
+    base["columns"]["image"] = "screenshot_path"
+    config = parse_config(base)
+    predictor = StepTrainer(config, embedder, progress=False).fit(
+        split_sessions(log, config)).predictor
+    assert predictor.featurizer.image is not None and predictor.featurizer.image.dim >= 1
+    probe = log.head(20).drop(columns=["step_name"])
+    probe.loc[:4, "screenshot_path"] = str(tmp_path / "missing.png")  # lost file: zeros
+    assert len(predictor.predict(probe).frame) == 20
