@@ -34,9 +34,11 @@ class Settings(BaseSettings):
     # --- Hugging Face Hub remote registry (unset HF_NAMESPACE: local registry only) ---
     HF_NAMESPACE: str | None = Field(
         default=None, description="Hub user or organisation that owns the model repos.")
-    HF_TOKEN: SecretStr | None = Field(default=None, description="Hub access token (write: publish).")
+    HF_TOKEN: SecretStr | None = Field(
+        default=None, description="Hub access token (write: publish).")
     HF_ENDPOINT: str = "https://huggingface.co"
-    HF_REPO_PREFIX: str = Field(default="sift-", description="Repo id = <namespace>/<prefix><name>.")
+    HF_REPO_PREFIX: str = Field(
+        default="sift-", description="Repo id = <namespace>/<prefix><name>.")
     HF_PRIVATE: bool = Field(default=True, description="Create new model repos as private.")
     HF_CACHE_DIR: Path | None = Field(
         default=None, description="Download cache (unset: the huggingface_hub default).")
