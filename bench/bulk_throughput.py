@@ -9,7 +9,9 @@ and, as a cross-check, from sampling the RSS sum of the whole process tree
 (/proc, every 0.5 s).
 
 `lines_per_s` counts the whole job (model load and cold caches included);
-`warm_lines_per_s` the rows after the first result arrived. Prints one JSON
+`warm_lines_per_s` the rows after the first result arrived; `cpu_us_per_line`
+(user + system CPU of the child and reaped descendants, start-up included) is
+the load-independent figure on a shared machine. Prints one JSON
 line. Usage:
     python bench/bulk_throughput.py [--lines N] [--workers 2] [--ray-address ADDR]
 """
@@ -109,6 +111,9 @@ def run_engine(source: Path, output: Path, *options: str) -> dict[str, Any]:
             "warm_lines_per_s": summary.get("warm_lines_per_s"), "seconds": summary["seconds"],
             "wall_s_with_startup": round(wall, 1), "rows": summary["written"],
             "coverage": summary["coverage"],
+            "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+            "cpu_us_per_line": round((usage.ru_utime + usage.ru_stime) / max(
+                summary["written"], 1) * 1e6, 1),
             "peak_rss_mb_getrusage": round(usage.ru_maxrss / 1024, 1),
             "peak_rss_mb_tree_sum": round(peak[0] / 2**20, 1)}
 
@@ -128,7 +133,8 @@ def main() -> dict[str, Any]:
     parser.add_argument("--ray-address", default=None, help="join a cluster instead")
     parser.add_argument("--skip-ray", action="store_true")
     args = parser.parse_args()
-    figures: dict[str, Any] = {"lines": args.lines, "cpu_count": os.cpu_count()}
+    figures: dict[str, Any] = {"lines": args.lines, "cpu_count": os.cpu_count(),
+                               "load_avg_1m_before": round(os.getloadavg()[0], 1)}
     with tempfile.TemporaryDirectory(prefix="sift-bulk-bench-") as tmp:
         folder = Path(tmp)
         start = time.perf_counter()
@@ -145,6 +151,7 @@ def main() -> dict[str, Any]:
             figures["ray"]["address"] = args.ray_address or "local (2 CPUs)"
             figures["identical"] = _digest(folder / "local.csv.gz") == _digest(
                 folder / "ray.csv.gz")
+    figures["load_avg_1m_after"] = round(os.getloadavg()[0], 1)
     local = figures["local"]
     figures["meets_target"] = (local["lines_per_s"] >= 20_000
                                and local["peak_rss_mb_tree_sum"] < 2048)

@@ -67,6 +67,11 @@ def classify_file_cmd(
     except (InputError, ValueError, LookupError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
+    if sink.done:
+        typer.echo(f"{output} is already complete; nothing to resume", err=True)
+        _finish(sink.summary() | {"engine": engine.value,
+                                  "model": f"{spec.name} {spec.version}", "seconds": 0.0})
+        return
     if sink.state["chunks_done"]:
         typer.echo(f"resuming after {sink.state['rows_done']:,} rows "
                    f"({sink.skip_chunks} chunks already written)", err=True)
@@ -102,6 +107,11 @@ def classify_file_cmd(
         rows_after = sink.state["rows_done"] - done_before - first[1]
         summary["warm_lines_per_s"] = round(rows_after / (time.perf_counter() - first[0]), 1)
     _report(summary, elapsed, sink.state["rows_done"] - done_before)
+    _finish(summary)
+
+
+def _finish(summary: dict[str, Any]) -> None:
+    typer.echo("summary: " + json.dumps(summary))
     if summary["skipped"]:
         raise typer.Exit(EXIT_SKIPPED)
 
@@ -117,4 +127,3 @@ def _report(summary: dict[str, Any], elapsed: float, rows_this_run: int) -> None
     if summary["skipped"]:
         typer.echo(f"{summary['skipped']:,} rows skipped: see {summary['errors_file']}")
     typer.echo(f"-> {summary['output']}")
-    typer.echo("summary: " + json.dumps(summary))

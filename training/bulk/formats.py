@@ -14,6 +14,7 @@ import io
 import json
 import shutil
 import tempfile
+import weakref
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -123,7 +124,7 @@ def read_csv(path: Path, gz: bool, required: tuple[str, ...],
              delimiter: str | None = None) -> tuple[list[str], Iterator[Record]]:
     """Header and records of a CSV; rows with too few or too many fields are errors."""
     if delimiter is None:
-        delimiter = sniff_delimiter(_sample(path, gz))
+        delimiter = _pick_delimiter(_sample(path, gz), required)
     lines = Lines(path, gz)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     try:
@@ -135,6 +136,16 @@ def read_csv(path: Path, gz: bool, required: tuple[str, ...],
     header = [h.strip() for h in header]
     _check_header(header, required)
     return header, _csv_records(reader, lines, len(header))
+
+
+def _pick_delimiter(sample: str, required: tuple[str, ...]) -> str:
+    """The delimiter that splits the header into the required columns, else a sniffed one."""
+    header = sample.splitlines()[0] if sample else ""
+    for candidate in (",", "\t", ";", "|"):
+        fields = [f.strip() for f in next(csv.reader([header], delimiter=candidate), [])]
+        if all(name in fields for name in required):
+            return candidate
+    return sniff_delimiter(sample)
 
 
 def _sample(path: Path, gz: bool, lines: int = 50) -> str:
@@ -243,6 +254,8 @@ def read_parquet(path: Path, gz: bool, required: tuple[str, ...],
         parquet = pq.ParquetFile(source)
     except Exception as exc:
         raise InputError(f"{path.name} is not a readable Parquet file: {exc}") from exc
+    if source != path:  # the unpacked copy goes when the reader does
+        weakref.finalize(parquet, source.unlink, True)
     columns = list(parquet.schema_arrow.names)
     _check_header(columns, required)
 
@@ -256,9 +269,6 @@ def read_parquet(path: Path, gz: bool, required: tuple[str, ...],
                     yield Record(number, values)
         except OSError as exc:
             yield Record(number + 1, None, f"corrupt Parquet data after row {number}: {exc}")
-        finally:
-            if source != path:
-                source.unlink(missing_ok=True)
 
     return columns, records()
 

@@ -99,6 +99,11 @@ class Sink:
         self.pending_rows = 0
 
     @property
+    def done(self) -> bool:
+        """A resumed job that had already finished."""
+        return bool(self.state["complete"])
+
+    @property
     def skip_chunks(self) -> int:
         return int(self.state["chunks_done"])
 
@@ -118,7 +123,8 @@ class Sink:
             raise ValueError(f"{self.progress_path.name} belongs to a different job "
                              f"({', '.join(changed)} changed); drop --resume to start over")
         self.state.update(saved["state"])
-        self.state["complete"] = False
+        if self.state["complete"]:
+            return  # nothing to redo; `done` tells the caller
         self._truncate(self.errors_path, self.state["errors_bytes"])
         if self.fmt == "parquet":
             self.output.unlink(missing_ok=True)
