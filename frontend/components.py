@@ -37,6 +37,17 @@ def client() -> ApiClient:
     return ApiClient()
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def _server_paths(base_url: str) -> frozenset[str]:
+    return frozenset(ApiClient(base_url).paths())
+
+
+def route_available(path: str) -> bool:
+    """Whether the API has `path`; the route list is cached for 30 s per API URL, so
+    reruns (every click) do not refetch the OpenAPI document. Raises ApiError."""
+    return path in _server_paths(client().base_url)
+
+
 def show_error(error: ApiError | tables.InputError) -> None:
     """A readable message, never a traceback."""
     st.error(str(error), icon=":material/error:")

@@ -8,23 +8,29 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from frontend.api_client import FEEDBACK, ApiError
-from frontend.components import ResultSpec, client, show_error
+from frontend.api_client import FEEDBACK, ApiClient, ApiError
+from frontend.components import ResultSpec, client, route_available, show_error
 
 OTHER = "Other..."
 
 
 def feedback_available() -> bool:
     try:
-        return client().has(FEEDBACK)
+        return route_available(FEEDBACK)
     except ApiError:
         return False
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def _models(base_url: str) -> list[dict[str, object]]:
+    return ApiClient(base_url).models()
+
+
 def served_labels(model: str) -> list[str]:
-    """The label set of the version the API serves for `model` (empty if unknown)."""
+    """The label set of the version the API serves for `model` (empty if unknown);
+    cached for 30 s so a click does not refetch the registry."""
     try:
-        models = client().models()
+        models = _models(client().base_url)
     except ApiError:
         return []
     for entry in models:

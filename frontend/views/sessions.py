@@ -13,7 +13,14 @@ import streamlit as st
 
 from frontend import tables
 from frontend.api_client import SESSIONS_PREDICT_CSV, ApiError, chunk_size
-from frontend.components import ResultSpec, client, progress_callback, show_error, show_results
+from frontend.components import (
+    ResultSpec,
+    client,
+    progress_callback,
+    route_available,
+    show_error,
+    show_results,
+)
 from frontend.feedback import feedback_available, row_feedback
 
 CHUNK_ROWS = 5000
@@ -56,7 +63,7 @@ st.caption("Tag each event of a task-mining session with its process step; below
            "threshold the step is **Unclassified** (abstained) with the reason.")
 
 try:
-    available = client().has(SESSIONS_PREDICT_CSV)
+    available = route_available(SESSIONS_PREDICT_CSV)
 except ApiError as exc:
     show_error(exc)
     st.stop()

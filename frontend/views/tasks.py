@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from frontend.api_client import FEEDBACK, TASKS_CATEGORIZE, ApiError
-from frontend.components import client, show_error
+from frontend.components import client, route_available, show_error
 
 
 def feedback_controls(result: dict[str, object]) -> None:
@@ -57,8 +57,8 @@ st.caption("Suggest a category for a task from its title and description. Above 
 
 api = client()
 try:
-    available = api.has(TASKS_CATEGORIZE)
-    with_feedback = api.has(FEEDBACK)
+    available = route_available(TASKS_CATEGORIZE)
+    with_feedback = route_available(FEEDBACK)
 except ApiError as exc:
     show_error(exc)
     st.stop()

@@ -104,6 +104,7 @@ def test_every_page_renders(ui_url: str, browser: object, link: str, heading: st
     page.set_default_timeout(120_000)
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(ui_url)
+    page.get_by_role("heading", name="Logs").wait_for()  # the app has started its first run
     page.locator("[data-testid=stSidebarNav]").get_by_text(link, exact=True).click()
     page.get_by_role("heading", name=heading).wait_for()
     page.wait_for_timeout(1000)
@@ -116,8 +117,7 @@ def test_sessions_tagging(ui_url: str, browser: object) -> None:
     page = browser.new_page()  # type: ignore[attr-defined]
     page.set_default_timeout(120_000)
     page.set_viewport_size({"width": 1400, "height": 2400})
-    page.goto(ui_url)
-    page.locator("[data-testid=stSidebarNav]").get_by_text("Sessions", exact=True).click()
+    page.goto(f"{ui_url}/sessions")
     page.get_by_role("heading", name="Sessions").wait_for()
     page.get_by_text("CSV with session_id, timestamp, event_name").wait_for()
     page.locator("input[type=file]").set_input_files(str(SESSIONS_CSV))
@@ -135,8 +135,7 @@ def test_task_suggestion_and_feedback(ui_url: str, browser: object) -> None:
     page = browser.new_page()  # type: ignore[attr-defined]
     page.set_default_timeout(120_000)
     page.set_viewport_size({"width": 1400, "height": 1200})
-    page.goto(ui_url)
-    page.locator("[data-testid=stSidebarNav]").get_by_text("Tasks", exact=True).click()
+    page.goto(f"{ui_url}/tasks")
     page.get_by_label("Title").fill("Fix crash in the login form when the session expires")
     page.get_by_label("Description (optional)").fill("Users get a 500 error after a timeout.")
     page.get_by_role("button", name="Suggest category").click()
