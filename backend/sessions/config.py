@@ -49,27 +49,27 @@ class ColumnsConfig(_Strict):
 
 class FeaturesConfig(_Strict):
     time_delta: bool = True
-    min_count: int = Field(2, ge=1)
-    unknown_rate: float = Field(0.02, ge=0.0, le=0.5)
-    event_emb_dim: int = Field(32, ge=2, le=512)
-    cat_emb_dim: int = Field(8, ge=2, le=128)
-    text_dim: int = Field(16, ge=1, le=384)
+    min_count: int = Field(default=2, ge=1)
+    unknown_rate: float = Field(default=0.02, ge=0.0, le=0.5)
+    event_emb_dim: int = Field(default=32, ge=2, le=512)
+    cat_emb_dim: int = Field(default=8, ge=2, le=128)
+    text_dim: int = Field(default=16, ge=1, le=384)
     image_encoder: Literal["tiny", "resnet50"] = "tiny"
     image_weights: Path | None = None
-    image_dim: int = Field(8, ge=1, le=256)
+    image_dim: int = Field(default=8, ge=1, le=256)
 
 
 class ModelConfig(_Strict):
     type: Literal["bilstm", "transformer"] = "bilstm"
     fusion: Literal["concat", "gated"] = "gated"
-    lstm_hidden: int = Field(96, ge=4, le=1024)
-    lstm_layers: int = Field(2, ge=1, le=6)
-    d_model: int = Field(128, ge=8, le=1024)
-    n_heads: int = Field(4, ge=1, le=16)
-    n_layers: int = Field(2, ge=1, le=8)
-    ff_dim: int = Field(256, ge=8, le=4096)
-    dropout: float = Field(0.1, ge=0.0, lt=1.0)
-    max_len: int = Field(512, ge=8, le=8192)
+    lstm_hidden: int = Field(default=96, ge=4, le=1024)
+    lstm_layers: int = Field(default=2, ge=1, le=6)
+    d_model: int = Field(default=128, ge=8, le=1024)
+    n_heads: int = Field(default=4, ge=1, le=16)
+    n_layers: int = Field(default=2, ge=1, le=8)
+    ff_dim: int = Field(default=256, ge=8, le=4096)
+    dropout: float = Field(default=0.1, ge=0.0, lt=1.0)
+    max_len: int = Field(default=512, ge=8, le=8192)
 
     @model_validator(mode="after")
     def _heads_divide(self) -> ModelConfig:
@@ -80,26 +80,26 @@ class ModelConfig(_Strict):
 
 
 class TrainingConfig(_Strict):
-    lr: float = Field(1e-3, gt=0, le=1.0)
-    weight_decay: float = Field(0.01, ge=0.0, le=1.0)
-    epochs: int = Field(25, ge=1, le=1000)
-    patience: int = Field(4, ge=1)
-    grad_clip: float = Field(1.0, gt=0)
-    batch_size: int = Field(32, ge=1, le=4096)
+    lr: float = Field(default=1e-3, gt=0, le=1.0)
+    weight_decay: float = Field(default=0.01, ge=0.0, le=1.0)
+    epochs: int = Field(default=25, ge=1, le=1000)
+    patience: int = Field(default=4, ge=1)
+    grad_clip: float = Field(default=1.0, gt=0)
+    batch_size: int = Field(default=32, ge=1, le=4096)
     ignore_index: int = -100
-    val_fraction: float = Field(0.15, gt=0, lt=0.5)
-    test_fraction: float = Field(0.15, gt=0, lt=0.5)
+    val_fraction: float = Field(default=0.15, gt=0, lt=0.5)
+    test_fraction: float = Field(default=0.15, gt=0, lt=0.5)
 
 
 class EvaluationConfig(_Strict):
-    threshold: float = Field(0.95, ge=0.0, le=1.0)
-    top_confusions: int = Field(10, ge=1)
+    threshold: float = Field(default=0.95, ge=0.0, le=1.0)
+    top_confusions: int = Field(default=10, ge=1)
 
 
 class HPOConfig(_Strict):
-    trials: int = Field(20, ge=1)
-    epochs: int = Field(8, ge=1)
-    timeout_s: float | None = Field(None, gt=0)
+    trials: int = Field(default=20, ge=1)
+    epochs: int = Field(default=8, ge=1)
+    timeout_s: float | None = Field(default=None, gt=0)
 
 
 class StepsConfig(_Strict):

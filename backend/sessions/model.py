@@ -52,6 +52,8 @@ class Fusion(nn.Module):
 class PositionalEncoding(nn.Module):
     """Sinusoidal positions, computed for any length (no table to outgrow)."""
 
+    freq: torch.Tensor
+
     def __init__(self, d_model: int) -> None:
         super().__init__()
         self.register_buffer("freq", torch.exp(torch.arange(0, d_model, 2).float()
@@ -75,8 +77,9 @@ class StepTaggerNet(nn.Module):
                  dense_dim: int, event_dim: int = 32, cat_dim: int = 8) -> None:
         super().__init__()
         self.config = config
-        self.spec = {"n_labels": n_labels, "n_events": n_events, "cat_sizes": list(cat_sizes),
-                     "dense_dim": dense_dim, "event_dim": event_dim, "cat_dim": cat_dim}
+        self.spec: dict[str, Any] = {
+            "n_labels": n_labels, "n_events": n_events, "cat_sizes": list(cat_sizes),
+            "dense_dim": dense_dim, "event_dim": event_dim, "cat_dim": cat_dim}
         self.event_emb = nn.Embedding(n_events, event_dim, padding_idx=0)
         self.cat_embs = nn.ModuleList(nn.Embedding(n, cat_dim, padding_idx=0) for n in cat_sizes)
         side_dim = cat_dim * len(cat_sizes) + dense_dim

@@ -49,7 +49,7 @@ def predict_encoded(net: StepTaggerNet, encoded: Encoded, max_tokens: int = 16_3
                     ) -> np.ndarray:
     """Probabilities per event in the encoded (sorted) order; long sessions by windows."""
     net.eval()
-    probs = np.zeros((encoded.n, net.spec["n_labels"]), np.float32)
+    probs = np.zeros((encoded.n, int(net.spec["n_labels"])), np.float32)
     group = windows(encoded.offsets, net.config.max_len, overlap=True)
     for chunk in token_batches(group, max_tokens):
         batch = make_batch(encoded, chunk)
