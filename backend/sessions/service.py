@@ -10,6 +10,7 @@ import pandas as pd
 
 from backend.core.config import Settings
 from backend.logs.embedder import MINILM_NAME, CachedEmbedder, Embedder, MiniLMEmbedder
+from backend.logs.service import build_embedder
 from backend.sessions.predictor import StepPredictor
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ def build_text_source(settings: Settings, shared: Embedder | None = None) -> Emb
     """The MiniLM the step tagger was trained with; reuses the log tier's when it is MiniLM."""
     if shared is not None and shared.name == MINILM_NAME:
         return shared
+    if settings.EMBEDDER == "minilm":
+        return build_embedder(settings)  # the process-wide instance
     return CachedEmbedder(MiniLMEmbedder(batch_size=settings.BATCH_SIZE),
                           settings.EMBED_CACHE_SIZE)
 
