@@ -67,8 +67,8 @@ class ResNetImageEncoder(ImageEncoder):
             import torch
             import torchvision
         except ImportError as exc:
-            raise RuntimeError("image_encoder resnet50 needs torchvision: "
-                               "pip install 'sift[images]' (or torchvision matching torch)"
+            raise RuntimeError("image_encoder resnet50 needs torchvision: install the build "
+                               "that matches torch==2.13.0 (CPU), or use image_encoder: tiny"
                                ) from exc
         if not Path(weights).is_file():
             raise RuntimeError(f"ResNet-50 weights file {weights} does not exist; download it "
