@@ -70,7 +70,7 @@ def test_upload_classify_see_coverage_and_download(ui_url: str, browser: object,
     page = browser.new_page()  # type: ignore[attr-defined]
     page.set_default_timeout(120_000)
     page.goto(ui_url)
-    page.get_by_role("heading", name="Logs").wait_for()
+    page.get_by_role("heading", name="Logs", exact=True).wait_for()
     page.locator("input[type=file]").set_input_files(str(CSV))
     page.get_by_text("8 rows, columns: source, log_message, ticket").wait_for()
     page.get_by_role("button", name="Classify").click()
@@ -104,9 +104,9 @@ def test_every_page_renders(ui_url: str, browser: object, link: str, heading: st
     page.set_default_timeout(120_000)
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(ui_url)
-    page.get_by_role("heading", name="Logs").wait_for()  # the app has started its first run
+    page.get_by_role("heading", name="Logs", exact=True).wait_for()  # first run is done
     page.locator("[data-testid=stSidebarNav]").get_by_text(link, exact=True).click()
-    page.get_by_role("heading", name=heading).wait_for()
+    page.get_by_role("heading", name=heading, exact=True).wait_for()
     page.wait_for_timeout(1000)
     assert page.locator("[data-testid=stException]").count() == 0
     shot(page, name)
@@ -118,7 +118,7 @@ def test_sessions_tagging(ui_url: str, browser: object) -> None:
     page.set_default_timeout(120_000)
     page.set_viewport_size({"width": 1400, "height": 2400})
     page.goto(f"{ui_url}/sessions")
-    page.get_by_role("heading", name="Sessions").wait_for()
+    page.get_by_role("heading", name="Sessions", exact=True).wait_for()
     page.get_by_text("CSV with session_id, timestamp, event_name").wait_for()
     page.locator("input[type=file]").set_input_files(str(SESSIONS_CSV))
     page.get_by_text("150 events in 2 sessions").wait_for()
