@@ -27,7 +27,7 @@ app = typer.Typer(help="sift: generate data, train and evaluate models, serve th
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
 logger = logging.getLogger("training")
 
-DEFAULT_LOG_DATA_ROWS = 6000
+DEFAULT_LOG_DATA_ROWS = 8000
 
 
 @app.callback()

@@ -55,7 +55,8 @@ def write_report(folder: Path, metrics: dict[str, Any], test: pd.DataFrame) -> N
         lines.append(f"| {key} | {metrics[key]} |")
     if "cv_model_tier_accuracy" in metrics:
         lines += ["", f"Model tier alone, {metrics['cv_folds']}-fold template-grouped "
-                      f"cross-validation: accuracy {metrics['cv_model_tier_accuracy']} "
+                      f"cross-validation on the training templates: accuracy "
+                      f"{metrics['cv_model_tier_accuracy']} "
                       f"(± {metrics['cv_model_tier_accuracy_std']}), macro-F1 "
                       f"{metrics['cv_model_tier_macro_f1']}."]
     lines += ["", "## Per class (no abstention)", "", "| label | precision | recall | f1 | n |",
