@@ -39,3 +39,18 @@ def test_local_and_ray_engines_give_identical_complete_output(run_cli: RunCli,
         summary = json.loads(result.stdout.split("summary: ", 1)[1])
         assert summary["written"] == ROWS and summary["skipped"] == 0
         assert sum(summary["by_label"].values()) == ROWS
+
+
+@pytest.mark.slow
+def test_local_worker_processes_match_in_process(run_cli: RunCli, tmp_path: Path) -> None:
+    source = write_csv_gz(numbered_logs(5_000, seed=12), tmp_path / "logs.csv.gz")
+
+    single = run_cli(source, tmp_path / "one.csv", "--chunk-size", "500")
+    pooled = run_cli(source, tmp_path / "two.csv", "--chunk-size", "500", "--workers", "2")
+
+    assert single.exit_code == 0, single.stdout
+    assert pooled.exit_code == 0, pooled.stdout
+    one = (tmp_path / "one.csv").read_text().splitlines()
+    two = (tmp_path / "two.csv").read_text().splitlines()
+    assert len(one) == len(two) == 5_001
+    assert [(i, a, b) for i, (a, b) in enumerate(zip(one, two, strict=True)) if a != b] == []
