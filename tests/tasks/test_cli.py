@@ -56,6 +56,6 @@ def test_retrain_cli_promotes_with_a_correction_and_reports_both(cli_env: str,
 
 
 def test_retrain_cli_names_what_it_cannot_retrain(cli_env: str):
-    result = CliRunner().invoke(app, ["retrain", "--model", "log-classifier"])
+    result = CliRunner().invoke(app, ["retrain", "--model", "step-tagger"])
     assert result.exit_code == 2
     assert "gated retraining" in result.output and "--model" in result.output

@@ -61,7 +61,8 @@ def train_tasks_cmd(
 
 def retrain_cmd(
     model: Annotated[str, typer.Option(help="registry model name")] = "task-categorizer",
-    rows: Annotated[int | None, typer.Option(help=DEFAULT_ROWS_HELP)] = None,
+    rows: Annotated[int | None, typer.Option(
+        help="generated base rows (default: as the current version)")] = None,
     seed: Annotated[int | None, typer.Option(help="default: as the current version")] = None,
 ) -> None:
     """Merge base data with feedback (corrections win), train a candidate, and publish it
@@ -72,19 +73,28 @@ def retrain_cmd(
     from training.tasks.retrain import current_head, retrain
 
     settings = get_settings()
-    if model != settings.TASK_MODEL_NAME:
+    if model not in (settings.TASK_MODEL_NAME, settings.LOG_MODEL_NAME):
         raise typer.BadParameter(
-            f"gated retraining is implemented for {settings.TASK_MODEL_NAME}; for {model} "
-            "train a new version with its own train command", param_hint="--model")
+            f"gated retraining is implemented for {settings.TASK_MODEL_NAME} and "
+            f"{settings.LOG_MODEL_NAME}; for {model} train a new version with its own train "
+            "command", param_hint="--model")
     store = LocalModelStore(settings.MODELS_ROOT)
-    _, manifest = current_head(store, model)
-    params = manifest.params if manifest else {}
-    report = retrain(
-        store, model, task_embedder(settings),
-        FeedbackStore(settings.DATABASE_URL).labelled_examples(model),
-        rows=rows or int(params.get("base_rows") or settings.TASK_TRAIN_ROWS),
-        seed=seed if seed is not None else int(params.get("seed", 42)),
-        tolerance=settings.RETRAIN_TOLERANCE, threshold=settings.TASK_AUTO_SELECT_THRESHOLD)
+    examples = FeedbackStore(settings.DATABASE_URL).labelled_examples(model)
+    if model == settings.LOG_MODEL_NAME:
+        from backend.logs.service import build_embedder
+        from training.logs.retrain import retrain_logs
+
+        report = retrain_logs(settings, store, model, build_embedder(settings), examples,
+                              rows=rows, seed=seed, tolerance=settings.RETRAIN_TOLERANCE)
+    else:
+        _, manifest = current_head(store, model)
+        params = manifest.params if manifest else {}
+        report = retrain(
+            store, model, task_embedder(settings), examples,
+            rows=rows or int(params.get("base_rows") or settings.TASK_TRAIN_ROWS),
+            seed=seed if seed is not None else int(params.get("seed", 42)),
+            tolerance=settings.RETRAIN_TOLERANCE,
+            threshold=settings.TASK_AUTO_SELECT_THRESHOLD)
     figures = {"current": report.current_version,
                "current_accuracy": report.current.get("accuracy"),
                "current_corrections_accuracy": report.current.get("corrections_accuracy"),

@@ -1,0 +1,112 @@
+"""Gated retraining of the log classifier: merging rules, and end to end through the real
+API with a real SQLite feedback file (classify, correct, retrain, poisoned retrain)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.api.main import create_app
+from backend.feedback.store import LabelledExample
+from tests.retrain.conftest import LOG_MODEL, TOKEN
+from tests.utils.factories import make_settings
+from training.logs.generator import generate_logs
+from training.logs.retrain import corrections_frame, split_data
+from training.logs.train import LogTrainingArguments
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+LOGS = [{"source": "BillingSystem", "log_message": "Payment service crashed with exit code 9"},
+        {"source": "ModernCRM", "log_message": "Brute force attack suspected from 10.0.0.7"},
+        {"source": "ModernHR", "log_message": "Disk usage at 97% on volume /data"}]
+SWAP = {"Critical Error": "HTTP Status", "Error": "Security Alert",
+        "HTTP Status": "Resource Usage", "Resource Usage": "Critical Error",
+        "Security Alert": "Error"}
+
+
+def _example(source: str, message: str, label: str) -> LabelledExample:
+    return LabelledExample({"source": source, "log_message": message}, message, label, "correct")
+
+
+def test_corrections_win_over_base_rows_and_a_share_is_held_out():
+    base = generate_logs(n=300, seed=3)
+    picked = base.iloc[:40]
+    examples = [_example(s, m, "Custom") for s, m in zip(picked["source"],
+                                                          picked["log_message"], strict=True)]
+    corrections = corrections_frame(examples)
+    train, held_base, held_corr = split_data(base, corrections, LogTrainingArguments())
+    overridden = set(picked["log_message"])
+    assert (train[train["log_message"].isin(overridden)]["target_label"] == "Custom").all()
+    assert not held_base["log_message"].isin(overridden).any()
+    assert 0 < len(held_corr) < 40 and (held_corr["target_label"] == "Custom").all()
+    assert (train["target_label"] == "Custom").sum() == 40 - len(held_corr)
+    kept = int((~base["log_message"].isin(overridden)).sum())
+    assert len(train) + len(held_base) + len(held_corr) == kept + 40
+    assert corrections_frame(examples[:9])["heldout"].sum() == 0  # too few to hold out
+
+
+def _retrain(client: TestClient) -> dict[str, Any]:
+    r = client.post(f"/v1/models/{LOG_MODEL}/retrain", headers=AUTH)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["id"]
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/jobs/{job_id}").json()
+        if job["status"] in ("succeeded", "failed"):
+            assert job["status"] == "succeeded", job["error"]
+            return dict(job["result"])
+        time.sleep(0.5)
+    raise AssertionError("retrain job did not finish in 600 s")
+
+
+def _versions(client: TestClient) -> tuple[str, list[str]]:
+    models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
+    entry = models[LOG_MODEL]
+    return str(entry["active_version"]), [v["version"] for v in entry["versions"]]
+
+
+@pytest.mark.slow
+def test_log_corrections_retrain_promotes_and_poison_is_not_promoted(log_models: Path,
+                                                                     tmp_path: Path):
+    settings = make_settings(log_models, API_TOKEN=TOKEN, RATE_LIMIT="off", LOG_FORMAT="text",
+                             DATABASE_URL=f"sqlite:///{tmp_path / 'feedback.db'}")
+    with TestClient(create_app(settings, load_in_background=False)) as client:
+        body = client.post("/v1/logs/classify", json={"logs": LOGS}).json()
+        ids = body["prediction_ids"]
+        assert len(ids) == 3
+        for pid, label in zip(ids[:2], ("Critical Error", "Security Alert"), strict=True):
+            r = client.post("/v1/feedback", json={"prediction_id": pid, "verdict": "correct",
+                                                  "correct_label": label})
+            assert r.status_code == 201, r.text
+        r = client.post("/v1/feedback", json={"prediction_id": ids[2], "verdict": "accept"})
+        assert r.status_code == 201, r.text
+
+        report = _retrain(client)
+        assert report["promoted"] is True, report["reason"]
+        assert (report["current_version"], report["candidate_version"]) == ("v1", "v2")
+        assert report["corrections"] == 3 and report["heldout_corrections"] == 0
+        cur, cand = report["current"]["accuracy"], report["candidate"]["accuracy"]
+        assert isinstance(cur, float) and isinstance(cand, float) and cand >= cur - 0.01
+        assert report["candidate"]["heldout"]["n"] == report["current"]["heldout"]["n"] > 50
+        assert _versions(client)[0] == "v2"
+        served = client.post("/v1/logs/classify", json={"logs": LOGS[:1]}).json()
+        assert served["predictions"][0]["model_version"] == "v2"
+
+        poison = generate_logs(n=300, seed=7)
+        poison = poison[poison["target_label"].isin(SWAP)]
+        for src, msg, label in zip(poison["source"], poison["log_message"],
+                                   poison["target_label"], strict=True):
+            r = client.post("/v1/feedback", json={
+                "model": LOG_MODEL, "input": {"source": src, "log_message": msg},
+                "predicted": label, "verdict": "correct", "correct_label": SWAP[label]})
+            assert r.status_code == 201, r.text
+        report = _retrain(client)
+        assert report["promoted"] is False and report["candidate_version"] is None
+        assert "held-out base accuracy" in report["reason"]
+        assert report["candidate"]["accuracy"] < report["current"]["accuracy"] - 0.01
+        assert report["current_version"] == "v2" and report["heldout_corrections"] > 0
+        assert report["current"]["corrections_accuracy"] is not None
+        assert _versions(client) == ("v2", ["v1", "v2"])

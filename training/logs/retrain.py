@@ -1,0 +1,189 @@
+"""Gated retraining of the log classifier with the feedback store's labels.
+
+The base data is the seeded generator (as for v1). Its held-out templates are
+split exactly as `train_logs` splits them, so the current version has never
+seen them. User labels (corrections, and accepts of a prediction) win over
+base rows with the same message; a share of them is held out. The candidate
+is built in a registry staging folder (removed unless published), both
+versions are scored through the serving pipeline (`build_classifier`) on the
+same held-out rows, and the candidate is published only if it is not worse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from backend.core.config import Settings
+from backend.feedback.store import LabelledExample
+from backend.logs.embedder import Embedder
+from backend.logs.model import LogModel
+from backend.logs.normalize import template_key
+from backend.logs.router import LogClassifier
+from backend.logs.service import build_classifier
+from backend.registry.local import LocalModelStore, ModelNotFoundError
+from backend.registry.manifest import Manifest
+from training.logs.generator import generate_logs
+from training.logs.report import write_report
+from training.logs.train import (
+    MAX_EXAMPLES,
+    LogTrainingArguments,
+    embed_keys,
+    evaluate,
+    group_split,
+    train_head,
+)
+from training.tasks.retrain import HOLDOUT_MIN_CORRECTIONS, RetrainReport, _worse
+
+logger = logging.getLogger(__name__)
+KIND = "log-classifier"
+DEFAULT_BASE_ROWS = 8000  # what v1 was trained on: generate_logs(n=8000, seed=42)
+SUMMARY = ("n", "accuracy", "macro_f1", "coverage_at_threshold", "accuracy_at_threshold")
+
+
+def _message_key(message: str) -> str:
+    return hashlib.sha256(message.strip().encode("utf-8", "replace")).hexdigest()
+
+
+def corrections_frame(examples: list[LabelledExample]) -> pd.DataFrame:
+    """Labelled rows from feedback; every fifth (by hash) is held out once there are
+    at least HOLDOUT_MIN_CORRECTIONS of them."""
+    rows = []
+    for e in examples:
+        message = str(e.input.get("log_message") or "")
+        if not message.strip():
+            continue
+        key = _message_key(message)
+        held = len(examples) >= HOLDOUT_MIN_CORRECTIONS and int(key[:8], 16) % 5 == 0
+        rows.append((str(e.input.get("source") or ""), message, e.label, f"feedback-{key[:8]}",
+                     held))
+    frame = pd.DataFrame(rows, columns=["source", "log_message", "target_label", "template_id",
+                                        "heldout"])
+    return frame.astype({"heldout": bool})
+
+
+def split_data(base: pd.DataFrame, corrections: pd.DataFrame, args: LogTrainingArguments
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(train, held-out base, held-out corrections); corrections win on the same message."""
+    base = base.reset_index(drop=True)
+    train_idx, test_idx = group_split(base["target_label"], base["template_id"].astype(str),
+                                      args.test_size, args.seed)
+    overridden = set(corrections["log_message"].map(_message_key))
+    keep = ~base["log_message"].map(_message_key).isin(overridden)
+    train, test = base.iloc[train_idx], base.iloc[test_idx]
+    cols = ["source", "log_message", "target_label", "template_id"]
+    train = pd.concat([train[keep.iloc[train_idx]][cols],
+                       corrections[~corrections["heldout"]][cols]], ignore_index=True)
+    return (train, test[keep.iloc[test_idx]][cols].reset_index(drop=True),
+            corrections[corrections["heldout"]][cols].reset_index(drop=True))
+
+
+def fit_log_model(train: pd.DataFrame, embedder: Embedder, args: LogTrainingArguments
+                  ) -> tuple[LogModel, dict[str, Any]]:
+    """The same head and example bank as `train_logs`, on an already split frame."""
+    keys = [template_key(m) for m in train["log_message"]]
+    vectors = embed_keys(embedder, keys)
+    x = np.stack([vectors[k] for k in keys])
+    llm = set(args.llm_sources)
+    modelled = (~train["source"].isin(llm)).to_numpy()
+    head, head_params = train_head(x[modelled], list(train["target_label"][modelled]),
+                                   train["template_id"].astype(str).to_numpy()[modelled], args)
+    bank = train.assign(key=keys).drop_duplicates(["key", "target_label"])
+    bank = bank.sample(min(len(bank), MAX_EXAMPLES), random_state=args.seed)
+    model = LogModel(head, np.stack([vectors[k] for k in bank["key"]]),
+                     list(bank["target_label"]), list(bank["source"]), embedder.name,
+                     config={"llm_sources": sorted(llm), "group_column": "template_id"})
+    return model, head_params
+
+
+def score(classifier: LogClassifier, base: pd.DataFrame, corrections: pd.DataFrame
+          ) -> dict[str, Any]:
+    """Whole-pipeline figures on the held-out base rows and held-out corrections."""
+    full = evaluate(classifier, base)
+    corr = evaluate(classifier, corrections)["accuracy"] if len(corrections) else None
+    return {"accuracy": full["accuracy"], "corrections_accuracy": corr,
+            "heldout": {k: full[k] if k != "n" else len(base) for k in SUMMARY},
+            "corrections": {"n": len(corrections), "accuracy": corr}, "_full": full}
+
+
+def _arguments(params: dict[str, Any], seed: int) -> LogTrainingArguments:
+    """Reuse the current version's C (one fit instead of a grid) and tier settings."""
+    args = LogTrainingArguments(seed=seed)
+    if params.get("C"):
+        args.c_grid = (float(params["C"]),)
+    if params.get("llm_sources") is not None:
+        args.llm_sources = tuple(params["llm_sources"])
+    args.target_precision = float(params.get("target_precision", args.target_precision))
+    return args
+
+
+def retrain_logs(settings: Settings, store: LocalModelStore, name: str, embedder: Embedder,
+                 examples: list[LabelledExample], *, rows: int | None = None,
+                 seed: int | None = None, current_version: str = "latest",
+                 tolerance: float = 0.01) -> RetrainReport:
+    """Merge, train a candidate in staging, compare with the current version on the same
+    held-out rows, and publish the candidate only if it is not worse."""
+    try:
+        cur_folder, manifest = store.open(name, current_version)
+    except ModelNotFoundError:
+        cur_folder, manifest = None, None
+    params = dict(manifest.params) if manifest else {}
+    rows = rows or int(params.get("base_rows") or DEFAULT_BASE_ROWS)
+    seed = seed if seed is not None else int(params.get("seed", 42))
+    args = _arguments(params, seed)
+    corrections = corrections_frame(examples)
+    train, held_base, held_corr = split_data(generate_logs(n=rows, seed=seed), corrections, args)
+    model, head_params = fit_log_model(train, embedder, args)
+    cur: dict[str, Any] = {}
+    if manifest is not None and cur_folder is not None:
+        current = build_classifier(settings, cur_folder, manifest.version, embedder)
+        cur = score(current, held_base, held_corr)
+        cur.pop("_full")
+    report = RetrainReport(False, "", manifest.version if manifest else None, None, cur, {},
+                           len(corrections), len(held_corr))
+    with store.staging(name) as staged:
+        model.save_pretrained(staged)
+        candidate = build_classifier(settings, staged, "candidate", embedder)
+        cand = score(candidate, held_base, held_corr)
+        full = cand.pop("_full")
+        report.candidate = cand
+        report.new_labels = sorted(set(candidate.labels) - set(manifest.labels if manifest
+                                                                 else []))
+        worse = _worse(cand, cur, tolerance)
+        if worse:
+            report.reason = worse
+            logger.info("log candidate not promoted: %s", worse)
+            return report
+        metrics = {**{k: v for k, v in full.items() if not isinstance(v, dict | list)},
+                   "corrections_accuracy": cand["corrections_accuracy"],
+                   "compared_with": cur.get("accuracy"), "train_rows": len(train),
+                   "test_rows": len(held_base),
+                   "test_templates": int(held_base["template_id"].nunique()), **head_params}
+        write_report(staged, {**full, **metrics, "predictions": full["predictions"]}, held_base)
+        data_hash = hashlib.sha256(train.to_csv(index=False).encode()).hexdigest()
+        published = store.publish(staged, Manifest(
+            name=name, kind=KIND, data_hash=data_hash, labels=candidate.labels,
+            metrics=metrics,
+            params={"embedder": embedder.name, "group_column": "template_id",
+                    "target_precision": args.target_precision, "seed": seed,
+                    "llm_sources": sorted(args.llm_sources), "C": head_params["C"],
+                    "base_rows": rows, "corrections": len(corrections),
+                    "previous_version": report.current_version}))
+    report.promoted, report.candidate_version = True, published.version
+    report.reason = ("no current version" if manifest is None else
+                     f"candidate not worse than {report.current_version} "
+                     f"(tolerance {tolerance})")
+    return report
+
+
+def publish_base(settings: Settings, store: LocalModelStore, name: str, embedder: Embedder,
+                 rows: int, seed: int = 42) -> Path:
+    """Train and publish a first version with no feedback (tests and fresh registries)."""
+    report = retrain_logs(settings, store, name, embedder, [], rows=rows, seed=seed)
+    assert report.candidate_version is not None
+    return store.path(name, report.candidate_version)
