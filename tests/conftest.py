@@ -15,6 +15,7 @@ from backend.logs.embedder import Embedder  # noqa: E402
 from backend.logs.model import LogModel  # noqa: E402
 from backend.logs.service import build_embedder  # noqa: E402
 from backend.registry.local import LocalModelStore  # noqa: E402
+from backend.registry.manifest import sha256_file  # noqa: E402
 from tests.utils.factories import (  # noqa: E402
     LOG_MODEL,
     REPO_MODELS,
@@ -64,3 +65,19 @@ def gemini_double() -> Iterator[GeminiDouble]:
 def openai_double() -> Iterator[OpenAIDouble]:
     with OpenAIDouble() as double:
         yield double
+
+
+def _registry_snapshot() -> dict[str, str]:
+    return {p.relative_to(REPO_MODELS).as_posix(): sha256_file(p)
+            for p in sorted(REPO_MODELS.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repo_models_untouched() -> Iterator[None]:
+    """No test may publish into, or alter, the repository's shipped models."""
+    before = _registry_snapshot()
+    yield
+    after = _registry_snapshot()
+    changed = sorted(set(before) ^ set(after)) + sorted(
+        k for k in set(before) & set(after) if before[k] != after[k])
+    assert not changed, f"tests changed the repository's models/: {changed[:10]}"

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
         default="memory://", description="Where counters live: memory:// (one process) or "
                                          "redis://host:6379 (shared by every worker).")
     REQUEST_TIMEOUT_S: float = Field(
-        default=120.0, gt=0, description="A request with no response by then gets a 504.")
+        default=300.0, gt=0, description="A request with no response by then gets a 504.")
     MAX_MESSAGE_CHARS_HARD: int = Field(
         default=65_536, ge=64, description="A log_message longer than this is refused with "
                                            "422 (longer than MAX_MESSAGE_CHARS: truncated).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,16 @@ TOKEN = "reliability-test-token-3f9c"
 
 
 @pytest.fixture(scope="session")
-def live_api(default_model_dir: Path) -> Iterator[str]:
-    """A real server on 127.0.0.1 serving the default model; no rate limit (fuzzers are
-    fast), a token so that mutating endpoints answer 401/403, not only 403."""
+def live_api(default_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+             ) -> Iterator[str]:
+    """A real server on 127.0.0.1 serving a copy of the default models (a fuzzed retrain
+    must never publish into the repository), with its own feedback database; no rate
+    limit (fuzzers are fast), a token so that mutating endpoints answer 401/403."""
+    tmp = tmp_path_factory.mktemp("live-api")
+    shutil.copytree(REPO_MODELS, tmp / "models")
     env = {"RATE_LIMIT": "off", "API_TOKEN": TOKEN, "LOG_LEVEL": "WARNING",
-           "MODELS_ROOT": str(REPO_MODELS)}
+           "MODELS_ROOT": str(tmp / "models"),
+           "DATABASE_URL": f"sqlite:///{tmp / 'feedback.db'}"}
     with api_server(env) as url:
         yield url
 
