@@ -3,17 +3,22 @@ API with a real SQLite feedback file (classify, correct, retrain, poisoned retra
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from backend.api.main import create_app
-from backend.feedback.store import LabelledExample
+from backend.core.config import get_settings
+from backend.feedback.store import FeedbackStore, LabelledExample
+from backend.registry.local import LocalModelStore
 from tests.retrain.conftest import LOG_MODEL, TOKEN
 from tests.utils.factories import make_settings
+from training.cli import app
 from training.logs.generator import generate_logs
 from training.logs.retrain import corrections_frame, split_data
 from training.logs.train import LogTrainingArguments
@@ -110,3 +115,35 @@ def test_log_corrections_retrain_promotes_and_poison_is_not_promoted(log_models:
         assert report["current_version"] == "v2" and report["heldout_corrections"] > 0
         assert report["current"]["corrections_accuracy"] is not None
         assert _versions(client) == ("v2", ["v1", "v2"])
+
+
+def test_log_retrain_without_feedback_is_409(tiny_store: LocalModelStore, tmp_path: Path):
+    settings = make_settings(tiny_store.root, API_TOKEN=TOKEN, RATE_LIMIT="off",
+                             LOG_FORMAT="text", DATABASE_URL=f"sqlite:///{tmp_path / 'fb.db'}")
+    with TestClient(create_app(settings, load_in_background=False)) as client:
+        r = client.post(f"/v1/models/{LOG_MODEL}/retrain", headers=AUTH)
+        assert r.status_code == 409 and "nothing new to learn" in r.json()["detail"]
+        assert client.post(f"/v1/models/{LOG_MODEL}/retrain").status_code == 401
+
+
+@pytest.mark.slow
+def test_log_retrain_cli_reports_both_figures(monkeypatch: pytest.MonkeyPatch,
+                                              log_models: Path, tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'fb.db'}"
+    FeedbackStore(url).add_feedback(
+        "correct", model=LOG_MODEL, input=LOGS[0], input_key="k0", predicted="Error",
+        correct_label="Critical Error")
+    monkeypatch.setenv("MODELS_ROOT", str(log_models))
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)  # no .env from the project
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["retrain", "--model", LOG_MODEL])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "promoted as v2" in result.output
+    figures = json.loads(result.output[result.output.index("{"):])
+    assert figures["current"] == "v1" and figures["corrections"] == 1
+    assert figures["candidate_accuracy"] >= figures["current_accuracy"] - 0.01
+    assert (log_models / LOG_MODEL / "v2" / "report.md").is_file()
