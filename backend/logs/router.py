@@ -51,6 +51,9 @@ class Prediction:
 _MISSING = frozenset({"nan", "null", "none", "n/a", "#n/a"})
 
 
+_DIGIT_SHAPE = str.maketrans("23456789", "11111111")  # 0 stays: "0x" starts hex
+
+
 def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -86,10 +89,15 @@ class LogClassifier:
         return self.model.head.threshold
 
     def key(self, message: str) -> str:
-        key = self._keys.get(message)
+        """Template key, cached by the message with digits 1-9 folded to 1. The masks treat
+        those digits alike (only "0x" is special), so lines that differ only in their
+        numbers share one computation; tests check the keys are unchanged."""
+        text = message[: self.options.max_message_chars]
+        shape = text.translate(_DIGIT_SHAPE)
+        key = self._keys.get(shape)
         if key is None:
-            key = template_key(message[: self.options.max_message_chars])
-            self._keys.put(message, key)
+            key = template_key(text)
+            self._keys.put(shape, key)
         return key
 
     def classify(self, records: Sequence[tuple[object, object]],
