@@ -27,7 +27,7 @@ run: models  ## start the API on :8000 (and the UI on :8501)
 	$(PY) -m training serve --api-port $(API_PORT) --ui-port $(UI_PORT)
 
 api: models  ## start the API only
-	$(PY) -m uvicorn backend.api.main:create_app --factory --host 0.0.0.0 --port $(API_PORT)
+	$(PY) -m uvicorn backend.api.main:create_app --factory --host 0.0.0.0 --port $(API_PORT) --timeout-keep-alive 75
 
 test: install  ## run the whole test suite
 	$(PY) -m pytest

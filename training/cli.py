@@ -115,7 +115,7 @@ def serve(
 ) -> None:
     """Start the API (and the UI) and keep them running until Ctrl-C."""
     commands = [[sys.executable, "-m", "uvicorn", "backend.api.main:create_app", "--factory",
-                 "--host", host, "--port", str(api_port)]]
+                 "--host", host, "--port", str(api_port), "--timeout-keep-alive", "75"]]
     ui_app = PROJECT_ROOT / "frontend" / "app.py"
     if ui and ui_app.is_file():
         env_api = os.environ.setdefault("SIFT_API_URL", f"http://127.0.0.1:{api_port}")
