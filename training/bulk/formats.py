@@ -135,7 +135,7 @@ def read_csv(path: Path, gz: bool, required: tuple[str, ...],
         raise InputError(f"cannot read the header row of {path.name}: {exc}") from exc
     header = [h.strip() for h in header]
     _check_header(header, required)
-    return header, _csv_records(reader, lines, len(header))
+    return header, _held_back(_csv_records(reader, lines, len(header)), lines)
 
 
 def _pick_delimiter(sample: str, required: tuple[str, ...]) -> str:
@@ -157,9 +157,24 @@ def _sample(path: Path, gz: bool, lines: int = 50) -> str:
     return "".join(text)
 
 
+def _held_back(records: Iterator[Record], lines: Lines) -> Iterator[Record]:
+    """Yield one record behind the reader, so the last can be checked for truncation once
+    the file is exhausted; then report a read failure (corrupt gzip) if there was one."""
+    last: Record | None = None
+    for record in records:
+        if last is not None:
+            yield last
+        last = record
+    final = _flag_last(last, lines)
+    if final is not None:
+        yield final
+    if lines.failure:
+        yield Record(lines.count + 1, None, f"{lines.failure}; rows after line {lines.count} "
+                                            "could not be read")
+
+
 def _csv_records(reader: Iterator[list[str]], lines: Lines, width: int) -> Iterator[Record]:
     previous = lines.count
-    last: Record | None = None
     while True:
         try:
             row = next(reader)
@@ -175,16 +190,7 @@ def _csv_records(reader: Iterator[list[str]], lines: Lines, width: int) -> Itera
         if error is None and len(row) != width:
             kind = "missing column(s)" if len(row) < width else "too many fields"
             error = f"{kind}: the row has {len(row)} field(s), the header has {width}"
-        record = Record(start, None if error else tuple(row), error, raw)
-        if last is not None:
-            yield last
-        last = record
-    final = _flag_last(last, lines)
-    if final is not None:
-        yield final
-    if lines.failure:
-        yield Record(lines.count + 1, None, f"{lines.failure}; rows after line {lines.count} "
-                                            "could not be read")
+        yield Record(start, None if error else tuple(row), error, raw)
 
 
 def read_jsonl(path: Path, gz: bool, required: tuple[str, ...]
@@ -204,12 +210,12 @@ def read_jsonl(path: Path, gz: bool, required: tuple[str, ...]
     for name in required:
         if name not in columns:
             columns.append(name)
-    return columns, _jsonl_records(Lines(path, gz), columns, required)
+    lines = Lines(path, gz)
+    return columns, _held_back(_jsonl_records(lines, columns, required), lines)
 
 
 def _jsonl_records(lines: Lines, columns: list[str], required: tuple[str, ...]
                    ) -> Iterator[Record]:
-    last: Record | None = None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -225,15 +231,7 @@ def _jsonl_records(lines: Lines, columns: list[str], required: tuple[str, ...]
                 record = (Record(number, None, f"missing column(s): {', '.join(missing)}", raw)
                           if missing else Record(number, tuple(_cell(obj.get(c))
                                                                for c in columns)))
-        if last is not None:
-            yield last
-        last = record
-    final = _flag_last(last, lines)
-    if final is not None:
-        yield final
-    if lines.failure:
-        yield Record(lines.count + 1, None, f"{lines.failure}; rows after line {lines.count} "
-                                            "could not be read")
+        yield record
 
 
 def _cell(value: object) -> str:
