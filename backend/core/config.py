@@ -44,6 +44,9 @@ class Settings(BaseSettings):
         default=None, description="Download cache (unset: the huggingface_hub default).")
     HF_TIMEOUT_S: float = Field(
         default=20.0, gt=0, description="Per-operation Hub timeout; a silent Hub is unreachable.")
+    HF_MAX_RETRIES: int = Field(
+        default=2, ge=0, le=10, description="Retries of a Hub API call answered 429/503, after "
+        "its Retry-After (one longer than HF_TIMEOUT_S is not waited for).")
 
     # --- log classification ---
     RULES_PATH: Path = PROJECT_ROOT / "configs" / "rules.yaml"

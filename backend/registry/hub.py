@@ -10,6 +10,7 @@ npz / safetensors-style files are accepted: nothing from the Hub is unpickled.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -35,6 +36,7 @@ from huggingface_hub.errors import (  # noqa: E402
 )
 
 from backend.core.errors import ModelIntegrityError  # noqa: E402
+from backend.core.retry import TransientError, retry_after_seconds, with_retries  # noqa: E402
 from backend.registry.base import RemoteUnavailableError  # noqa: E402
 from backend.registry.card import CARD_FILE, render_card  # noqa: E402
 from backend.registry.local import ModelNotFoundError  # noqa: E402
@@ -50,6 +52,8 @@ logger = logging.getLogger(__name__)
 SAFE_SUFFIXES = frozenset({".json", ".npz", ".safetensors", ".onnx", ".txt", ".md", ".yaml",
                            ".yml", ".csv", ".png"})
 T = TypeVar("T")
+RETRY_STATUSES = frozenset({429, 503})
+RETRY_BACKOFF_S = 1.0  # first wait when a 429/503 carries no Retry-After
 _online_lock = threading.Lock()
 
 
@@ -69,6 +73,24 @@ TRANSPORT_ERRORS = _transport_errors()
 
 class VersionExistsError(RuntimeError):
     """The tag is already on the Hub with other files; tags are immutable."""
+
+
+class HubBusyError(TransientError):
+    """The Hub answered 429/503: come back later (after `retry_after` s when it said)."""
+
+    def __init__(self, status: int, retry_after: float | None) -> None:
+        super().__init__(f"HTTP {status}", retry_after)
+        self.status = status
+
+
+def _http_answer(exc: BaseException) -> HfHubHTTPError | None:
+    """The Hub's HTTP error behind `exc` (huggingface_hub sometimes wraps it)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, HfHubHTTPError) and seen.response is not None:
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 _online = {"users": 0, "offline_before": False}
@@ -115,9 +137,9 @@ class HubModelStore:
     def __init__(self, namespace: str, token: str | None,
                  endpoint: str = "https://huggingface.co", prefix: str = "sift-",
                  cache_dir: Path | None = None, private: bool = True,
-                 timeout_s: float = 20.0) -> None:
+                 timeout_s: float = 20.0, max_retries: int = 2) -> None:
         self.namespace, self.token, self.prefix = namespace, token, prefix
-        self.timeout_s = timeout_s
+        self.timeout_s, self.max_retries = timeout_s, max_retries
         install_timeout(timeout_s)
         self.endpoint = endpoint.rstrip("/")
         self.cache_dir = str(cache_dir) if cache_dir else None
@@ -133,30 +155,64 @@ class HubModelStore:
         return self._status
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
-        """Run one Hub call online; turn transport and auth failures into our errors."""
+        """Run one Hub call online, retrying 429/503; turn failures into our errors."""
         if not self.token:
             self._status = "unreachable: HF_TOKEN is not set"
             raise RemoteUnavailableError(f"cannot {what}: HF_TOKEN is not set")
         try:
             with hub_online():
-                result = fn()
+                result = with_retries(lambda: self._attempt(fn), self.max_retries,
+                                      RETRY_BACKOFF_S)
         except (RevisionNotFoundError, RepositoryNotFoundError) as exc:
             self._status = "reachable"
             raise ModelNotFoundError(f"{what}: not on the Hub ({_first_line(exc)})") from exc
+        except HubBusyError as exc:
+            raise self._unreachable(what, f"{self.endpoint} still answered HTTP {exc.status} "
+                                    f"after {self.max_retries + 1} attempts") from exc
         except HfHubHTTPError as exc:
             code = exc.response.status_code if exc.response is not None else 0
             why = (f"{self.endpoint} refused the token (HTTP {code}); check HF_TOKEN"
                    if code in (401, 403) else f"{self.endpoint} answered HTTP {code}")
-            self._status = f"unreachable: {why}"
-            raise RemoteUnavailableError(f"cannot {what}: {why}") from exc
+            wait = retry_after_seconds(exc.response.headers if exc.response is not None else None)
+            if wait is not None:
+                why += f" (Retry-After {wait:g} s" + (
+                    ", longer than HF_TIMEOUT_S)" if wait > self.timeout_s else ")")
+            raise self._unreachable(what, why) from exc
+        except json.JSONDecodeError as exc:
+            raise self._unreachable(what, f"{self.endpoint} answered with something that is "
+                                    f"not JSON ({exc.msg})") from exc
         except TRANSPORT_ERRORS as exc:
+            name = type(exc).__name__
             why = (f"no answer from {self.endpoint} within {self.timeout_s:g} s"
-                   if "Timeout" in type(exc).__name__ else
-                   f"cannot connect to {self.endpoint} ({type(exc).__name__})")
-            self._status = f"unreachable: {why}"
-            raise RemoteUnavailableError(f"cannot {what}: {why}") from exc
+                   if "Timeout" in name else
+                   f"the answer from {self.endpoint} broke off: {_first_line(exc)}"
+                   if name == "RemoteProtocolError" else
+                   f"cannot connect to {self.endpoint} ({name})")
+            raise self._unreachable(what, why) from exc
         self._status = "reachable"
         return result
+
+    def _attempt(self, fn: Callable[[], T]) -> T:
+        """One try; a 429/503 from an API endpoint becomes retryable. Downloads are not
+        retried here: huggingface_hub already retries those itself, honouring Retry-After."""
+        try:
+            return fn()
+        except Exception as exc:
+            answer = _http_answer(exc)
+            if answer is None or answer.response is None:
+                raise
+            code, response = answer.response.status_code, answer.response
+            wait = retry_after_seconds(response.headers)
+            if (code in RETRY_STATUSES and "/resolve/" not in str(response.request.url)
+                    and (wait is None or wait <= self.timeout_s)):
+                logger.warning("%s answered HTTP %s; retrying after %s s", self.endpoint, code,
+                               f"{wait:g}" if wait is not None else "a backoff")
+                raise HubBusyError(code, wait) from exc
+            raise
+
+    def _unreachable(self, what: str, why: str) -> RemoteUnavailableError:
+        self._status = f"unreachable: {why}"
+        return RemoteUnavailableError(f"cannot {what}: {why}")
 
     def names(self) -> list[str]:
         """Models with a repo under the namespace (repo names that carry the prefix)."""

@@ -106,7 +106,7 @@ def build_store(settings: Settings) -> ModelStore:
     token = settings.HF_TOKEN.get_secret_value() if settings.HF_TOKEN else None
     remote = HubModelStore(settings.HF_NAMESPACE, token, settings.HF_ENDPOINT,
                            settings.HF_REPO_PREFIX, settings.HF_CACHE_DIR, settings.HF_PRIVATE,
-                           settings.HF_TIMEOUT_S)
+                           settings.HF_TIMEOUT_S, settings.HF_MAX_RETRIES)
     if token is None:
         logger.warning("HF_NAMESPACE is set but HF_TOKEN is not: serving local versions only")
     return MirroredModelStore(local, remote)

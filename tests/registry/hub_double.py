@@ -8,8 +8,12 @@ kept in memory as commits (full file maps) plus branch and tag refs.
 
 Faults a test can script: `token` (requests without `Bearer <token>` get 401),
 `stop()` (connection refused), `fail_status` (every request answers it),
-`delay_s` (a Hub that accepts connections but answers late) and `tamper()`
-(the bytes a tag serves change, the manifest in it does not).
+`delay_s` (a Hub that accepts connections but answers late), `tamper()`
+(the bytes a tag serves change, the manifest in it does not), and `inject()`:
+`429` (Too Many Requests with `Retry-After`), `truncate` (a file download announces its
+full Content-Length, sends half the bytes and closes the connection) and `html` (an
+API endpoint answers 200 with an HTML page instead of JSON), each for the next `times`
+requests whose path contains `path` (`times=None`: until `clear_faults()`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any, Literal, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 
@@ -49,6 +53,17 @@ class Repo:
         return sha
 
 
+FaultKind = Literal["429", "truncate", "html"]
+
+
+@dataclass
+class Fault:
+    kind: FaultKind
+    path: str
+    times: int | None  # None: every matching request until cleared
+    retry_after_s: int = 1
+
+
 class HubDouble:
     """In-memory Hub: `repos["ns/name"]` holds commits, branches and tags."""
 
@@ -57,6 +72,8 @@ class HubDouble:
         self.repos: dict[str, Repo] = {}
         self.fail_status: int | None = None
         self.delay_s = 0.0
+        self.faults: list[Fault] = []
+        self._faults_lock = threading.Lock()  # taken inside `lock` while a route answers
         self.requests: list[tuple[str, str]] = []
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -98,6 +115,27 @@ class HubDouble:
             repo.tags[tag] = sha
 
 
+    def inject(self, kind: FaultKind, *, times: int | None = None, path: str = "",
+               retry_after_s: int = 1) -> None:
+        """Answer the next `times` requests whose path contains `path` with fault `kind`."""
+        with self._faults_lock:
+            self.faults.append(Fault(kind, path, times, retry_after_s))
+
+    def clear_faults(self) -> None:
+        with self._faults_lock:
+            self.faults.clear()
+
+    def take_fault(self, kind: FaultKind, path: str) -> Fault | None:
+        """The first live fault of `kind` matching `path`, counted as used."""
+        with self._faults_lock:
+            for fault in self.faults:
+                if fault.kind == kind and fault.path in path and fault.times != 0:
+                    if fault.times is not None:
+                        fault.times -= 1
+                    return fault
+        return None
+
+
 class _Handler(BaseHTTPRequestHandler):
     hub: HubDouble
 
@@ -106,18 +144,23 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- plumbing -------------------------------------------------------------------------
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None,
-              raw: bytes | None = None) -> None:
+              raw: bytes | None = None, content_type: str | None = None) -> None:
         data = raw if raw is not None else json.dumps(body).encode() if body is not None else b""
         if self.hub.delay_s:  # the client may have given up already
             self.close_connection = True
         self.send_response(status)
-        content_type = "application/octet-stream" if raw is not None else "application/json"
+        content_type = content_type or ("application/octet-stream" if raw is not None
+                                        else "application/json")
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
         if self.command != "HEAD":
+            path = urlsplit(self.path).path
+            if "/resolve/" in path and self.hub.take_fault("truncate", path):
+                data = data[:len(data) // 2]  # Content-Length already promised all of it
+                self.close_connection = True
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(data)
 
@@ -141,6 +184,14 @@ class _Handler(BaseHTTPRequestHandler):
         time.sleep(self.hub.delay_s)
         if self.hub.fail_status is not None:
             self._error(self.hub.fail_status, "", "the Hub double is failing on purpose")
+            return
+        if fault := self.hub.take_fault("429", path):
+            self._send(429, {"error": "rate limited"},
+                       {"Retry-After": str(fault.retry_after_s)})
+            return
+        if path.startswith("/api/") and self.hub.take_fault("html", path):
+            self._send(200, raw=b"<!DOCTYPE html><html><body><h1>We'll be right back"
+                                b"</h1></body></html>", content_type="text/html")
             return
         if path == "/api/agent-harnesses":
             self._error(404, "", "not here")

@@ -1,4 +1,4 @@
-"""The provider protocol, the prompt, answer parsing and the shared retry policy."""
+"""The provider protocol, the prompt and answer parsing; retries are `backend.core.retry`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_exponential
-
-T = TypeVar("T")
+from backend.core.retry import TransientError, with_retries
+from backend.core.retry import retry_after_seconds as retry_after_seconds  # re-exported
 
 UNCLASSIFIED = "Unclassified"
 
@@ -40,12 +38,8 @@ class LLMProvider(Protocol):
     def classify(self, items: Sequence[LLMItem], labels: Sequence[str]) -> list[LLMAnswer]: ...
 
 
-class TransientLLMError(RuntimeError):
+class TransientLLMError(TransientError):
     """Worth retrying (429, 5xx, timeout); `retry_after` in seconds when the server said."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 SYSTEM_PROMPT = (
@@ -97,35 +91,6 @@ def parse_answer(text: str | None, labels: Sequence[str]) -> LLMAnswer:
             return LLMAnswer(None, confidence, "LLM found no fitting label")
         return LLMAnswer(None, 0.0, f"LLM answered {data['label'][:40]!r}, not an allowed label")
     return LLMAnswer(label, confidence)
-
-
-def _wait(base: float) -> Callable[[RetryCallState], float]:
-    backoff = wait_exponential(multiplier=base, max=30)
-
-    def wait(state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, TransientLLMError) and exc.retry_after is not None:
-            return min(exc.retry_after, 30.0)
-        return float(backoff(state))
-
-    return wait
-
-
-def with_retries(call: Callable[[], T], max_retries: int, backoff_s: float = 0.5) -> T:
-    """Run `call`, retrying transient failures with backoff (honouring Retry-After)."""
-    retrying = Retrying(
-        stop=stop_after_attempt(max_retries + 1), wait=_wait(backoff_s), reraise=True,
-        retry=retry_if_exception(lambda e: isinstance(e, TransientLLMError)),
-    )
-    return retrying(call)
-
-
-def retry_after_seconds(headers: Any) -> float | None:
-    value = headers.get("retry-after") if headers is not None else None
-    try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
 
 
 def classify_each(items: Sequence[LLMItem], call: Callable[[LLMItem], str | None],
