@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 HEAD_WEIGHTS = "head.npz"
 HEAD_CONFIG = "head.json"
@@ -33,16 +34,18 @@ class LinearHead:
                 f"head shape mismatch: coef {self.coef.shape}, intercept "
                 f"{self.intercept.shape}, {len(self.classes)} classes")
 
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(x, dtype=np.float32) @ self.coef.T + self.intercept
+    def logits(self, x: np.ndarray | sparse.spmatrix) -> np.ndarray:
+        if not sparse.issparse(x):
+            x = np.asarray(x, dtype=np.float32)
+        return np.asarray(x @ self.coef.T) + self.intercept
 
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+    def predict_proba(self, x: np.ndarray | sparse.spmatrix) -> np.ndarray:
         z = self.logits(x) / self.temperature
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)
 
-    def predict(self, x: np.ndarray) -> tuple[list[str], np.ndarray]:
+    def predict(self, x: np.ndarray | sparse.spmatrix) -> tuple[list[str], np.ndarray]:
         """Labels and their calibrated probabilities."""
         proba = self.predict_proba(x)
         idx = proba.argmax(axis=1)

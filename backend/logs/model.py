@@ -1,13 +1,17 @@
-"""The log model's artifacts as one unit: LR head + labelled examples for the offline LLM."""
+"""The log model's artifacts as one unit: LR head, surface features and labelled examples
+for the offline LLM tier."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
+from backend.logs.features import TextFeatures
 from backend.logs.linear import LinearHead
 
 EXAMPLES_FILE = "examples.npz"
@@ -23,18 +27,29 @@ class LogModel:
     embedder: str
     version: str = "unversioned"
     config: dict[str, object] = field(default_factory=dict)
+    text_features: TextFeatures | None = None
+    example_keys: list[str] = field(default_factory=list)  # needed with text_features
 
     @property
     def labels(self) -> list[str]:
         """Every label this model can give, model tier and LLM tier."""
         return sorted(set(self.head.classes) | set(self.example_labels))
 
+    def inputs(self, vectors: np.ndarray, keys: Sequence[str]) -> np.ndarray | sparse.csr_matrix:
+        """What the head reads for these template keys (their embeddings given)."""
+        if self.text_features is None:
+            return vectors
+        return self.text_features.combine(vectors, keys)
+
     def save_pretrained(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.head.save_pretrained(folder)
+        if self.text_features is not None:
+            self.text_features.save_pretrained(folder)
         np.savez(folder / EXAMPLES_FILE, vectors=self.example_vectors.astype(np.float32),
                  labels=np.asarray(self.example_labels, dtype=str),
-                 sources=np.asarray(self.example_sources, dtype=str))
+                 sources=np.asarray(self.example_sources, dtype=str),
+                 keys=np.asarray(self.example_keys, dtype=str))
         (folder / MODEL_CONFIG).write_text(
             json.dumps({"embedder": self.embedder, **self.config}, indent=2) + "\n",
             encoding="utf-8")
@@ -45,5 +60,7 @@ class LogModel:
         with np.load(folder / EXAMPLES_FILE, allow_pickle=False) as data:
             vectors, labels = data["vectors"], [str(x) for x in data["labels"]]
             sources = [str(x) for x in data["sources"]]
+            keys = [str(x) for x in data["keys"]] if "keys" in data else []
         return cls(LinearHead.from_pretrained(folder), vectors, labels, sources,
-                   str(config.pop("embedder")), version, config)
+                   str(config.pop("embedder")), version, config,
+                   TextFeatures.from_pretrained(folder), keys)

@@ -116,11 +116,11 @@ class LogClassifier:
             if not message.strip() or message.strip().lower() in _MISSING:
                 out[i] = Prediction(source, message, UNCLASSIFIED, 0.0, "none", version,
                                     "empty log_message")
-            elif opts.llm_enabled and self.llm is not None and source in opts.llm_sources:
-                to_llm.append(i)
             elif opts.rules_enabled and self.rules is not None and (
                     rule := self.rules.match(source, message[: opts.max_message_chars])):
                 out[i] = Prediction(source, message, rule.label, 1.0, "rules", version)
+            elif opts.llm_enabled and self.llm is not None and source in opts.llm_sources:
+                to_llm.append(i)
             elif opts.model_enabled:
                 to_model.append(i)
             else:
@@ -130,7 +130,8 @@ class LogClassifier:
         if to_model:
             keys = [self.key(messages[i]) for i in to_model]
             unique = list(dict.fromkeys(keys))
-            labels, confidences = self.model.head.predict(self.embedder.embed(unique))
+            inputs = self.model.inputs(self.embedder.embed(unique), unique)
+            labels, confidences = self.model.head.predict(inputs)
             by_key = dict(zip(unique, zip(labels, confidences.tolist(), strict=True),
                               strict=True))
             for i, key in zip(to_model, keys, strict=True):

@@ -49,8 +49,14 @@ def build_provider(settings: Settings, model: LogModel, embedder: Embedder) -> L
         key = settings.OPENAI_API_KEY.get_secret_value() if settings.OPENAI_API_KEY else None
         return OpenAICompatProvider(settings.OPENAI_BASE_URL, settings.OPENAI_MODEL, key,
                                     settings.LLM_TIMEOUT_S, settings.LLM_MAX_RETRIES)
+    return offline_provider(model, embedder)
+
+
+def offline_provider(model: LogModel, embedder: Embedder) -> OfflineProvider:
+    """The default LLM tier: the model's own labelled examples."""
     return OfflineProvider(embedder, model.example_vectors, model.example_labels,
-                           model.example_sources)
+                           model.example_sources, text_features=model.text_features,
+                           keys=model.example_keys)
 
 
 def build_classifier(settings: Settings, folder: Path, version: str,

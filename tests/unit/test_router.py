@@ -77,9 +77,12 @@ def test_nan_source_is_read_as_empty(classifier: LogClassifier) -> None:
     assert prediction.source == "" and prediction.tier == "rules"
 
 
-def test_legacy_source_goes_to_llm_even_if_a_rule_matches(classifier: LogClassifier) -> None:
-    (prediction,) = classifier.classify([("LegacyCRM", "User bob logged in.")])
-    assert prediction.tier == "llm"
+def test_rules_come_before_llm_routing(classifier: LogClassifier) -> None:
+    """DESIGN order: a fixed pattern is answered by its rule whatever the source; the
+    LLM-routed source's other lines still go to the LLM."""
+    ruled, other = classifier.classify([("LegacyCRM", "User bob logged in."), LEGACY_LINE])
+    assert (ruled.tier, ruled.label, ruled.confidence) == ("rules", "User Action", 1.0)
+    assert other.tier == "llm"
 
 
 def test_low_confidence_is_unclassified_with_reason(classifier: LogClassifier) -> None:

@@ -16,13 +16,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from backend.core.config import Settings
 from backend.feedback.store import LabelledExample
 from backend.logs.embedder import Embedder
-from backend.logs.model import LogModel
 from backend.logs.normalize import template_key
 from backend.logs.router import LogClassifier
 from backend.logs.service import build_classifier
@@ -31,12 +29,11 @@ from backend.registry.manifest import Manifest
 from training.logs.generator import generate_logs
 from training.logs.report import write_report
 from training.logs.train import (
-    MAX_EXAMPLES,
     LogTrainingArguments,
     embed_keys,
     evaluate,
+    fit_log_model,
     group_split,
-    train_head,
 )
 from training.tasks.retrain import HOLDOUT_MIN_CORRECTIONS, RetrainReport, _worse
 
@@ -83,24 +80,6 @@ def split_data(base: pd.DataFrame, corrections: pd.DataFrame, args: LogTrainingA
             corrections[corrections["heldout"]][cols].reset_index(drop=True))
 
 
-def fit_log_model(train: pd.DataFrame, embedder: Embedder, args: LogTrainingArguments
-                  ) -> tuple[LogModel, dict[str, Any]]:
-    """The same head and example bank as `train_logs`, on an already split frame."""
-    keys = [template_key(m) for m in train["log_message"]]
-    vectors = embed_keys(embedder, keys)
-    x = np.stack([vectors[k] for k in keys])
-    llm = set(args.llm_sources)
-    modelled = (~train["source"].isin(llm)).to_numpy()
-    head, head_params = train_head(x[modelled], list(train["target_label"][modelled]),
-                                   train["template_id"].astype(str).to_numpy()[modelled], args)
-    bank = train.assign(key=keys).drop_duplicates(["key", "target_label"])
-    bank = bank.sample(min(len(bank), MAX_EXAMPLES), random_state=args.seed)
-    model = LogModel(head, np.stack([vectors[k] for k in bank["key"]]),
-                     list(bank["target_label"]), list(bank["source"]), embedder.name,
-                     config={"llm_sources": sorted(llm), "group_column": "template_id"})
-    return model, head_params
-
-
 def score(classifier: LogClassifier, base: pd.DataFrame, corrections: pd.DataFrame
           ) -> dict[str, Any]:
     """Whole-pipeline figures on the held-out base rows and held-out corrections."""
@@ -138,7 +117,11 @@ def retrain_logs(settings: Settings, store: LocalModelStore, name: str, embedder
     args = _arguments(params, seed)
     corrections = corrections_frame(examples)
     train, held_base, held_corr = split_data(generate_logs(n=rows, seed=seed), corrections, args)
-    model, head_params = fit_log_model(train, embedder, args)
+    train = train.assign(key=[template_key(m) for m in train["log_message"]])
+    model, head_params = fit_log_model(train, train["template_id"].astype(str).to_numpy(),
+                                       embed_keys(embedder, list(train["key"])),
+                                       embedder.name, args)
+    model.config["group_column"] = "template_id"
     cur: dict[str, Any] = {}
     if manifest is not None and cur_folder is not None:
         current = build_classifier(settings, cur_folder, manifest.version, embedder)
@@ -172,7 +155,8 @@ def retrain_logs(settings: Settings, store: LocalModelStore, name: str, embedder
             params={"embedder": embedder.name, "group_column": "template_id",
                     "target_precision": args.target_precision, "seed": seed,
                     "llm_sources": sorted(args.llm_sources), "C": head_params["C"],
-                    "base_rows": rows, "corrections": len(corrections),
+                    "text_weight": args.text_weight, "base_rows": rows,
+                    "corrections": len(corrections),
                     "previous_version": report.current_version}))
     report.promoted, report.candidate_version = True, published.version
     report.reason = ("no current version" if manifest is None else

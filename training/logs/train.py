@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.optimize import minimize_scalar
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
@@ -26,14 +27,15 @@ from tqdm import tqdm
 from backend.core.config import Settings
 from backend.core.tabular import read_table
 from backend.logs.embedder import Embedder
+from backend.logs.features import TextFeatures
 from backend.logs.linear import LinearHead
 from backend.logs.llm.base import UNCLASSIFIED
-from backend.logs.llm.offline import OfflineProvider
 from backend.logs.llm.tier import LLMTier
 from backend.logs.model import LogModel
 from backend.logs.normalize import template_key
 from backend.logs.router import LogClassifier, RouterOptions
 from backend.logs.rules import RuleSet
+from backend.logs.service import offline_provider
 from backend.registry.local import LocalModelStore
 from backend.registry.manifest import Manifest
 from training.logs.report import write_report
@@ -52,6 +54,7 @@ class LogTrainingArguments:
     test_size: float = 0.2
     target_precision: float = 0.95
     c_grid: tuple[float, ...] = (4.0, 16.0, 64.0)
+    text_weight: float = 1.0  # TF-IDF blocks beside the embedding; 0 = embedding only
     llm_sources: tuple[str, ...] = ("LegacyCRM",)
     seed: int = 42
     extra: dict[str, object] = field(default_factory=dict)
@@ -126,7 +129,7 @@ def out_of_fold_logits(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: floa
     return logits, accuracy
 
 
-def train_head(x: np.ndarray, y: list[str], groups: np.ndarray,
+def train_head(x: np.ndarray | sparse.csr_matrix, y: list[str], groups: np.ndarray,
                args: LogTrainingArguments) -> tuple[LinearHead, dict[str, float]]:
     """Choose C, the temperature and the threshold on out-of-fold predictions (grouped by
     template), then fit the head on all training rows."""
@@ -156,6 +159,29 @@ def train_head(x: np.ndarray, y: list[str], groups: np.ndarray,
                   "threshold": head.threshold}
 
 
+def fit_log_model(train: pd.DataFrame, groups: np.ndarray, vectors: dict[str, np.ndarray],
+                  embedder_name: str, args: LogTrainingArguments
+                  ) -> tuple[LogModel, dict[str, float]]:
+    """Surface features, head and example bank from training rows (`key` column set)."""
+    keys = list(train["key"])
+    text = (TextFeatures.fit(keys, args.text_weight) if args.text_weight > 0 else None)
+    llm = set(args.llm_sources)
+    modelled = (~train["source"].isin(llm)).to_numpy()
+    model_keys = [k for k, m in zip(keys, modelled, strict=True) if m]
+    x = np.stack([vectors[k] for k in model_keys]) if model_keys else np.zeros((0, 384))
+    x_in = text.combine(x, model_keys) if text is not None else x
+    head, head_params = train_head(x_in, list(train["target_label"][modelled]),
+                                   np.asarray(groups)[modelled], args)
+    bank = train.drop_duplicates(["key", "target_label"])
+    bank = bank.sample(min(len(bank), MAX_EXAMPLES), random_state=args.seed)
+    model = LogModel(head, np.stack([vectors[k] for k in bank["key"]]),
+                     list(bank["target_label"]), list(bank["source"]), embedder_name,
+                     config={"llm_sources": sorted(llm)}, text_features=text,
+                     example_keys=list(bank["key"]) if text is not None else [])
+    return model, {**head_params, "text_weight": args.text_weight,
+                   "text_features": text.dim if text is not None else 0}
+
+
 def train_logs(data: Path, settings: Settings, embedder: Embedder,
                args: LogTrainingArguments | None = None, name: str | None = None) -> Manifest:
     """Train, evaluate on held-out templates and publish a new registry version."""
@@ -167,24 +193,13 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
     train_idx, test_idx = group_split(frame["target_label"], groups, args.test_size, args.seed)
     train, test = frame.iloc[train_idx], frame.iloc[test_idx].reset_index(drop=True)
     vectors = embed_keys(embedder, list(frame["key"]))
-
-    def matrix(part: pd.DataFrame) -> np.ndarray:
-        return np.stack([vectors[k] for k in part["key"]]) if len(part) else np.zeros((0, 384))
-
-    llm = set(args.llm_sources)
-    modelled = train[~train["source"].isin(llm)]
-    head, head_params = train_head(matrix(modelled), list(modelled["target_label"]),
-                                   groups[modelled.index].to_numpy(), args)
-    bank = train.drop_duplicates(["key", "target_label"])
-    bank = bank.sample(min(len(bank), MAX_EXAMPLES), random_state=args.seed)
-    model = LogModel(head, matrix(bank), list(bank["target_label"]), list(bank["source"]),
-                     embedder.name,
-                     config={"llm_sources": sorted(llm), "group_column": group_col})
+    model, head_params = fit_log_model(train, groups.iloc[train_idx].to_numpy(), vectors,
+                                       embedder.name, args)
+    model.config["group_column"] = group_col
 
     rules = RuleSet.from_yaml(settings.RULES_PATH) if settings.RULES_ENABLED else None
-    provider = OfflineProvider(embedder, model.example_vectors, model.example_labels,
-                               model.example_sources)
-    options = RouterOptions(llm_sources=frozenset(llm))
+    provider = offline_provider(model, embedder)
+    options = RouterOptions(llm_sources=frozenset(args.llm_sources))
     classifier = LogClassifier(model, embedder, rules, LLMTier(provider, model.labels), options)
     metrics = evaluate(classifier, test)
     metrics.update({"train_rows": len(train), "test_rows": len(test),
@@ -201,7 +216,8 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
             metrics={k: v for k, v in metrics.items() if not isinstance(v, dict | list)},
             params={"embedder": embedder.name, "group_column": group_col,
                     "target_precision": args.target_precision, "seed": args.seed,
-                    "llm_sources": sorted(llm), "C": head_params["C"]})
+                    "llm_sources": sorted(args.llm_sources), "C": head_params["C"],
+                    "text_weight": args.text_weight})
         return store.publish(staged, manifest)
 
 

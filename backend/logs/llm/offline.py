@@ -7,16 +7,21 @@ from collections.abc import Sequence
 import numpy as np
 
 from backend.logs.embedder import Embedder
+from backend.logs.features import TextFeatures
 from backend.logs.llm.base import LLMAnswer, LLMItem
 from backend.logs.normalize import template_key
 
 
 class OfflineProvider:
-    """k-nearest labelled examples (cosine), similarity-weighted vote.
+    """k-nearest labelled examples, similarity-weighted vote.
 
-    A line from a source with labelled examples of its own is compared with
-    those only: a legacy system's vocabulary says more about its own labels
-    than about the rest of the estate.
+    Similarity is the embedding cosine, averaged with the TF-IDF cosines of
+    the model's surface features when it has them (literal words such as
+    "deprecated" decide between neighbours that mean nearly the same). A line
+    from a source with labelled examples of its own is compared with those
+    only: a legacy system's vocabulary says more about its own labels than
+    about the rest of the estate. A line whose best embedding cosine is below
+    `min_similarity` gets no answer.
     """
 
     name = "offline"
@@ -24,13 +29,20 @@ class OfflineProvider:
 
     def __init__(self, embedder: Embedder, vectors: np.ndarray, labels: Sequence[str],
                  sources: Sequence[str] | None = None, k: int = 5,
-                 min_similarity: float = 0.45) -> None:
+                 min_similarity: float = 0.45, text_features: TextFeatures | None = None,
+                 keys: Sequence[str] | None = None) -> None:
         self.embedder = embedder
         self.vectors = np.asarray(vectors, dtype=np.float32)
         self.labels = np.asarray(labels)
         self.sources = np.asarray(sources if sources is not None else [""] * len(self.labels))
         self.k = max(1, min(k, len(self.labels))) if len(self.labels) else 0
         self.min_similarity = min_similarity
+        self.text_features = text_features if keys is not None and len(keys) else None
+        if self.text_features is not None:
+            if keys is None or len(keys) != len(self.labels):
+                raise ValueError("text features need one template key per labelled example")
+            self.example_text = self.text_features.transform(list(keys)).T.tocsr()
+            self.text_blocks = len(self.text_features.vectorizers) * self.text_features.weight**2
 
     def classify(self, items: Sequence[LLMItem], labels: Sequence[str]) -> list[LLMAnswer]:
         if not items:
@@ -38,8 +50,12 @@ class OfflineProvider:
         if self.k == 0:
             return [LLMAnswer(None, 0.0, "offline LLM has no labelled examples")] * len(items)
         allowed = set(labels)
-        queries = self.embedder.embed([template_key(i.message) for i in items])
-        sims = queries @ self.vectors.T
+        keys = [template_key(i.message) for i in items]
+        semantic = self.embedder.embed(keys) @ self.vectors.T
+        sims = semantic.copy()
+        if self.text_features is not None:
+            text = self.text_features.transform(keys) @ self.example_text
+            sims = (sims + text.toarray()) / (1.0 + self.text_blocks)
         masks: dict[str, np.ndarray] = {}
         for i, item in enumerate(items):
             if item.source not in masks:
@@ -49,8 +65,8 @@ class OfflineProvider:
                 sims[i, ~own] = -1.0
         top = np.argsort(-sims, axis=1)[:, : self.k]
         answers = []
-        for row, idx in zip(sims, top, strict=True):
-            best = float(row[idx[0]])
+        for row, meaning, idx in zip(sims, semantic, top, strict=True):
+            best = float(meaning[idx].max())
             if best < self.min_similarity:
                 answers.append(LLMAnswer(None, 0.0, f"no similar labelled example "
                                                     f"(best cosine {best:.2f})"))

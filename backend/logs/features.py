@@ -1,0 +1,84 @@
+"""Surface features of template keys, beside the sentence embedding.
+
+MiniLM sees meaning but blurs the literal tokens that decide a log's label
+("deprecated", "status <num>", "oom-killer"). TF-IDF word 1-2-grams and
+character 3-5-grams of the key keep them. Both the LR head and the offline
+LLM tier use ``embedding ++ weight * [words, chars]``, so training and
+serving share this one definition.
+
+Stored as ``features.json`` (parameters and vocabularies) plus
+``features.npz`` (idf weights): no pickle.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+FEATURES_CONFIG = "features.json"
+FEATURES_WEIGHTS = "features.npz"
+
+# (name, TfidfVectorizer arguments): the blocks, in column order
+_BLOCKS: tuple[tuple[str, dict[str, object]], ...] = (
+    ("words", {"analyzer": "word", "ngram_range": (1, 2), "token_pattern": r"(?u)<?\b\w+\b>?"}),
+    ("chars", {"analyzer": "char_wb", "ngram_range": (3, 5)}),
+)
+_COMMON: dict[str, object] = {"sublinear_tf": True, "lowercase": False, "dtype": np.float32}
+
+
+@dataclass
+class TextFeatures:
+    """TF-IDF blocks of template keys, each row L2-normalised, scaled by `weight`."""
+
+    vectorizers: dict[str, TfidfVectorizer]
+    weight: float = 1.0
+
+    @classmethod
+    def fit(cls, keys: Sequence[str], weight: float = 1.0, min_df: int = 2) -> TextFeatures:
+        unique = list(dict.fromkeys(keys))
+        vectorizers = {name: TfidfVectorizer(min_df=min(min_df, len(unique)), **args, **_COMMON)
+                       .fit(unique) for name, args in _BLOCKS}
+        return cls(vectorizers, weight)
+
+    @property
+    def dim(self) -> int:
+        return sum(len(v.vocabulary_) for v in self.vectorizers.values())
+
+    def transform(self, keys: Sequence[str]) -> sparse.csr_matrix:
+        blocks = [v.transform(keys) for v in self.vectorizers.values()]
+        return (sparse.hstack(blocks, format="csr") * self.weight).astype(np.float32)
+
+    def combine(self, vectors: np.ndarray, keys: Sequence[str]) -> sparse.csr_matrix:
+        """The model's input: the embedding followed by the weighted TF-IDF blocks."""
+        dense = sparse.csr_matrix(np.asarray(vectors, dtype=np.float32))
+        return sparse.hstack([dense, self.transform(keys)], format="csr")
+
+    def save_pretrained(self, folder: Path) -> None:
+        config = {"weight": self.weight, "blocks": {
+            name: dict(_BLOCKS)[name] | {
+                "vocabulary": {t: int(i) for t, i in vec.vocabulary_.items()}}
+            for name, vec in self.vectorizers.items()}}
+        (folder / FEATURES_CONFIG).write_text(json.dumps(config) + "\n", encoding="utf-8")
+        np.savez(folder / FEATURES_WEIGHTS,
+                 **{name: vec.idf_.astype(np.float32) for name, vec in self.vectorizers.items()})
+
+    @classmethod
+    def from_pretrained(cls, folder: Path) -> TextFeatures | None:
+        """The stored features, or None for a model trained on embeddings alone."""
+        if not (folder / FEATURES_CONFIG).exists():
+            return None
+        config = json.loads((folder / FEATURES_CONFIG).read_text(encoding="utf-8"))
+        vectorizers = {}
+        with np.load(folder / FEATURES_WEIGHTS, allow_pickle=False) as idf:
+            for name, args in _BLOCKS:
+                stored = config["blocks"][name]
+                vec = TfidfVectorizer(vocabulary=stored["vocabulary"], **args, **_COMMON)
+                vec.idf_ = idf[name]
+                vectorizers[name] = vec
+        return cls(vectorizers, float(config["weight"]))

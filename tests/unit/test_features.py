@@ -1,0 +1,53 @@
+"""Surface features of template keys: fitted once, stored without pickle, same after a reload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backend.logs.features import FEATURES_CONFIG, TextFeatures
+from backend.logs.normalize import template_key
+
+KEYS = [template_key(m) for m in (
+    "API v1 is deprecated since 2024-01-01",
+    "API v7 is deprecated since 2025-03-09",
+    "Order 17 failed at step 2",
+    "Order 18 failed at step 9",
+    "GET /v2/servers/detail HTTP/1.1 status: 200 len: 1893",
+    "GET /v2/flavors HTTP/1.1 status: 404 len: 210",
+)]
+
+
+def test_placeholders_are_words_and_blocks_are_unit_rows() -> None:
+    features = TextFeatures.fit(KEYS)
+    assert "<num>" in features.vectorizers["words"].vocabulary_
+    x = features.transform(KEYS[:1]).toarray()[0]
+    words = len(features.vectorizers["words"].vocabulary_)
+    assert np.linalg.norm(x[:words]) == pytest.approx(1.0, abs=1e-5)
+    assert np.linalg.norm(x[words:]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_combine_puts_the_embedding_first() -> None:
+    features = TextFeatures.fit(KEYS, weight=0.5)
+    vectors = np.arange(6 * 3, dtype=np.float32).reshape(6, 3)
+    x = features.combine(vectors, KEYS).toarray()
+    assert x.shape == (6, 3 + features.dim)
+    np.testing.assert_array_equal(x[:, :3], vectors)
+    assert np.linalg.norm(x[0, 3:]) == pytest.approx(0.5 * np.sqrt(2), abs=1e-5)
+
+
+def test_round_trip_gives_the_same_features(tmp_path: Path) -> None:
+    features = TextFeatures.fit(KEYS)
+    features.save_pretrained(tmp_path)
+    loaded = TextFeatures.from_pretrained(tmp_path)
+    assert loaded is not None and loaded.dim == features.dim
+    unseen = [template_key("Order 99 failed at step 4 (deprecated path)")]
+    np.testing.assert_allclose(loaded.transform(KEYS + unseen).toarray(),
+                               features.transform(KEYS + unseen).toarray(), atol=1e-6)
+
+
+def test_a_model_without_features_loads_none(tmp_path: Path) -> None:
+    assert not (tmp_path / FEATURES_CONFIG).exists()
+    assert TextFeatures.from_pretrained(tmp_path) is None
