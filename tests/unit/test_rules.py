@@ -61,6 +61,13 @@ CASES: dict[str, tuple[str, list[str], list[str]]] = {
     "service-restarted": ("System Notification",
         ["Service auth-api restarted successfully.", "Service nginx restarted successfully"],
         ["Service auth-api restarted after crash.", "Service auth-api failed to restart."]),
+    "deprecation-notice": ("Deprecation Warning",
+        ["API v1 is deprecated; migrate to v2 by March.",
+         "Python 2 connectors reach end-of-life on 2025-06-30",
+         "Classic reports will be retired after the Q4 release",
+         "TLS 1.0 endpoints are being phased out", "DeprecationWarning: use load_all()"],
+        ["Retired worker pool drained (3 tasks moved)", "Support ticket 42 removed by admin",
+         "Deprecating lock acquired on table orders"]),
 }
 
 
