@@ -7,7 +7,7 @@ UI_PORT  ?= 8501
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models run api ui test test-fast lint lock bench clean help
+.PHONY: install models run api ui test test-fast settings-table lint lock bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -34,6 +34,9 @@ test: install  ## run the whole test suite
 
 test-fast: install  ## the suite without slow tests
 	$(PY) -m pytest -m "not slow"
+
+settings-table: install  ## regenerate the table of every setting in README.md
+	$(PY) -m training settings-table --write README.md
 
 lint: install  ## ruff + mypy
 	$(PY) -m ruff check .

@@ -106,6 +106,21 @@ app.command("train-steps")(steps_cli.train_steps_cmd)
 app.command("predict-steps")(steps_cli.predict_steps_cmd)
 
 
+@app.command("settings-table")
+def settings_table_cmd(
+    write: Annotated[Path | None, typer.Option(
+        help="rewrite the settings-table block of this file (e.g. README.md) in place")] = None,
+) -> None:
+    """Print the markdown table of every setting (default, description), or write it."""
+    from backend.core.settings_doc import settings_table, write_settings_table
+
+    if write is None:
+        typer.echo(settings_table(), nl=False)
+    else:
+        changed = write_settings_table(write)
+        typer.echo(f"{write}: {'updated' if changed else 'already up to date'}")
+
+
 @app.command("serve")
 def serve(
     api_port: Annotated[int, typer.Option()] = 8000,

@@ -21,49 +21,63 @@ class Settings(BaseSettings):
     )
 
     # --- general ---
-    LOG_LEVEL: str = "INFO"
+    LOG_LEVEL: str = Field(
+        default="INFO", description="Log level of the service: DEBUG, INFO, WARNING or ERROR.")
     API_TOKEN: SecretStr | None = Field(
         default=None, description="Bearer token for mutating endpoints (unset: they are closed)."
     )
 
     # --- registry ---
-    MODELS_ROOT: Path = PROJECT_ROOT / "models"
-    LOG_MODEL_NAME: str = "log-classifier"
+    MODELS_ROOT: Path = Field(
+        default=PROJECT_ROOT / "models", description="Root of the local model registry.")
+    LOG_MODEL_NAME: str = Field(
+        default="log-classifier", description="Registry name of the log classifier to serve.")
     LOG_MODEL_VERSION: str = Field(default="latest", description="'latest' or a tag such as v2.")
 
     # --- Hugging Face Hub remote registry (unset HF_NAMESPACE: local registry only) ---
     HF_NAMESPACE: str | None = Field(
         default=None, description="Hub user or organisation that owns the model repos.")
     HF_TOKEN: SecretStr | None = Field(
-        default=None, description="Hub access token (write: publish).")
-    HF_ENDPOINT: str = "https://huggingface.co"
+        default=None, description="Hub access token (a write token to publish).")
+    HF_ENDPOINT: str = Field(
+        default="https://huggingface.co", description="Base URL of the Hub (or a mirror).")
     HF_REPO_PREFIX: str = Field(
         default="sift-", description="Repo id = <namespace>/<prefix><name>.")
     HF_PRIVATE: bool = Field(default=True, description="Create new model repos as private.")
     HF_CACHE_DIR: Path | None = Field(
         default=None, description="Download cache (unset: the huggingface_hub default).")
     HF_TIMEOUT_S: float = Field(
-        default=20.0, gt=0, description="Per-operation Hub timeout; a silent Hub is unreachable.")
+        default=20.0, gt=0,
+        description="Per-operation Hub timeout in s; a silent Hub is unreachable.")
     HF_MAX_RETRIES: int = Field(
         default=2, ge=0, le=10, description="Retries of a Hub API call answered 429/503, after "
         "its Retry-After (one longer than HF_TIMEOUT_S is not waited for).")
 
     # --- log classification ---
-    RULES_PATH: Path = PROJECT_ROOT / "configs" / "rules.yaml"
-    RULES_ENABLED: bool = True
-    MODEL_ENABLED: bool = True
-    LLM_ENABLED: bool = True
+    RULES_PATH: Path = Field(
+        default=PROJECT_ROOT / "configs" / "rules.yaml",
+        description="Ordered YAML list of regex rules (first tier; list order = precedence).")
+    RULES_ENABLED: bool = Field(default=True, description="Use the regex rules tier.")
+    MODEL_ENABLED: bool = Field(default=True, description="Use the trained model tier.")
+    LLM_ENABLED: bool = Field(default=True, description="Use the LLM tier.")
     CONFIDENCE_THRESHOLD: float | None = Field(
         default=None, ge=0.0, le=1.0,
         description="Abstain below this; unset uses the threshold chosen at training time.",
     )
-    LLM_SOURCES: list[str] = ["LegacyCRM"]
-    LLM_FOR_LOW_CONFIDENCE: bool = False
-    BATCH_SIZE: int = Field(default=64, ge=1, le=4096)
-    EMBED_CACHE_SIZE: int = Field(default=200_000, ge=0)
-    MAX_MESSAGE_CHARS: int = Field(default=4096, ge=64)
-    MAX_UPLOAD_MB: float = Field(default=50.0, gt=0)
-    MAX_ROWS_PER_REQUEST: int = Field(default=1_000_000, ge=1)
+    LLM_SOURCES: list[str] = Field(
+        default=["LegacyCRM"], description="Sources routed straight to the LLM tier (a JSON list).")
+    LLM_FOR_LOW_CONFIDENCE: bool = Field(
+        default=False, description="Also send the model tier's low-confidence rows to the LLM.")
+    BATCH_SIZE: int = Field(default=64, ge=1, le=4096, description="Encoder batch size (texts).")
+    EMBED_CACHE_SIZE: int = Field(
+        default=200_000, ge=0, description="Embeddings kept in the in-process LRU (0: no cache).")
+    MAX_MESSAGE_CHARS: int = Field(
+        default=4096, ge=64, description="Characters of a log_message that are classified; the "
+        "rest is ignored.")
+    MAX_UPLOAD_MB: float = Field(
+        default=50.0, gt=0, description="Largest request body or upload, in MB (above: 413).")
+    MAX_ROWS_PER_REQUEST: int = Field(
+        default=1_000_000, ge=1, description="Most logs or events in one request (above: 413).")
 
     # --- reliability and security (see docs/reliability.md) ---
     REQUIRE_TOKEN_FOR_READS: bool = Field(
@@ -76,44 +90,72 @@ class Settings(BaseSettings):
         default="memory://", description="Where counters live: memory:// (one process) or "
                                          "redis://host:6379 (shared by every worker).")
     REQUEST_TIMEOUT_S: float = Field(
-        default=300.0, gt=0, description="A request with no response by then gets a 504.")
+        default=300.0, gt=0,
+        description="Seconds after which a request with no response gets a 504.")
     MAX_MESSAGE_CHARS_HARD: int = Field(
         default=65_536, ge=64, description="A log_message longer than this is refused with "
                                            "422 (longer than MAX_MESSAGE_CHARS: truncated).")
     LOG_FORMAT: Literal["json", "text"] = Field(
-        default="json", description="json: one JSON object per log line, with request ids.")
+        default="json", description="json (one object per log line, with request ids) or text.")
     METRICS_ENABLED: bool = Field(default=True, description="Serve GET /metrics (Prometheus).")
     LLM_COST_PER_CALL_USD: float = Field(
         default=0.0, ge=0, description="Estimated cost of one remote LLM call, for /metrics.")
 
     # --- embedder ---
-    EMBEDDER: Literal["minilm", "gemini"] = "minilm"
-    GEMINI_EMBED_MODEL: str = "gemini-embedding-001"
+    EMBEDDER: Literal["minilm", "gemini"] = Field(
+        default="minilm", description="minilm (offline all-MiniLM-L6-v2) or gemini (remote, needs "
+        "GEMINI_API_KEY).")
+    EMBED_RUNTIME: Literal["onnx", "torch"] = Field(
+        default="onnx", description="Run MiniLM through onnxruntime (exported once from the "
+        "installed weights; about 3x faster for one line) or torch.")
+    ENCODER_CACHE_DIR: Path = Field(
+        default=PROJECT_ROOT / ".cache" / "encoders",
+        description="Where the ONNX export of the encoder is kept.")
+    GEMINI_EMBED_MODEL: str = Field(
+        default="gemini-embedding-001", description="Embedding model when EMBEDDER=gemini.")
 
     # --- LLM tier ---
-    LLM_PROVIDER: Literal["offline", "gemini", "openai_compat"] = "offline"
-    LLM_MIN_CONFIDENCE: float = Field(default=0.5, ge=0.0, le=1.0)
-    LLM_TIMEOUT_S: float = Field(default=20.0, gt=0)
-    LLM_MAX_RETRIES: int = Field(default=3, ge=0, le=10)
+    LLM_PROVIDER: Literal["offline", "gemini", "openai_compat"] = Field(
+        default="offline", description="offline (nearest labelled examples, no network), gemini, "
+        "or openai_compat (Ollama, vLLM, OpenAI, ...).")
+    LLM_MIN_CONFIDENCE: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="An LLM answer below this confidence abstains.")
+    LLM_TIMEOUT_S: float = Field(
+        default=20.0, gt=0, description="Timeout of one LLM (or Gemini embedding) call, in s.")
+    LLM_MAX_RETRIES: int = Field(
+        default=3, ge=0, le=10, description="Retries of a failed LLM call (backoff, honours "
+        "Retry-After).")
     LLM_CALL_BUDGET: int = Field(default=50, ge=0, description="Max LLM calls per request.")
-    LLM_CACHE_SIZE: int = Field(default=10_000, ge=0)
-    GEMINI_API_KEY: SecretStr | None = None
-    GEMINI_MODEL: str = "gemini-2.5-flash"
+    LLM_CACHE_SIZE: int = Field(
+        default=10_000, ge=0, description="LLM answers kept per (source, template) in an LRU.")
+    GEMINI_API_KEY: SecretStr | None = Field(
+        default=None, description="Key for the gemini LLM provider and embedder.")
+    GEMINI_MODEL: str = Field(
+        default="gemini-2.5-flash", description="Model when LLM_PROVIDER=gemini.")
     GEMINI_BASE_URL: str | None = Field(default=None, description="Override, e.g. a proxy.")
-    OPENAI_BASE_URL: str = "http://127.0.0.1:11434/v1"
-    OPENAI_API_KEY: SecretStr | None = None
-    OPENAI_MODEL: str = "llama3.1"
+    OPENAI_BASE_URL: str = Field(
+        default="http://127.0.0.1:11434/v1",
+        description="OpenAI-compatible API when LLM_PROVIDER=openai_compat (default: Ollama).")
+    OPENAI_API_KEY: SecretStr | None = Field(
+        default=None, description="Key for the OpenAI-compatible API (unset: none sent).")
+    OPENAI_MODEL: str = Field(
+        default="llama3.1", description="Model when LLM_PROVIDER=openai_compat.")
 
     # --- task categorisation, feedback and retraining (see docs/tasks-feedback.md) ---
-    TASK_MODEL_NAME: str = "task-categorizer"
+    TASK_MODEL_NAME: str = Field(
+        default="task-categorizer", description="Registry name of the task categoriser to serve.")
     TASK_MODEL_VERSION: str = Field(default="latest", description="'latest' or a tag (A side).")
     TASK_AUTO_SELECT_THRESHOLD: float = Field(
-        default=0.7, ge=0.0, le=1.0, description="Auto-select the category at this confidence.")
+        default=0.7, ge=0.0, le=1.0,
+        description="Auto-select the category at this confidence; below: suggest.")
     TASK_TOP_K: int = Field(default=3, ge=1, le=50, description="Suggestions per task.")
-    TASK_MAX_TITLE_CHARS: int = Field(default=500, ge=10)
-    TASK_MAX_DESCRIPTION_CHARS: int = Field(default=10_000, ge=100)
+    TASK_MAX_TITLE_CHARS: int = Field(
+        default=500, ge=10, description="Longest task title accepted (above: 422).")
+    TASK_MAX_DESCRIPTION_CHARS: int = Field(
+        default=10_000, ge=100, description="Longest task description accepted (above: 413).")
     TASK_MAX_BATCH: int = Field(default=1000, ge=1, description="Tasks per batch request.")
-    TASK_TRAIN_ROWS: int = Field(default=3000, ge=100, description="Generated base rows.")
+    TASK_TRAIN_ROWS: int = Field(
+        default=3000, ge=100, description="Generated base rows a retrain adds corrections to.")
     TASK_AB_VERSION: str | None = Field(
         default=None, description="B side of an A/B test, e.g. v2 (unset: no A/B).")
     TASK_AB_SPLIT: float = Field(
@@ -123,7 +165,8 @@ class Settings(BaseSettings):
         description="Feedback store: a SQLite file or postgresql+psycopg://user:pw@host/db.")
     REDIS_URL: str | None = Field(
         default=None, description="Prediction cache in Redis (unset: in-process LRU).")
-    PREDICTION_CACHE_SIZE: int = Field(default=10_000, ge=0)
+    PREDICTION_CACHE_SIZE: int = Field(
+        default=10_000, ge=0, description="Task predictions kept in the in-process LRU.")
     RETRAIN_TOLERANCE: float = Field(
         default=0.01, ge=0.0, le=1.0,
         description="Promote a candidate unless its held-out accuracy is lower by more.")
