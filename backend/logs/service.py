@@ -21,8 +21,9 @@ logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)
-def _minilm(batch_size: int) -> MiniLMEmbedder:
-    return MiniLMEmbedder(batch_size=batch_size)
+def minilm(batch_size: int, runtime: str, cache_dir: Path) -> MiniLMEmbedder:
+    """One encoder per process and configuration (the log and session services share it)."""
+    return MiniLMEmbedder(batch_size=batch_size, runtime=runtime, cache_dir=cache_dir)
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -34,7 +35,7 @@ def build_embedder(settings: Settings) -> Embedder:
             settings.GEMINI_API_KEY.get_secret_value(), settings.GEMINI_EMBED_MODEL,
             base_url=settings.GEMINI_BASE_URL, timeout_s=settings.LLM_TIMEOUT_S)
     else:
-        inner = _minilm(settings.BATCH_SIZE)
+        inner = minilm(settings.BATCH_SIZE, settings.EMBED_RUNTIME, settings.ENCODER_CACHE_DIR)
     return CachedEmbedder(inner, settings.EMBED_CACHE_SIZE)
 
 

