@@ -121,9 +121,11 @@ class _ModelCollector(Collector):
 
 
 def _caches(model: Any) -> list[tuple[str, Any]]:
-    """The LRU caches a served classifier exposes (embeddings, template keys, LLM answers)."""
+    """The LRU caches a served classifier exposes (template keys, model-tier answers,
+    embeddings, LLM answers)."""
     found = [("embedding", getattr(getattr(model, "embedder", None), "cache", None)),
              ("template_key", getattr(model, "_keys", None)),
+             ("model_answer", getattr(model, "head_cache", None)),
              ("llm", getattr(getattr(model, "llm", None), "cache", None))]
     return [(name, cache) for name, cache in found if hasattr(cache, "hits")]
 

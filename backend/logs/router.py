@@ -71,6 +71,8 @@ class LogClassifier:
         self.llm = llm
         self.options = options or RouterOptions()
         self._keys: LRUCache[str] = LRUCache(self.options.key_cache_size)
+        # the head's answer per template key: exact for this model, skips the features
+        self.head_cache: LRUCache[tuple[str, float]] = LRUCache(self.options.key_cache_size)
 
     @property
     def version(self) -> str:
@@ -99,6 +101,24 @@ class LogClassifier:
             key = template_key(text)
             self._keys.put(shape, key)
         return key
+
+    def _head_answers(self, keys: Sequence[str]) -> dict[str, tuple[str, float]]:
+        """(label, calibrated confidence) per distinct key; new keys embedded in one batch."""
+        answers: dict[str, tuple[str, float]] = {}
+        todo = []
+        for key in dict.fromkeys(keys):
+            hit = self.head_cache.get(key)
+            if hit is None:
+                todo.append(key)
+            else:
+                answers[key] = hit
+        if todo:
+            inputs = self.model.inputs(self.embedder.embed(todo), todo)
+            labels, confidences = self.model.head.predict(inputs)
+            for key, label, conf in zip(todo, labels, confidences.tolist(), strict=True):
+                answers[key] = (label, conf)
+                self.head_cache.put(key, (label, conf))
+        return answers
 
     def classify(self, records: Sequence[tuple[object, object]],
                  threshold: float | None = None, llm_budget: int | None = None
@@ -129,11 +149,7 @@ class LogClassifier:
 
         if to_model:
             keys = [self.key(messages[i]) for i in to_model]
-            unique = list(dict.fromkeys(keys))
-            inputs = self.model.inputs(self.embedder.embed(unique), unique)
-            labels, confidences = self.model.head.predict(inputs)
-            by_key = dict(zip(unique, zip(labels, confidences.tolist(), strict=True),
-                              strict=True))
+            by_key = self._head_answers(keys)
             for i, key in zip(to_model, keys, strict=True):
                 label, conf = by_key[key]
                 if conf >= thr:

@@ -151,8 +151,11 @@ def test_identical_keys_are_embedded_once(embedder: Embedder, tiny_model: LogMod
     clf.classify(lines)
     assert len(cached.cache) == len({template_key(m) for _, m in lines}) == 2
     assert cached.cache.misses == 2
-    clf.classify(lines)
-    assert cached.cache.hits == 2 and cached.cache.misses == 2
+    first = clf.classify(lines)
+    # the second time the head's answers per key are reused: no embedding needed at all
+    assert clf.classify(lines) == first
+    assert cached.cache.hits == 0 and cached.cache.misses == 2
+    assert clf.head_cache.hits == 4 and len(clf.head_cache) == 2  # two calls, two keys
 
 
 def test_long_message_is_kept_whole_but_keyed_by_its_prefix(classifier: LogClassifier) -> None:

@@ -59,7 +59,8 @@ def test_call_budget_from_settings(model_dir: Path, embedder: Embedder,
     settings = make_settings(LLM_PROVIDER="openai_compat", OPENAI_BASE_URL=openai_double.base_url,
                              LLM_CALL_BUDGET=1)
     classifier = build_classifier(settings, model_dir, "v1", embedder)
-    first, second = classifier.classify([LEGACY, ("LegacyCRM", "Approval chain for quote 88 stalled at step 3.")])
+    stalled = ("LegacyCRM", "Approval chain for quote 88 stalled at step 3.")
+    first, second = classifier.classify([LEGACY, stalled])
     assert first.label == "Workflow Error"
     assert second.label == UNCLASSIFIED and "budget of 1" in (second.reason or "")
 
