@@ -13,6 +13,7 @@ from backend.api.deps import ManagerDep, SettingsDep, active_model
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
 from backend.feedback.jobs import JobRunner
+from backend.feedback.recorder import PredictionRecorder
 from backend.feedback.store import FeedbackStore, PredictionRecord
 from backend.registry.active import ModelManager
 from backend.registry.local import ModelNotFoundError
@@ -33,6 +34,7 @@ class Learning:
         self.settings = settings
         self.jobs = JobRunner()
         self._store: FeedbackStore | None = None
+        self._recorder: PredictionRecorder | None = None
         self._variants: dict[str, TaskCategorizer] = {}
         self._lock = threading.Lock()
 
@@ -43,6 +45,20 @@ class Learning:
             if self._store is None:
                 self._store = FeedbackStore(self.settings.DATABASE_URL)
             return self._store
+
+    @property
+    def recorder(self) -> PredictionRecorder:
+        """Writes served predictions in the background (ids at once)."""
+        store = self.store
+        with self._lock:
+            if self._recorder is None:
+                self._recorder = PredictionRecorder(store)
+            return self._recorder
+
+    def close(self) -> None:
+        """Write what is still queued (app shutdown)."""
+        if self._recorder is not None:
+            self._recorder.close()
 
     def variant_model(self, manager: ModelManager, version: str,
                       a_side: TaskCategorizer) -> TaskCategorizer:
@@ -123,7 +139,7 @@ def record_log_predictions(learning: Learning, model: str, version: str,
                                 log_key(p.source, p.log_message), p.label, p.confidence)
                for p in predictions]
     try:
-        return learning.store.record_predictions(model, version, records)
+        return learning.recorder.submit(model, version, records)
     except Exception as exc:  # the store is optional for log classification
         logger.error("feedback store unavailable, log predictions not recorded: %s", exc)
         return None

@@ -74,6 +74,9 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
         else:
             manager.load_all(versions)
         yield
+        learning = getattr(app.state, "learning", None)
+        if learning is not None:
+            learning.close()  # predictions still queued for the feedback store
 
     app = FastAPI(title="sift", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan)

@@ -105,16 +105,21 @@ class FeedbackStore:
                            variant: str | None = None) -> list[str]:
         """Store a batch of served predictions; returns their ids, in order."""
         ids = [uuid.uuid4().hex for _ in records]
+        self.record_batches([(model, version, variant, records, ids)])
+        return ids
 
-        def work(session: Session) -> list[str]:
+    def record_batches(self, batches: list[tuple[str, str, str | None,
+                                                 list[PredictionRecord], list[str]]]) -> None:
+        """Store several batches of predictions (ids already chosen) in one transaction."""
+        def work(session: Session) -> None:
             session.add_all([PredictionRow(
                 id=pid, model=safe_text(model), model_version=safe_text(version),
                 variant=variant, input_json=_json(r.input), input_key=r.input_key,
                 predicted=safe_text(r.predicted), confidence=float(r.confidence))
+                for model, version, variant, records, ids in batches
                 for pid, r in zip(ids, records, strict=True)])
-            return ids
 
-        return self._write(work)
+        self._write(work)
 
     def get_prediction(self, prediction_id: str) -> PredictionRow | None:
         with self._session() as session:

@@ -61,6 +61,9 @@ async def create_feedback(body: FeedbackRequest, manager: ManagerDep, settings: 
     store = learning.store
     if body.prediction_id:
         row = await run_in_threadpool(store.get_prediction, body.prediction_id)
+        if row is None:  # perhaps still queued for writing: wait for the recorder, look again
+            await run_in_threadpool(learning.recorder.flush)
+            row = await run_in_threadpool(store.get_prediction, body.prediction_id)
         if row is None:
             raise ProblemError(404, f"Unknown prediction_id {body.prediction_id!r}. Use an id "
                                     "from a prediction response, or send model, input and "

@@ -51,8 +51,7 @@ def _categorize(model: TaskCategorizer, variant: str | None, tasks: list[TaskIn]
     warnings: list[str] = []
     ids: list[str | None]
     try:
-        ids = list(learning.store.record_predictions(model.name, model.version, records,
-                                                     variant))
+        ids = list(learning.recorder.submit(model.name, model.version, records, variant))
     except Exception as exc:  # SQLAlchemy or migration errors: answer without ids
         logger.error("feedback store unavailable, predictions not recorded: %s", exc)
         ids = [None] * len(records)
