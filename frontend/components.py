@@ -1,22 +1,25 @@
 """Streamlit building blocks shared by the Logs and Sessions pages.
 
-`show_results` draws metrics, charts, a filtered and paginated table and the
-download from one results frame; the slider recomputes coverage from the
-confidences already on the client, without another API call.
+Both pages run the same flow: `show_preview`, then `classify_once` (a button
+whose run goes through `run_in_chunks` and `chunked_result`, kept per input),
+then `show_results`, which draws metrics, charts, a filtered and paginated
+table and the download from one results frame; the slider recomputes coverage
+from the confidences already on the client, without another API call.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from frontend import tables
-from frontend.api_client import ApiClient, ApiError
+from frontend.api_client import ApiClient, ApiError, run_chunked
 
 PAGE_SIZES = (50, 100, 500)
 
@@ -64,6 +67,49 @@ def progress_callback(text: str) -> Callable[[int, int], None]:
             bar.progress(done / max(total, 1), text=f"{text}: {done:,} / {total:,} rows")
 
     return update
+
+
+def run_in_chunks(calls: Iterator[dict[str, Any]], total: int, text: str
+                  ) -> list[dict[str, Any]]:
+    """Drain one API call per chunk of `total` rows behind a progress bar."""
+    return run_chunked(calls, total, progress_callback(text))
+
+
+def chunked_result(frame: pd.DataFrame, responses: list[dict[str, Any]]) -> dict[str, object]:
+    """A page's result: the labelled frame, the first chunk's threshold and model
+    version, and every distinct warning of the chunks."""
+    warnings = sorted({w for r in responses for w in r.get("warnings", [])})
+    return {"frame": frame, "threshold": float(responses[0]["threshold"]),
+            "model_version": str(responses[0]["model_version"]), "warnings": warnings}
+
+
+def show_preview(frame: pd.DataFrame, key: str, caption: str) -> None:
+    st.subheader("Preview")
+    st.caption(caption)
+    st.dataframe(frame.head(10), key=f"{key}_preview", hide_index=True)
+
+
+def classify_once(key: str, input_id: str, button: str,
+                  run: Callable[[], dict[str, object]]) -> dict[str, Any] | None:
+    """The primary button (`{key}_classify`) that runs `run`, its result kept in
+    `st.session_state[f"{key}_result"]` for `input_id`. Returns that result under a
+    Results header (model, threshold, warnings), or None while there is none for
+    this input."""
+    state = f"{key}_result"
+    if st.button(button, type="primary", key=f"{key}_classify", icon=":material/play_arrow:"):
+        try:
+            st.session_state[state] = {"id": input_id, **run()}
+        except ApiError as exc:
+            st.session_state.pop(state, None)
+            show_error(exc)
+    result: dict[str, Any] | None = st.session_state.get(state)
+    if not result or result["id"] != input_id:
+        return None
+    st.subheader("Results")
+    st.caption(f"Model {result['model_version']}, server threshold {result['threshold']:.2f}")
+    for warning in result["warnings"]:
+        st.warning(warning)
+    return result
 
 
 def show_metrics(frame: pd.DataFrame, spec: ResultSpec) -> None:

@@ -5,6 +5,8 @@ Shown only when the server has POST /v1/feedback; until then the control is abse
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -39,6 +41,15 @@ def served_labels(model: str) -> list[str]:
                 if version["version"] == entry.get("active_version"):
                     return list(version.get("labels", []))
     return []
+
+
+def feedback_hook(frame: pd.DataFrame, spec: ResultSpec, model: str,
+                  input_cols: tuple[str, ...]) -> Callable[[], None] | None:
+    """`row_feedback` for `show_results(after_table=...)`, or None when the server
+    takes no feedback."""
+    if not feedback_available():
+        return None
+    return lambda: row_feedback(frame, spec, model, input_cols)
 
 
 def row_feedback(frame: pd.DataFrame, spec: ResultSpec, model: str,

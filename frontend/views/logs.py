@@ -8,9 +8,17 @@ import pandas as pd
 import streamlit as st
 
 from frontend import tables
-from frontend.api_client import ApiError, run_chunked
-from frontend.components import ResultSpec, client, progress_callback, show_error, show_results
-from frontend.feedback import feedback_available, row_feedback
+from frontend.components import (
+    ResultSpec,
+    chunked_result,
+    classify_once,
+    client,
+    run_in_chunks,
+    show_error,
+    show_preview,
+    show_results,
+)
+from frontend.feedback import feedback_hook
 
 REQUIRED = ("source", "log_message")
 EXAMPLE = """ModernCRM,User User123 logged in.
@@ -48,8 +56,7 @@ def classify(frame: pd.DataFrame) -> dict[str, object]:
     """Send the rows in chunks through the JSON endpoint; progress is per chunk."""
     api = client()
     rows = tables.records(frame, REQUIRED)
-    update = progress_callback("Classifying")
-    responses = run_chunked(api.iter_classify_logs(rows), len(rows), update)
+    responses = run_in_chunks(api.iter_classify_logs(rows), len(rows), "Classifying")
     predictions = [p for r in responses for p in r["predictions"]]
     preds = tables.predictions_frame(predictions)
     result = frame.copy()
@@ -58,9 +65,7 @@ def classify(frame: pd.DataFrame) -> dict[str, object]:
     result["tier"] = preds["tier"].to_numpy()
     result["model_version"] = preds["model_version"].to_numpy()
     result["reason"] = preds["reason"].to_numpy()
-    warnings = sorted({w for r in responses for w in r.get("warnings", [])})
-    return {"frame": result, "threshold": float(responses[0]["threshold"]),
-            "model_version": str(responses[0]["model_version"]), "warnings": warnings}
+    return chunked_result(result, responses)
 
 
 st.title("Logs")
@@ -78,27 +83,11 @@ if loaded is None:
     st.stop()
 
 input_id, frame = loaded
-st.subheader("Preview")
-st.caption(f"{len(frame):,} rows, columns: {', '.join(map(str, frame.columns))}")
-st.dataframe(frame.head(10), key="logs_preview", hide_index=True)
-
-if st.button("Classify", type="primary", key="logs_classify", icon=":material/play_arrow:"):
-    try:
-        st.session_state["logs_result"] = {"id": input_id, **classify(frame)}
-    except ApiError as exc:
-        st.session_state.pop("logs_result", None)
-        show_error(exc)
-
-result = st.session_state.get("logs_result")
-if not result or result["id"] != input_id:
+show_preview(frame, "logs", f"{len(frame):,} rows, columns: {', '.join(map(str, frame.columns))}")
+result = classify_once("logs", input_id, "Classify", lambda: classify(frame))
+if result is None:
     st.stop()
-
-st.subheader("Results")
-st.caption(f"Model {result['model_version']}, server threshold {result['threshold']:.2f}")
-for warning in result["warnings"]:
-    st.warning(warning)
 labelled = result["frame"]
 spec = ResultSpec("logs", "target_label", "tier", "classified.csv", result["threshold"])
 show_results(labelled, spec, gated=(labelled["tier"] == "model").to_numpy(dtype=bool),
-             after_table=(lambda: row_feedback(labelled, spec, "log-classifier", REQUIRED))
-             if feedback_available() else None)
+             after_table=feedback_hook(labelled, spec, "log-classifier", REQUIRED))

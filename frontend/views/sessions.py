@@ -15,13 +15,16 @@ from frontend import tables
 from frontend.api_client import SESSIONS_PREDICT_CSV, ApiError, chunk_size
 from frontend.components import (
     ResultSpec,
+    chunked_result,
+    classify_once,
     client,
-    progress_callback,
     route_available,
+    run_in_chunks,
     show_error,
+    show_preview,
     show_results,
 )
-from frontend.feedback import feedback_available, row_feedback
+from frontend.feedback import feedback_hook
 
 CHUNK_ROWS = 5000
 OUTPUT = ("step_name", "confidence", "abstained", "predicted_step", "reason")
@@ -37,25 +40,18 @@ def read_upload(data: bytes, session_col: str) -> pd.DataFrame:
 def classify(frame: pd.DataFrame, session_col: str) -> dict[str, object]:
     """Send whole sessions in chunks; the answers come back in each chunk's row order."""
     api = client()
-    update = progress_callback("Tagging")
-    parts, responses, done = [], [], 0
-    for chunk in tables.session_chunks(frame, session_col, chunk_size(CHUNK_ROWS)):
-        response = api.predict_sessions_csv(chunk.to_csv(index=False).encode())
-        preds = pd.DataFrame(response["predictions"], index=chunk.index)
-        parts.append(preds)
-        responses.append(response)
-        done += len(chunk)
-        update(done, len(frame))
-    preds = pd.concat(parts).sort_index()
+    chunks = list(tables.session_chunks(frame, session_col, chunk_size(CHUNK_ROWS)))
+    calls = (api.predict_sessions_csv(chunk.to_csv(index=False).encode()) for chunk in chunks)
+    responses = run_in_chunks(calls, len(frame), "Tagging")
+    preds = pd.concat(pd.DataFrame(response["predictions"], index=chunk.index)
+                      for chunk, response in zip(chunks, responses, strict=True)).sort_index()
     result = frame.rename(columns={"step_name": "step_name_given"})
     result = result.drop(columns=[c for c in OUTPUT if c in result.columns])
     for column in OUTPUT:
         result[column] = preds[column].to_numpy()
     result["confidence"] = result["confidence"].astype(float)
     result["model_version"] = responses[0]["model_version"]
-    warnings = sorted({w for r in responses for w in r.get("warnings", [])})
-    return {"frame": result, "threshold": float(responses[0]["threshold"]),
-            "model_version": str(responses[0]["model_version"]), "warnings": warnings}
+    return chunked_result(result, responses)
 
 
 st.title("Sessions")
@@ -91,26 +87,13 @@ except tables.InputError as exc:
     st.stop()
 input_id = hashlib.sha1(data + session_col.encode()).hexdigest()
 
-st.subheader("Preview")
-st.caption(f"{len(frame):,} events in {frame[session_col].nunique():,} sessions")
-st.dataframe(frame.head(10), key="sessions_preview", hide_index=True)
-if st.button("Tag steps", type="primary", key="sessions_classify", icon=":material/play_arrow:"):
-    try:
-        st.session_state["sessions_result"] = {"id": input_id, **classify(frame, session_col)}
-    except ApiError as exc:
-        st.session_state.pop("sessions_result", None)
-        show_error(exc)
-
-result = st.session_state.get("sessions_result")
-if not result or result["id"] != input_id:
+show_preview(frame, "sessions",
+             f"{len(frame):,} events in {frame[session_col].nunique():,} sessions")
+result = classify_once("sessions", input_id, "Tag steps", lambda: classify(frame, session_col))
+if result is None:
     st.stop()
-st.subheader("Results")
-st.caption(f"Model {result['model_version']}, server threshold {result['threshold']:.2f}")
-for warning in result["warnings"]:
-    st.warning(warning)
 tagged = result["frame"]
 spec = ResultSpec("sessions", "step_name", None, "tagged_sessions.csv", result["threshold"])
 show_results(tagged, spec, gated=tagged["confidence"].notna().to_numpy(dtype=bool),
-             after_table=(lambda: row_feedback(tagged, spec, "step-tagger",
-                                               (session_col, "timestamp", "event_name")))
-             if feedback_available() else None)
+             after_table=feedback_hook(tagged, spec, "step-tagger",
+                                       (session_col, "timestamp", "event_name")))
