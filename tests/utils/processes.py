@@ -1,65 +1,20 @@
-"""Real server processes for tests: free ports, start, wait until they answer, stop."""
+"""Real server processes for tests (the API, the UI) through bench.server's launcher,
+and the models they serve."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
 from backend.core.config import PROJECT_ROOT
+from bench.server import api_command, free_port, running
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(url: str, proc: subprocess.Popen[bytes], timeout_s: float, log: Path) -> None:
-    """Poll `url` until it answers 200; fail with the process log if it dies or stalls."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url} process exited ({proc.returncode}):\n"
-                               f"{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} not ready after {timeout_s:.0f} s:\n{log.read_text()[-3000:]}")
-
-
-@contextmanager
-def running(cmd: Sequence[str], ready_url: str, log: Path, env: dict[str, str] | None = None,
-            timeout_s: float = 180.0) -> Iterator[subprocess.Popen[bytes]]:
-    """Start `cmd` in the project root, wait for `ready_url`, stop it afterwards."""
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-                **(env or {})}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(list(cmd), cwd=PROJECT_ROOT, env=full_env, stdout=out,
-                                stderr=subprocess.STDOUT)
-        try:
-            wait_until(ready_url, proc, timeout_s, log)
-            yield proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
+TEST_ENV = {"TOKENIZERS_PARALLELISM": "false"}
 TASK_MODEL = "task-categorizer"
 STEP_MODEL = "step-tagger"
 
@@ -84,11 +39,6 @@ def models_root(tmp: Path) -> Path:
     return root
 
 
-def api_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", "backend.api.main:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(port)]
-
-
 @contextmanager
 def api_server(log_dir: Path, models_root: Path = PROJECT_ROOT / "models",
                env: dict[str, str] | None = None) -> Iterator[str]:
@@ -100,7 +50,7 @@ def api_server(log_dir: Path, models_root: Path = PROJECT_ROOT / "models",
     base_env = {"MODELS_ROOT": str(models_root),
                 "DATABASE_URL": f"sqlite:///{log_dir / f'feedback-{port}.db'}"}
     with running(api_command(port), f"{url}/ready", log_dir / f"api-{port}.log",
-                 {**base_env, **(env or {})}):
+                 {**TEST_ENV, **base_env, **(env or {})}):
         yield url
 
 
@@ -114,5 +64,5 @@ def ui_server(log_dir: Path, api_url: str) -> Iterator[str]:
            "--client.toolbarMode", "viewer"]
     url = f"http://127.0.0.1:{port}"
     with running(cmd, f"{url}/_stcore/health", log_dir / f"ui-{port}.log",
-                 {"SIFT_API_URL": api_url}, timeout_s=90.0):
+                 {**TEST_ENV, "SIFT_API_URL": api_url}, timeout_s=90.0):
         yield url
