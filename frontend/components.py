@@ -51,6 +51,20 @@ def route_available(path: str) -> bool:
     return path in _server_paths(client().base_url)
 
 
+def require_route(path: str, feature: str, model: str) -> None:
+    """Stop the page unless the API has `path`: an error when the API cannot be
+    reached, else a hint to update the API to a version with `model`."""
+    try:
+        available = route_available(path)
+    except ApiError as exc:
+        show_error(exc)
+        st.stop()
+    if not available:
+        st.info(f"{feature} is not available on this server (no `{path}` route). "
+                f"Update the API to a version with the {model}.", icon=":material/info:")
+        st.stop()
+
+
 def show_error(error: ApiError | tables.InputError) -> None:
     """A readable message, never a traceback."""
     st.error(str(error), icon=":material/error:")

@@ -74,24 +74,38 @@ def row_feedback(frame: pd.DataFrame, spec: ResultSpec, model: str,
             correct = st.button("Send correction", key=f"{spec.key}_fb_correct",
                                 icon=":material/edit:")
         label = other.strip() if choice == OTHER else choice
-        if not (accept or correct):
+        body = verdict_body(accept, correct, label, predicted, "label")
+        if body is None:
             return
-        if correct and not label:
-            st.warning("Type the right label first.")
-            return
-        body: dict[str, object] = {
-            "model": model, "input": {c: str(row[c]) for c in input_cols},
-            "predicted": predicted, "verdict": "accept" if accept or label == predicted
-            else "correct"}
-        if body["verdict"] == "correct":
-            body["correct_label"] = label
-        try:
-            answer = client().send_feedback(body)
-        except ApiError as exc:
-            show_error(exc)
-            return
-        st.success(f"Feedback #{answer['feedback_id']} saved for row {int(number)} "
-                   f"({answer['verdict']}" + (f": {label}" if body["verdict"] == "correct"
-                                              else "") + ").")
-        if answer.get("note"):
-            st.caption(answer["note"])
+        body |= {"model": model, "input": {c: str(row[c]) for c in input_cols},
+                 "predicted": predicted}
+        send_feedback(body, f" for row {int(number)}")
+
+
+def verdict_body(accept: bool, correct: bool, label: str, predicted: str,
+                 noun: str) -> dict[str, object] | None:
+    """The verdict of a feedback body for the button clicked: a correction to the
+    predicted label counts as an accept. None when no button was clicked, or when a
+    correction has no label (then a warning asks for the right `noun`)."""
+    if not (accept or correct):
+        return None
+    if correct and not label:
+        st.warning(f"Type the right {noun} first.")
+        return None
+    if accept or label == predicted:
+        return {"verdict": "accept"}
+    return {"verdict": "correct", "correct_label": label}
+
+
+def send_feedback(body: dict[str, object], what: str = "") -> None:
+    """POST `body` to /v1/feedback and confirm what was stored (`what`, e.g.
+    " for row 7", follows "saved"), or show the error."""
+    try:
+        answer = client().send_feedback(body)
+    except ApiError as exc:
+        show_error(exc)
+        return
+    label = f": {answer['correct_label']}" if answer.get("correct_label") else ""
+    st.success(f"Feedback #{answer['feedback_id']} saved{what} ({answer['verdict']}{label}).")
+    if answer.get("note"):
+        st.caption(answer["note"])

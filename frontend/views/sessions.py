@@ -12,13 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from frontend import tables
-from frontend.api_client import SESSIONS_PREDICT_CSV, ApiError, chunk_size
+from frontend.api_client import SESSIONS_PREDICT_CSV, chunk_size
 from frontend.components import (
     ResultSpec,
     chunked_result,
     classify_once,
     client,
-    route_available,
+    require_route,
     run_in_chunks,
     show_error,
     show_preview,
@@ -58,16 +58,7 @@ st.title("Sessions")
 st.caption("Tag each event of a task-mining session with its process step; below the "
            "threshold the step is **Unclassified** (abstained) with the reason.")
 
-try:
-    available = route_available(SESSIONS_PREDICT_CSV)
-except ApiError as exc:
-    show_error(exc)
-    st.stop()
-if not available:
-    st.info(f"Step tagging is not available on this server (no `{SESSIONS_PREDICT_CSV}` "
-            "route). Update the API to a version with the sessions model.",
-            icon=":material/info:")
-    st.stop()
+require_route(SESSIONS_PREDICT_CSV, "Step tagging", "sessions model")
 
 with st.sidebar:
     st.subheader("Event sessions")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from frontend.api_client import FEEDBACK, TASKS_CATEGORIZE, ApiError
-from frontend.components import client, route_available, show_error
+from frontend.api_client import TASKS_CATEGORIZE, ApiError
+from frontend.components import client, require_route, show_error
+from frontend.feedback import OTHER, feedback_available, send_feedback, verdict_body
 
 
 def feedback_controls(result: dict[str, object]) -> None:
@@ -17,38 +18,22 @@ def feedback_controls(result: dict[str, object]) -> None:
     accept = left.button("Yes, correct", key="tasks_feedback_accept",
                          icon=":material/thumb_up:")
     with right:
-        choice = st.selectbox("The right category", [*suggestions, "Other..."],
+        choice = st.selectbox("The right category", [*suggestions, OTHER],
                               key="tasks_feedback_choice")
         other = st.text_input("Other category", key="tasks_feedback_other",
-                              disabled=choice != "Other...")
+                              disabled=choice != OTHER)
         correct = st.button("Send correction", key="tasks_feedback_correct",
                             icon=":material/edit:")
-    body: dict[str, object] | None = None
     predicted = str(result["category"])
-    label = other.strip() if choice == "Other..." else choice
-    if accept:
-        body = {"verdict": "accept"}
-    elif correct:
-        if not label:
-            st.warning("Type the right category first.")
-            return
-        verdict = "accept" if label == predicted else "correct"
-        body = {"verdict": verdict} | ({"correct_label": label} if verdict == "correct" else {})
+    label = other.strip() if choice == OTHER else choice
+    body = verdict_body(accept, correct, label, predicted, "category")
     if body is None:
         return
     if result.get("prediction_id"):
         body["prediction_id"] = result["prediction_id"]
     else:
         body |= {"model": "task-categorizer", "input": result["input"], "predicted": predicted}
-    try:
-        answer = client().send_feedback(body)
-    except ApiError as exc:
-        show_error(exc)
-        return
-    st.success(f"Feedback #{answer['feedback_id']} saved ({answer['verdict']}"
-               + (f": {answer['correct_label']}" if answer.get("correct_label") else "") + ").")
-    if answer.get("note"):
-        st.caption(answer["note"])
+    send_feedback(body)
 
 
 st.title("Tasks")
@@ -56,16 +41,8 @@ st.caption("Suggest a category for a task from its title and description. Above 
            "auto-select threshold the category can be applied as is; below, pick a suggestion.")
 
 api = client()
-try:
-    available = route_available(TASKS_CATEGORIZE)
-    with_feedback = route_available(FEEDBACK)
-except ApiError as exc:
-    show_error(exc)
-    st.stop()
-if not available:
-    st.info(f"Task categorisation is not available on this server (no `{TASKS_CATEGORIZE}` "
-            "route). Update the API to a version with the task model.", icon=":material/info:")
-    st.stop()
+require_route(TASKS_CATEGORIZE, "Task categorisation", "task model")
+with_feedback = feedback_available()
 
 with st.form("tasks_form"):
     title = st.text_input("Title", key="tasks_title",
