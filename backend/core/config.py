@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_ENCODER_CACHE = PROJECT_ROOT / ".cache" / "encoders"  # ONNX export of the encoder
 
 
 class Settings(BaseSettings):
@@ -109,7 +110,7 @@ class Settings(BaseSettings):
         default="onnx", description="Run MiniLM through onnxruntime (exported once from the "
         "installed weights; about 3x faster for one line) or torch.")
     ENCODER_CACHE_DIR: Path = Field(
-        default=PROJECT_ROOT / ".cache" / "encoders",
+        default=DEFAULT_ENCODER_CACHE,
         description="Where the ONNX export of the encoder is kept.")
     GEMINI_EMBED_MODEL: str = Field(
         default="gemini-embedding-001", description="Embedding model when EMBEDDER=gemini.")

@@ -12,13 +12,12 @@ from typing import Protocol
 import numpy as np
 
 from backend.core.cache import LRUCache
-from backend.core.config import PROJECT_ROOT
+from backend.core.config import DEFAULT_ENCODER_CACHE
 from backend.logs.onnx_encoder import OnnxEncoder
 
 logger = logging.getLogger(__name__)
 
 MINILM_NAME = "all-MiniLM-L6-v2"
-DEFAULT_ENCODER_CACHE = PROJECT_ROOT / ".cache" / "encoders"
 
 
 class Embedder(Protocol):

