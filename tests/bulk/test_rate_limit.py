@@ -13,7 +13,7 @@ import pytest
 from backend.core.config import get_settings
 from tests.bulk.conftest import RunCli
 from tests.utils.llm_doubles import Behaviour, OpenAIDouble, answer
-from training.bulk.worker import TokenBucket
+from backend.bulk.worker import TokenBucket
 
 
 class FakeClock:

@@ -10,9 +10,9 @@ import pytest
 from backend.core.config import get_settings
 from tests.bulk.conftest import RunCli
 from tests.bulk.factory import numbered_logs, write_csv_gz
-from training.bulk.output import Sink
-from training.bulk.pipeline import Job, classify_chunk, iter_chunks
-from training.bulk.worker import ModelSpec
+from backend.bulk.output import Sink
+from backend.bulk.pipeline import Job, classify_chunk, iter_chunks
+from backend.bulk.worker import ModelSpec
 
 
 @pytest.mark.parametrize("output_name", ["out.csv.gz", "out.parquet"])

@@ -1,4 +1,4 @@
-"""`python -m training classify-file`: bulk classification of a large log file.
+"""`sift classify-file` (also `python -m training classify-file`): bulk classification of a large log file.
 
 Exit codes: 0 every row classified; 2 rows were skipped (see the errors file;
 typer also uses 2 for a bad command line); 1 the job could not run (missing
@@ -18,10 +18,10 @@ import typer
 from tqdm import tqdm
 
 from backend.core.config import get_settings
-from training.bulk.formats import InputError
-from training.bulk.output import Sink
-from training.bulk.pipeline import Job
-from training.bulk.worker import ModelSpec
+from backend.bulk.formats import InputError
+from backend.bulk.output import Sink
+from backend.bulk.pipeline import Job
+from backend.bulk.worker import ModelSpec
 
 EXIT_SKIPPED = 2
 
@@ -90,12 +90,12 @@ def classify_file_cmd(
 
     start = time.perf_counter()
     if engine is Engine.ray:
-        from training.bulk.ray_engine import run_ray
+        from backend.bulk.ray_engine import run_ray
 
         run_ray(job, spec, write, sink.skip_chunks, ray_address, ray_cpus, workers,
                 llm_rate, progress)
     else:
-        from training.bulk.local import run_local
+        from backend.bulk.local import run_local
 
         run_local(job, spec, write, sink.skip_chunks, workers or 1, llm_rate)
     elapsed = time.perf_counter() - start

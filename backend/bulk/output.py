@@ -24,7 +24,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from backend.core.tabular import neutralise
-from training.bulk.pipeline import ERROR, LINE, RAW, RESULT_COLUMNS, ROW, Job
+from backend.bulk.pipeline import ERROR, LINE, RAW, RESULT_COLUMNS, ROW, Job
 
 ERROR_COLUMNS = ("line", "error", "raw")
 _FORMULA = r"^[=+\-@\t\r]"

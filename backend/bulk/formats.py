@@ -2,7 +2,7 @@
 
 Every reader yields `Record`s in file order: the data of one row, or the reason
 it could not be read (with the line it came from). The chunker in
-`training.bulk.chunks` numbers them; both engines read through these readers, so
+`backend.bulk.chunks` numbers them; both engines read through these readers, so
 bad input is reported the same way wherever the job runs.
 """
 

@@ -21,8 +21,8 @@ from typing import Any
 import pyarrow as pa
 
 from backend.core.config import PROJECT_ROOT
-from training.bulk.pipeline import Job, classify_chunk, iter_chunks
-from training.bulk.worker import ModelSpec, TokenBucket
+from backend.bulk.pipeline import Job, classify_chunk, iter_chunks
+from backend.bulk.worker import ModelSpec, TokenBucket
 
 _RUNTIME_EXCLUDES = [".git", ".venv", "models", "data", "node_modules", "*.gz", "*.parquet",
                      "__pycache__"]

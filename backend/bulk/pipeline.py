@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from backend.logs.router import LogClassifier
-from training.bulk.formats import Record, detect_format, open_records
+from backend.bulk.formats import Record, detect_format, open_records
 
 ROW, LINE, ERROR, RAW = "__row", "__line", "__error", "__raw"
 BOOKKEEPING = (ROW, LINE, ERROR, RAW)

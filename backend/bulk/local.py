@@ -17,8 +17,8 @@ from multiprocessing.pool import AsyncResult
 import pyarrow as pa
 
 from backend.logs.router import LogClassifier
-from training.bulk.pipeline import Job, classify_chunk, iter_chunks
-from training.bulk.worker import Limiter, ModelSpec, TokenBucket
+from backend.bulk.pipeline import Job, classify_chunk, iter_chunks
+from backend.bulk.worker import Limiter, ModelSpec, TokenBucket
 
 _classifier: LogClassifier | None = None
 
