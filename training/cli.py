@@ -13,10 +13,10 @@ from typing import Annotated
 
 import typer
 
+from backend.bulk.command import classify_file_cmd
 from backend.core.config import PROJECT_ROOT, get_settings
 from backend.core.logging import configure_logging
 from training import registry
-from backend.bulk.command import classify_file_cmd
 from training.steps import commands as steps_cli
 from training.tasks import cli as task_cli
 

@@ -1,4 +1,4 @@
-"""`sift classify-file` (also `python -m training classify-file`): bulk classification of a large log file.
+"""`sift classify-file`: bulk classification of a large log file.
 
 Exit codes: 0 every row classified; 2 rows were skipped (see the errors file;
 typer also uses 2 for a bad command line); 1 the job could not run (missing
@@ -17,11 +17,11 @@ import pyarrow as pa
 import typer
 from tqdm import tqdm
 
-from backend.core.config import get_settings
 from backend.bulk.formats import InputError
 from backend.bulk.output import Sink
 from backend.bulk.pipeline import Job
 from backend.bulk.worker import ModelSpec
+from backend.core.config import get_settings
 
 EXIT_SKIPPED = 2
 

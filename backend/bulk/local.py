@@ -16,9 +16,9 @@ from multiprocessing.pool import AsyncResult
 
 import pyarrow as pa
 
-from backend.logs.router import LogClassifier
 from backend.bulk.pipeline import Job, classify_chunk, iter_chunks
 from backend.bulk.worker import Limiter, ModelSpec, TokenBucket
+from backend.logs.router import LogClassifier
 
 _classifier: LogClassifier | None = None
 

@@ -23,8 +23,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from backend.core.tabular import neutralise
 from backend.bulk.pipeline import ERROR, LINE, RAW, RESULT_COLUMNS, ROW, Job
+from backend.core.tabular import neutralise
 
 ERROR_COLUMNS = ("line", "error", "raw")
 _FORMULA = r"^[=+\-@\t\r]"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from backend.logs.router import LogClassifier
 from backend.bulk.formats import Record, detect_format, open_records
+from backend.logs.router import LogClassifier
 
 ROW, LINE, ERROR, RAW = "__row", "__line", "__error", "__raw"
 BOOKKEEPING = (ROW, LINE, ERROR, RAW)

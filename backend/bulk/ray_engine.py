@@ -20,9 +20,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from backend.core.config import PROJECT_ROOT
 from backend.bulk.pipeline import Job, classify_chunk, iter_chunks
 from backend.bulk.worker import ModelSpec, TokenBucket
+from backend.core.config import PROJECT_ROOT
 
 _RUNTIME_EXCLUDES = [".git", ".venv", "models", "data", "node_modules", "*.gz", "*.parquet",
                      "__pycache__"]

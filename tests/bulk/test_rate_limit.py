@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from backend.bulk.worker import TokenBucket
 from backend.core.config import get_settings
 from tests.bulk.conftest import RunCli
 from tests.utils.llm_doubles import Behaviour, OpenAIDouble, answer
-from backend.bulk.worker import TokenBucket
 
 
 class FakeClock:

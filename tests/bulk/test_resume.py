@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from backend.core.config import get_settings
-from tests.bulk.conftest import RunCli
-from tests.bulk.factory import numbered_logs, write_csv_gz
 from backend.bulk.output import Sink
 from backend.bulk.pipeline import Job, classify_chunk, iter_chunks
 from backend.bulk.worker import ModelSpec
+from backend.core.config import get_settings
+from tests.bulk.conftest import RunCli
+from tests.bulk.factory import numbered_logs, write_csv_gz
 
 
 @pytest.mark.parametrize("output_name", ["out.csv.gz", "out.parquet"])
