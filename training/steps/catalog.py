@@ -66,6 +66,9 @@ PROCESSES: tuple[Process, ...] = (
         Step("Validate amounts", "Excel", ("Invoice_check_{n}.xlsx - Excel", "Book1 - Excel"),
              ("open_file:0-1:0.8", "click_cell:2-6:1", "type_formula:0-3:0.7", "copy:0-2:0.5",
               "scroll:0-2:0.4"), optional=0.3, extensions=(".xlsx", ".csv")),
+        Step("Query vendor", "Outlook", ("RE: Invoice {n} - {vendor} - Message", _INBOX),
+             ("new_email:0-1:0.6", "type_text:1-4:1", "paste:0-2:0.5", "attach_file:0-1:0.3",
+              "send_email:1-1:1"), optional=0.93, extensions=(".pdf",)),  # rare
         Step("Submit for approval", "SAP", ("Enter Vendor Invoice: Company Code {cc}",
                                             "Park Document - SAP"),
              ("click_button:1-2:1", "type_text:0-2:0.5", "submit_form:1-1:1")),
@@ -82,6 +85,9 @@ PROCESSES: tuple[Process, ...] = (
         Step("Check credit", "Chrome", ("Credit Check Portal - Google Chrome", _CHROME),
              ("navigate_url:1-1:0.9", "search:1-2:1", "paste:0-1:0.6", "type_text:0-2:0.5",
               "click_link:0-2:0.6", "copy:0-1:0.5"), optional=0.25),
+        Step("Request missing documents", "Outlook",
+             ("Missing documents - {customer} - Message", "Untitled - Message"),
+             ("new_email:1-1:1", "type_text:1-4:1", "send_email:1-1:1"), optional=0.92),  # rare
         Step("Create customer record", "CRM", ("Dynamics 365 - New Account",
                                                "Account: {customer} - Dynamics 365"),
              ("click_new:1-1:0.9", "type_text:2-9:1", "paste:0-4:0.7", "tab_key:0-4:0.7",
@@ -105,6 +111,9 @@ PROCESSES: tuple[Process, ...] = (
              ("navigate_url@Chrome:0-1:0.5", "type_text:2-8:1", "select_dropdown:1-3:1",
               "paste:0-2:0.5", "upload_file:1-3:0.9", "click_save:1-1:1"), loop=0.15,
              extensions=(".jpg", ".pdf")),
+        Step("Correct expense", "Concur", ("Expense Report {n} - SAP Concur",),
+             ("open_task:0-1:0.5", "click_cell:0-2:0.4", "type_text:1-3:1", "click_save:1-1:1"),
+             optional=0.94),  # rare
         Step("Approve expense", "Concur", ("Approvals - SAP Concur", "Expense Report {n} - "
                                            "SAP Concur"),
              ("open_task:1-1:1", "scroll:1-3:0.8", "click_approve:1-1:0.85",
