@@ -16,6 +16,7 @@ import pandas as pd
 from charset_normalizer import from_bytes
 
 from backend.core.errors import BadInputError, ProblemError
+from sift_tables import normalize_header
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
@@ -66,14 +67,16 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _match_columns(columns: Sequence[str], required: Sequence[str]) -> dict[str, str]:
-    """Map actual header names to required ones, case- and space-insensitively."""
-    normal = {c.strip().lstrip("\ufeff").lower().replace(" ", "_"): c for c in columns}
-    mapping = {normal[r]: r for r in required if r in normal}
-    missing = [r for r in required if r not in normal]
+    """Map actual header names to required ones; both sides normalised (case, spaces, colons,
+    dots) by the one shared `normalize_header`."""
+    normal = {normalize_header(c): c for c in columns}
+    mapping = {normal[normalize_header(r)]: r for r in required if normalize_header(r) in normal}
+    missing = [r for r in required if normalize_header(r) not in normal]
     if missing:
         hints = []
         for name in missing:
-            close = difflib.get_close_matches(name, list(normal), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(normalize_header(name), list(normal), n=1,
+                                              cutoff=0.6)
             if close:
                 hints.append(f"'{normal[close[0]]}' looks like a misspelling of '{name}'")
         found = ", ".join(repr(c) for c in columns) or "none"
