@@ -18,6 +18,7 @@ import typer
 from tqdm import tqdm
 
 from backend.bulk.formats import InputError
+from backend.bulk.logtext import LogOptions
 from backend.bulk.output import Sink
 from backend.bulk.pipeline import Job
 from backend.bulk.worker import ModelSpec
@@ -32,12 +33,26 @@ class Engine(StrEnum):
 
 
 def classify_file_cmd(
-    input: Annotated[Path, typer.Argument(help="CSV / JSONL / Parquet, plain or .gz")],
+    input: Annotated[Path, typer.Argument(
+        help="CSV / JSONL / Parquet / raw log text (.log, .txt), plain or .gz")],
     output: Annotated[Path, typer.Option(help=".csv, .jsonl (optionally .gz) or .parquet")],
     source_column: Annotated[str, typer.Option(help="column with the source system")] = "source",
     message_column: Annotated[str, typer.Option(help="column with the log line")] = "log_message",
     input_format: Annotated[str | None, typer.Option(
-        "--format", help="csv | jsonl | parquet (default: from the file name)")] = None,
+        "--format", help="csv | jsonl | parquet | log (default: from the file name)")] = None,
+    log_format: Annotated[str | None, typer.Option(
+        help="raw logs: a Loghub-style format ('<Date> <Time> <Level> <Component>: <Content>'),"
+             " a preset (hdfs, apache, linux, openssh, thunderbird, syslog, syslog-5424, access,"
+             " apache-error, nginx-error, log4j, python) or auto; default: each line whole")
+    ] = None,
+    multiline: Annotated[bool, typer.Option(
+        help="raw logs: join lines that do not start a record to the record before")] = True,
+    record_start: Annotated[str | None, typer.Option(
+        help="raw logs: regex of a record's first line (default: the format's header)")] = None,
+    source_field: Annotated[str | None, typer.Option(
+        help="raw logs: the parsed field that names the source (e.g. Component)")] = None,
+    source: Annotated[str | None, typer.Option(
+        help="raw logs: a fixed source for every record (default: the file name)")] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed)")] = None,
     chunk_size: Annotated[int, typer.Option(min=100, help="rows per chunk")] = 20_000,
     engine: Annotated[Engine, typer.Option(help="local or ray")] = Engine.local,
@@ -58,9 +73,12 @@ def classify_file_cmd(
     """Classify a large log file in chunks, on this machine or on a Ray cluster."""
     settings = get_settings()
     try:
+        log = LogOptions(log_format, multiline, record_start, source_field, source)
         job = Job.for_file(input, input_format, source_column=source_column,
                            message_column=message_column, delimiter=delimiter,
-                           chunk_size=chunk_size)
+                           chunk_size=chunk_size, log=log)
+        if job.note:
+            typer.echo(job.note, err=True)
         columns = job.columns()
         spec = ModelSpec.from_registry(settings, model_version or settings.LOG_MODEL_VERSION)
         sink = Sink(output, job, columns, f"{spec.name}:{spec.version}", resume=resume)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from backend.core.tabular import sniff_delimiter
 
-FORMATS = ("csv", "jsonl", "parquet")
+FORMATS = ("csv", "jsonl", "parquet", "log")
 _GZIP_MAGIC = b"\x1f\x8b"
 _RAW_EXCERPT = 200
 
@@ -52,11 +52,11 @@ def detect_format(path: Path, given: str | None = None) -> tuple[str, bool]:
             raise InputError(f"unknown format {given!r}; use one of {', '.join(FORMATS)}")
         return given, gz or _has_gzip_magic(path)
     ext = suffixes[-1].lstrip(".") if suffixes else ""
-    fmt = {"csv": "csv", "tsv": "csv", "txt": "csv", "jsonl": "jsonl", "ndjson": "jsonl",
-           "json": "jsonl", "parquet": "parquet", "pq": "parquet"}.get(ext)
+    fmt = {"csv": "csv", "tsv": "csv", "txt": "log", "log": "log", "jsonl": "jsonl",
+           "ndjson": "jsonl", "json": "jsonl", "parquet": "parquet", "pq": "parquet"}.get(ext)
     if fmt is None:
-        raise InputError(f"cannot tell the format of {path.name}; name it .csv, .jsonl or "
-                         ".parquet (optionally + .gz) or pass --format")
+        raise InputError(f"cannot tell the format of {path.name}; name it .csv, .jsonl, "
+                         ".parquet or .log (optionally + .gz) or pass --format")
     return fmt, gz or _has_gzip_magic(path)
 
 

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 from collections import Counter
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,7 @@ class Sink:
                          "source_column": job.source_column,
                          "message_column": job.message_column, "delimiter": job.delimiter,
                          "chunk_size": job.chunk_size, "model": model,
+                         "log": list(astuple(job.log)) if job.log else None,
                          "output_format": [self.fmt, self.gz]}
         self.state: dict[str, Any] = {"chunks_done": 0, "rows_done": 0, "written": 0,
                                       "skipped": 0, "output_bytes": 0, "errors_bytes": 0,
@@ -191,7 +193,11 @@ class Sink:
                 "by_label": dict(self.labels.most_common()),
                 "by_tier": dict(self.tiers.most_common()),
                 "output": str(self.output),
-                "errors_file": str(self.errors_path) if self.state["skipped"] else None}
+                "errors_file": str(self.errors_path) if self.state["skipped"] else None,
+                **({"log_format": self.job.log.log_format or "none",
+                    "unparsed": self.state.get("unparsed", 0),
+                    "lines_joined": self.state.get("lines_joined", 0)}
+                   if self.job.log is not None else {})}
 
     def _write_chunk(self, chunk: pa.Table) -> None:
         errors = chunk.column(ERROR).is_null()
@@ -209,6 +215,11 @@ class Sink:
             header = "" if self.state["errors_bytes"] else _csv_text([list(ERROR_COLUMNS)])
             text = header + _csv_text([list(r) for r in rows])
             self.state["errors_bytes"] += self._append(self.errors_path, text.encode(), False)
+        if self.job.log is not None and good.num_rows:  # raw logs: header misses, joined lines
+            self.state["unparsed"] = self.state.get("unparsed", 0) + pc.sum(
+                pc.equal(good.column("parsed"), "false")).as_py()
+            self.state["lines_joined"] = self.state.get("lines_joined", 0) + pc.sum(
+                pc.cast(good.column("line_count"), pa.int64())).as_py() - good.num_rows
         self.labels.update(good.column("target_label").to_pylist())
         self.tiers.update(good.column("tier").to_pylist())
         self.state["chunks_done"] += 1

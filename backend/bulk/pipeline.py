@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from backend.bulk.formats import Record, detect_format, open_records
+from backend.bulk.logtext import LogOptions, read_log
 from backend.logs.router import LogClassifier
 
 ROW, LINE, ERROR, RAW = "__row", "__line", "__error", "__raw"
@@ -34,11 +35,25 @@ class Job:
     delimiter: str | None = None
     chunk_size: int = 20_000
     llm_budget: int | None = None  # LLM calls per chunk; None: the chunk size
+    log: LogOptions | None = None  # raw log text: header format, records, source
+    note: str | None = None  # what `--log-format auto` chose
 
     @classmethod
     def for_file(cls, path: Path, fmt: str | None = None, **options: object) -> Job:
         found, gz = detect_format(path, fmt)
+        log = options.pop("log", None)
+        if found == "log":
+            log = log if isinstance(log, LogOptions) else LogOptions()
+            log, note = log.resolved(path, gz)
+            options.update(log=log, note=note, source_column="source",
+                           message_column="Content")
         return cls(path.resolve(), found, gz, **options)  # type: ignore[arg-type]
+
+    def open(self) -> tuple[list[str], Iterator[Record]]:
+        """Columns and record stream of the input, whatever its format."""
+        if self.fmt == "log":
+            return read_log(self.input, self.gz, self.log or LogOptions())
+        return open_records(self.input, self.fmt, self.gz, self.required, self.delimiter)
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -46,8 +61,7 @@ class Job:
 
     def columns(self) -> list[str]:
         """The input's columns (reads only the header / schema / first object)."""
-        columns, records = open_records(self.input, self.fmt, self.gz, self.required,
-                                        self.delimiter)
+        columns, records = self.open()
         close = getattr(records, "close", None)
         if close is not None:
             close()
@@ -75,7 +89,7 @@ def _table(columns: list[str], rows: list[Record], first_row: int) -> pa.Table:
 
 def iter_chunks(job: Job, skip_chunks: int = 0) -> Iterator[pa.Table]:
     """Chunks in input order; the first `skip_chunks` are read but not built (resume)."""
-    columns, records = open_records(job.input, job.fmt, job.gz, job.required, job.delimiter)
+    columns, records = job.open()
     rows: list[Record] = []
     index = 0
     for record in records:

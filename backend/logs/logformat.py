@@ -1,0 +1,251 @@
+"""Header formats for raw log lines: Loghub-style format strings, presets, `auto` detection.
+
+A format string names the header fields of a line, as in the Loghub benchmark:
+`<Date> <Time> <Pid> <Level> <Component>: <Content>`. Text between fields is a
+regular expression (Loghub's convention, so `\\[` is a literal bracket and
+`(\\[<Pid>\\])?` an optional part); a space matches any run of whitespace. A
+field may carry its own pattern, `<Pid:\\d+>`, which presets use so that `auto`
+can tell formats apart. Each format compiles once to an anchored regex with
+named groups; `Content` (or the format's last field) is the message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+CONTENT = "Content"
+_FIELD = re.compile(r"<([A-Za-z_]\w*)(?::([^<>]*))?>")
+# names the readers add to every record; a format may not define them
+RESERVED = frozenset({"line", "line_count", "parsed", "source"})
+
+
+class LogFormatError(ValueError):
+    """A format string that cannot be compiled, with what to fix."""
+
+
+@dataclass(frozen=True)
+class LogFormat:
+    """A compiled header format: `parse(line)` gives the fields, or None when it does not match."""
+
+    name: str
+    spec: str
+    fields: tuple[str, ...]
+    regex: re.Pattern[str]
+    content: str = CONTENT
+    template: str | None = None  # builds the message from fields when there is no Content field
+    description: str = ""
+
+    def parse(self, line: str) -> dict[str, str] | None:
+        match = self.regex.match(line)
+        if match is None:
+            return None
+        fields = {k: (v or "") for k, v in match.groupdict().items()}
+        if self.template is not None:
+            fields[CONTENT] = self.template.format_map(fields)
+        return fields
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Output columns, in format order, the message column last."""
+        names = [f for f in self.fields if f != self.content]
+        return (*names, CONTENT)
+
+    @property
+    def level_field(self) -> str | None:
+        return next((f for f in self.fields if f.lower() in ("level", "severity")), None)
+
+
+def compile_format(spec: str, name: str = "custom", template: str | None = None,
+                   description: str = "") -> LogFormat:
+    """Compile a format string (or return the preset of that name)."""
+    preset = PRESETS.get(spec.strip().lower()) if name == "custom" else None
+    if preset is not None:
+        return preset
+    parts: list[str] = []
+    fields: list[str] = []
+    position = 0
+    matches = list(_FIELD.finditer(spec))
+    if not matches:
+        raise LogFormatError(f"the format {spec!r} names no fields; write them in angle "
+                             "brackets, e.g. '<Date> <Time> <Level> <Component>: <Content>', "
+                             f"or use a preset: {', '.join(PRESETS)} or auto")
+    for index, match in enumerate(matches):
+        before = spec[position:match.start()]
+        if re.search(r"(?<!\\)\[$", before):
+            raise LogFormatError(f"<{match.group(1)}> follows an unescaped '[' in {spec!r}; "
+                                 r"text between fields is a regular expression: write \[ "
+                                 r"and \] for literal brackets")
+        parts.append(_literal(before))
+        field, pattern = match.group(1), match.group(2)
+        if field in fields:
+            raise LogFormatError(f"the format names the field <{field}> twice")
+        if field.lower() in RESERVED:
+            raise LogFormatError(f"<{field}> is a reserved column name (line, line_count, "
+                                 "parsed, source); rename the field")
+        fields.append(field)
+        last = index == len(matches) - 1
+        parts.append(f"(?P<{field}>{pattern or ('.*' if last else '.*?')})")
+        position = match.end()
+    parts.append(_literal(spec[position:]))
+    try:
+        regex = re.compile("^" + "".join(parts) + "$", re.DOTALL)
+    except re.error as exc:
+        raise LogFormatError(f"the format {spec!r} is not a valid pattern ({exc}); text "
+                             r"between fields is a regular expression: write a literal "
+                             r"[ ] ( ) . * + ? as \[ \] \( \) \. \* \+ \?") from exc
+    content = CONTENT if CONTENT in fields else fields[-1]
+    if template is not None:
+        content = CONTENT
+    return LogFormat(name, spec, tuple(fields), regex, content, template, description)
+
+
+def _literal(text: str) -> str:
+    return re.sub(" +", r"\\s+", text)
+
+
+_TIME = r"\d\d:\d\d:\d\d"
+_SYSLOG_STAMP = r"[A-Z][a-z]{2} +\d{1,2} " + _TIME
+_LEVELS = r"TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|CRITICAL|FATAL"
+
+# Order matters for `auto`: when two presets match the same share of lines, the
+# earlier one wins, so the narrower shapes come first (the Loghub samples before
+# the general syslog shape they are instances of).
+_PRESET_SPECS: tuple[tuple[str, str, str | None, str], ...] = (
+    ("hdfs", r"<Date:\d{6}> <Time:\d{6}> <Pid:\d+> <Level:[A-Z]+> <Component:\S+>: <Content>",
+     None, "Loghub HDFS sample (Hadoop DataNode / NameNode)"),
+    ("openssh", rf"<Date:[A-Z][a-z]{{2}}> +<Day:\d{{1,2}}> <Time:{_TIME}> <Component:\S+> "
+                r"sshd\[<Pid:\d+>\]: <Content>", None, "Loghub OpenSSH sample (sshd via syslog)"),
+    ("thunderbird", rf"<Label:\S+> <Timestamp:\d+> <Date:\d{{4}}\.\d\d\.\d\d> <User:\S+> "
+                    rf"<Month:[A-Z][a-z]{{2}}> +<Day:\d{{1,2}}> <Time:{_TIME}> <Location:\S+> "
+                    r"<Component:.*?>(\[<PID:\d+>\])?: <Content>", None,
+     "Loghub Thunderbird sample (supercomputer syslog with alert label)"),
+    ("linux", rf"<Month:[A-Z][a-z]{{2}}> +<Date:\d{{1,2}}> <Time:{_TIME}> <Level:\S+> "
+              r"<Component:.*?>(\[<PID:\d+>\])?: <Content>", None,
+     "Loghub Linux sample (syslog; Loghub names the host field Level)"),
+    ("apache-error", r"\[<Time:[^\]]+>\] \[<Module:[\w-]*>:<Level:\w+>\] "
+                     r"\[pid <Pid:\d+>(:tid <Tid:\d+>)?\]( \[client <Client:[^\]]+>\])? "
+                     r"<Content>", None, "Apache httpd 2.4 ErrorLog"),
+    ("apache", r"\[<Time:[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:.]+ \d{4}>\] "
+               r"\[<Level:[a-z]+>\] <Content>", None,
+     "Loghub Apache sample (httpd 2.2 ErrorLog)"),
+    ("nginx-error", rf"<Date:\d{{4}}/\d\d/\d\d> <Time:{_TIME}> \[<Level:[a-z]+>\] "
+                    r"<Pid:\d+>#<Tid:\d+>: (\*<Connection:\d+> )?<Content>", None,
+     "nginx error_log"),
+    ("access", r"<Client:\S+> <Ident:\S+> <User:\S+> \[<Time:[^\]]+>\] "
+               r'"<Request:[^"]*>" <Status:\d{3}> <Size:\d+|->'
+               r'( "<Referer:[^"]*>" "<UserAgent:[^"]*>")?<Extra:.*>',
+     "{Request} status {Status} size {Size}",
+     "Apache / nginx access log (Common or Combined Log Format)"),
+    ("syslog-5424", r"(\x3c<Priority:\d{1,3}>\x3e)?<Version:\d{1,2}> <Timestamp:\S+> "
+                    r"<Host:\S+> <App:\S+> <ProcId:\S+> <MsgId:\S+> "
+                    r"<StructuredData:-|(?:\[[^\]]*\])+>( <Content>)?", None,
+     "syslog RFC 5424"),
+    ("syslog", rf"(\x3c<Priority:\d{{1,3}}>\x3e)?<Timestamp:{_SYSLOG_STAMP}> <Host:\S+> "
+               r"<Tag:.*?>(\[<Pid:\d+>\])?: <Content>", None,
+     "syslog RFC 3164 / BSD (as rsyslog and syslog-ng write files)"),
+    ("log4j", r"<Time:(\d{4}-\d\d-\d\d[ T])?\d\d:\d\d:\d\d[.,]\d{3}> \[<Thread:[^\]]*>\] "
+              rf"<Level:{_LEVELS}> <Logger:\S+> - <Content>", None,
+     "log4j2 / logback default pattern: %d [%t] %-5level %logger{36} - %msg"),
+    ("python", rf"<Level:{_LEVELS}>:<Logger:[^:\s]*>:<Content>", None,
+     "Python logging default (basicConfig): %(levelname)s:%(name)s:%(message)s"),
+)
+PRESETS: dict[str, LogFormat] = {}
+for _name, _spec, _template, _about in _PRESET_SPECS:
+    PRESETS[_name] = compile_format(_spec, _name, _template, _about)
+PRESET_ALIASES = {"apache-access": "access", "nginx-access": "access", "nginx": "access",
+                  "syslog-3164": "syslog", "rfc3164": "syslog", "rfc5424": "syslog-5424",
+                  "logback": "log4j"}
+for _alias, _target in PRESET_ALIASES.items():
+    PRESETS[_alias] = PRESETS[_target]
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What `auto` chose and why (the share of sampled lines each candidate matched)."""
+
+    format: LogFormat | None
+    matched: float
+    sampled: int
+    ranking: tuple[tuple[str, float], ...]
+
+    def describe(self) -> str:
+        if self.format is None:
+            best = ", ".join(f"{n} {s:.0%}" for n, s in self.ranking[:3]) or "none"
+            return (f"auto: no preset fits the first {self.sampled} lines (best: {best}); "
+                    "each line is classified whole")
+        return (f"auto: chose {self.format.name} ({self.format.description}); it matches "
+                f"{self.matched:.0%} of the first {self.sampled} lines")
+
+
+AUTO_SAMPLE = 200
+AUTO_MIN_SHARE = 0.1
+
+
+def detect(lines: Iterable[str], sample: int = AUTO_SAMPLE) -> Detection:
+    """Try every preset on the first non-blank lines; the best share wins (ties: preset order).
+
+    A candidate must match the first line (a file starts with a record header) and at least
+    `AUTO_MIN_SHARE` of the sample (continuation lines of multi-line records do not match).
+    """
+    taken = []
+    for line in lines:
+        text = line.strip()
+        if text:
+            taken.append(text)
+            if len(taken) >= sample:
+                break
+    if not taken:
+        return Detection(None, 0.0, 0, ())
+    scores = []
+    for name, _spec, _template, _about in _PRESET_SPECS:
+        regex = PRESETS[name].regex
+        hits = sum(1 for text in taken if regex.match(text))
+        if regex.match(taken[0]):
+            scores.append((name, hits / len(taken)))
+    ranking = tuple(sorted(scores, key=lambda s: -s[1]))  # stable: ties keep preset order
+    if not ranking or ranking[0][1] < AUTO_MIN_SHARE:
+        return Detection(None, ranking[0][1] if ranking else 0.0, len(taken), ranking)
+    name, share = ranking[0]
+    return Detection(PRESETS[name], share, len(taken), ranking)
+
+
+def resolve(spec: str | None, head: Iterable[str] | None = None
+            ) -> tuple[LogFormat | None, str | None]:
+    """(format, note) for a `--log-format` value: None/''/'none' is whole lines, 'auto' detects
+    on `head`, a preset name or a format string compiles."""
+    value = (spec or "").strip()
+    if value.lower() in ("", "none", "line", "raw"):
+        return None, None
+    if value.lower() == "auto":
+        found = detect(head or ())
+        return found.format, found.describe()
+    return compile_format(value), None
+
+
+def presets_table() -> Mapping[str, str]:
+    """Preset name -> what it is for (for help texts and the UI)."""
+    return {name: PRESETS[name].description for name, *_ in _PRESET_SPECS}
+
+
+_LEVEL_WORDS = {
+    "trace": "DEBUG", "debug": "DEBUG", "fine": "DEBUG", "finer": "DEBUG", "finest": "DEBUG",
+    "info": "INFO", "information": "INFO", "notice": "INFO", "config": "INFO",
+    "warn": "WARN", "warning": "WARN",
+    "error": "ERROR", "err": "ERROR", "severe": "ERROR",
+    "crit": "FATAL", "critical": "FATAL", "fatal": "FATAL", "alert": "FATAL",
+    "emerg": "FATAL", "emergency": "FATAL", "panic": "FATAL",
+}
+LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+
+
+def normalize_level(value: object) -> str | None:
+    """A stated level mapped onto five classes (syslog, log4j, Python and Apache names), or
+    None when the value is not a level (e.g. Loghub's Linux sample puts the host there)."""
+    if not isinstance(value, str) or not value:
+        return None
+    word = value.strip().lower()
+    if ":" in word:  # Apache 2.4 "core:error"
+        word = word.rsplit(":", 1)[1]
+    return _LEVEL_WORDS.get(word)

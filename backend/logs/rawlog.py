@@ -1,0 +1,144 @@
+"""Raw log text -> records: header fields parsed, multi-line records joined, nothing dropped.
+
+Shared by the bulk readers, the API and (through the API) the UI, so a `.log`
+file gives the same rows wherever it is classified. A record starts at a line
+that matches the format's header (or `record_start`, a regex); with `multiline`
+the lines that do not start a record (stack-trace frames, wrapped messages) are
+joined to the record before them, as the multiline codecs of Logstash, Vector and
+Fluent Bit do. Lines before the first header, and every non-matching line when
+`multiline` is off, become records of their own with the whole line as message.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from backend.logs.logformat import CONTENT, LogFormat, LogFormatError
+
+LINE, LINE_COUNT, SOURCE, PARSED = "line", "line_count", "source", "parsed"
+
+
+@dataclass
+class RawRecord:
+    """One record: where it starts, how many lines it spans, its fields (None: no header)."""
+
+    line: int
+    fields: dict[str, str] | None
+    content: str
+    line_count: int = 1
+    extra: list[str] = field(default_factory=list)
+
+    def message(self) -> str:
+        return "\n".join([self.content, *self.extra]) if self.extra else self.content
+
+
+@dataclass
+class ParseStats:
+    """Row accounting for a parse: lines read, records, headers matched, lines joined."""
+
+    lines: int = 0
+    records: int = 0
+    matched: int = 0
+    unmatched: int = 0
+    joined: int = 0
+    blank: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
+@dataclass(frozen=True)
+class LogReading:
+    """How to read a raw log: header format, record start, and where `source` comes from."""
+
+    format: LogFormat | None = None
+    multiline: bool = True
+    record_start: str | None = None
+    source_field: str | None = None
+    source_value: str = ""
+
+    def __post_init__(self) -> None:
+        if self.record_start:
+            try:
+                re.compile(self.record_start)
+            except re.error as exc:
+                raise LogFormatError(f"the record start pattern {self.record_start!r} is not "
+                                     f"a valid regular expression ({exc})") from exc
+        if self.source_field and self.source_field not in self.field_names:
+            known = ", ".join(self.field_names) or "none (no format given)"
+            raise LogFormatError(f"the source field {self.source_field!r} is not a field of "
+                                 f"the format; fields: {known}")
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return self.format.columns[:-1] if self.format is not None else ()
+
+    @property
+    def columns(self) -> list[str]:
+        """Output columns of every record, the message (`Content`) last."""
+        return [LINE, LINE_COUNT, PARSED, SOURCE, *self.field_names, CONTENT]
+
+    def records(self, lines: Iterable[str], stats: ParseStats | None = None
+                ) -> Iterator[RawRecord]:
+        """Records in file order; `stats` (if given) is updated as lines are read."""
+        return assemble(lines, self.format, self.multiline,
+                        re.compile(self.record_start) if self.record_start else None,
+                        stats if stats is not None else ParseStats())
+
+    def row(self, record: RawRecord) -> tuple[str, ...]:
+        """A record as values in `columns` order."""
+        fields = record.fields or {}
+        source = fields.get(self.source_field, "") if self.source_field else ""
+        values = [str(record.line), str(record.line_count),
+                  "false" if record.fields is None else "true", source or self.source_value]
+        values.extend(fields.get(name, "") for name in self.field_names)
+        values.append(record.message())
+        return tuple(values)
+
+
+def assemble(lines: Iterable[str], fmt: LogFormat | None, multiline: bool,
+             start: re.Pattern[str] | None, stats: ParseStats) -> Iterator[RawRecord]:
+    """The record state machine; one pass, one record held back at a time."""
+    current: RawRecord | None = None
+    for number, raw in enumerate(lines, start=1):
+        stats.lines = number
+        text = raw.rstrip("\r\n")
+        stripped = text.strip()
+        if not stripped:
+            stats.blank += 1
+            continue
+        if fmt is None and start is None:
+            stats.records += 1
+            stats.unmatched += 1
+            yield RawRecord(number, None, stripped)
+            continue
+        fields = fmt.parse(stripped) if fmt is not None else None
+        starts = start.match(text) is not None if start is not None else fields is not None
+        if not starts and multiline and current is not None:
+            current.extra.append(text)
+            current.line_count += 1
+            stats.joined += 1
+            continue
+        if current is not None:
+            yield current
+        stats.records += 1
+        if fields is not None:
+            stats.matched += 1
+            current = RawRecord(number, fields, fields.get(CONTENT, ""))
+        else:
+            stats.unmatched += 1
+            current = RawRecord(number, None, stripped)
+        if not multiline:
+            yield current
+            current = None
+    if current is not None:
+        yield current
+
+
+def parse_text(text: str, reading: LogReading) -> tuple[list[RawRecord], ParseStats]:
+    """A whole text at once (API uploads)."""
+    stats = ParseStats()
+    return list(reading.records(io.StringIO(text, newline=""), stats)), stats
