@@ -49,6 +49,9 @@ class ColumnsConfig(_Strict):
 
 class FeaturesConfig(_Strict):
     time_delta: bool = True
+    missing_indicators: bool = Field(
+        default=True, description="a 0/1 'missing' input per numeric and text column, so a "
+        "blank is information rather than the mean (models before this flag: false)")
     min_count: int = Field(default=2, ge=1)
     unknown_rate: float = Field(default=0.02, ge=0.0, le=0.5)
     event_emb_dim: int = Field(default=32, ge=2, le=512)
@@ -92,7 +95,11 @@ class TrainingConfig(_Strict):
 
 
 class EvaluationConfig(_Strict):
-    threshold: float = Field(default=0.95, ge=0.0, le=1.0)
+    threshold: float = Field(default=0.95, ge=0.0, le=1.0,
+                             description="abstain below this when target_precision is null")
+    target_precision: float | None = Field(
+        default=0.95, gt=0.0, le=1.0, description="temperature-scale on validation sessions "
+        "and choose the lowest threshold whose answered events reach this precision there")
     top_confusions: int = Field(default=10, ge=1)
 
 

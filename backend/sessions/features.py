@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,29 +41,58 @@ class Events:
     seconds: np.ndarray  # timestamps as float seconds
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _rows(mask: np.ndarray) -> str:
     rows = np.flatnonzero(mask)[:5] + 1
     return ", ".join(str(r) for r in rows) + (" ..." if mask.sum() > 5 else "")
 
 
 def parse_timestamps(values: pd.Series, column: str) -> np.ndarray:
-    """ISO 8601 / any pandas-readable date, or epoch seconds -> float seconds; else 422."""
+    """ISO 8601 / any pandas-readable date, or epoch seconds (mixed freely) -> float
+    seconds; years 1-9999 (placeholders such as 9999-12-31 included); else 422."""
     text = as_text(values)
-    numeric = pd.to_numeric(text, errors="coerce")
-    if numeric.notna().all():
-        return numeric.to_numpy(dtype=np.float64)
-    parsed = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
-    if parsed.isna().any():
-        retry = parsed.isna()
-        parsed[retry] = pd.to_datetime(text[retry], errors="coerce", utc=True, format="mixed")
-    bad = parsed.isna().to_numpy()
+    seconds = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, copy=True)
+    dates = np.isnan(seconds)
+    if dates.any():
+        seconds[dates] = _date_seconds(text[dates])
+    bad = ~np.isfinite(seconds)
     if bad.any():
         example = text[bad].iloc[0]
         raise BadInputError(
             f"Column '{column}' has {int(bad.sum())} value(s) that are not timestamps "
-            f"(row(s) {_rows(bad)}; e.g. {example!r}). Use ISO 8601 such as "
-            "2026-01-05T08:00:00Z, or epoch seconds.", bad_rows=int(bad.sum()))
-    return (parsed - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(np.float64)
+            f"(row(s) {_rows(bad)}; e.g. {example[:80]!r}). Use ISO 8601 such as "
+            "2026-01-05T08:00:00Z (years 1-9999) or epoch seconds; the two may be mixed.",
+            bad_rows=int(bad.sum()))
+    return seconds
+
+
+def _date_seconds(text: pd.Series) -> np.ndarray:
+    """Dates -> epoch seconds (NaN where unreadable); vectorised, with a per-value path for
+    dates outside pandas' nanosecond range (1677-2262)."""
+    try:
+        parsed = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
+        if parsed.isna().any():
+            retry = parsed.isna()
+            parsed[retry] = pd.to_datetime(text[retry], errors="coerce", utc=True,
+                                           format="mixed")
+        return (parsed - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(np.float64)
+    except (OverflowError, ValueError):  # OutOfBoundsDatetime is a ValueError
+        return np.array([_one_date(v) for v in text], dtype=np.float64)
+
+
+def _one_date(value: str) -> float:
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = pd.Timestamp(value).to_pydatetime()
+        except (ValueError, OverflowError, TypeError):
+            return float("nan")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH).total_seconds()
 
 
 def prepare_events(frame: pd.DataFrame, columns: ColumnsConfig,
@@ -121,9 +151,21 @@ class SessionFeaturizer:
         return [*self.columns.numeric, *([TIME_DELTA] if self.features.time_delta else [])]
 
     @property
+    def indicator_columns(self) -> list[str]:
+        """Columns that get a 0/1 'missing' input (blank numeric -> mean loses the fact)."""
+        if not self.features.missing_indicators:
+            return []
+        return [*self.columns.numeric, *self.columns.text]
+
+    @property
     def dense_dim(self) -> int:
-        return (len(self.numeric_columns) + sum(t.dim for t in self.texts)
-                + (self.image.dim if self.image else 0))
+        return (len(self.numeric_columns) + len(self.indicator_columns)
+                + sum(t.dim for t in self.texts) + (self.image.dim if self.image else 0))
+
+    def _missing(self, ev: Events, numeric: np.ndarray) -> np.ndarray:
+        flags = [np.isnan(numeric[:, i]) for i in range(len(self.columns.numeric))]
+        flags += [(as_text(ev.frame[c]) == "").to_numpy() for c in self.columns.text]
+        return np.stack(flags, axis=1).astype(np.float32)
 
     def _numeric(self, ev: Events) -> np.ndarray:
         parts = [pd.to_numeric(ev.frame[c], errors="coerce").to_numpy(np.float64)
@@ -159,7 +201,10 @@ class SessionFeaturizer:
         cats = np.stack([e.transform(frame[c]) for e, c in
                          zip(self.cats, self.columns.categorical, strict=True)], axis=1
                         ) if self.cats else np.zeros((len(frame), 0), np.int64)
-        dense = [self.scaler.transform(self._numeric(ev))]
+        numeric = self._numeric(ev)
+        dense = [self.scaler.transform(numeric)]
+        if self.indicator_columns:
+            dense.append(self._missing(ev, numeric))
         dense += [t.transform(frame[c]) for t, c in zip(self.texts, self.columns.text,
                                                         strict=True)]
         if self.image is not None and self.columns.image:
@@ -184,6 +229,7 @@ class SessionFeaturizer:
     @classmethod
     def load(cls, folder: Path, text_source: VectorSource | None) -> SessionFeaturizer:
         data = json.loads((folder / FEATURIZER_FILE).read_text(encoding="utf-8"))
+        data["features"].setdefault("missing_indicators", False)  # saved before the flag
         columns = ColumnsConfig.model_validate(data["columns"])
         features = FeaturesConfig.model_validate(data["features"])
         texts = [ProjectedEncoder.load(folder / f"text_{i}.npz", text_source)

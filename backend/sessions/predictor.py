@@ -7,7 +7,7 @@ Every input row comes back in its input position with a step name or
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,8 @@ import torch
 
 from backend.core.errors import BadInputError
 from backend.sessions.batching import make_batch, token_batches, windows
+from backend.sessions.calibration import apply_temperature
+from backend.sessions.columns import align_columns
 from backend.sessions.encoders import VectorSource
 from backend.sessions.features import Encoded, SessionFeaturizer, prepare_events
 from backend.sessions.model import StepTaggerNet
@@ -32,6 +34,7 @@ class StepPredictions:
     frame: pd.DataFrame  # step_name, confidence, abstained, predicted_step, reason
     threshold: float
     model_version: str
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def coverage(self) -> float:
@@ -45,8 +48,8 @@ class StepPredictions:
 
 
 @torch.no_grad()
-def predict_encoded(net: StepTaggerNet, encoded: Encoded, max_tokens: int = 16_384
-                    ) -> np.ndarray:
+def predict_encoded(net: StepTaggerNet, encoded: Encoded, max_tokens: int = 16_384,
+                    temperature: float = 1.0) -> np.ndarray:
     """Probabilities per event in the encoded (sorted) order; long sessions by windows."""
     net.eval()
     probs = np.zeros((encoded.n, int(net.spec["n_labels"])), np.float32)
@@ -58,29 +61,43 @@ def predict_encoded(net: StepTaggerNet, encoded: Encoded, max_tokens: int = 16_3
         for row, window in enumerate(chunk):
             a, b = window.keep_start - window.start, window.keep_end - window.start
             probs[window.keep_start:window.keep_end] = out_np[row, a:b]
-    return probs
+    return apply_temperature(probs, temperature)
 
 
 class StepPredictor:
-    """A trained featurizer + network + label list + abstain threshold."""
+    """A trained featurizer + network + label list + temperature + abstain threshold."""
 
     def __init__(self, net: StepTaggerNet, featurizer: SessionFeaturizer, labels: list[str],
-                 threshold: float, version: str = "", max_tokens: int = 16_384) -> None:
+                 threshold: float, version: str = "", max_tokens: int = 16_384,
+                 temperature: float = 1.0, calibration: dict[str, Any] | None = None) -> None:
         self.net, self.featurizer = net.eval(), featurizer
         self.labels, self.threshold, self.version = list(labels), threshold, version
-        self.max_tokens = max_tokens
+        self.max_tokens, self.temperature = max_tokens, temperature
+        self.calibration = calibration or {}
 
     @property
     def columns(self) -> list[str]:
         cols = self.featurizer.columns
         return [*cols.required, *cols.features]
 
+    @property
+    def required_columns(self) -> list[str]:
+        """Session, timestamp and event: the only columns a request must have."""
+        return list(self.featurizer.columns.required)
+
+    @property
+    def optional_columns(self) -> list[str]:
+        """Feature columns: a missing one is treated as all-missing, with a warning."""
+        return list(self.featurizer.columns.features)
+
     def save_pretrained(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.featurizer.save(folder)
         self.net.save_pretrained(folder)
         (folder / LABELS_FILE).write_text(json.dumps(
-            {"labels": self.labels, "threshold": self.threshold}, indent=1), encoding="utf-8")
+            {"labels": self.labels, "threshold": self.threshold,
+             "temperature": self.temperature, "calibration": self.calibration}, indent=1),
+            encoding="utf-8")
 
     @classmethod
     def from_pretrained(cls, folder: Path, text_source: VectorSource | None = None,
@@ -88,14 +105,25 @@ class StepPredictor:
         net, _ = StepTaggerNet.from_pretrained(folder)
         meta = json.loads((folder / LABELS_FILE).read_text(encoding="utf-8"))
         return cls(net, SessionFeaturizer.load(folder, text_source), meta["labels"],
-                   float(meta["threshold"]), version)
+                   float(meta["threshold"]), version,
+                   temperature=float(meta.get("temperature", 1.0)),
+                   calibration=meta.get("calibration") or {})
+
+    def align(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+        """Header names matched to the model's (case, spaces, colons, dots ignored); absent
+        feature columns added as all-missing, each named in a warning."""
+        return align_columns(frame, self.required_columns, self.optional_columns)
 
     @torch.no_grad()
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        """(n_events, n_labels) probabilities in the input row order."""
-        cols = self.featurizer.columns
-        events = prepare_events(frame, cols, require=cols.features)
-        probs = predict_encoded(self.net, self.featurizer.transform(events), self.max_tokens)
+    def predict_proba(self, frame: pd.DataFrame, warnings: list[str] | None = None
+                      ) -> np.ndarray:
+        """(n_events, n_labels) calibrated probabilities in the input row order."""
+        frame, notes = self.align(frame)
+        if warnings is not None:
+            warnings.extend(notes)
+        events = prepare_events(frame, self.featurizer.columns)
+        probs = predict_encoded(self.net, self.featurizer.transform(events), self.max_tokens,
+                                self.temperature)
         restored = np.empty_like(probs)
         restored[events.order] = probs
         return restored
@@ -105,7 +133,8 @@ class StepPredictor:
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise BadInputError(f"threshold must be between 0 and 1, got {threshold}")
         cut = self.threshold if threshold is None else threshold
-        probs = self.predict_proba(frame)
+        warnings: list[str] = []
+        probs = self.predict_proba(frame, warnings)
         best = probs.argmax(axis=1)
         confidence = probs[np.arange(len(best)), best].astype(np.float64)
         names = np.asarray(self.labels, dtype=object)[best]
@@ -118,4 +147,4 @@ class StepPredictor:
             "confidence": np.round(confidence, 4), "abstained": abstained,
             "predicted_step": names, "reason": reasons,
         })
-        return StepPredictions(out, cut, self.version)
+        return StepPredictions(out, cut, self.version, warnings)

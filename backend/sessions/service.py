@@ -12,6 +12,7 @@ from backend.core.config import Settings
 from backend.logs.embedder import MINILM_NAME, CachedEmbedder, Embedder
 from backend.logs.service import build_embedder, minilm
 from backend.sessions.predictor import StepPredictor
+from sift_tables import append_columns
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +38,17 @@ def load_predictor(folder: Path, version: str, text_source: Embedder | None) -> 
 
 def tag_frame(predictor: StepPredictor, frame: pd.DataFrame, threshold: float | None
               ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The input table with the prediction columns appended (existing ones replaced)."""
+    """The input table with the prediction columns appended. An input column named like an
+    output (a labelled file's `step_name`) is kept; the output is then `sift_<name>`, and
+    `summary["columns"]` maps each output to the name it got."""
     result = predictor.predict(frame, threshold)
-    label = predictor.featurizer.columns.label
-    out = frame.rename(columns={label: f"{label}_given"}) if label in OUTPUT_COLUMNS else frame
-    out = out.drop(columns=[c for c in OUTPUT_COLUMNS if c in out.columns]).copy()
-    for column in OUTPUT_COLUMNS:
-        out[column] = result.frame[column].to_numpy()
-    out["model_version"] = predictor.version
+    outputs: dict[str, Any] = {c: result.frame[c].to_numpy() for c in OUTPUT_COLUMNS}
+    outputs["model_version"] = predictor.version
+    out, renamed = append_columns(frame, outputs)
     summary = result.summary()
     summary["threshold"] = result.threshold
+    summary["warnings"] = [*result.warnings, *renamed]
+    summary["columns"] = dict(zip(outputs, out.columns[len(frame.columns):], strict=True))
+    summary.update(rows_in=len(frame), classified=len(frame) - summary["abstained"],
+                   refused=0)
     return out, summary

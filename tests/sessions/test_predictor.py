@@ -57,9 +57,21 @@ def test_label_column_absent_or_present_at_inference(predictor: StepPredictor,
                           predictor.predict_proba(with_label.drop(columns=["step_name"])))
 
 
-def test_missing_feature_column_is_named(predictor: StepPredictor, events: pd.DataFrame) -> None:
-    with pytest.raises(BadInputError, match="'window_title'"):
-        predictor.predict(_sample(events).drop(columns=["window_title"]))
+def test_missing_feature_column_is_all_missing_with_a_warning(predictor: StepPredictor,
+                                                               events: pd.DataFrame) -> None:
+    sample = _sample(events)
+    result = predictor.predict(sample.drop(columns=["window_title"]))
+    assert len(result.frame) == len(sample)
+    assert len(result.warnings) == 1 and "'window_title'" in result.warnings[0]
+    blank = sample.assign(window_title="")
+    assert np.allclose(predictor.predict_proba(sample.drop(columns=["window_title"])),
+                       predictor.predict_proba(blank))
+
+
+def test_missing_required_column_is_still_refused(predictor: StepPredictor,
+                                                  events: pd.DataFrame) -> None:
+    with pytest.raises(BadInputError, match="'event_name'"):
+        predictor.predict(_sample(events).drop(columns=["event_name"]))
 
 
 def test_windows_cover_each_event_exactly_once() -> None:

@@ -62,8 +62,29 @@ def train_steps_cmd(
     best_config: Annotated[Path, typer.Option(help="where HPO writes the best config")] = Path(
         "configs/steps.best.yaml"),
     name: Annotated[str, typer.Option(help="registry model name")] = "step-tagger",
+    case_column: Annotated[str | None, typer.Option(help="session / case id column, as named "
+                                                         "in the file")] = None,
+    timestamp_column: Annotated[str | None, typer.Option(help="timestamp column")] = None,
+    event_column: Annotated[str | None, typer.Option(help="event / activity-detail column")
+                            ] = None,
+    label_column: Annotated[str | None, typer.Option(help="the step to learn")] = None,
+    categorical: Annotated[list[str] | None, typer.Option(
+        help="categorical input column (repeat, or comma-separated)")] = None,
+    numeric: Annotated[list[str] | None, typer.Option(help="numeric input column")] = None,
+    text: Annotated[list[str] | None, typer.Option(help="free-text input column (MiniLM)")
+                    ] = None,
+    target_precision: Annotated[float | None, typer.Option(
+        min=0.01, max=1.0, help="precision the calibrated threshold aims at (default 0.95)")
+                                ] = None,
+    val_fraction: Annotated[float | None, typer.Option(min=0.01, max=0.49)] = None,
+    test_fraction: Annotated[float | None, typer.Option(min=0.01, max=0.49)] = None,
+    seed: Annotated[int | None, typer.Option(help="override seed")] = None,
 ) -> None:
-    """Train the step tagger (optionally after HPO), evaluate on held-out sessions, publish."""
+    """Train the step tagger (optionally after HPO), evaluate on held-out sessions, publish.
+
+    Column flags map any event log without editing YAML; feature lists you do not give
+    are empty once any column flag is used. The mapping is stored with the model.
+    """
     from backend.registry.local import LocalModelStore
     from backend.sessions.config import parse_config
     from training.steps.pipeline import train_steps
@@ -74,12 +95,23 @@ def train_steps_cmd(
     data_cfg["model"].update({k: v for k, v in overrides.items() if v is not None})
     if epochs is not None:
         data_cfg["training"]["epochs"] = epochs
+    data_cfg["columns"] = column_mapping(
+        data_cfg["columns"], case_column, timestamp_column, event_column, label_column,
+        categorical, numeric, text)
+    for key, value in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
+        if value is not None:
+            data_cfg["training"][key] = value
+    if target_precision is not None:
+        data_cfg["evaluation"]["target_precision"] = target_precision
+    if seed is not None:
+        data_cfg["seed"] = seed
     try:
         cfg = parse_config(data_cfg, "command-line overrides")
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from None
     if not data.is_file():
         raise typer.BadParameter(f"{data} does not exist (run generate-steps)", param_hint="--data")
+    typer.echo(f"columns: {json.dumps(cfg.columns.model_dump(mode='json'))}")
     source = _text_source() if cfg.columns.text else None
     try:
         if hpo:
@@ -104,6 +136,26 @@ def train_steps_cmd(
                f"(held-out sessions); report: {outcome.folder / 'report.md'}")
 
 
+def _names(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def column_mapping(current: dict[str, object], case: str | None, timestamp: str | None,
+                   event: str | None, label: str | None, categorical: list[str] | None,
+                   numeric: list[str] | None, text: list[str] | None) -> dict[str, object]:
+    """The config's columns with the flags applied; with any flag, unlisted kinds are empty."""
+    given = {"session": case, "timestamp": timestamp, "event": event, "label": label,
+             "categorical": _names(categorical), "numeric": _names(numeric),
+             "text": _names(text)}
+    if all(v is None for v in given.values()):
+        return current
+    out = {**current, "categorical": [], "numeric": [], "text": [], "image": None}
+    out.update({k: v for k, v in given.items() if v is not None})
+    return out
+
+
 def predict_steps_cmd(
     input: Annotated[Path, typer.Option("--input", help="event CSV (no label needed)")],
     output: Annotated[Path, typer.Option(help="CSV to write")] = Path("predictions.csv"),
@@ -111,21 +163,28 @@ def predict_steps_cmd(
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
     name: Annotated[str, typer.Option(help="registry model name")] = "step-tagger",
 ) -> None:
-    """Tag every event of a CSV with step_name, confidence and abstained (input order kept)."""
-    from backend.core.tabular import read_table, to_safe_csv
+    """Tag every event of a CSV or XES log (.xes, .xes.gz) with step_name, confidence and
+    abstained (input order kept). Header names match the model's ignoring case and spaces."""
+    from backend.core.tabular import to_safe_csv
     from backend.registry.local import LocalModelStore
+    from backend.sessions.eventfile import read_event_bytes
     from backend.sessions.service import load_predictor, tag_frame
 
     if not input.is_file():
         raise typer.BadParameter(f"{input} does not exist", param_hint="--input")
     store = LocalModelStore(get_settings().MODELS_ROOT)
     folder, manifest = store.open(name, version)
-    predictor = load_predictor(folder, manifest.version, _text_source())
+    cols = manifest.params.get("columns", {})
+    predictor = load_predictor(folder, manifest.version,
+                               _text_source() if cols.get("text", True) else None)
     try:
-        table = read_table(input.read_bytes(), predictor.columns[:3])
-        frame, summary = tag_frame(predictor, table.frame, threshold)
+        table, warnings = read_event_bytes(input.read_bytes(), input.name,
+                                           predictor.required_columns)
+        frame, summary = tag_frame(predictor, table, threshold)
     except BadInputError as exc:
         raise typer.BadParameter(exc.detail, param_hint="--input") from None
+    for warning in [*warnings, *summary.get("warnings", [])]:
+        typer.echo(f"warning: {warning}", err=True)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(to_safe_csv(frame), encoding="utf-8")
     typer.echo(f"tagged {summary['events']:,} events with {name} {manifest.version}: coverage "

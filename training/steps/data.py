@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from backend.sessions.columns import align_columns
 from backend.sessions.config import StepsConfig
 from backend.sessions.encoders import as_text
+from backend.sessions.eventfile import read_event_file
 from backend.sessions.features import Events, prepare_events
 
 
@@ -23,8 +25,9 @@ class Splits:
 
 
 def read_events(path: Path) -> pd.DataFrame:
-    """CSV with blanks kept as NaN (the encoders map them to 'missing')."""
-    return pd.read_csv(path, dtype={"session_id": str}, low_memory=False)
+    """CSV or XES (.xes, .xes.gz) with blanks kept as NaN (the encoders map them to
+    'missing')."""
+    return read_event_file(path)
 
 
 def data_hash(frame: pd.DataFrame) -> str:
@@ -43,6 +46,7 @@ def _subset(events: Events, sessions: np.ndarray) -> Events:
 def split_sessions(frame: pd.DataFrame, config: StepsConfig) -> Splits:
     """Seeded split by session into train / val / test."""
     cols = config.columns
+    frame, _ = align_columns(frame, [*cols.required, *cols.features, cols.label], [])
     events = prepare_events(frame, cols, require=[*cols.features, cols.label])
     labels_text = as_text(events.frame[cols.label])
     if (labels_text == "").any():

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import classification_report, f1_score
 
+from backend.sessions.calibration import precision_curve
+
 
 def _selective(pred: np.ndarray, y: np.ndarray, conf: np.ndarray, threshold: float
                ) -> dict[str, float]:
@@ -63,6 +65,7 @@ def evaluate(probs: np.ndarray, y: np.ndarray, labels: list[str], threshold: flo
                                          zero_division=0)), 4),
         "selective": _selective(pred, y, conf, threshold),
         "curve": coverage_curve(pred, y, conf),
+        "precision_curve": precision_curve(conf, pred == y),
         "top_confusions": confusions, "per_class": per_class,
     }
 
@@ -96,7 +99,21 @@ def to_markdown(report: dict[str, Any], title: str = "Step tagger evaluation") -
              f"| threshold | {s['threshold']} |", f"| coverage at threshold | {s['coverage']} |",
              f"| accuracy at threshold | {s['accuracy']} |",
              f"| macro-F1 at threshold | {s['macro_f1']} |", "",
-             "![coverage vs accuracy](coverage_accuracy.png)", "", "## Top confusions", "",
+             "![coverage vs accuracy](coverage_accuracy.png)", ""]
+    calibration = report.get("calibration") or {}
+    if calibration.get("target_precision"):
+        lines += ["## Calibrated abstention", "",
+                  f"Temperature {calibration.get('temperature')} and threshold "
+                  f"{calibration.get('threshold')} were chosen on "
+                  f"{calibration.get('validation_events')} validation events for a target "
+                  f"precision of {calibration['target_precision']} (validation precision "
+                  f"{calibration.get('validation_precision')}, coverage "
+                  f"{calibration.get('validation_coverage')}).", ""]
+    lines += ["## Coverage vs precision (held-out events, most confident first)", "",
+              "| coverage | threshold | precision |", "|---|---|---|"]
+    lines += [f"| {p['coverage']} | {p['threshold']} | {p['precision']} |"
+              for p in report.get("precision_curve", [])]
+    lines += ["", "## Top confusions", "",
              "| true | predicted | count | share of errors | share of true class |",
              "|---|---|---|---|---|"]
     lines += [f"| {c['true']} | {c['predicted']} | {c['count']} | {c['share_of_errors']} | "

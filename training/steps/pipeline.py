@@ -33,7 +33,7 @@ class TrainOutcome:
 def evaluate_events(predictor: StepPredictor, events: Events, label_column: str,
                     threshold: float, top: int = 10) -> dict[str, Any]:
     encoded = predictor.featurizer.transform(events)
-    probs = predict_encoded(predictor.net, encoded)
+    probs = predict_encoded(predictor.net, encoded, temperature=predictor.temperature)
     y = label_ids(events, label_column, predictor.labels, -1)[:-1]
     return evaluate(probs, y, predictor.labels, threshold, top)
 
@@ -49,9 +49,10 @@ def train_steps(data: Path, config: StepsConfig, text_source: VectorSource | Non
                 len(splits.test.offsets) - 1, len(splits.labels))
     result = StepTrainer(config, text_source, progress=progress).fit(splits)
     predictor = result.predictor
-    threshold = config.evaluation.threshold
+    threshold = predictor.threshold
     report = evaluate_events(predictor, splits.test, config.columns.label, threshold,
                              config.evaluation.top_confusions)
+    report["calibration"] = {**predictor.calibration, "threshold": threshold}
     report["training"] = {"best_epoch": result.best_epoch,
                           "best_val_macro_f1": result.best_val_macro_f1,
                           "history": result.history}
@@ -60,7 +61,9 @@ def train_steps(data: Path, config: StepsConfig, text_source: VectorSource | Non
                "loss": report["loss"], "threshold": threshold, "coverage_at_threshold":
                s["coverage"], "accuracy_at_threshold": s["accuracy"],
                "macro_f1_at_threshold": s["macro_f1"], "test_events": report["events"],
-               "best_val_macro_f1": result.best_val_macro_f1}
+               "best_val_macro_f1": result.best_val_macro_f1,
+               "temperature": predictor.temperature,
+               "target_precision": config.evaluation.target_precision}
     manifest = Manifest(name=name, kind=KIND, data_hash=data_hash(frame), labels=predictor.labels,
                         metrics=metrics, params=config.model_dump(mode="json"))
     with store.staging(name) as staged:

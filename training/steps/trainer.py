@@ -11,6 +11,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -19,6 +20,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from backend.sessions.batching import make_batch, windows
+from backend.sessions.calibration import apply_temperature, fit_temperature, threshold_for_precision
 from backend.sessions.config import StepsConfig
 from backend.sessions.encoders import UNKNOWN, VectorSource
 from backend.sessions.features import Encoded, SessionFeaturizer
@@ -126,6 +128,26 @@ class StepTrainer:
                 break
         if best_state is not None:
             net.load_state_dict(best_state)
-        predictor = StepPredictor(net.eval(), featurizer, splits.labels,
-                                  cfg.evaluation.threshold)
+        temperature, threshold, calibration = self.calibrate(predict_encoded(net.eval(),
+                                                                             enc_val), y_val)
+        predictor = StepPredictor(net.eval(), featurizer, splits.labels, threshold,
+                                  temperature=temperature, calibration=calibration)
         return TrainResult(predictor, best_epoch, round(best_f1, 5), history)
+
+    def calibrate(self, probs: np.ndarray, y: np.ndarray) -> tuple[float, float, dict[str, Any]]:
+        """Temperature and threshold from the validation sessions (never the test ones)."""
+        target = self.config.evaluation.target_precision
+        if target is None:
+            return 1.0, self.config.evaluation.threshold, {}
+        keep = y >= 0
+        temperature = fit_temperature(probs[keep], y[keep])
+        scaled = apply_temperature(probs[keep], temperature)
+        chosen = threshold_for_precision(scaled.max(axis=1), scaled.argmax(axis=1) == y[keep],
+                                         target)
+        calibration = {"temperature": temperature, "target_precision": target,
+                       "validation_events": int(keep.sum()),
+                       "validation_precision": chosen["precision"],
+                       "validation_coverage": chosen["coverage"]}
+        logger.info("calibrated on validation: %s, threshold %.4f", calibration,
+                    chosen["threshold"])
+        return temperature, chosen["threshold"], calibration
