@@ -12,11 +12,22 @@ from fastapi import FastAPI
 
 from backend import __version__
 from backend.api.middleware import install_guards
-from backend.api.routes import feedback, health, logs, models, retrain, sessions, tasks
+from backend.api.routes import (
+    drift,
+    feedback,
+    health,
+    logs,
+    models,
+    otlp,
+    retrain,
+    sessions,
+    tasks,
+)
 from backend.core.config import Settings, get_settings
 from backend.core.errors import install_error_handlers
 from backend.core.logging import configure_logging
 from backend.logs.service import build_classifier, build_embedder
+from backend.pipelines.receiver import OTLPReceiver
 from backend.registry.active import ModelManager
 from backend.registry.manifest import Manifest
 from backend.registry.mirror import build_store
@@ -77,11 +88,13 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
         learning = getattr(app.state, "learning", None)
         if learning is not None:
             learning.close()  # predictions still queued for the feedback store
+        await app.state.otlp.close()
 
     app = FastAPI(title="sift", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan)
     app.state.settings = settings
     app.state.models = manager
+    app.state.otlp = OTLPReceiver(settings)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(logs.router)
@@ -91,5 +104,10 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     app.include_router(feedback.router)
     app.include_router(sessions.router)
     app.include_router(retrain.router)
+    app.include_router(otlp.router)
+    app.include_router(drift.router)
     install_guards(app, settings)
+    metrics = getattr(app.state, "metrics", None)
+    if metrics is not None:
+        app.state.otlp.register(metrics.registry)
     return app

@@ -8,7 +8,7 @@ parameter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
+from backend.api.stream import StreamObserver
 from backend.core.config import Settings
 from backend.registry.active import ModelManager
 
@@ -49,18 +50,20 @@ class ServiceMetrics:
                                   "(timeouts, HTTP errors, malformed replies, budget)",
                                   registry=reg)
         reg.register(_ModelCollector(manager, settings, self))
+        self.stream = StreamObserver(reg, manager, settings)  # label rates and drift
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 
-    def observe_predictions(self, predictions: Iterable[Any]) -> None:
+    def observe_predictions(self, predictions: Sequence[Any]) -> None:
         for p in predictions:
             self.predictions.labels(p.tier, p.label).inc()
             if p.label == UNCLASSIFIED:
                 self.abstentions.labels(p.tier).inc()
                 if p.tier == "llm" and (p.reason or "").startswith("LLM call"):
                     self.llm_errors.inc()
+        self.stream.observe(predictions)
 
     def totals(self) -> tuple[float, float]:
         """(predictions, abstentions) so far."""

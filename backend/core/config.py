@@ -102,6 +102,46 @@ class Settings(BaseSettings):
     LLM_COST_PER_CALL_USD: float = Field(
         default=0.0, ge=0, description="Estimated cost of one remote LLM call, for /metrics.")
 
+    # --- live pipelines: OTLP in/out, label rates, drift ---
+    OTLP_SOURCE_ATTRIBUTE: str = Field(
+        default="service.name", description="Resource attribute of an OTLP log record that "
+        "names its source (else the record's own attribute of that name).")
+    OTLP_MAX_IN_FLIGHT: int = Field(
+        default=4, ge=1, description="OTLP export requests classified at once; more get 503 "
+        "with Retry-After (exporters retry).")
+    OTLP_FORWARD_ENDPOINT: str | None = Field(
+        default=None, description="OTLP/HTTP logs URL (e.g. http://collector:4318/v1/logs) "
+        "that receives every record with sift.* attributes; unset: no forwarding.")
+    OTLP_FORWARD_HEADERS: dict[str, SecretStr] = Field(
+        default={}, description="Headers sent with forwarded batches, a JSON object (e.g. an "
+        "Authorization header).")
+    OTLP_FORWARD_TIMEOUT_S: float = Field(
+        default=10.0, gt=0, description="Time a batch may take to reach the downstream "
+        "receiver, retries included, before the sender gets 503 and sends it again.")
+    OTLP_FORWARD_MAX_RETRIES: int = Field(
+        default=5, ge=0, le=20, description="Retries of a forwarded batch (backoff, honours "
+        "Retry-After).")
+    OTLP_FORWARD_MAX_IN_FLIGHT: int = Field(
+        default=8, ge=1, description="Batches being forwarded at once (bounds memory); more "
+        "get 503 with Retry-After.")
+    METRICS_MAX_SOURCES: int = Field(
+        default=50, ge=1, description="Distinct sources named in label-rate counters and "
+        "drift; later sources are counted as 'other'.")
+    DRIFT_ENABLED: bool = Field(default=True, description="Track drift (GET /v1/drift).")
+    DRIFT_WINDOW_S: float = Field(
+        default=3600.0, ge=60, description="Sliding window of the drift statistics, in s.")
+    DRIFT_MAX_NEW_TEMPLATE_SHARE: float = Field(
+        default=0.3, ge=0, le=1, description="A source drifts above this share of template "
+        "keys the model never saw in training.")
+    DRIFT_MAX_LABEL_PSI: float = Field(
+        default=0.25, ge=0, description="A source drifts above this population stability "
+        "index of its label mix against the training mix.")
+    DRIFT_MIN_MEAN_CONFIDENCE: float = Field(
+        default=0.6, ge=0, le=1, description="A source drifts below this mean confidence.")
+    DRIFT_MIN_RECORDS: int = Field(
+        default=50, ge=1, description="Records a source needs in the window before it can be "
+        "called drifting.")
+
     # --- embedder ---
     EMBEDDER: Literal["minilm", "gemini"] = Field(
         default="minilm", description="minilm (offline all-MiniLM-L6-v2) or gemini (remote, needs "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from backend.api.deps import ManagerDep
@@ -17,8 +17,9 @@ def read_health() -> dict[str, str]:
 
 
 @router.get("/ready", responses={503: {"description": "A model is still loading or missing"}})
-def read_ready(manager: ManagerDep) -> JSONResponse:
-    """Readiness: every model with a loader is loaded and serving."""
+def read_ready(manager: ManagerDep, request: Request) -> JSONResponse:
+    """Readiness: every model with a loader is loaded and serving (and, when logs are
+    forwarded, how the downstream OTLP receiver is doing)."""
     models = {}
     for name in manager.loaders:
         if manager.is_loaded(name):
@@ -26,4 +27,8 @@ def read_ready(manager: ManagerDep) -> JSONResponse:
         else:
             models[name] = {"ready": False, "error": manager.error(name) or "loading"}
     ready = all(m["ready"] for m in models.values())
-    return JSONResponse({"ready": ready, "models": models}, status_code=200 if ready else 503)
+    body: dict[str, object] = {"ready": ready, "models": models}
+    otlp = getattr(request.app.state, "otlp", None)
+    if otlp is not None and otlp.forwarder is not None:
+        body["otlp_forward"] = otlp.forwarder.status()
+    return JSONResponse(body, status_code=200 if ready else 503)

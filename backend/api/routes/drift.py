@@ -1,0 +1,37 @@
+"""`GET /v1/drift`: how far the live log stream has moved from the served model's training."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+
+from backend.api.deps import SettingsDep
+from backend.core.errors import ProblemError
+
+router = APIRouter(prefix="/v1", tags=["pipelines"])
+
+
+@router.get("/drift")
+async def read_drift(request: Request, settings: SettingsDep) -> dict[str, Any]:
+    """Per source over the last DRIFT_WINDOW_S: share of never-seen templates, mean
+    confidence, label-mix PSI against the training mix, and whether it drifts."""
+    metrics = getattr(request.app.state, "metrics", None)
+    monitor = metrics.stream.drift if metrics is not None else None
+    if monitor is None:
+        raise ProblemError(404, "Drift tracking is off: set DRIFT_ENABLED=true and "
+                                "METRICS_ENABLED=true.")
+    await run_in_threadpool(metrics.stream.flush, 2.0)
+    sources = [asdict(row) for row in monitor.report()]
+    drifting = [row["summary"] for row in sources if row["drifting"]]
+    return {
+        "model_version": monitor.reference.version if monitor.reference else None,
+        "window_s": settings.DRIFT_WINDOW_S,
+        "thresholds": asdict(monitor.thresholds),
+        "drifting": drifting,
+        "summary": "; ".join(drifting) if drifting else
+                   ("no source drifts" if sources else "no logs classified in the window"),
+        "sources": sources,
+    }

@@ -1,0 +1,130 @@
+"""What the live stream of log predictions feeds: label-rate counters for alerting and the
+drift monitor.
+
+Counters are updated on the request (one `inc` per distinct source/label/tier of a
+batch). Drift needs each row's template key, so batches go to a background thread
+through a bounded queue: a request never waits for it, and when the queue is full the
+batch is left out of the drift window and counted (`sift_drift_batches_skipped`).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import Counter as Tally
+from collections.abc import Sequence
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter
+
+from backend.core.config import Settings
+from backend.logs.drift import OTHER, DriftMonitor, DriftThresholds, Reference
+from backend.registry.active import ModelManager, ModelNotLoadedError
+
+logger = logging.getLogger(__name__)
+
+MAX_SOURCE_CHARS = 64
+_QUEUE_BATCHES = 64
+
+
+class SourceNames:
+    """Bounded metric label values: the first `limit` sources seen keep their name, the
+    rest fold into `other` (Prometheus cost grows with every distinct label value)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._known: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, source: str) -> str:
+        source = source[:MAX_SOURCE_CHARS] or "unknown"
+        if source in self._known:
+            return source
+        with self._lock:
+            if len(self._known) < self.limit:
+                self._known.add(source)
+                return source
+        return OTHER
+
+
+class StreamObserver:
+    """Label rates per source/label/tier, and the drift monitor fed in the background."""
+
+    def __init__(self, registry: CollectorRegistry, manager: ModelManager,
+                 settings: Settings) -> None:
+        self.manager = manager
+        self.model_name = settings.LOG_MODEL_NAME
+        self.names = SourceNames(settings.METRICS_MAX_SOURCES)
+        self.labels = Counter("sift_log_labels", "Log predictions by source, label and tier "
+                              f"(sources beyond METRICS_MAX_SOURCES={settings.METRICS_MAX_SOURCES}"
+                              " are counted as 'other')", ["source", "label", "tier"],
+                              registry=registry)
+        self.skipped = Counter("sift_drift_batches_skipped", "Batches left out of the drift "
+                               "window because its queue was full", registry=registry)
+        self.drift: DriftMonitor | None = None
+        self._queue: queue.Queue[Sequence[Any]] = queue.Queue(_QUEUE_BATCHES)
+        if settings.DRIFT_ENABLED:
+            self.drift = DriftMonitor(
+                window_s=settings.DRIFT_WINDOW_S, max_sources=settings.METRICS_MAX_SOURCES,
+                thresholds=DriftThresholds(
+                    new_templates=settings.DRIFT_MAX_NEW_TEMPLATE_SHARE,
+                    psi=settings.DRIFT_MAX_LABEL_PSI,
+                    mean_confidence=settings.DRIFT_MIN_MEAN_CONFIDENCE,
+                    min_records=settings.DRIFT_MIN_RECORDS))
+            threading.Thread(target=self._drain, daemon=True, name="drift-observer").start()
+
+    def observe(self, predictions: Sequence[Any]) -> None:
+        tally = Tally((p.source, p.label, p.tier) for p in predictions)
+        for (source, label, tier), n in tally.items():
+            self.labels.labels(self.names(source), label, tier).inc(n)
+        if self.drift is not None and predictions:
+            try:
+                self._queue.put_nowait(predictions)
+            except queue.Full:
+                self.skipped.inc()
+
+    def flush(self, timeout_s: float = 5.0) -> None:
+        """Wait until queued batches are in the drift window (tests, GET /v1/drift)."""
+        done = threading.Event()
+        self._queue.put(_Marker(done), timeout=timeout_s)
+        done.wait(timeout_s)
+
+    def _drain(self) -> None:
+        while True:
+            batch = self._queue.get()
+            if isinstance(batch, _Marker):
+                batch.event.set()
+                continue
+            try:
+                self._to_drift(batch)
+            except Exception:  # the monitor must never take the service down
+                logger.exception("drift observation failed")
+
+    def _to_drift(self, batch: Sequence[Any]) -> None:
+        assert self.drift is not None
+        try:
+            classifier = self.manager.get(self.model_name).model
+        except ModelNotLoadedError:
+            return
+        reference = self.drift.reference
+        if reference is None or reference.version != classifier.version:
+            model = classifier.model  # its labelled examples: the training keys and mix
+            self.drift.set_reference(Reference.from_examples(
+                classifier.version, model.example_keys, model.example_labels,
+                model.example_sources))
+        if batch[0].model_version != classifier.version:
+            return  # answered by the version before a switch: not this reference
+        keys = [classifier.key(p.log_message) if p.log_message.strip() else ""
+                for p in batch]
+        self.drift.observe([p.source for p in batch], keys, [p.label for p in batch],
+                           [float(p.confidence) for p in batch], classifier.threshold_for())
+
+
+class _Marker(list[Any]):
+    """A queue item that only signals the drain has reached it."""
+
+    def __init__(self, event: threading.Event) -> None:
+        super().__init__()
+        self.event = event
+

@@ -1,0 +1,1 @@
+"""sift as a stage of a live log pipeline: OTLP/HTTP in and out."""
