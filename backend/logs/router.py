@@ -14,6 +14,7 @@ from backend.core.cache import LRUCache
 from backend.logs.embedder import Embedder
 from backend.logs.llm.base import UNCLASSIFIED, LLMItem
 from backend.logs.llm.tier import LLMTier
+from backend.logs.memory import MemorySnapshot
 from backend.logs.model import LogModel
 from backend.logs.normalize import template_key
 from backend.logs.rules import RuleSet
@@ -39,7 +40,7 @@ class Prediction:
     log_message: str
     label: str
     confidence: float
-    tier: str  # rules | model | llm | none
+    tier: str  # feedback | rules | model | llm | none
     model_version: str
     reason: str | None = None
 
@@ -120,9 +121,36 @@ class LogClassifier:
                 self.head_cache.put(key, (label, conf))
         return answers
 
+    def _unit_vectors(self, keys: Sequence[str]) -> np.ndarray:
+        vectors = np.asarray(self.embedder.embed(list(keys)), dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+    def _neighbours(self, memory: MemorySnapshot, sources: Sequence[str],
+                    keys: Sequence[str], confidences: Sequence[float], thr: float
+                    ) -> list[Prediction | None]:
+        """Feedback-tier answers for model rows whose key is close to a correction in
+        scope and whose model answer is unsure (rule chosen on held-out corrections)."""
+        index = memory.neighbours(self.version, self._unit_vectors, self._head_answers, thr)
+        if index is None or index.rule is None:
+            return [None] * len(keys)
+        rule = index.rule
+        near = index.nearest(list(zip(sources, keys, strict=True)), self._unit_vectors)
+        out: list[Prediction | None] = []
+        for hit, conf in zip(near, confidences, strict=True):
+            if hit is None or hit[1] < rule.similarity or conf >= rule.unsure_below:
+                out.append(None)
+                continue
+            entry, sim = hit
+            out.append(Prediction("", "", entry.label, round(sim, 4), "feedback",
+                                  self.version, f"neighbour of correction {entry.id} "
+                                  f"(similarity {sim:.2f}, model confidence {conf:.2f})"))
+        return out
+
     def classify(self, records: Sequence[tuple[object, object]],
-                 threshold: float | None = None, llm_budget: int | None = None
-                 ) -> list[Prediction]:
+                 threshold: float | None = None, llm_budget: int | None = None,
+                 memory: MemorySnapshot | None = None) -> list[Prediction]:
+        """Every row answered, in order. `memory` (corrections per template key) is
+        consulted before every other tier; None or empty costs nothing."""
         opts = self.options
         thr = self.threshold_for(threshold)
         version = self.version
@@ -131,11 +159,16 @@ class LogClassifier:
         to_llm: list[int] = []
         sources = [_text(s).strip() for s, _ in records]
         messages = [_text(m) for _, m in records]
+        remembered = memory.lookup(sources, [self.key(m) for m in messages]) if memory else None
 
         for i, (source, message) in enumerate(zip(sources, messages, strict=True)):
             if not message.strip() or message.strip().lower() in _MISSING:
                 out[i] = Prediction(source, message, UNCLASSIFIED, 0.0, "none", version,
                                     "empty log_message")
+            elif remembered is not None and (entry := remembered[i]) is not None:
+                out[i] = Prediction(source, message, entry.label, 1.0, "feedback", version,
+                                    f"correction {entry.id} (feedback memory, scope "
+                                    f"{entry.scope})")
             elif opts.rules_enabled and self.rules is not None and (
                     rule := self.rules.match(source, message[: opts.max_message_chars])):
                 out[i] = Prediction(source, message, rule.label, 1.0, "rules", version)
@@ -150,9 +183,15 @@ class LogClassifier:
         if to_model:
             keys = [self.key(messages[i]) for i in to_model]
             by_key = self._head_answers(keys)
-            for i, key in zip(to_model, keys, strict=True):
+            near = (self._neighbours(memory, [sources[i] for i in to_model], keys,
+                                     [by_key[k][1] for k in keys], thr)
+                    if memory else [None] * len(keys))
+            for i, key, nb in zip(to_model, keys, near, strict=True):
                 label, conf = by_key[key]
-                if conf >= thr:
+                if nb is not None:
+                    nb.source, nb.log_message = sources[i], messages[i]
+                    out[i] = nb
+                elif conf >= thr:
                     out[i] = Prediction(sources[i], messages[i], label, conf, "model", version)
                 elif opts.llm_for_low_confidence and opts.llm_enabled and self.llm is not None:
                     to_llm.append(i)

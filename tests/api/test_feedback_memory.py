@@ -1,0 +1,123 @@
+"""The feedback memory through the real API and a real SQLite file: one correction labels
+its whole template in the next request, undo restores the model, the store is shared by
+workers and survives restarts, and per-source scope stops cross-source poisoning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from backend.api.main import create_app
+from backend.registry.local import LocalModelStore
+from tests.utils.auth import WRITER_HEADERS, writer_settings
+from tests.utils.factories import make_settings
+
+LINE = {"source": "BillingSystem", "log_message": "Payment service crashed with exit code 137"}
+SAME_TEMPLATE = [{"source": "BillingSystem", "log_message": f"Payment service crashed with "
+                                                            f"exit code {n}"}
+                 for n in (1, 9, 255, 40000)]
+OTHER = {"source": "ModernCRM", "log_message": "Brute force attack suspected from IP 10.2.3.4"}
+ADMIN = "admin-token-0123456789abcdef"
+
+
+def _app(store: LocalModelStore, db: Path, **overrides: Any) -> TestClient:
+    settings = make_settings(store.root, RATE_LIMIT="off", LOG_FORMAT="text",
+                             DATABASE_URL=f"sqlite:///{db}", API_TOKEN=ADMIN,
+                             **writer_settings(), **overrides)
+    return TestClient(create_app(settings, load_in_background=False))
+
+
+def _answers(client: TestClient, logs: list[dict[str, str]]) -> list[dict[str, Any]]:
+    r = client.post("/v1/logs/classify", json={"logs": logs})
+    assert r.status_code == 200, r.text
+    return list(r.json()["predictions"])
+
+
+def _correct(client: TestClient, line: dict[str, str], label: str) -> dict[str, Any]:
+    r = client.post("/v1/feedback", headers=WRITER_HEADERS, json={
+        "model": "log-classifier", "input": line, "predicted": "Error", "verdict": "correct",
+        "correct_label": label})
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def test_one_correction_labels_its_template_at_once_and_undo_restores(
+        tiny_store: LocalModelStore, tmp_path: Path):
+    with _app(tiny_store, tmp_path / "fb.db") as client:
+        before = _answers(client, [LINE, *SAME_TEMPLATE, OTHER])
+        assert before[0]["label"] != "Resource Usage" and before[0]["tier"] == "model"
+        body = _correct(client, LINE, "Resource Usage")
+        entry = body["memory"]
+        assert entry["scope"] == "BillingSystem" and entry["label"] == "Resource Usage"
+
+        after = _answers(client, [LINE, *SAME_TEMPLATE, OTHER])
+        for p in after[:-1]:  # the line and every line of its template, next request
+            assert (p["label"], p["tier"]) == ("Resource Usage", "feedback"), p
+            assert f"correction {entry['id']}" in p["reason"]
+        assert after[-1] == before[-1]  # another template: untouched
+
+        listed = client.get("/v1/feedback/memory").json()["entries"]
+        assert [e["id"] for e in listed] == [entry["id"]]
+        assert client.delete(f"/v1/feedback/memory/{entry['id']}").status_code == 401
+        r = client.delete(f"/v1/feedback/memory/{entry['id']}", headers=WRITER_HEADERS)
+        assert r.status_code == 200 and r.json()["active"] is False
+        assert _answers(client, [LINE, *SAME_TEMPLATE, OTHER]) == before  # model's answer
+        assert client.get("/v1/feedback/memory").json()["entries"] == []
+        assert client.delete("/v1/feedback/memory/999", headers=WRITER_HEADERS
+                             ).status_code == 404
+
+
+def test_memory_is_shared_by_workers_and_survives_a_restart(tiny_store: LocalModelStore,
+                                                            tmp_path: Path):
+    db = tmp_path / "fb.db"
+    with _app(tiny_store, db, FEEDBACK_MEMORY_REFRESH_S=0.0) as other_worker:
+        assert _answers(other_worker, [LINE])[0]["tier"] == "model"
+        with _app(tiny_store, db) as worker:
+            _correct(worker, LINE, "Security Alert")
+        # another process on the same store, answered within its refresh time (0 s here)
+        assert _answers(other_worker, SAME_TEMPLATE[:1])[0]["label"] == "Security Alert"
+    with _app(tiny_store, db) as restarted:
+        assert _answers(restarted, [LINE])[0]["tier"] == "feedback"
+
+
+def test_per_source_scope_stops_cross_source_poisoning(tiny_store: LocalModelStore,
+                                                       tmp_path: Path):
+    victims = [LINE, *SAME_TEMPLATE, OTHER,
+               {"source": "BillingSystem", "log_message": "Payment service failed with exit "
+                                                         "code 3"}]
+    with _app(tiny_store, tmp_path / "fb.db") as client:
+        before = _answers(client, victims)
+        # another source corrects the same templates (and near ones) to a wrong label, many
+        # times: enough corrections for the neighbour tier to be considered
+        for tag in ("at once", "again", "now"):
+            for line in victims:
+                poisoned = {"source": "EvilSource", "log_message": f"{line['log_message']} {tag}"}
+                _correct(client, poisoned, "User Action")
+        assert _answers(client, victims) == before
+        evil = _answers(client, [{"source": "EvilSource",
+                                  "log_message": f"{LINE['log_message']} now"}])
+        assert evil[0]["label"] == "User Action"  # its own scope did change
+
+
+def test_global_scope_applies_to_every_source(tiny_store: LocalModelStore, tmp_path: Path):
+    with _app(tiny_store, tmp_path / "fb.db", FEEDBACK_MEMORY_SCOPE="global") as client:
+        entry = _correct(client, LINE, "Resource Usage")["memory"]
+        assert entry["scope"] == "*"
+        moved = {"source": "ModernHR", "log_message": SAME_TEMPLATE[0]["log_message"]}
+        assert _answers(client, [moved])[0]["label"] == "Resource Usage"
+
+
+def test_memory_off_and_unknown_labels_are_not_remembered(tiny_store: LocalModelStore,
+                                                         tmp_path: Path):
+    with _app(tiny_store, tmp_path / "a.db", FEEDBACK_MEMORY=False) as client:
+        assert _correct(client, LINE, "Resource Usage")["memory"] is None
+        assert _answers(client, [LINE])[0]["tier"] == "model"
+    with _app(tiny_store, tmp_path / "b.db") as client:
+        r = client.post("/v1/feedback", headers=WRITER_HEADERS, json={
+            "model": "log-classifier", "input": LINE, "predicted": "Error",
+            "verdict": "correct", "correct_label": "Billing Trouble"})
+        assert r.status_code in (201, 202), r.text
+        assert r.json().get("memory") is None
+        assert _answers(client, [LINE])[0]["tier"] == "model"
