@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -29,6 +29,22 @@ class LRUCache(Generic[V]):
             self._data.move_to_end(key)
             self.hits += 1
             return value
+
+    def get_many(self, keys: Sequence[Hashable]) -> list[V | None]:
+        """`get` for a batch under one lock acquisition (the per-line hot path)."""
+        out: list[V | None] = []
+        append = out.append
+        with self._lock:
+            get, refresh = self._data.get, self._data.move_to_end
+            for key in keys:
+                value = get(key)
+                if value is not None:
+                    refresh(key)
+                append(value)
+            found = len(out) - out.count(None)
+            self.hits += found
+            self.misses += len(out) - found
+        return out
 
     def put(self, key: Hashable, value: V) -> None:
         if self.maxsize <= 0:

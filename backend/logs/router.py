@@ -17,7 +17,7 @@ from backend.logs.llm.tier import LLMTier
 from backend.logs.memory import MemorySnapshot
 from backend.logs.model import LogModel
 from backend.logs.normalize import template_key
-from backend.logs.rules import RuleSet
+from backend.logs.rules import Rule, RuleSet
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,14 @@ class Prediction:
 _MISSING = frozenset({"nan", "null", "none", "n/a", "#n/a"})
 
 
-_DIGIT_SHAPE = str.maketrans("23456789", "11111111")  # 0 stays: "0x" starts hex
+_DIGIT_SHAPE = bytes.maketrans(b"23456789", b"11111111")  # 0 stays: "0x" starts hex
 
+
+def _shape(text: str) -> bytes:
+    """The line with the digits 1-9 folded to 1, as UTF-8 bytes: a cache key for lines that
+    differ only in their numbers. Bytes 0x32-0x39 are only ever those ASCII digits in UTF-8,
+    and bytes.translate is ~30x faster than str.translate on log lines."""
+    return text.encode("utf-8", "surrogatepass").translate(_DIGIT_SHAPE)
 
 def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -72,6 +78,8 @@ class LogClassifier:
         self.llm = llm
         self.options = options or RouterOptions()
         self._keys: LRUCache[str] = LRUCache(self.options.key_cache_size)
+        # the first matching rule (False: none) per (source, line shape), see _rule_matches
+        self.rule_cache: LRUCache[Rule | bool] = LRUCache(self.options.key_cache_size)
         # the head's answer per template key: exact for this model, skips the features
         self.head_cache: LRUCache[tuple[str, float]] = LRUCache(self.options.key_cache_size)
 
@@ -92,16 +100,49 @@ class LogClassifier:
         return self.model.head.threshold
 
     def key(self, message: str) -> str:
-        """Template key, cached by the message with digits 1-9 folded to 1. The masks treat
+        """Template key of one message (see `keys`)."""
+        return self.keys([message])[0]
+
+    def keys(self, messages: Sequence[str]) -> list[str]:
+        """Template keys, cached by the message with digits 1-9 folded to 1. The masks treat
         those digits alike (only "0x" is special), so lines that differ only in their
         numbers share one computation; tests check the keys are unchanged."""
-        text = message[: self.options.max_message_chars]
-        shape = text.translate(_DIGIT_SHAPE)
-        key = self._keys.get(shape)
-        if key is None:
-            key = template_key(text)
-            self._keys.put(shape, key)
-        return key
+        texts = [m[: self.options.max_message_chars] for m in messages]
+        shapes = [_shape(t) for t in texts]
+        found = self._keys.get_many(shapes)
+        fresh: dict[bytes, str] = {}
+        for i, key in enumerate(found):
+            if key is None:
+                key = fresh.get(shapes[i])
+                if key is None:
+                    key = fresh[shapes[i]] = template_key(texts[i])
+                    self._keys.put(shapes[i], key)
+                found[i] = key
+        return found  # type: ignore[return-value]  # every None was filled
+
+    def _rule_matches(self, sources: Sequence[str], messages: Sequence[str]
+                      ) -> list[Rule | None]:
+        """The first matching rule per row. Cached by (source, line shape) when no rule tells
+        the digits 1-9 apart (RuleSet.digit_blind): then the answer is the same for every
+        line of that shape, and a known line costs one lookup instead of a regex scan."""
+        rules = self.rules
+        if rules is None:
+            return [None] * len(messages)
+        texts = [m[: self.options.max_message_chars] for m in messages]
+        if not rules.digit_blind or self.rule_cache.maxsize <= 0:
+            return [rules.match(s, t) for s, t in zip(sources, texts, strict=True)]
+        ids = [(s, _shape(t)) for s, t in zip(sources, texts, strict=True)]
+        found = self.rule_cache.get_many(ids)
+        fresh: dict[tuple[str, bytes], Rule | bool] = {}
+        out: list[Rule | None] = []
+        for i, hit in enumerate(found):
+            if hit is None:
+                hit = fresh.get(ids[i])
+                if hit is None:
+                    hit = fresh[ids[i]] = rules.match(sources[i], texts[i]) or False
+                    self.rule_cache.put(ids[i], hit)
+            out.append(hit or None)
+        return out
 
     def _head_answers(self, keys: Sequence[str]) -> dict[str, tuple[str, float]]:
         """(label, calibrated confidence) per distinct key; new keys embedded in one batch."""
@@ -161,6 +202,8 @@ class LogClassifier:
         messages = [_text(m) for _, m in records]
         remembered = memory.lookup(sources, [self.key(m) for m in messages]) if memory else None
 
+        matched = (self._rule_matches(sources, messages)
+                   if opts.rules_enabled and self.rules is not None else None)
         for i, (source, message) in enumerate(zip(sources, messages, strict=True)):
             if not message.strip() or message.strip().lower() in _MISSING:
                 out[i] = Prediction(source, message, UNCLASSIFIED, 0.0, "none", version,
@@ -169,8 +212,7 @@ class LogClassifier:
                 out[i] = Prediction(source, message, entry.label, 1.0, "feedback", version,
                                     f"correction {entry.id} (feedback memory, scope "
                                     f"{entry.scope})")
-            elif opts.rules_enabled and self.rules is not None and (
-                    rule := self.rules.match(source, message[: opts.max_message_chars])):
+            elif matched is not None and (rule := matched[i]) is not None:
                 out[i] = Prediction(source, message, rule.label, 1.0, "rules", version)
             elif opts.llm_enabled and self.llm is not None and source in opts.llm_sources:
                 to_llm.append(i)
@@ -181,7 +223,7 @@ class LogClassifier:
                                     "no rule matched and the model tier is disabled")
 
         if to_model:
-            keys = [self.key(messages[i]) for i in to_model]
+            keys = self.keys([messages[i] for i in to_model])
             by_key = self._head_answers(keys)
             near = (self._neighbours(memory, [sources[i] for i in to_model], keys,
                                      [by_key[k][1] for k in keys], thr)

@@ -58,3 +58,13 @@ def test_concurrent_puts_never_exceed_maxsize() -> None:
     for t in threads:
         t.join()
     assert len(cache) == 50
+
+
+def test_get_many_counts_and_refreshes_like_get() -> None:
+    cache: LRUCache[int] = LRUCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get_many(["a", "x", "a"]) == [1, None, 1]
+    assert (cache.hits, cache.misses) == (2, 1)
+    cache.put("c", 3)  # "a" was used last, so "b" goes
+    assert cache.get_many(["b", "a", "c"]) == [None, 1, 3]
