@@ -5,7 +5,13 @@ layer may import it: decoding, delimiter choice, header matching, lenient readin
 with exact row accounting, limits, and formula-safe RFC 4180 output live here once.
 """
 
+from sift_tables.decode import decode, scrub_surrogates
 from sift_tables.errors import TableError
 from sift_tables.headers import match_columns, normalize_header
+from sift_tables.limits import Limits, check_column_limit, check_row_limit
+from sift_tables.reader import Table, pick_delimiter, read_table
+from sift_tables.writer import append_columns, neutralise, output_names, to_safe_csv
 
-__all__ = ["TableError", "match_columns", "normalize_header"]
+__all__ = ["Limits", "Table", "TableError", "append_columns", "check_column_limit",
+           "check_row_limit", "decode", "match_columns", "neutralise", "normalize_header",
+           "output_names", "pick_delimiter", "read_table", "scrub_surrogates", "to_safe_csv"]

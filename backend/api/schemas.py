@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 EXAMPLE_LOGS = [
     {"source": "ModernCRM", "log_message": "User User123 logged in."},
@@ -30,6 +30,12 @@ class ClassifyRequest(BaseModel):
     threshold: float | None = Field(
         default=None, ge=0.0, le=1.0,
         description="Abstain below this confidence (default: the model's calibrated threshold).")
+    _warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What reading the body changed (lone surrogates replaced), for the answer."""
+        return self._warnings
 
 
 class PredictionPublic(BaseModel):
@@ -45,6 +51,10 @@ class PredictionPublic(BaseModel):
 class Summary(BaseModel):
     total: int
     classified: int
+    rows_in: int = Field(default=0, description="Rows received; always classified + abstained "
+                                                "+ refused.")
+    abstained: int = Field(default=0, description="Rows answered 'Unclassified'.")
+    refused: int = Field(default=0, description="Rows not classified at all (named in warnings).")
     coverage: float = Field(description="Share of rows not Unclassified.")
     mean_confidence: float
     by_tier: dict[str, int]

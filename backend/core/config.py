@@ -79,6 +79,8 @@ class Settings(BaseSettings):
         default=50.0, gt=0, description="Largest request body or upload, in MB (above: 413).")
     MAX_ROWS_PER_REQUEST: int = Field(
         default=1_000_000, ge=1, description="Most logs or events in one request (above: 413).")
+    MAX_COLUMNS: int = Field(
+        default=5_000, ge=2, description="Most columns in an uploaded table (above: 413).")
 
     # --- reliability and security (see docs/reliability.md) ---
     REQUIRE_TOKEN_FOR_READS: bool = Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -10,6 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sift_tables import TableError
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +51,43 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+_NOT_A_FILE = ("{loc}: send the table as a file part (curl -F '{loc}=@logs.csv'), "
+               "not as a text field")
+_NOT_JSON = ("the body must be JSON sent with Content-Type: application/json "
+             "(curl: add -H 'Content-Type: application/json'; -d alone sends a form)")
+
+
+def _describe_validation(exc: RequestValidationError, content_type: str = ""
+                         ) -> tuple[str, list[dict[str, Any]]]:
     errors = []
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
         msg = err.get("msg", "invalid value")
+        if "Expected UploadFile" in msg:
+            msg = _NOT_A_FILE.format(loc=loc or "file")
+        elif (not loc and err.get("type") in ("model_attributes_type", "dict_type")
+              and "json" not in content_type):
+            msg = _NOT_JSON
         errors.append({"field": loc, "message": msg})
         parts.append(f"{loc or 'body'}: {msg}")
     return "; ".join(parts[:5]) or "invalid request", errors
+
+
+def _why_unparsable(body: bytes) -> str:
+    """Say what is wrong with a body FastAPI could not parse (it only says it failed)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (f"The body is not valid UTF-8 (bad byte at offset {exc.start}); send JSON "
+                "encoded as UTF-8.")
+    try:
+        json.loads(text)
+    except RecursionError:
+        return "The JSON body is nested too deeply; send a flat object such as {\"logs\": [...]}."
+    except ValueError as exc:
+        return f"The body is not valid JSON ({exc}); check quotes, commas and brackets."
+    return "The body could not be read; send UTF-8 JSON with Content-Type: application/json."
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -69,14 +100,21 @@ def install_error_handlers(app: FastAPI) -> None:
             response.headers.update(exc.headers)
         return response
 
+    @app.exception_handler(TableError)
+    async def _table(_: Request, exc: TableError) -> JSONResponse:
+        return problem_response(exc.status, exc.message, **exc.extra)
+
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        detail, errors = _describe_validation(exc)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail, errors = _describe_validation(exc, request.headers.get("content-type", ""))
         return problem_response(422, detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        response = problem_response(exc.status_code, str(exc.detail))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = str(exc.detail)
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = _why_unparsable(await request.body())
+        response = problem_response(exc.status_code, detail)
         if exc.headers:
             response.headers.update(exc.headers)
         return response

@@ -197,4 +197,4 @@ def test_too_many_rows_is_413(small_limit_client: TestClient) -> None:
     assert_problem(post_csv(small_limit_client, data), 413, "limit per request is 5")
     logs = [{"source": "A", "log_message": "x"}] * 6
     assert_problem(small_limit_client.post("/v1/logs/classify", json={"logs": logs}), 413,
-                   "limit is 5")
+                   "limit per request is 5")

@@ -14,9 +14,14 @@ from backend.api.learning import LearningDep, record_log_predictions
 from backend.api.limits import check_message_lengths
 from backend.api.metrics import observe_predictions
 from backend.api.schemas import ClassifyRequest, ClassifyResponse
-from backend.api.uploads import read_upload, wants_json
-from backend.core.errors import ProblemError
-from backend.core.tabular import read_table, to_safe_csv
+from backend.api.uploads import (
+    account,
+    accounting_headers,
+    check_one_file,
+    read_upload,
+    wants_json,
+)
+from backend.core.tabular import append_columns, check_row_limit, read_table, to_safe_csv
 from backend.logs.router import LogClassifier, Prediction, summarize
 
 router = APIRouter(prefix="/v1/logs", tags=["logs"])
@@ -33,7 +38,7 @@ def _response(classifier: LogClassifier, predictions: list[Prediction], threshol
         "model_version": classifier.version,
         "threshold": classifier.threshold_for(threshold),
         "predictions": [p.to_dict() for p in predictions],
-        "summary": summarize(predictions),
+        "summary": account(summarize(predictions), len(predictions)),
         "warnings": warnings or [],
     })
 
@@ -42,9 +47,7 @@ def _response(classifier: LogClassifier, predictions: list[Prediction], threshol
 async def classify_logs(body: ClassifyRequest, classifier: ClassifierDep,
                         settings: SettingsDep, learning: LearningDep) -> ClassifyResponse:
     """Classify log lines sent as JSON; every line comes back, in order."""
-    if len(body.logs) > settings.MAX_ROWS_PER_REQUEST:
-        raise ProblemError(413, f"{len(body.logs):,} logs in one request; the limit is "
-                                f"{settings.MAX_ROWS_PER_REQUEST:,}. Send smaller batches.")
+    check_row_limit(len(body.logs), settings.MAX_ROWS_PER_REQUEST, "logs")
     records = [(r.source, r.log_message) for r in body.logs]
     check_message_lengths(records, settings.MAX_MESSAGE_CHARS_HARD)
     predictions = await run_in_threadpool(classifier.classify, records, body.threshold)
@@ -71,6 +74,7 @@ CSV_RESPONSES: dict[int | str, dict[str, object]] = {
 
 async def _classify_csv(request: Request, file: UploadFile, threshold: float | None,
                         classifier: LogClassifier, max_bytes: int, max_rows: int) -> Response:
+    await check_one_file(request)
     data = await read_upload(file, max_bytes)
     table = await run_in_threadpool(read_table, data, REQUIRED_COLUMNS, max_rows)
     frame = table.frame
@@ -81,18 +85,19 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
     if wants_json(request):
         return Response(_response(classifier, predictions, threshold, table.warnings)
                         .model_dump_json(), media_type="application/json")
-    frame = frame.copy()
-    frame["target_label"] = [p.label for p in predictions]
-    frame["confidence"] = pd.Series([round(p.confidence, 4) for p in predictions],
-                                    dtype="float64")
-    frame["tier"] = [p.tier for p in predictions]
-    frame["model_version"] = classifier.version
-    frame["reason"] = [p.reason or "" for p in predictions]
-    summary = summarize(predictions)
+    frame, renamed = append_columns(frame, {
+        "target_label": [p.label for p in predictions],
+        "confidence": pd.Series([round(p.confidence, 4) for p in predictions], dtype="float64",
+                                index=frame.index),
+        "tier": [p.tier for p in predictions], "model_version": classifier.version,
+        "reason": [p.reason or "" for p in predictions]})
+    warnings = [*table.warnings, *renamed]
+    summary = account(summarize(predictions), len(frame))
     headers = {"Content-Disposition": 'attachment; filename="classified.csv"',
-               "X-Coverage": str(summary["coverage"]), "X-Model-Version": classifier.version}
-    if table.warnings:
-        headers["X-Warnings"] = "; ".join(table.warnings)[:1000]
+               "X-Coverage": str(summary["coverage"]), "X-Model-Version": classifier.version,
+               **accounting_headers(summary)}
+    if warnings:
+        headers["X-Warnings"] = "; ".join(warnings)[:1000].encode("ascii", "replace").decode()
     body = await run_in_threadpool(to_safe_csv, frame)
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
