@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend.logs.shipped import MESSAGE_FIELDS as SHIPPED_MESSAGE
+from backend.logs.shipped import SOURCE_FIELDS as SHIPPED_SOURCE
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ENCODER_CACHE = PROJECT_ROOT / ".cache" / "encoders"  # ONNX export of the encoder
 
@@ -81,6 +84,14 @@ class Settings(BaseSettings):
         default=1_000_000, ge=1, description="Most logs or events in one request (above: 413).")
     MAX_COLUMNS: int = Field(
         default=5_000, ge=2, description="Most columns in an uploaded table (above: 413).")
+    SHIPPED_MESSAGE_FIELDS: str = Field(
+        default=",".join(SHIPPED_MESSAGE), description="NDJSON / JSON-array records on POST "
+        "/v1/logs/classify: fields tried in order for the message (dotted names reach into "
+        "objects); `message_field` in the query overrides.")
+    SHIPPED_SOURCE_FIELDS: str = Field(
+        default=",".join(SHIPPED_SOURCE), description="Fields tried in order for the source "
+        "of a shipped record (else `source` in the query, else empty); `source_field` in the "
+        "query overrides.")
 
     # --- reliability and security (see docs/reliability.md) ---
     REQUIRE_TOKEN_FOR_READS: bool = Field(

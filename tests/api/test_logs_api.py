@@ -134,7 +134,9 @@ def test_missing_file_field_is_problem_json(client: TestClient) -> None:
 def test_openapi_has_examples_for_log_endpoints(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/v1/logs/classify" in spec["paths"] and "/classify" in spec["paths"]
-    request_schema = spec["components"]["schemas"]["ClassifyRequest"]
+    body = spec["paths"]["/v1/logs/classify"]["post"]["requestBody"]["content"]
+    request_schema = body["application/json"]["schema"]["anyOf"][0]  # the {logs: [...]} shape
     assert request_schema["examples"][0]["logs"]
+    assert "application/x-ndjson" in body and "text/plain" in body
     csv_op = spec["paths"]["/v1/logs/classify/csv"]["post"]
     assert "example" in csv_op["responses"]["200"]["content"]["text/csv"]

@@ -10,8 +10,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from backend.api.deps import ClassifierDep, SettingsDep
-from backend.api.learning import LearningDep, record_log_predictions
+from backend.api.learning import Learning, LearningDep, record_log_predictions
 from backend.api.limits import check_message_lengths
+from backend.api.logbodies import (
+    CLASSIFY_BODIES,
+    TEXT_TYPES,
+    classify_log_upload,
+    classify_shipped_body,
+    classify_text_body,
+    is_raw_log,
+    is_shipped,
+    json_request,
+    media_type,
+)
 from backend.api.metrics import observe_predictions
 from backend.api.schemas import ClassifyRequest, ClassifyResponse
 from backend.api.uploads import (
@@ -21,6 +32,7 @@ from backend.api.uploads import (
     read_upload,
     wants_json,
 )
+from backend.core.config import Settings
 from backend.core.tabular import append_columns, check_row_limit, read_table, to_safe_csv
 from backend.logs.router import LogClassifier, Prediction, summarize
 
@@ -43,16 +55,31 @@ def _response(classifier: LogClassifier, predictions: list[Prediction], threshol
     })
 
 
-@router.post("/classify", response_model=ClassifyResponse)
-async def classify_logs(body: ClassifyRequest, classifier: ClassifierDep,
-                        settings: SettingsDep, learning: LearningDep) -> ClassifyResponse:
-    """Classify log lines sent as JSON; every line comes back, in order."""
+@router.post("/classify", response_model=ClassifyResponse, openapi_extra=CLASSIFY_BODIES)
+async def classify_logs(request: Request, classifier: ClassifierDep, settings: SettingsDep,
+                        learning: LearningDep) -> ClassifyResponse | Response:
+    """Classify logs sent as JSON `{logs: [...]}`; also NDJSON or a JSON array of records
+    (Vector, Fluent Bit: `message_field`, `source_field` in the query) and raw log text
+    (`text/plain`, with `log_format`). Every line comes back, in order."""
+    body = await request.body()
+    kind = media_type(request)
+    if kind in TEXT_TYPES:
+        return await classify_text_body(request, classifier, settings, body)
+    if is_shipped(kind, body):
+        return await classify_shipped_body(request, classifier, settings, body)
+    return await classify_logs_json(json_request(body), classifier, settings, learning)
+
+
+async def classify_logs_json(body: ClassifyRequest, classifier: LogClassifier,
+                             settings: Settings, learning: Learning) -> ClassifyResponse:
+    """The `{logs: [...]}` body."""
     check_row_limit(len(body.logs), settings.MAX_ROWS_PER_REQUEST, "logs")
     records = [(r.source, r.log_message) for r in body.logs]
+    warnings = body.warnings
     check_message_lengths(records, settings.MAX_MESSAGE_CHARS_HARD)
     predictions = await run_in_threadpool(classifier.classify, records, body.threshold)
     observe_predictions(predictions)
-    response = _response(classifier, predictions, body.threshold)
+    response = _response(classifier, predictions, body.threshold, warnings)
     # --- feedback hook (issue 6): ids that POST /v1/feedback can name ---
     response.prediction_ids = await run_in_threadpool(
         record_log_predictions, learning, settings.LOG_MODEL_NAME, classifier.version,
@@ -75,6 +102,11 @@ CSV_RESPONSES: dict[int | str, dict[str, object]] = {
 async def _classify_csv(request: Request, file: UploadFile, threshold: float | None,
                         classifier: LogClassifier, max_bytes: int, max_rows: int) -> Response:
     await check_one_file(request)
+    form = await request.form()
+    if is_raw_log(file.filename, form.get("log_format")):  # a .log / .txt upload (issue 18)
+        return await classify_log_upload(await read_upload(file, max_bytes), file.filename or "",
+                                         form, classifier, threshold,
+                                         request.app.state.settings, not wants_json(request))
     data = await read_upload(file, max_bytes)
     table = await run_in_threadpool(read_table, data, REQUIRED_COLUMNS, max_rows)
     frame = table.frame
@@ -110,7 +142,9 @@ async def classify_logs_csv(
     threshold: Annotated[float | None, Form(ge=0.0, le=1.0)] = None,
 ) -> Response:
     """Classify an uploaded CSV; returns it with target_label, confidence, tier,
-    model_version and reason appended (JSON when `Accept: application/json`)."""
+    model_version and reason appended (JSON when `Accept: application/json`). A raw
+    `.log` / `.txt` file (optionally .gz) is parsed by the form field `log_format` (a
+    Loghub-style format, a preset or `auto`) and comes back with its parsed fields."""
     return await _classify_csv(request, file, threshold, classifier, settings.max_upload_bytes,
                                settings.MAX_ROWS_PER_REQUEST)
 

@@ -1,0 +1,283 @@
+"""The classify endpoints' other bodies: raw log text and records from log shippers.
+
+`POST /v1/logs/classify` takes, besides `{logs: [...]}`, a `text/plain` body of
+raw log lines (parsed by `log_format`) and NDJSON or a JSON array of arbitrary
+records (Vector, Fluent Bit). `POST /v1/logs/classify/csv` takes a `.log` / `.txt`
+upload the same way. Parsing lives in `backend.logs` (the bulk CLI uses it too);
+this module only turns requests into records and predictions into answers.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+
+from backend.api.limits import check_message_lengths
+from backend.api.metrics import observe_predictions
+from backend.api.schemas import ClassifyRequest
+from backend.api.uploads import parse_json_body
+from backend.core.config import Settings
+from backend.core.errors import BadInputError, ProblemError
+from backend.logs.logformat import LogFormatError, resolve
+from backend.logs.rawlog import SOURCE, LogReading, parse_text
+from backend.logs.router import LogClassifier, Prediction, summarize
+from backend.logs.shipped import OUTPUT_FIELDS, labelled, output_names, parse_body, split_fields
+
+TEXT_TYPES = ("text/plain", "text/x-log")
+NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl",
+                "application/x-jsonlines", "application/json-seq")
+RAW_LOG_SUFFIXES = (".log", ".txt", ".log.gz", ".txt.gz")
+_HEAD_LINES = 200
+
+
+def _inline(schema: Any, defs: Mapping[str, Any]) -> Any:
+    """A JSON schema with its local `$defs` references written in place (for openapi_extra)."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+_OBJECT = ClassifyRequest.model_json_schema()
+_RECORDS = {"type": "array", "items": {"type": "object", "additionalProperties": True}}
+CLASSIFY_BODIES: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"anyOf": [_inline(_OBJECT, _OBJECT.get("$defs", {})),
+                                              _RECORDS]}},
+    "application/x-ndjson": {"schema": {"type": "string"},
+                             "example": '{"message": "disk full", "host": "web-1"}\n'},
+    "text/plain": {"schema": {"type": "string"},
+                   "example": "081109 203615 148 INFO dfs.DataNode: Received block blk_1\n"},
+}}}
+
+
+def json_request(body: bytes) -> ClassifyRequest:
+    """The `{logs: [...]}` body, validated as FastAPI would (same 422 on a bad one)."""
+    try:
+        try:
+            return ClassifyRequest.model_validate_json(body or b"null")
+        except ValidationError as exc:
+            if not any(e["type"] == "json_invalid" for e in exc.errors()):
+                raise
+        # lone surrogates, deep nesting, bad bytes: the standard parser, named errors
+        value, scrubbed = parse_json_body(body)
+        request = ClassifyRequest.model_validate(value)
+        if scrubbed:
+            request.warnings.append(f"{scrubbed} text value(s) held lone UTF-16 surrogates; "
+                                    "each was replaced by U+FFFD")
+        return request
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors, body=body) from None
+
+
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def is_shipped(kind: str, body: bytes) -> bool:
+    """NDJSON, or a JSON body that is an array (Vector's and Fluent Bit's `json` shape)."""
+    return kind in NDJSON_TYPES or (kind.endswith("json") and body.lstrip()[:1] == b"[")
+
+
+def is_raw_log(filename: str | None, log_format: object) -> bool:
+    """An upload is raw log text when a format is given or the name says `.log` / `.txt`."""
+    return bool(isinstance(log_format, str) and log_format.strip()) or (
+        (filename or "").lower().endswith(RAW_LOG_SUFFIXES))
+
+
+def decode_text(data: bytes, max_bytes: int, filename: str = "") -> tuple[str, list[str]]:
+    """Raw log bytes -> text: gunzip a `.gz` (bounded), UTF-8 (BOM-aware), else Latin-1."""
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = _gunzip(data, max_bytes)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise BadInputError(f"{filename or 'the upload'} looks gzip'd but cannot be "
+                                f"unpacked ({exc}); send the plain text or a complete .gz"
+                                ) from None
+    if b"\x00" in data[:8192]:
+        raise ProblemError(415, "The upload contains binary data (NUL bytes); send a plain-text "
+                                "log file (UTF-8 preferred).")
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), ["the log is not UTF-8; read it as Latin-1"]
+
+
+def _gunzip(data: bytes, max_bytes: int) -> bytes:
+    unpacker = zlib.decompressobj(wbits=31)
+    out = unpacker.decompress(data, max_bytes + 1)
+    if len(out) > max_bytes:
+        raise ProblemError(413, f"The unpacked log is larger than the {max_bytes / 2**20:.0f} "
+                                "MB upload limit (MAX_UPLOAD_MB); split it, or use "
+                                "`sift classify-file`.")
+    if not unpacker.eof:
+        raise EOFError("the gzip stream ends early")
+    return out
+
+
+def reading_for(text: str, log_format: str | None, multiline: bool, record_start: str | None,
+                source_field: str | None, source: str | None, default_source: str
+                ) -> tuple[LogReading, str | None]:
+    """The parser for one upload (`auto` looks at its first lines), or a 422 saying what to fix."""
+    head = text.split("\n", _HEAD_LINES)[:_HEAD_LINES]
+    try:
+        fmt, note = resolve(log_format, head)
+        reading = LogReading(fmt, multiline, record_start or None, source_field or None,
+                             source if source is not None else default_source)
+    except LogFormatError as exc:
+        raise BadInputError(str(exc)) from None
+    return reading, note
+
+
+def _result(prediction: Prediction, version: str) -> dict[str, Any]:
+    return {"target_label": prediction.label, "confidence": round(prediction.confidence, 4),
+            "tier": prediction.tier, "model_version": version, "reason": prediction.reason or ""}
+
+
+async def _classify(classifier: LogClassifier, pairs: list[tuple[str, str]],
+                    threshold: float | None, settings: Settings) -> list[Prediction]:
+    if len(pairs) > settings.MAX_ROWS_PER_REQUEST:
+        raise ProblemError(413, f"{len(pairs):,} records in one request; the limit is "
+                                f"{settings.MAX_ROWS_PER_REQUEST:,} (MAX_ROWS_PER_REQUEST). "
+                                "Send smaller batches, or use `sift classify-file`.")
+    check_message_lengths(pairs, settings.MAX_MESSAGE_CHARS_HARD)
+    predictions = await run_in_threadpool(classifier.classify, pairs, threshold)
+    observe_predictions(predictions)
+    return predictions
+
+
+async def classify_raw_text(text: str, reading: LogReading, note: str | None,
+                            classifier: LogClassifier, threshold: float | None,
+                            settings: Settings, as_csv: bool, warnings: Sequence[str] = ()
+                            ) -> Response:
+    """Parse, classify, answer: JSON records (fields + labels) or the same as CSV."""
+    records, stats = await run_in_threadpool(parse_text, text, reading)
+    if not records:
+        raise BadInputError("The log has no lines to classify (empty or only blank lines).")
+    rows = [reading.row(r) for r in records]
+    columns = reading.columns
+    at = columns.index(SOURCE)
+    pairs = [(row[at], row[-1]) for row in rows]  # (source, Content)
+    predictions = await _classify(classifier, pairs, threshold, settings)
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["line"] = frame["line"].astype(int)
+    frame["line_count"] = frame["line_count"].astype(int)
+    frame["parsed"] = frame["parsed"] == "true"
+    names = output_names([dict.fromkeys(columns)])
+    for name in OUTPUT_FIELDS:
+        frame[names[name]] = [_result(p, classifier.version)[name] for p in predictions]
+    summary = summarize(predictions)
+    fmt = reading.format.name if reading.format is not None else "none"
+    notes = [*warnings, *([note] if note else [])]
+    if stats.unmatched and reading.format is not None:
+        notes.append(f"{stats.unmatched:,} record(s) did not match the format {fmt!r} and "
+                     "were classified whole (parsed = false)")
+    if as_csv:
+        from backend.core.tabular import to_safe_csv
+
+        body = await run_in_threadpool(to_safe_csv, frame)
+        headers = {"Content-Disposition": 'attachment; filename="classified.csv"',
+                   "X-Coverage": str(summary["coverage"]), "X-Model-Version": classifier.version,
+                   "X-Log-Format": fmt, "X-Rows-In": str(len(records)),
+                   "X-Lines-Joined": str(stats.joined), "X-Lines-Unparsed": str(stats.unmatched)}
+        if notes:
+            headers["X-Warnings"] = "; ".join(notes)[:1000].encode("ascii", "replace").decode()
+        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+    return JSONResponse({
+        "model_version": classifier.version, "threshold": classifier.threshold_for(threshold),
+        "log_format": fmt, "columns": [*columns, *names.values()],
+        "records": frame.to_dict(orient="records"), "parse": stats.as_dict(),
+        "summary": summary, "warnings": notes})
+
+
+async def classify_text_body(request: Request, classifier: LogClassifier, settings: Settings,
+                             body: bytes) -> Response:
+    """`text/plain` on `POST /v1/logs/classify`: options come as query parameters."""
+    query = request.query_params
+    text, warnings = decode_text(body, settings.max_upload_bytes)
+    reading, note = reading_for(text, query.get("log_format"), _flag(query.get("multiline")),
+                                query.get("record_start"), query.get("source_field"),
+                                query.get("source"), "")
+    return await classify_raw_text(text, reading, note, classifier, _threshold(query),
+                                   settings, as_csv=False, warnings=warnings)
+
+
+async def classify_shipped_body(request: Request, classifier: LogClassifier,
+                                settings: Settings, body: bytes) -> Response:
+    """NDJSON or a JSON array of records: each comes back with the label fields added; bad
+    lines are listed by line number (items by position) and the rest classified."""
+    query = request.query_params
+    messages = split_fields(query.get("message_field"), settings.SHIPPED_MESSAGE_FIELDS)
+    sources = split_fields(query.get("source_field"), settings.SHIPPED_SOURCE_FIELDS)
+    try:
+        batch = parse_body(body, messages, sources, query.get("source", ""))
+    except ValueError as exc:
+        raise BadInputError(str(exc)) from None
+    if not batch.pairs:
+        first = batch.rejected[0] if batch.rejected else None
+        detail = (f"no record could be classified; first refusal: {first}" if first
+                  else "the body holds no records")
+        raise BadInputError(f"{detail}. Send NDJSON (one JSON object a line) or a JSON array "
+                            f"of objects with a message field ({', '.join(messages)}).",
+                            rejected=batch.rejected[:100])
+    predictions = await _classify(classifier, batch.pairs, _threshold(query), settings)
+    records, warnings = labelled(batch, [_result(p, classifier.version) for p in predictions])
+    summary = {**summarize(predictions), "rows_in": len(batch.records),
+               "refused": len(batch.rejected)}
+    return JSONResponse({
+        "model_version": classifier.version,
+        "threshold": classifier.threshold_for(_threshold(query)),
+        "records": records, "rejected": batch.rejected, "summary": summary,
+        "message_fields": list(messages), "source_fields": list(sources),
+        "warnings": warnings})
+
+
+def _flag(value: str | None, default: bool = True) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def _threshold(query: Mapping[str, str]) -> float | None:
+    value = query.get("threshold")
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise BadInputError(f"threshold={value!r} is not a number; use 0..1") from None
+    if not 0.0 <= number <= 1.0:
+        raise BadInputError(f"threshold={value} is outside 0..1")
+    return number
+
+
+async def classify_log_upload(data: bytes, filename: str, form: Mapping[str, Any],
+                              classifier: LogClassifier, threshold: float | None,
+                              settings: Settings, as_csv: bool) -> Response:
+    """A `.log` / `.txt` file on the upload endpoints; options are form fields."""
+    text, warnings = decode_text(data, settings.max_upload_bytes, filename)
+    stem = filename.rsplit("/", 1)[-1]
+    for suffix in (".gz", ".log", ".txt"):
+        stem = stem[: -len(suffix)] if stem.lower().endswith(suffix) else stem
+    def field(name: str) -> str | None:
+        value = form.get(name)
+        return value if isinstance(value, str) else None
+
+    reading, note = reading_for(text, field("log_format"), _flag(field("multiline")),
+                                field("record_start"), field("source_field"),
+                                field("source") or None, stem)
+    return await classify_raw_text(text, reading, note, classifier, threshold, settings,
+                                   as_csv, warnings)
+
