@@ -13,10 +13,12 @@ import logging
 import queue
 import threading
 from collections import Counter as Tally
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from backend.core.config import Settings
 from backend.logs.drift import OTHER, DriftMonitor, DriftThresholds, Reference
@@ -73,6 +75,7 @@ class StreamObserver:
                     mean_confidence=settings.DRIFT_MIN_MEAN_CONFIDENCE,
                     min_records=settings.DRIFT_MIN_RECORDS))
             threading.Thread(target=self._drain, daemon=True, name="drift-observer").start()
+            registry.register(_DriftCollector(self.drift))
 
     def observe(self, predictions: Sequence[Any]) -> None:
         tally = Tally((p.source, p.label, p.tier) for p in predictions)
@@ -128,3 +131,29 @@ class _Marker(list[Any]):
         super().__init__()
         self.event = event
 
+
+
+class _DriftCollector(Collector):
+    """Per-source drift gauges, read at scrape time (alert on `sift_drift_drifting == 1`)."""
+
+    def __init__(self, monitor: DriftMonitor) -> None:
+        self.monitor = monitor
+
+    def collect(self) -> Iterator[Metric]:
+        gauges = {
+            "new_template_share": GaugeMetricFamily(
+                "sift_drift_new_template_share", "Share of template keys never seen in "
+                "training, over DRIFT_WINDOW_S", labels=["source"]),
+            "mean_confidence": GaugeMetricFamily(
+                "sift_drift_mean_confidence", "Mean confidence over DRIFT_WINDOW_S",
+                labels=["source"]),
+            "label_psi": GaugeMetricFamily(
+                "sift_drift_label_psi", "Population stability index of the label mix "
+                "against the training mix", labels=["source"]),
+            "drifting": GaugeMetricFamily(
+                "sift_drift_drifting", "1 when a drift threshold is passed", labels=["source"]),
+        }
+        for row in self.monitor.report():
+            for name, gauge in gauges.items():
+                gauge.add_metric([row.source], float(getattr(row, name)))
+        yield from gauges.values()

@@ -39,7 +39,7 @@ def psi(live: Mapping[str, float], reference: Mapping[str, float]) -> float:
 class DriftThresholds:
     """When a source counts as drifting (any one is enough), once it has `min_records`."""
 
-    new_templates: float = 0.3
+    new_templates: float = 0.6
     psi: float = 0.25
     mean_confidence: float = 0.6
     min_records: int = 50
