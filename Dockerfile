@@ -45,6 +45,8 @@ EXPOSE 8000 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
   CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status != 200)"]
 # Same server as `make api`; keep-alive above typical load-balancer idle timeouts, and the
-# service's own JSON access log instead of uvicorn's.
+# service's own JSON access log instead of uvicorn's. 0.0.0.0 here because the container
+# network is explicit; X-Forwarded-For is trusted only from FORWARDED_ALLOW_IPS (in the app).
 CMD ["python", "-m", "uvicorn", "backend.api.main:create_app", "--factory", \
-     "--host", "0.0.0.0", "--port", "8000", "--timeout-keep-alive", "75", "--no-access-log"]
+     "--host", "0.0.0.0", "--port", "8000", "--timeout-keep-alive", "75", "--no-access-log", \
+     "--no-proxy-headers"]

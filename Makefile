@@ -3,11 +3,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 API_PORT ?= 8000
+API_HOST ?= 127.0.0.1
 UI_PORT  ?= 8501
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models run api ui test test-fast settings-table lint lock bench clean help
+.PHONY: install models run api ui test test-fast distill settings-table lint lock bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -27,13 +28,21 @@ run: models  ## start the API on :8000 (and the UI on :8501)
 	$(PY) -m training serve --api-port $(API_PORT) --ui-port $(UI_PORT)
 
 api: models  ## start the API only
-	$(PY) -m uvicorn backend.api.main:create_app --factory --host 0.0.0.0 --port $(API_PORT) --timeout-keep-alive 75
+	$(PY) -m uvicorn backend.api.main:create_app --factory --host $(API_HOST) --port $(API_PORT) --timeout-keep-alive 75 --no-proxy-headers
 
 test: install  ## run the whole test suite
 	$(PY) -m pytest
 
 test-fast: install  ## the suite without slow tests
 	$(PY) -m pytest -m "not slow"
+
+DISTILL_VENV ?= .venv-distill
+DISTILL_OUT  ?= data/generated/static-minilm-256
+
+distill:  ## distil the cascade's static stage from MiniLM in its own venv (then train-logs --static-model)
+	@test -x $(DISTILL_VENV)/bin/python || python3 -m venv $(DISTILL_VENV)
+	$(DISTILL_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-distill.txt
+	$(DISTILL_VENV)/bin/python training/logs/distill_static.py $(DISTILL_OUT) --pca-dims 256
 
 settings-table: install  ## regenerate the table of every setting in README.md
 	$(PY) -m training settings-table --write README.md

@@ -73,7 +73,7 @@ def running(cmd: Sequence[str], ready_url: str, log: Path | None = None,
 def api_command(port: int, *options: str) -> list[str]:
     """uvicorn serving the API on 127.0.0.1:`port`, with extra uvicorn `options`."""
     return [sys.executable, "-m", "uvicorn", "backend.api.main:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(port), *options]
+            "--host", "127.0.0.1", "--port", str(port), "--no-proxy-headers", *options]
 
 
 @contextlib.contextmanager

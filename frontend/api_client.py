@@ -67,7 +67,9 @@ class ApiClient:
                  token: str | None = None) -> None:
         self.base_url = (base_url or os.environ.get("SIFT_API_URL") or DEFAULT_API_URL).rstrip("/")
         self.timeout_s = timeout_s or float(os.environ.get("SIFT_API_TIMEOUT", DEFAULT_TIMEOUT_S))
-        self.token = token if token is not None else os.environ.get("SIFT_API_TOKEN")
+        # the admin token when this UI may administer, else a writer key (feedback only)
+        self.token = token if token is not None else (
+            os.environ.get("SIFT_API_TOKEN") or os.environ.get("SIFT_WRITER_TOKEN"))
         self._paths: set[str] | None = None
 
     @property
@@ -152,6 +154,19 @@ class ApiClient:
         """The CSV endpoint's own labelled CSV (formula-safe, written by the server)."""
         files = {"file": (filename, data, "text/csv")}
         return self._request("POST", "/v1/logs/classify/csv", files=files).content
+
+    def classify_log_file(self, data: bytes, filename: str, log_format: str = "auto",
+                          source_field: str = "") -> dict[str, Any]:
+        """A raw log file (.log / .txt, plain or .gz) parsed by the server with `log_format`:
+        its records with the parsed fields and the labels (JSON)."""
+        form = {"log_format": log_format or "auto"}
+        if source_field:
+            form["source_field"] = source_field
+        files = {"file": (filename, data, "text/plain")}
+        result: dict[str, Any] = self._request(
+            "POST", "/v1/logs/classify/csv", files=files, data=form,
+            headers={"Accept": "application/json"}).json()
+        return result
 
     # --- sessions, tasks, feedback (present only once the server has the routes) ---
     def predict_sessions(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from backend.logs.model import LogModel  # noqa: E402
 from backend.logs.service import build_embedder  # noqa: E402
 from backend.registry.local import LocalModelStore  # noqa: E402
 from backend.registry.manifest import sha256_file  # noqa: E402
+from tests.utils.auth import WRITER_HEADERS  # noqa: E402
 from tests.utils.factories import (  # noqa: E402
     LOG_MODEL,
     REPO_MODELS,
@@ -53,6 +54,12 @@ def default_model_dir() -> Path:
     if not store.versions(LOG_MODEL):
         pytest.skip("no default model in models/; run `make models` first")
     return store.path(LOG_MODEL, store.resolve(LOG_MODEL))
+
+
+@pytest.fixture
+def writer_headers() -> dict[str, str]:
+    """Authorization for POST /v1/feedback on an app built with `writer_settings()`."""
+    return dict(WRITER_HEADERS)
 
 
 @pytest.fixture

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from backend.api.auth import Caller, authenticate
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
 from backend.logs.router import LogClassifier
@@ -46,19 +46,22 @@ def get_classifier(manager: ManagerDep, settings: SettingsDep) -> LogClassifier:
 ClassifierDep = Annotated[LogClassifier, Depends(get_classifier)]
 
 
-def require_token(
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    """Mutating endpoints: 401 without a bearer token, 403 with a wrong one."""
-    if settings.API_TOKEN is None:
-        raise ProblemError(403, "Mutating endpoints are disabled: set API_TOKEN on the server.")
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ProblemError(401, "Send 'Authorization: Bearer <API_TOKEN>' for this endpoint.",
-                           title="Unauthorized", headers={"WWW-Authenticate": "Bearer"})
-    expected = settings.API_TOKEN.get_secret_value().encode()
-    if not hmac.compare_digest(credentials.credentials.encode(), expected):
-        raise ProblemError(403, "The bearer token is not valid for this server.")
+def require_admin(
+    request: Request, settings: SettingsDep,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """Admin endpoints (activate, retrain, approve): the API_TOKEN only."""
+    return authenticate(settings, request.headers.get("authorization"), "admin")
 
 
-TokenDep = Depends(require_token)
+def require_writer(
+    request: Request, settings: SettingsDep,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """Learning writes (feedback): a WRITER_TOKENS key or the API_TOKEN."""
+    return authenticate(settings, request.headers.get("authorization"), "writer")
+
+
+TokenDep = Depends(require_admin)
+AdminDep = Annotated[Caller, Depends(require_admin)]
+WriterDep = Annotated[Caller, Depends(require_writer)]

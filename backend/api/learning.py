@@ -13,8 +13,10 @@ from backend.api.deps import ManagerDep, SettingsDep, active_model
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
 from backend.feedback.jobs import JobRunner
+from backend.feedback.memory import MemoryStore
 from backend.feedback.recorder import PredictionRecorder
 from backend.feedback.store import FeedbackStore, PredictionRecord
+from backend.logs.memory import MemoryFeed, MemorySnapshot
 from backend.registry.active import ModelManager
 from backend.registry.local import ModelNotFoundError
 from backend.tasks.ab import choose_variant
@@ -35,6 +37,7 @@ class Learning:
         self.jobs = JobRunner()
         self._store: FeedbackStore | None = None
         self._recorder: PredictionRecorder | None = None
+        self._memory: MemoryFeed | None = None
         self._variants: dict[str, TaskCategorizer] = {}
         self._lock = threading.Lock()
 
@@ -43,7 +46,8 @@ class Learning:
         """The feedback store, migrated to the latest schema on first use."""
         with self._lock:
             if self._store is None:
-                self._store = FeedbackStore(self.settings.DATABASE_URL)
+                self._store = FeedbackStore(self.settings.DATABASE_URL,
+                                            text_chars=self.settings.STORE_TEXT_CHARS)
             return self._store
 
     @property
@@ -54,6 +58,28 @@ class Learning:
             if self._recorder is None:
                 self._recorder = PredictionRecorder(store)
             return self._recorder
+
+    @property
+    def memory(self) -> MemoryFeed:
+        """This worker's view of the log feedback memory (kept in the store)."""
+        store = self.store
+        with self._lock:
+            if self._memory is None:
+                self._memory = MemoryFeed(MemoryStore(store), self.settings.LOG_MODEL_NAME,
+                                          self.settings.FEEDBACK_MEMORY_REFRESH_S,
+                                          self.settings.FEEDBACK_NEIGHBOURS)
+            return self._memory
+
+    def log_memory(self) -> MemorySnapshot | None:
+        """The memory to classify with; None when off, empty or the store is unavailable
+        (classification never fails because of the memory)."""
+        if not self.settings.FEEDBACK_MEMORY:
+            return None
+        try:
+            return self.memory.snapshot()
+        except Exception as exc:  # the store is optional for log classification
+            logger.error("feedback memory unavailable, served without it: %s", exc)
+            return None
 
     def close(self) -> None:
         """Write what is still queued (app shutdown)."""

@@ -13,10 +13,12 @@ from fastapi import FastAPI
 from backend import __version__
 from backend.api.middleware import install_guards
 from backend.api.routes import (
+    approvals,
     drift,
     feedback,
     health,
     logs,
+    memory,
     models,
     otlp,
     retrain,
@@ -101,7 +103,9 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     app.include_router(logs.legacy_router)
     app.include_router(models.router)
     app.include_router(tasks.router)
+    app.include_router(memory.router)
     app.include_router(feedback.router)
+    app.include_router(approvals.router)
     app.include_router(sessions.router)
     app.include_router(retrain.router)
     app.include_router(otlp.router)

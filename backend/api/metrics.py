@@ -8,6 +8,7 @@ parameter.
 
 from __future__ import annotations
 
+from collections import Counter as Tally
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -46,9 +47,14 @@ class ServiceMetrics:
                                    ["tier", "label"], registry=reg)
         self.abstentions = Counter("sift_abstentions", "Predictions returned as Unclassified",
                                    ["tier"], registry=reg)
+        self.stages = Counter("sift_model_stage", "Model-tier answers by cascade stage (fast: "
+                              "static stage 1, full: MiniLM)", ["stage"], registry=reg)
         self.llm_errors = Counter("sift_llm_errors", "Rows the LLM tier could not answer "
                                   "(timeouts, HTTP errors, malformed replies, budget)",
                                   registry=reg)
+        self.llm_quota_refused = Counter(
+            "sift_llm_quota_refused", "Remote LLM calls refused by LLM_QUOTA_PER_CLIENT or "
+            "LLM_QUOTA_GLOBAL (those rows abstained)", registry=reg)
         reg.register(_ModelCollector(manager, settings, self))
         self.stream = StreamObserver(reg, manager, settings)  # label rates and drift
 
@@ -63,6 +69,9 @@ class ServiceMetrics:
                 self.abstentions.labels(p.tier).inc()
                 if p.tier == "llm" and (p.reason or "").startswith("LLM call"):
                     self.llm_errors.inc()
+        stages = Tally(s for p in predictions if (s := getattr(p, "stage", None)))
+        for stage, n in stages.items():
+            self.stages.labels(stage).inc(n)
         self.stream.observe(predictions)
 
     def totals(self) -> tuple[float, float]:

@@ -20,14 +20,16 @@ from fastapi import FastAPI
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from backend.api.auth import bearer_problem, read_needs_token
+from backend.api.auth import authenticate, bearer_token, client_id, identify, read_needs_token
 from backend.api.metrics import ServiceMetrics, current_metrics
 from backend.api.metrics import router as metrics_router
 from backend.api.ratelimit import EXEMPT_PATHS, ClientRateLimiter
 from backend.core.config import Settings
 from backend.core.errors import ProblemError, problem_response
 from backend.core.jsonlog import request_id_var
+from backend.core.quota import Refusals, current_client, current_refusals
 
 access_log = logging.getLogger("sift.access")
 
@@ -68,7 +70,9 @@ class RequestGuard:
         metrics_token = current_metrics.set(self.metrics)
         started = time.perf_counter()
         state: dict[str, int | bool] = {"status": 500, "started": False, "closed": False}
-        tagged = _tag(send, request_id, state)
+        refusals = Refusals()
+        refusals_token = current_refusals.set(refusals)
+        tagged = _tag(send, request_id, state, refusals)
 
         async def send_from_app(message: Message) -> None:
             if not state["closed"]:  # after a timeout the handler's late output is dropped
@@ -82,28 +86,34 @@ class RequestGuard:
             except ProblemError as problem:
                 await _send_problem(problem, scope, receive, tagged)
                 return
-            await self._run_with_deadline(scope, self._limited(receive), send_from_app, tagged,
-                                          state)
+            client_token = current_client.set(client_id(scope))  # LLM quotas count on it
+            try:
+                await self._run_with_deadline(
+                    scope, self._limited(receive), send_from_app, tagged, state)
+            finally:
+                current_client.reset(client_token)
         finally:
+            if self.metrics and refusals.calls:
+                self.metrics.llm_quota_refused.inc(refusals.calls)
             self._record(scope, int(state["status"]), time.perf_counter() - started)
+            current_refusals.reset(refusals_token)
             current_metrics.reset(metrics_token)
             request_id_var.reset(id_token)
 
     async def _admit(self, scope: Scope, headers: Headers) -> None:
         """Raise the ProblemError that refuses this request, if any (429, 401/403, 413)."""
         path = scope["path"]
+        caller = identify(self.settings, bearer_token(headers.get("authorization")))
+        scope.setdefault("state", {})["caller"] = caller
         if self.limiter is not None and path not in EXEMPT_PATHS:
-            client = scope.get("client")
-            try:
-                await self.limiter.check(client[0] if client else "unknown")
+            try:  # keyed on the credential when there is one, else on the peer address
+                await self.limiter.check(client_id(scope))
             except ProblemError:
                 if self.metrics:
                     self.metrics.rate_limited.inc()
                 raise
         if read_needs_token(self.settings, path):
-            problem = bearer_problem(self.settings, headers.get("authorization"))
-            if problem is not None:
-                raise problem
+            authenticate(self.settings, headers.get("authorization"), "writer")
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_body:
             raise ProblemError(413, f"The request body ({int(length):,} bytes) is larger than "
@@ -175,15 +185,19 @@ async def _send_problem(problem: ProblemError, scope: Scope, receive: Receive,
     await response(scope, receive, send)
 
 
-def _tag(send: Send, request_id: str, state: dict[str, int | bool]) -> Send:
-    """`send` that records the status and adds the X-Request-ID header."""
+def _tag(send: Send, request_id: str, state: dict[str, int | bool], refusals: Refusals) -> Send:
+    """`send` that records the status and adds the X-Request-ID header (and Retry-After
+    when an LLM quota refused calls of this request)."""
 
     async def tagged(message: Message) -> None:
         if message["type"] == "http.response.start":
             state["started"] = True
             state["status"] = message["status"]
-            message["headers"] = [*message.get("headers", []),
-                                  (REQUEST_ID_HEADER.encode(), request_id.encode())]
+            extra = [(REQUEST_ID_HEADER.encode(), request_id.encode())]
+            if refusals.retry_after and not any(k.lower() == b"retry-after"
+                                                for k, _ in message.get("headers", [])):
+                extra.append((b"retry-after", str(refusals.retry_after).encode()))
+            message["headers"] = [*message.get("headers", []), *extra]
         await send(message)
 
     return tagged
@@ -203,3 +217,7 @@ def install_guards(app: FastAPI, settings: Settings) -> None:
         app.state.metrics = metrics
         app.include_router(metrics_router)
     app.add_middleware(RequestGuard, settings=settings, metrics=metrics)
+    if settings.FORWARDED_ALLOW_IPS.strip():  # outermost: the guard sees the real client
+        app.add_middleware(ProxyHeadersMiddleware,
+                           trusted_hosts=[h.strip() for h in settings.FORWARDED_ALLOW_IPS.split(",")
+                                          if h.strip()])

@@ -45,7 +45,8 @@ class ClientRateLimiter:
             raise ValueError(f"RATE_LIMIT={spec!r} is not a rate such as '600/minute' "
                              f"or '20/second;600/minute' (or 'off')") from exc
 
-    async def check(self, client: str) -> None:
+    async def check(self, client: str, setting: str = "RATE_LIMIT") -> None:
+        """Count one request of `client`; 429 naming `setting` once it is over a limit."""
         for item in self.limits:
             try:
                 allowed = await self._limiter.hit(item, client)
@@ -56,6 +57,7 @@ class ClientRateLimiter:
                 stats = await self._limiter.get_window_stats(item, client)
                 retry = max(1, math.ceil(stats.reset_time - time.time()))
                 raise ProblemError(
-                    429, f"Too many requests from this client: the limit is {item}. "
+                    429, f"Too many requests from this client: the limit is {item} "
+                         f"({setting}). "
                          f"Retry after {retry} s, or spread requests out (batch more "
                          "lines per request).", headers={"Retry-After": str(retry)})

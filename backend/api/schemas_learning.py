@@ -80,7 +80,13 @@ class FeedbackResponse(BaseModel):
     verdict: str
     correct_label: str | None
     new_label: bool = Field(description="correct_label is not a label of the served version.")
+    held_for_approval: bool = Field(
+        default=False, description="The label is new to the model: kept, but it neither "
+        "trains nor answers until an admin approves it (POST /v1/feedback/labels/approve).")
     note: str | None = None
+    memory: dict[str, Any] | None = Field(
+        default=None, description="Log corrections: the feedback-memory entry that now answers "
+        "every line of this template key in its scope (undo: DELETE /v1/feedback/memory/{id}).")
 
 
 class RetrainRequest(BaseModel):
@@ -98,3 +104,15 @@ class JobPublic(BaseModel):
     finished: float | None = None
     result: dict[str, Any] | None = None
     error: str | None = None
+
+
+class LabelApprovalRequest(BaseModel):
+    model: str = Field(max_length=128, description="The model the label is for.")
+    label: str = Field(min_length=1, max_length=256, description="The label to let train.")
+
+
+class LabelApprovalResponse(BaseModel):
+    model: str
+    label: str
+    approved_by: str
+    corrections: int = Field(description="Corrections to this label that were waiting.")

@@ -6,13 +6,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.logs.shipped import MESSAGE_FIELDS as SHIPPED_MESSAGE
 from backend.logs.shipped import SOURCE_FIELDS as SHIPPED_SOURCE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MIN_TOKEN_CHARS = 16  # a shorter bearer token is guessable; refused at start-up
 DEFAULT_ENCODER_CACHE = PROJECT_ROOT / ".cache" / "encoders"  # ONNX export of the encoder
 
 
@@ -21,15 +22,21 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True,
-        env_ignore_empty=True,
+        env_ignore_empty=True, hide_input_in_errors=True,  # a refused token is not echoed
     )
 
     # --- general ---
     LOG_LEVEL: str = Field(
         default="INFO", description="Log level of the service: DEBUG, INFO, WARNING or ERROR.")
     API_TOKEN: SecretStr | None = Field(
-        default=None, description="Bearer token for mutating endpoints (unset: they are closed)."
-    )
+        default=None, description="Admin bearer token: activate, retrain, approve labels "
+        f"(unset: those endpoints are closed; at least {MIN_TOKEN_CHARS} characters).")
+    WRITER_TOKENS: dict[str, SecretStr] = Field(
+        default={}, description="Per-client writer keys for POST /v1/feedback, a JSON object "
+        '{"client-name": "token"}; each correction records the client name.')
+    FORWARDED_ALLOW_IPS: str = Field(
+        default="", description="Comma-separated proxy addresses whose X-Forwarded-For is "
+        "trusted (empty: none; the peer address is the client).")
 
     # --- registry ---
     MODELS_ROOT: Path = Field(
@@ -68,6 +75,12 @@ class Settings(BaseSettings):
         default=None, ge=0.0, le=1.0,
         description="Abstain below this; unset uses the threshold chosen at training time.",
     )
+    CASCADE_ENABLED: bool = Field(
+        default=True, description="Model tier as a cascade: the fast static stage answers new "
+        "template keys it is sure of, MiniLM the rest (models from v3; off: MiniLM for all).")
+    CASCADE_THRESHOLD: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Stage-1 confidence at which the fast stage "
+        "answers; unset uses the model's (chosen on held-out templates by train-logs).")
     LLM_SOURCES: list[str] = Field(
         default=["LegacyCRM"], description="Sources routed straight to the LLM tier (a JSON list).")
     LLM_FOR_LOW_CONFIDENCE: bool = Field(
@@ -181,6 +194,12 @@ class Settings(BaseSettings):
         default=3, ge=0, le=10, description="Retries of a failed LLM call (backoff, honours "
         "Retry-After).")
     LLM_CALL_BUDGET: int = Field(default=50, ge=0, description="Max LLM calls per request.")
+    LLM_QUOTA_PER_CLIENT: str = Field(
+        default="200/minute;2000/day", description="Remote LLM calls one client may cause "
+        "('off' disables); over it the rows abstain and the request gets 429.")
+    LLM_QUOTA_GLOBAL: str = Field(
+        default="1000/minute;20000/day", description="Remote LLM calls of the whole service "
+        "(counters in RATE_LIMIT_STORAGE, shared through Redis when configured).")
     LLM_CACHE_SIZE: int = Field(
         default=10_000, ge=0, description="LLM answers kept per (source, template) in an LRU.")
     GEMINI_API_KEY: SecretStr | None = Field(
@@ -222,9 +241,56 @@ class Settings(BaseSettings):
         default=None, description="Prediction cache in Redis (unset: in-process LRU).")
     PREDICTION_CACHE_SIZE: int = Field(
         default=10_000, ge=0, description="Task predictions kept in the in-process LRU.")
+    FEEDBACK_MAX_INPUT_CHARS: int = Field(
+        default=20_000, ge=100, description="Largest feedback `input` (as JSON); above: 413.")
+    STORE_TEXT_CHARS: int = Field(
+        default=1000, ge=64, description="Characters of each text field kept with a stored "
+        "prediction or correction (what retraining needs); the rest is not stored.")
+    PREDICTION_RETENTION_DAYS: float = Field(
+        default=30.0, ge=0, description="Stored predictions older than this are deleted "
+        "(0: kept forever); ones with feedback are kept with it.")
+    FEEDBACK_RETENTION_DAYS: float = Field(
+        default=365.0, ge=0, description="Feedback older than this is deleted (0: kept forever).")
+    WRITE_QUOTA: str = Field(
+        default="60/minute;2000/day", description="Feedback writes per client ('off' disables); "
+        "over it: 429 with Retry-After.")
+    RECORD_QUOTA: str = Field(
+        default="20000/hour;200000/day", description="Predictions one client may have stored "
+        "per window; above it they are answered but not stored (prediction_id null).")
+    SCREENSHOTS_DIR: Path | None = Field(
+        default=None, description="The only folder image paths in step requests may point into "
+        "(unset: image paths are refused).")
     RETRAIN_TOLERANCE: float = Field(
         default=0.01, ge=0.0, le=1.0,
         description="Promote a candidate unless its held-out accuracy is lower by more.")
+    FEEDBACK_MEMORY: bool = Field(
+        default=True, description="Serve a log correction at once for every line of its "
+        "template key (tier `feedback`), before the other tiers.")
+    FEEDBACK_MEMORY_SCOPE: Literal["source", "global"] = Field(
+        default="source", description="A correction applies to its own source only "
+        "(`source`: no source can change another's answers) or to every source (`global`).")
+    FEEDBACK_MEMORY_REFRESH_S: float = Field(
+        default=2.0, ge=0.0, le=300.0, description="Seconds a worker trusts its copy of the "
+        "memory before checking the store (how soon other workers see a correction).")
+    FEEDBACK_NEIGHBOURS: bool = Field(
+        default=True, description="Lines whose key is very close to a correction's follow it "
+        "when the model is unsure (similarity chosen on held-out corrections).")
+
+    @field_validator("API_TOKEN")
+    @classmethod
+    def _long_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_TOKEN_CHARS:
+            raise ValueError(f"API_TOKEN must have at least {MIN_TOKEN_CHARS} characters")
+        return value
+
+    @field_validator("WRITER_TOKENS")
+    @classmethod
+    def _long_writer_tokens(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for name, token in value.items():
+            if len(token.get_secret_value()) < MIN_TOKEN_CHARS:
+                raise ValueError(f"WRITER_TOKENS[{name!r}] must have at least "
+                                 f"{MIN_TOKEN_CHARS} characters")
+        return value
 
     @property
     def max_upload_bytes(self) -> int:

@@ -12,17 +12,18 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.feedback import migrate
 from backend.feedback.stats import assemble_stats
-from backend.feedback.tables import FeedbackRow, PredictionRow
+from backend.feedback.tables import FeedbackRow, LabelApprovalRow, PredictionRow, utcnow
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,6 +62,12 @@ def _json(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=True, default=str)
 
 
+def capped(value: dict[str, Any], chars: int) -> dict[str, Any]:
+    """`value` with every string cut to `chars`: what retraining needs is kept (the
+    first characters decide the template), the bulk of a hostile body is not stored."""
+    return {k: v[:chars] if isinstance(v, str) else v for k, v in value.items()}
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get their folder, WAL and a busy timeout."""
     if url.startswith("sqlite"):
@@ -82,8 +89,9 @@ def make_engine(url: str) -> Engine:
 
 
 class FeedbackStore:
-    def __init__(self, url: str, run_migrations: bool = True) -> None:
+    def __init__(self, url: str, run_migrations: bool = True, text_chars: int = 1000) -> None:
         self.url = url
+        self.text_chars = text_chars
         self.engine = make_engine(url)
         if run_migrations:
             migrate.upgrade(self.engine)
@@ -114,7 +122,8 @@ class FeedbackStore:
         def work(session: Session) -> None:
             session.add_all([PredictionRow(
                 id=pid, model=safe_text(model), model_version=safe_text(version),
-                variant=variant, input_json=_json(r.input), input_key=r.input_key,
+                variant=variant, input_json=_json(capped(r.input, self.text_chars)),
+                input_key=r.input_key,
                 predicted=safe_text(r.predicted), confidence=float(r.confidence))
                 for model, version, variant, records, ids in batches
                 for pid, r in zip(ids, records, strict=True)])
@@ -129,8 +138,11 @@ class FeedbackStore:
                      model: str | None = None, input: dict[str, Any] | None = None,
                      input_key: str | None = None, predicted: str | None = None,
                      correct_label: str | None = None,
-                     model_version: str | None = None) -> int:
-        """Keep one verdict; by prediction id, or by (model, input, predicted)."""
+                     model_version: str | None = None, client: str | None = None,
+                     status: str = "ok") -> int:
+        """Keep one verdict; by prediction id, or by (model, input, predicted). `client`
+        is who sent it; status "pending" keeps it out of training until its label is
+        approved (`approve_label`)."""
         if verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}")
         variant = None
@@ -144,9 +156,10 @@ class FeedbackStore:
             raise ValueError("feedback without prediction_id needs model, input and predicted")
         entry = FeedbackRow(prediction_id=prediction_id, model=safe_text(model),
                             model_version=safe_text(model_version), variant=variant,
-                            input_json=_json(input), input_key=input_key,
-                            predicted=safe_text(predicted), verdict=verdict,
-                            correct_label=safe_text(correct_label))
+                            input_json=_json(capped(input, self.text_chars)),
+                            input_key=input_key, predicted=safe_text(predicted),
+                            verdict=verdict, correct_label=safe_text(correct_label),
+                            client=safe_text(client), status=status)
 
         def work(session: Session) -> int:
             session.add(entry)
@@ -157,17 +170,75 @@ class FeedbackStore:
 
     def labelled_examples(self, model: str) -> list[LabelledExample]:
         """Inputs users labelled: corrections give their label, accepts confirm the
-        prediction. The latest verdict per input wins; bare rejects teach nothing."""
+        prediction. The latest verdict per input wins; bare rejects teach nothing; a verdict
+        held for approval counts only once an admin approved its label."""
         query = (select(FeedbackRow).where(FeedbackRow.model == model)
                  .order_by(FeedbackRow.created_at, FeedbackRow.id))
         latest: dict[str, LabelledExample] = {}
+        approved = set(self.approved_labels(model))
         with self._session() as session:
             for row in session.scalars(query):
                 label = row.correct_label or (row.predicted if row.verdict == "accept" else None)
+                if row.status == "pending" and label not in approved:
+                    continue
                 if label:
                     latest[row.input_key] = LabelledExample(
                         json.loads(row.input_json), row.input_key, label, row.verdict)
         return list(latest.values())
+
+    def approved_labels(self, model: str) -> list[str]:
+        """Labels an admin approved for `model`."""
+        with self._session() as session:
+            return list(session.scalars(select(LabelApprovalRow.label)
+                                        .where(LabelApprovalRow.model == model)))
+
+    def approve_label(self, model: str, label: str, approved_by: str) -> int:
+        """Let corrections to `label` train `model`; returns how many were waiting."""
+        def work(session: Session) -> int:
+            exists = session.scalar(select(LabelApprovalRow.id).where(
+                LabelApprovalRow.model == model, LabelApprovalRow.label == label))
+            if exists is None:
+                session.add(LabelApprovalRow(model=model, label=label, approved_by=approved_by))
+            waiting = session.scalar(select(func.count()).select_from(FeedbackRow).where(
+                FeedbackRow.model == model, FeedbackRow.status == "pending",
+                func.coalesce(FeedbackRow.correct_label, FeedbackRow.predicted) == label))
+            return int(waiting or 0)
+
+        return self._write(work)
+
+    def pending_labels(self) -> list[dict[str, Any]]:
+        """Labels waiting for approval: model, label, corrections, distinct clients."""
+        label = func.coalesce(FeedbackRow.correct_label, FeedbackRow.predicted)
+        query = (select(FeedbackRow.model, label, func.count(),
+                        func.count(func.distinct(FeedbackRow.client)))
+                 .where(FeedbackRow.status == "pending")
+                 .group_by(FeedbackRow.model, label))
+        with self._session() as session:
+            rows = [tuple(r) for r in session.execute(query)]
+            approved = {(m, lab) for m, lab in session.execute(
+                select(LabelApprovalRow.model, LabelApprovalRow.label))}
+        return [{"model": m, "label": lab, "corrections": n, "clients": c}
+                for m, lab, n, c in rows if (m, lab) not in approved]
+
+    def purge(self, prediction_days: float, feedback_days: float) -> tuple[int, int]:
+        """Delete feedback, then predictions no feedback points to, older than the
+        retention (0 days: keep). Returns (predictions, feedback) deleted."""
+        def work(session: Session) -> tuple[int, int]:
+            n_fb = n_pred = 0
+            if feedback_days > 0:
+                cut = utcnow() - timedelta(days=feedback_days)
+                n_fb = session.execute(delete(FeedbackRow).where(
+                    FeedbackRow.created_at < cut)).rowcount or 0
+            if prediction_days > 0:
+                cut = utcnow() - timedelta(days=prediction_days)
+                referenced = select(FeedbackRow.prediction_id).where(
+                    FeedbackRow.prediction_id.is_not(None))
+                n_pred = session.execute(delete(PredictionRow).where(
+                    PredictionRow.created_at < cut, PredictionRow.id.not_in(referenced))
+                ).rowcount or 0
+            return n_pred, n_fb
+
+        return self._write(work)
 
     def counts(self) -> tuple[int, int]:
         with self._session() as session:

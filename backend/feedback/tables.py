@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -49,5 +58,22 @@ class FeedbackRow(Base):
     predicted: Mapped[str] = mapped_column(String(256))
     verdict: Mapped[str] = mapped_column(String(16))
     correct_label: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    client: Mapped[str | None] = mapped_column(String(128), nullable=True)  # who sent it
+    # "pending": its label is new to the model and waits for an admin (no training use)
+    status: Mapped[str] = mapped_column(String(16), default="ok", server_default="ok")
 
     __table_args__ = (Index("ix_feedback_model_key", "model", "input_key"),)
+
+
+class LabelApprovalRow(Base):
+    """An admin's approval of a label the model did not know: corrections to it train."""
+
+    __tablename__ = "label_approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    model: Mapped[str] = mapped_column(String(128))
+    label: Mapped[str] = mapped_column(String(256))
+    approved_by: Mapped[str] = mapped_column(String(128))
+
+    __table_args__ = (UniqueConstraint("model", "label", name="uq_label_approvals_model_label"),)

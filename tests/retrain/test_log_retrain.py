@@ -17,6 +17,7 @@ from backend.core.config import get_settings
 from backend.feedback.store import FeedbackStore, LabelledExample
 from backend.registry.local import LocalModelStore
 from tests.retrain.conftest import LOG_MODEL, TOKEN
+from tests.utils.auth import WRITER_HEADERS
 from tests.utils.factories import make_settings
 from training.cli import app
 from training.logs.generator import generate_logs
@@ -83,10 +84,12 @@ def test_log_corrections_retrain_promotes_and_poison_is_not_promoted(log_models:
         ids = body["prediction_ids"]
         assert len(ids) == 3
         for pid, label in zip(ids[:2], ("Critical Error", "Security Alert"), strict=True):
-            r = client.post("/v1/feedback", json={"prediction_id": pid, "verdict": "correct",
-                                                  "correct_label": label})
+            r = client.post("/v1/feedback", headers=WRITER_HEADERS,
+                            json={"prediction_id": pid, "verdict": "correct",
+                                  "correct_label": label})
             assert r.status_code == 201, r.text
-        r = client.post("/v1/feedback", json={"prediction_id": ids[2], "verdict": "accept"})
+        r = client.post("/v1/feedback", headers=WRITER_HEADERS,
+                        json={"prediction_id": ids[2], "verdict": "accept"})
         assert r.status_code == 201, r.text
 
         report = _retrain(client)
@@ -104,7 +107,7 @@ def test_log_corrections_retrain_promotes_and_poison_is_not_promoted(log_models:
         poison = poison[poison["target_label"].isin(SWAP)]
         for src, msg, label in zip(poison["source"], poison["log_message"],
                                    poison["target_label"], strict=True):
-            r = client.post("/v1/feedback", json={
+            r = client.post("/v1/feedback", headers=WRITER_HEADERS, json={
                 "model": LOG_MODEL, "input": {"source": src, "log_message": msg},
                 "predicted": label, "verdict": "correct", "correct_label": SWAP[label]})
             assert r.status_code == 201, r.text

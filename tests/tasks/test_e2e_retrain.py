@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.tasks.conftest import TASK_MODEL, TOKEN
+from tests.utils.auth import WRITER_HEADERS
 from training.tasks.generator import generate_tasks
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -45,12 +46,14 @@ def _served(client: TestClient) -> str:
 def test_correction_is_learnt_and_poisoned_retrain_is_not_promoted(task_client: TestClient):
     before = task_client.post("/v1/tasks/categorize", json=ODD).json()
     wanted = "Planning" if before["category"] != "Planning" else "Research"
-    r = task_client.post("/v1/feedback", json={"prediction_id": before["prediction_id"],
-                                               "verdict": "reject", "correct_label": wanted})
+    r = task_client.post("/v1/feedback", headers=WRITER_HEADERS,
+                         json={"prediction_id": before["prediction_id"],
+                               "verdict": "reject", "correct_label": wanted})
     assert r.status_code == 201, r.text
     new_pid = task_client.post("/v1/tasks/categorize", json=NEW).json()["prediction_id"]
-    r = task_client.post("/v1/feedback", json={"prediction_id": new_pid, "verdict": "correct",
-                                               "correct_label": "Finance"})
+    r = task_client.post("/v1/feedback", headers=WRITER_HEADERS,
+                         json={"prediction_id": new_pid, "verdict": "correct",
+                               "correct_label": "Finance"})
     assert r.json()["new_label"] is True
 
     report = _retrain(task_client)
@@ -67,7 +70,7 @@ def test_correction_is_learnt_and_poisoned_retrain_is_not_promoted(task_client: 
     poison = generate_tasks(60, seed=7)
     for title, desc, label in zip(poison["title"], poison["description"], poison["category"],
                                   strict=True):
-        r = task_client.post("/v1/feedback", json={
+        r = task_client.post("/v1/feedback", headers=WRITER_HEADERS, json={
             "model": TASK_MODEL, "input": {"title": title, "description": desc},
             "predicted": label, "verdict": "correct", "correct_label": SWAP[label]})
         assert r.status_code == 201, r.text

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
 from backend.registry.local import LocalModelStore
+from tests.utils.auth import WRITER_HEADERS
 from tests.utils.factories import make_settings
 
 LOGS = [{"source": "BillingSystem", "log_message": "Payment service crashed with exit code 9"},
@@ -23,14 +24,17 @@ def test_log_predictions_get_ids_and_take_feedback(tiny_store: LocalModelStore,
         assert len(body["predictions"]) == 2  # existing fields untouched
         ids = body["prediction_ids"]
         assert len(ids) == 2 and len(set(ids)) == 2
-        r = client.post("/v1/feedback", json={"prediction_id": ids[0], "verdict": "correct",
-                                              "correct_label": "Critical Error"})
+        r = client.post("/v1/feedback", headers=WRITER_HEADERS,
+                        json={"prediction_id": ids[0], "verdict": "correct",
+                              "correct_label": "Critical Error"})
         assert r.status_code == 201, r.text
         assert r.json()["model"] == "log-classifier" and r.json()["new_label"] is False
-        r = client.post("/v1/feedback", json={"prediction_id": ids[1], "verdict": "reject",
-                                              "correct_label": "Intrusion"})
-        assert r.json()["new_label"] is True and "kept and reported" in r.json()["note"]
-        by_input = client.post("/v1/feedback", json={
+        r = client.post("/v1/feedback", headers=WRITER_HEADERS,
+                        json={"prediction_id": ids[1], "verdict": "reject",
+                              "correct_label": "Intrusion"})
+        assert r.json()["new_label"] is True and r.json()["held_for_approval"] is True
+        assert "kept" in r.json()["note"]
+        by_input = client.post("/v1/feedback", headers=WRITER_HEADERS, json={
             "model": "log-classifier", "input": LOGS[1], "predicted": "Security Alert",
             "verdict": "accept"})
         assert by_input.status_code == 201

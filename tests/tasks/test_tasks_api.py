@@ -8,8 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
-from tests.tasks.conftest import TASK_MODEL, task_settings
+from tests.tasks.conftest import TASK_MODEL, TOKEN, task_settings
+from tests.utils.auth import WRITER_HEADERS
 
+ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 CATEGORIES = {"Development", "Design", "Research", "Meeting", "Planning"}
 BUG = {"title": "Fix crash in the payment service when the session expires",
        "description": "Stack trace points to a null check; add a regression test."}
@@ -76,13 +78,16 @@ def test_batch_bad_row_names_its_index(task_client: TestClient):
 def test_feedback_accept_reject_correct_and_stats(task_client: TestClient):
     ids = [task_client.post("/v1/tasks/categorize", json=BUG).json()["prediction_id"]
            for _ in range(3)]
-    accepted = task_client.post("/v1/feedback", json={"prediction_id": ids[0],
-                                                      "verdict": "accept"})
+    accepted = task_client.post("/v1/feedback", headers=WRITER_HEADERS,
+                                json={"prediction_id": ids[0],
+                                      "verdict": "accept"})
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["model_version"] == "v1"
-    task_client.post("/v1/feedback", json={"prediction_id": ids[1], "verdict": "reject"})
-    task_client.post("/v1/feedback", json={"prediction_id": ids[2], "verdict": "correct",
-                                           "correct_label": "Planning"})
+    task_client.post("/v1/feedback", headers=WRITER_HEADERS,
+                     json={"prediction_id": ids[1], "verdict": "reject"})
+    task_client.post("/v1/feedback", headers=WRITER_HEADERS,
+                     json={"prediction_id": ids[2], "verdict": "correct",
+                           "correct_label": "Planning"})
     stats = task_client.get("/v1/feedback/stats", params={"model": TASK_MODEL}).json()
     (model,) = stats["models"]
     assert model["feedback"] == 3 and model["accepted"] == 1
@@ -93,7 +98,7 @@ def test_feedback_accept_reject_correct_and_stats(task_client: TestClient):
 
 
 def test_feedback_by_input_without_prediction_id(task_client: TestClient):
-    r = task_client.post("/v1/feedback", json={
+    r = task_client.post("/v1/feedback", headers=WRITER_HEADERS, json={
         "model": TASK_MODEL, "input": {"title": "Design a logo"}, "predicted": "Design",
         "verdict": "accept"})
     assert r.status_code == 201, r.text
@@ -101,32 +106,49 @@ def test_feedback_by_input_without_prediction_id(task_client: TestClient):
 
 
 def test_feedback_unknown_prediction_id_is_404(task_client: TestClient):
-    r = task_client.post("/v1/feedback", json={"prediction_id": "0" * 32, "verdict": "accept"})
+    r = task_client.post("/v1/feedback", headers=WRITER_HEADERS,
+                         json={"prediction_id": "0" * 32, "verdict": "accept"})
     assert r.status_code == 404
     assert "Unknown prediction_id" in r.json()["detail"]
 
 
 def test_feedback_unknown_model_is_404(task_client: TestClient):
-    r = task_client.post("/v1/feedback", json={"model": "nope", "input": {"title": "x"},
-                                               "predicted": "Design", "verdict": "accept"})
+    r = task_client.post("/v1/feedback", headers=WRITER_HEADERS,
+                         json={"model": "nope", "input": {"title": "x"},
+                               "predicted": "Design", "verdict": "accept"})
     assert r.status_code == 404
     assert "Unknown model 'nope'" in r.json()["detail"]
 
 
 def test_correct_without_label_is_422(task_client: TestClient):
     pid = task_client.post("/v1/tasks/categorize", json=BUG).json()["prediction_id"]
-    r = task_client.post("/v1/feedback", json={"prediction_id": pid, "verdict": "correct"})
+    r = task_client.post("/v1/feedback", headers=WRITER_HEADERS,
+                         json={"prediction_id": pid, "verdict": "correct"})
     assert r.status_code == 422
     assert "correct_label" in r.json()["detail"]
 
 
-def test_correction_to_new_category_is_accepted_and_explained(task_client: TestClient):
+def test_correction_to_new_category_is_held_until_an_admin_approves(task_client: TestClient):
     pid = task_client.post("/v1/tasks/categorize", json=BUG).json()["prediction_id"]
-    r = task_client.post("/v1/feedback", json={"prediction_id": pid, "verdict": "reject",
-                                               "correct_label": "Support"})
+    r = task_client.post("/v1/feedback", headers=WRITER_HEADERS,
+                         json={"prediction_id": pid, "verdict": "reject",
+                               "correct_label": "Support"})
     assert r.status_code == 201
-    assert r.json()["new_label"] is True
-    assert "next retrain" in r.json()["note"]
+    assert r.json()["new_label"] is True and r.json()["held_for_approval"] is True
+    assert "approves" in r.json()["note"]
+    pending = task_client.get("/v1/feedback/labels", headers=ADMIN).json()["pending"]
+    assert pending == [{"model": TASK_MODEL, "label": "Support", "corrections": 1,
+                        "clients": 1}]
+    assert task_client.post("/v1/feedback/labels/approve", headers=WRITER_HEADERS,
+                            json={"model": TASK_MODEL, "label": "Support"}).status_code == 403
+    r = task_client.post("/v1/feedback/labels/approve", headers=ADMIN,
+                         json={"model": TASK_MODEL, "label": "Support"})
+    assert r.status_code == 200 and r.json()["corrections"] == 1
+    assert task_client.get("/v1/feedback/labels", headers=ADMIN).json()["pending"] == []
+    r = task_client.post("/v1/feedback", headers=WRITER_HEADERS, json={
+        "model": TASK_MODEL, "input": {"title": "Reset a customer's password"},
+        "predicted": "Development", "verdict": "correct", "correct_label": "Support"})
+    assert r.json()["held_for_approval"] is False
 
 
 def test_retrain_needs_token_and_known_model(task_client: TestClient):

@@ -20,6 +20,7 @@ from backend.logs.model import LogModel
 from backend.logs.normalize import template_key
 from backend.registry.local import LocalModelStore
 from backend.registry.manifest import Manifest
+from tests.utils.auth import writer_settings
 
 REPO_MODELS = PROJECT_ROOT / "models"
 LOG_MODEL = "log-classifier"
@@ -60,8 +61,10 @@ TINY_EXAMPLES: list[tuple[str, str, str]] = [
 
 
 def make_settings(models_root: Path = REPO_MODELS, **overrides: Any) -> Settings:
-    """Settings that ignore any `.env` on disk: tests state what they depend on."""
-    return Settings(_env_file=None, MODELS_ROOT=models_root, **overrides)  # type: ignore[call-arg]
+    """Settings that ignore any `.env` on disk: tests state what they depend on. The test
+    writer key (tests.utils.auth) is configured unless WRITER_TOKENS is given."""
+    values = {**writer_settings(), **overrides}
+    return Settings(_env_file=None, MODELS_ROOT=models_root, **values)  # type: ignore[call-arg]
 
 
 def build_tiny_model(embedder: Embedder, threshold: float = 0.3,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from backend.core.config import PROJECT_ROOT
 from bench.server import api_command, free_port, running
+from tests.utils.auth import WRITER_TOKEN, writer_env
 
 TEST_ENV = {"TOKENIZERS_PARALLELISM": "false"}
 TASK_MODEL = "task-categorizer"
@@ -47,7 +48,7 @@ def api_server(log_dir: Path, models_root: Path = PROJECT_ROOT / "models",
     Its feedback database is a fresh SQLite file in `log_dir`."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    base_env = {"MODELS_ROOT": str(models_root),
+    base_env = {"MODELS_ROOT": str(models_root), **writer_env(),
                 "DATABASE_URL": f"sqlite:///{log_dir / f'feedback-{port}.db'}"}
     with running(api_command(port), f"{url}/ready", log_dir / f"api-{port}.log",
                  {**TEST_ENV, **base_env, **(env or {})}):
@@ -64,5 +65,6 @@ def ui_server(log_dir: Path, api_url: str) -> Iterator[str]:
            "--client.toolbarMode", "viewer"]
     url = f"http://127.0.0.1:{port}"
     with running(cmd, f"{url}/_stcore/health", log_dir / f"ui-{port}.log",
-                 {**TEST_ENV, "SIFT_API_URL": api_url}, timeout_s=90.0):
+                 {**TEST_ENV, "SIFT_API_URL": api_url, "SIFT_WRITER_TOKEN": WRITER_TOKEN},
+                 timeout_s=90.0):
         yield url

@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
+from backend.api.approval import FeedbackWriterDep, check_input_size, held_note, label_status
 from backend.api.deps import ManagerDep, SettingsDep
 from backend.api.learning import LearningDep, log_key, model_labels
+from backend.api.routes.memory import remember_log_feedback
 from backend.api.schemas_learning import FeedbackRequest, FeedbackResponse
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
@@ -47,17 +49,19 @@ def _note(settings: Settings, model: str, labels: list[str] | None, label: str |
 
 
 @router.post("", response_model=FeedbackResponse, status_code=201,
-             responses={404: {}, 422: {}})
+             responses={401: {}, 403: {}, 404: {}, 413: {}, 422: {}, 429: {}})
 async def create_feedback(body: FeedbackRequest, manager: ManagerDep, settings: SettingsDep,
-                          learning: LearningDep) -> FeedbackResponse:
+                          learning: LearningDep, caller: FeedbackWriterDep) -> FeedbackResponse:
     """Accept, reject or correct a prediction, by prediction_id or by (model, input,
-    predicted). Corrections feed the next retrain."""
+    predicted); needs a writer key or the API token. Corrections feed the next retrain;
+    one that brings a label the model does not know waits for an admin's approval."""
     label = body.correct_label.strip() if body.correct_label else None
     if body.verdict == "correct" and not label:
         raise BadInputError("verdict 'correct' needs correct_label: the label that is right.")
     if body.verdict == "accept" and label:
         raise BadInputError("verdict 'accept' takes no correct_label; use 'correct' or "
                             "'reject' with correct_label to change the label.")
+    check_input_size(settings, body.input)
     store = learning.store
     if body.prediction_id:
         row = await run_in_threadpool(store.get_prediction, body.prediction_id)
@@ -70,11 +74,12 @@ async def create_feedback(body: FeedbackRequest, manager: ManagerDep, settings: 
                                     "predicted instead.")
         model = row.model
         version: str | None = row.model_version
+        given, predicted = json.loads(row.input_json), row.predicted
         kwargs: dict[str, Any] = {"prediction_id": body.prediction_id}
     else:
         if not (body.model and body.input and body.predicted):
             raise BadInputError("Send prediction_id, or all of model, input and predicted.")
-        model = body.model
+        model, given, predicted = body.model, body.input, body.predicted
         if model not in _known_models(manager):
             raise ProblemError(404, f"Unknown model {model!r}. Known: "
                                     f"{', '.join(sorted(_known_models(manager)))}.")
@@ -83,15 +88,26 @@ async def create_feedback(body: FeedbackRequest, manager: ManagerDep, settings: 
         kwargs = {"model": model, "input": body.input, "predicted": body.predicted,
                   "input_key": feedback_key(settings, model, body.input),
                   "model_version": version}
+    taught = label or (predicted if body.verdict == "accept" else None)
+    status = await run_in_threadpool(label_status, manager, learning, model, taught)
     try:
         feedback_id = await run_in_threadpool(
-            lambda: store.add_feedback(body.verdict, correct_label=label, **kwargs))
+            lambda: store.add_feedback(body.verdict, correct_label=label, client=caller.name,
+                                       status=status, **kwargs))
     except UnknownPredictionError as exc:
         raise ProblemError(404, f"Unknown prediction_id {exc}.") from exc
-    new_label, note = _note(settings, model, model_labels(manager, model), label)
+    held = status == "pending"
+    if held and taught is not None:  # neither trains nor answers until approved
+        new_label, note, remembered = True, held_note(model, taught), None
+    else:
+        new_label, note = _note(settings, model, model_labels(manager, model), label)
+        remembered = await run_in_threadpool(
+            remember_log_feedback, settings, manager, learning, model, version, given,
+            predicted if body.verdict == "accept" else label, feedback_id)
     return FeedbackResponse(feedback_id=feedback_id, model=model, model_version=version,
                             verdict=body.verdict, correct_label=label, new_label=new_label,
-                            note=note)
+                            note=note, memory=remembered.public() if remembered else None,
+                            held_for_approval=held)
 
 
 @router.get("/stats")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any, Protocol
 from backend.core.retry import TransientError, with_retries
 from backend.core.retry import retry_after_seconds as retry_after_seconds  # re-exported
 
+logger = logging.getLogger(__name__)
 UNCLASSIFIED = "Unclassified"
 
 
@@ -27,6 +29,7 @@ class LLMAnswer:
     label: str | None
     confidence: float
     reason: str | None = None
+    transient: bool = False  # a failed call, budget or quota: asked again next time
 
 
 class LLMProvider(Protocol):
@@ -40,6 +43,10 @@ class LLMProvider(Protocol):
 
 class TransientLLMError(TransientError):
     """Worth retrying (429, 5xx, timeout); `retry_after` in seconds when the server said."""
+
+
+class LLMCallError(RuntimeError):
+    """A refused or malformed call; the message is ours and safe to show a client."""
 
 
 SYSTEM_PROMPT = (
@@ -102,5 +109,9 @@ def classify_each(items: Sequence[LLMItem], call: Callable[[LLMItem], str | None
             text = with_retries(lambda i=item: call(i), max_retries, backoff_s)  # type: ignore[misc]
             answers.append(parse_answer(text, labels))
         except Exception as exc:  # one bad call must not sink the batch
-            answers.append(LLMAnswer(None, 0.0, f"LLM call failed: {exc}"))
+            # provider text (and anything else unexpected) goes to the log, not to clients
+            logger.warning("LLM call failed: %r (cause: %r)", exc, exc.__cause__)
+            safe = (str(exc) if isinstance(exc, TransientError | LLMCallError)
+                    else f"{type(exc).__name__}; details in the service log")
+            answers.append(LLMAnswer(None, 0.0, f"LLM call failed: {safe}", transient=True))
     return answers

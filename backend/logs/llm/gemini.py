@@ -9,6 +9,7 @@ import httpx
 from backend.logs.llm.base import (
     SYSTEM_PROMPT,
     LLMAnswer,
+    LLMCallError,
     LLMItem,
     TransientLLMError,
     answer_schema,
@@ -51,13 +52,12 @@ class GeminiProvider:
                 headers = getattr(exc.response, "headers", None)
                 raise TransientLLMError(f"Gemini answered HTTP {exc.code}",
                                         retry_after_seconds(headers)) from exc
-            raise RuntimeError(
-                f"Gemini refused the request: HTTP {exc.code} {exc.message}") from exc
+            raise LLMCallError(f"Gemini refused the request: HTTP {exc.code}") from exc
         except Exception as exc:
             if "timeout" in type(exc).__name__.lower() or isinstance(exc, httpx.TimeoutException):
                 raise TransientLLMError("Gemini timed out") from exc
             if "connect" in type(exc).__name__.lower():
-                raise TransientLLMError(f"Gemini unreachable: {exc}") from exc
+                raise TransientLLMError(f"Gemini unreachable ({type(exc).__name__})") from exc
             raise
         return response.text
 

@@ -12,6 +12,7 @@ import httpx
 from backend.logs.llm.base import (
     SYSTEM_PROMPT,
     LLMAnswer,
+    LLMCallError,
     LLMItem,
     TransientLLMError,
     answer_schema,
@@ -49,16 +50,16 @@ class OpenAICompatProvider:
         except httpx.TimeoutException as exc:
             raise TransientLLMError(f"LLM endpoint timed out ({exc.__class__.__name__})") from exc
         except httpx.TransportError as exc:
-            raise TransientLLMError(f"LLM endpoint unreachable: {exc}") from exc
+            raise TransientLLMError(f"LLM endpoint unreachable ({type(exc).__name__})") from exc
         if status == 429 or status >= 500:
             raise TransientLLMError(f"LLM endpoint answered HTTP {status}",
                                     retry_after_seconds(headers))
         if status >= 400:
-            raise RuntimeError(f"LLM endpoint refused the request: HTTP {status}")
+            raise LLMCallError(f"LLM endpoint refused the request: HTTP {status}")
         try:
             return str(json.loads(content)["choices"][0]["message"]["content"])
         except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise RuntimeError("LLM endpoint sent a malformed chat completion") from exc
+            raise LLMCallError("LLM endpoint sent a malformed chat completion") from exc
 
     def _post_within_deadline(self, body: dict[str, Any]) -> tuple[int, httpx.Headers, bytes]:
         """POST and read the whole reply within `timeout_s` in total: httpx's timeout is per

@@ -1,0 +1,103 @@
+"""What guards the learning loop (issue 19): who may write feedback, how much, how big,
+and which labels may enter training without an admin's approval."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+
+from backend.api.auth import Caller
+from backend.api.deps import SettingsDep, WriterDep
+from backend.api.learning import Learning, LearningDep, model_labels
+from backend.api.ratelimit import ClientRateLimiter
+from backend.core.config import Settings
+from backend.core.errors import ProblemError
+from backend.registry.active import ModelManager
+
+logger = logging.getLogger(__name__)
+PURGE_EVERY_S = 3600.0
+_lock = threading.Lock()
+
+
+def _write_quota(request: Request, settings: Settings) -> ClientRateLimiter | None:
+    with _lock:
+        if not hasattr(request.app.state, "write_quota"):
+            request.app.state.write_quota = ClientRateLimiter.from_setting(
+                settings.WRITE_QUOTA, settings.RATE_LIMIT_STORAGE)
+        limiter: ClientRateLimiter | None = request.app.state.write_quota
+        return limiter
+
+
+async def _purge_when_due(request: Request, settings: Settings, learning: Learning) -> None:
+    """Apply the retention settings at most once an hour per app (on feedback writes)."""
+    with _lock:
+        last = getattr(request.app.state, "purged_at", 0.0)
+        if time.monotonic() - last < PURGE_EVERY_S:
+            return
+        request.app.state.purged_at = time.monotonic()
+    try:
+        n_pred, n_fb = await run_in_threadpool(
+            learning.store.purge, settings.PREDICTION_RETENTION_DAYS,
+            settings.FEEDBACK_RETENTION_DAYS)
+    except Exception:  # retention is housekeeping: never fails a write
+        logger.exception("retention purge failed")
+        return
+    if n_pred or n_fb:
+        logger.info("retention: deleted %d predictions and %d feedback rows", n_pred, n_fb)
+
+
+async def feedback_writer(request: Request, caller: WriterDep, settings: SettingsDep,
+                          learning: LearningDep) -> Caller:
+    """A feedback write: an authenticated writer within WRITE_QUOTA (else 429)."""
+    limiter = _write_quota(request, settings)
+    if limiter is not None:
+        await limiter.check(f"write:{caller.name}", setting="WRITE_QUOTA")
+    await _purge_when_due(request, settings, learning)
+    return caller
+
+
+FeedbackWriterDep = Annotated[Caller, Depends(feedback_writer)]
+
+
+def check_input_size(settings: Settings, given: dict[str, Any] | None) -> None:
+    """413 when the feedback `input` is larger than FEEDBACK_MAX_INPUT_CHARS as JSON."""
+    if given is None:
+        return
+    size = len(json.dumps(given, default=str))
+    if size > settings.FEEDBACK_MAX_INPUT_CHARS:
+        raise ProblemError(413, f"input has {size:,} characters as JSON; feedback takes at "
+                                f"most {settings.FEEDBACK_MAX_INPUT_CHARS:,} "
+                                "(FEEDBACK_MAX_INPUT_CHARS). Send only the fields the model "
+                                "reads, e.g. {source, log_message} or {title, description}.")
+
+
+def known_labels(manager: ModelManager, model: str) -> set[str]:
+    """Labels `model` already has: the served version's, else the newest stored one's."""
+    labels = model_labels(manager, model)
+    if labels is None:
+        try:
+            labels = list(manager.store.manifest(model, "latest").labels)
+        except Exception:  # no version at all: every label is new
+            labels = []
+    return set(labels)
+
+
+def label_status(manager: ModelManager, learning: Learning, model: str,
+                 taught: str | None) -> str:
+    """"pending" when `taught` is a label the model does not know and no admin approved
+    it yet (the correction is kept but does not train or answer); else "ok"."""
+    if taught is None or taught in known_labels(manager, model):
+        return "ok"
+    return "ok" if taught in learning.store.approved_labels(model) else "pending"
+
+
+def held_note(model: str, label: str) -> str:
+    return (f"'{label}' is a new label for {model}: the correction is kept but does not train "
+            "or answer until an admin approves the label (POST /v1/feedback/labels/approve).")
+
