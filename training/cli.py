@@ -125,12 +125,14 @@ def settings_table_cmd(
 def serve(
     api_port: Annotated[int, typer.Option()] = 8000,
     ui_port: Annotated[int, typer.Option()] = 8501,
-    host: Annotated[str, typer.Option()] = "0.0.0.0",
+    host: Annotated[str, typer.Option(help="listen address; 0.0.0.0 only where the network "
+                                           "is explicit (Docker)")] = "127.0.0.1",
     ui: Annotated[bool, typer.Option(help="start the Streamlit UI too")] = True,
 ) -> None:
     """Start the API (and the UI) and keep them running until Ctrl-C."""
     commands = [[sys.executable, "-m", "uvicorn", "backend.api.main:create_app", "--factory",
-                 "--host", host, "--port", str(api_port), "--timeout-keep-alive", "75"]]
+                 "--host", host, "--port", str(api_port), "--timeout-keep-alive", "75",
+                 "--no-proxy-headers"]]  # trusted proxies: FORWARDED_ALLOW_IPS, in the app
     ui_app = PROJECT_ROOT / "frontend" / "app.py"
     if ui and ui_app.is_file():
         env_api = os.environ.setdefault("SIFT_API_URL", f"http://127.0.0.1:{api_port}")

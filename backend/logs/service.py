@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from backend.core.config import Settings
+from backend.core.quota import shared_quota
 from backend.logs.embedder import CachedEmbedder, Embedder, GeminiEmbedder, MiniLMEmbedder
 from backend.logs.llm.base import LLMProvider
 from backend.logs.llm.gemini import GeminiProvider
@@ -72,8 +73,10 @@ def build_classifier(settings: Settings, folder: Path, version: str,
     llm = None
     if settings.LLM_ENABLED:
         provider = build_provider(settings, model, embedder)
+        quota = shared_quota(settings.LLM_QUOTA_PER_CLIENT, settings.LLM_QUOTA_GLOBAL,
+                             settings.RATE_LIMIT_STORAGE)
         llm = LLMTier(provider, model.labels, settings.LLM_CACHE_SIZE, settings.LLM_CALL_BUDGET,
-                      settings.LLM_MIN_CONFIDENCE)
+                      settings.LLM_MIN_CONFIDENCE, quota)
     options = RouterOptions(
         rules_enabled=settings.RULES_ENABLED, model_enabled=settings.MODEL_ENABLED,
         llm_enabled=settings.LLM_ENABLED, llm_sources=frozenset(settings.LLM_SOURCES),
