@@ -7,6 +7,7 @@ folder to load from.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -38,4 +39,20 @@ class ModelStore(Protocol):
 
     def open(self, name: str, version: str = "latest") -> tuple[Path, Manifest]:
         """Resolve, verify every sha256 against the manifest, return the folder to load."""
+        ...
+
+
+class PublishingStore(ModelStore, Protocol):
+    """A store a trainer publishes into: the local registry, or the local registry with the
+    Hub mirror behind it (a retrain publishes through whichever the service is configured
+    with, so a promoted version reaches the Hub too)."""
+
+    mirrored: str | None  # where the last publish was mirrored to (None: a local store)
+
+    def staging(self, name: str) -> AbstractContextManager[Path]:
+        """A scratch folder for the next version; removed unless published."""
+        ...
+
+    def publish(self, staged: Path, manifest: Manifest, version: str | None = None) -> Manifest:
+        """Make the staged folder the next version (`version` to force a tag)."""
         ...

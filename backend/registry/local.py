@@ -23,6 +23,8 @@ class ModelNotFoundError(LookupError):
 class LocalModelStore:
     """Versions on disk. Writes are atomic: build in a staging dir, then one rename."""
 
+    mirrored: str | None = None  # a local store mirrors nowhere (see PublishingStore)
+
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 

@@ -12,13 +12,14 @@ import logging
 import os
 import shutil
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backend.core.config import Settings
-from backend.registry.base import ModelStore, RemoteUnavailableError
+from backend.registry.base import RemoteUnavailableError
 from backend.registry.local import LocalModelStore
-from backend.registry.manifest import MANIFEST_FILE, Manifest
+from backend.registry.manifest import MANIFEST_FILE, Manifest, version_number
 
 if TYPE_CHECKING:  # huggingface_hub is imported only when a remote is configured
     from backend.registry.hub import HubModelStore
@@ -35,6 +36,7 @@ class MirroredModelStore:
         self.local = local
         self.remote = remote
         self._listing: dict[str, tuple[float, list[str] | None]] = {}
+        self.mirrored: str | None = None  # outcome of the last publish's upload
 
     def names(self) -> list[str]:
         return self.local.names()
@@ -83,6 +85,34 @@ class MirroredModelStore:
         logger.info("pulled %s %s from %s", name, tag, self.remote.repo_id(name))
         return self.local.open(name, tag)[1]
 
+    def staging(self, name: str) -> AbstractContextManager[Path]:
+        return self.local.staging(name)
+
+    def publish(self, staged: Path, manifest: Manifest, version: str | None = None) -> Manifest:
+        """Publish locally under a tag neither side has used, then mirror it to the Hub.
+
+        A Hub that cannot be reached leaves the version local (logged, and `mirrored`
+        says so); `training publish --version` uploads it later."""
+        if version is None:
+            try:
+                remote = self.remote.versions(manifest.name)
+            except RemoteUnavailableError:
+                remote = []
+            taken = [*self.local.versions(manifest.name), *remote]
+            version = f"v{max((version_number(v) for v in taken), default=0) + 1}"
+        published = self.local.publish(staged, manifest, version)
+        folder = self.local.path(published.name, published.version)
+        try:
+            commit = self.remote.publish(folder, published)
+        except RuntimeError as exc:  # unreachable, or VersionExistsError: the version is local
+            logger.warning("%s %s stays local: %s", published.name, published.version, exc)
+            self.mirrored = f"not mirrored: {exc}"
+        else:
+            self._listing.pop(published.name, None)
+            self.mirrored = (f"{self.remote.repo_id(published.name)}@{published.version} "
+                             f"(commit {commit[:12]})")
+        return published
+
     def remote_versions(self, name: str) -> tuple[list[str] | None, str]:
         """(Hub tags or None, status), cached briefly so `GET /v1/models` stays fast."""
         now = time.monotonic()
@@ -96,7 +126,7 @@ class MirroredModelStore:
         return cached[1], self.remote.status()
 
 
-def build_store(settings: Settings) -> ModelStore:
+def build_store(settings: Settings) -> LocalModelStore | MirroredModelStore:
     """The local registry, mirrored from the Hub when HF_NAMESPACE is set."""
     local = LocalModelStore(settings.MODELS_ROOT)
     if not settings.HF_NAMESPACE:

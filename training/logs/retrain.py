@@ -24,6 +24,8 @@ from backend.logs.embedder import Embedder
 from backend.logs.normalize import template_key
 from backend.logs.router import LogClassifier
 from backend.logs.service import build_classifier
+from backend.registry.base import PublishingStore
+from backend.registry.gate import RetrainReport, decide, is_heldout
 from backend.registry.local import LocalModelStore, ModelNotFoundError
 from backend.registry.manifest import Manifest
 from training.logs.generator import generate_logs
@@ -35,7 +37,6 @@ from training.logs.train import (
     fit_log_model,
     group_split,
 )
-from training.tasks.retrain import HOLDOUT_MIN_CORRECTIONS, RetrainReport, _worse
 
 logger = logging.getLogger(__name__)
 KIND = "log-classifier"
@@ -49,14 +50,14 @@ def _message_key(message: str) -> str:
 
 def corrections_frame(examples: list[LabelledExample]) -> pd.DataFrame:
     """Labelled rows from feedback; every fifth (by hash) is held out once there are
-    at least HOLDOUT_MIN_CORRECTIONS of them."""
+    enough of them (the gate's rule)."""
     rows = []
     for e in examples:
         message = str(e.input.get("log_message") or "")
         if not message.strip():
             continue
         key = _message_key(message)
-        held = len(examples) >= HOLDOUT_MIN_CORRECTIONS and int(key[:8], 16) % 5 == 0
+        held = is_heldout(key, len(examples))
         rows.append((str(e.input.get("source") or ""), message, e.label, f"feedback-{key[:8]}",
                      held))
     frame = pd.DataFrame(rows, columns=["source", "log_message", "target_label", "template_id",
@@ -101,7 +102,7 @@ def _arguments(params: dict[str, Any], seed: int) -> LogTrainingArguments:
     return args
 
 
-def retrain_logs(settings: Settings, store: LocalModelStore, name: str, embedder: Embedder,
+def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder: Embedder,
                  examples: list[LabelledExample], *, rows: int | None = None,
                  seed: int | None = None, current_version: str = "latest",
                  tolerance: float = 0.01) -> RetrainReport:
@@ -137,10 +138,9 @@ def retrain_logs(settings: Settings, store: LocalModelStore, name: str, embedder
         report.candidate = cand
         report.new_labels = sorted(set(candidate.labels) - set(manifest.labels if manifest
                                                                  else []))
-        worse = _worse(cand, cur, tolerance)
-        if worse:
-            report.reason = worse
-            logger.info("log candidate not promoted: %s", worse)
+        promote, report.reason = decide(cand, cur, report.current_version, tolerance)
+        if not promote:
+            logger.info("log candidate not promoted: %s", report.reason)
             return report
         metrics = {**{k: v for k, v in full.items() if not isinstance(v, dict | list)},
                    "corrections_accuracy": cand["corrections_accuracy"],
@@ -159,9 +159,7 @@ def retrain_logs(settings: Settings, store: LocalModelStore, name: str, embedder
                     "corrections": len(corrections),
                     "previous_version": report.current_version}))
     report.promoted, report.candidate_version = True, published.version
-    report.reason = ("no current version" if manifest is None else
-                     f"candidate not worse than {report.current_version} "
-                     f"(tolerance {tolerance})")
+    report.mirrored = store.mirrored
     return report
 
 

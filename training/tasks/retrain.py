@@ -10,7 +10,6 @@ corrections, and is published only if it is not worse on either.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,9 @@ import pandas as pd
 
 from backend.feedback.store import LabelledExample
 from backend.logs.embedder import Embedder
-from backend.registry.local import LocalModelStore, ModelNotFoundError
+from backend.registry.base import ModelStore, PublishingStore
+from backend.registry.gate import RetrainReport, decide, is_heldout
+from backend.registry.local import ModelNotFoundError
 from backend.registry.manifest import Manifest
 from backend.tasks.model import TaskHead
 from backend.tasks.text import input_key, task_text
@@ -29,23 +30,6 @@ from training.tasks.train import TaskTrainer, TaskTrainingArguments, group_split
 
 logger = logging.getLogger(__name__)
 KIND = "task-categorizer"
-HOLDOUT_MIN_CORRECTIONS = 10  # below this every correction is trained on
-
-
-@dataclass
-class RetrainReport:
-    promoted: bool
-    reason: str
-    current_version: str | None
-    candidate_version: str | None
-    current: dict[str, Any] = field(default_factory=dict)
-    candidate: dict[str, Any] = field(default_factory=dict)
-    corrections: int = 0
-    heldout_corrections: int = 0
-    new_labels: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def base_frame(rows: int, seed: int, csv: Path | None = None) -> pd.DataFrame:
@@ -67,13 +51,9 @@ def _texts(frame: pd.DataFrame) -> list[str]:
     return [task_text(t, d) for t, d in zip(frame["title"], frame["description"], strict=True)]
 
 
-def _is_heldout(key: str, total: int) -> bool:
-    return total >= HOLDOUT_MIN_CORRECTIONS and int(key[:8], 16) % 5 == 0
-
-
 def examples_frame(examples: list[LabelledExample]) -> pd.DataFrame:
     rows = [(e.input.get("title", ""), e.input.get("description") or "", e.label,
-             f"feedback-{e.input_key[:8]}", _is_heldout(e.input_key, len(examples)))
+             f"feedback-{e.input_key[:8]}", is_heldout(e.input_key, len(examples)))
             for e in examples]
     return pd.DataFrame(rows, columns=["title", "description", "category", "template_id",
                                        "heldout"])
@@ -120,7 +100,7 @@ def score_heldout(head: TaskHead, heldout: dict[str, Any], threshold: float) -> 
             "heldout": base, "corrections": corr}
 
 
-def publish(store: LocalModelStore, name: str, head: TaskHead, metrics: dict[str, Any],
+def publish(store: PublishingStore, name: str, head: TaskHead, metrics: dict[str, Any],
             params: dict[str, Any]) -> Manifest:
     """Write head + confusion PNG into a staging folder and publish the next version."""
     with store.staging(name) as staged:
@@ -133,7 +113,7 @@ def publish(store: LocalModelStore, name: str, head: TaskHead, metrics: dict[str
         return store.publish(staged, manifest)
 
 
-def current_head(store: LocalModelStore, name: str, version: str = "latest"
+def current_head(store: ModelStore, name: str, version: str = "latest"
                  ) -> tuple[TaskHead | None, Manifest | None]:
     try:
         folder, manifest = store.open(name, version)
@@ -142,7 +122,7 @@ def current_head(store: LocalModelStore, name: str, version: str = "latest"
     return TaskHead.from_pretrained(folder), manifest
 
 
-def retrain(store: LocalModelStore, name: str, embedder: Embedder,
+def retrain(store: PublishingStore, name: str, embedder: Embedder,
             examples: list[LabelledExample], *, rows: int, seed: int = 42,
             csv: Path | None = None, current_version: str = "latest",
             tolerance: float = 0.01, threshold: float = 0.7,
@@ -159,10 +139,9 @@ def retrain(store: LocalModelStore, name: str, embedder: Embedder,
                            cur, cand, len(corrections),
                            int(corrections["heldout"].sum()) if len(corrections) else 0,
                            new_labels)
-    worse = _worse(cand, cur, tolerance)
-    if worse:
-        report.reason = worse
-        logger.info("candidate not promoted: %s", worse)
+    promote, report.reason = decide(cand, cur, report.current_version, tolerance)
+    if not promote:
+        logger.info("candidate not promoted: %s", report.reason)
         return report
     params = {"base_rows": rows, "seed": seed, "base_csv": str(csv) if csv else None,
               "training": args.to_dict(), "corrections": len(corrections),
@@ -170,19 +149,5 @@ def retrain(store: LocalModelStore, name: str, embedder: Embedder,
     published = publish(store, name, head, {**cand, "compared_with": cur.get("accuracy")},
                         params)
     report.promoted, report.candidate_version = True, published.version
-    report.reason = ("no current version" if current is None else
-                     f"candidate not worse than {report.current_version} "
-                     f"(tolerance {tolerance})")
+    report.mirrored = store.mirrored
     return report
-
-
-def _worse(cand: dict[str, Any], cur: dict[str, Any], tolerance: float) -> str:
-    """Why the candidate is worse than the current version, or '' when it is not."""
-    if not cur:
-        return ""
-    for key, what in (("accuracy", "held-out base"), ("corrections_accuracy",
-                                                      "held-out corrections")):
-        c, b = cand.get(key), cur.get(key)
-        if c is not None and b is not None and c < b - tolerance:
-            return f"{what} accuracy {c:.4f} < current {b:.4f} - tolerance {tolerance}"
-    return ""

@@ -8,59 +8,28 @@ from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import ManagerDep, SettingsDep, TokenDep
-from backend.api.learning import Learning, LearningDep
+from backend.api.learning import LearningDep
 from backend.api.schemas_learning import JobPublic, RetrainRequest
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
-from backend.logs.service import build_embedder
+from backend.feedback.retrain_job import run_retrain_process
+from backend.feedback.store import LabelledExample
 from backend.registry.active import ModelManager
-from backend.registry.local import LocalModelStore
-from backend.tasks.service import task_embedder
 
 router = APIRouter(prefix="/v1", tags=["models"])
 
 
-def retrain_task_model(settings: Settings, manager: ModelManager, learning: Learning,
-                       rows: int | None, seed: int | None) -> dict[str, Any]:
-    """Merge base data with feedback, train, compare, promote (and serve) if not worse."""
-    from training.tasks.retrain import retrain
-
-    name = settings.TASK_MODEL_NAME
+def retrain_and_serve(settings: Settings, manager: ModelManager, name: str,
+                      examples: list[LabelledExample], rows: int | None,
+                      seed: int | None) -> dict[str, Any]:
+    """Run the gated retrain in a child process (`python -m training retrain`) against the
+    served version; load and serve the candidate if the gate promoted it."""
     entry = manager.active().get(name)
-    params = entry.manifest.params if entry else {}
-    embedder = entry.model.embedder if entry else task_embedder(settings)
-    report = retrain(
-        LocalModelStore(settings.MODELS_ROOT), name, embedder,
-        learning.store.labelled_examples(name),
-        rows=rows or int(params.get("base_rows") or settings.TASK_TRAIN_ROWS),
-        seed=seed if seed is not None else int(params.get("seed", 42)),
-        current_version=entry.version if entry else "latest",
-        tolerance=settings.RETRAIN_TOLERANCE, threshold=settings.TASK_AUTO_SELECT_THRESHOLD)
-    if report.promoted and report.candidate_version:
-        manager.load(name, report.candidate_version)
-    return report.to_dict()
-
-
-def retrain_log_model(settings: Settings, manager: ModelManager, learning: Learning,
-                      rows: int | None, seed: int | None) -> dict[str, Any]:
-    """The same gate for the log classifier; the served classifier's embedder (and its
-    cache) is reused, and a promoted version is loaded and served."""
-    from training.logs.retrain import retrain_logs
-
-    name = settings.LOG_MODEL_NAME
-    entry = manager.active().get(name)
-    report = retrain_logs(
-        settings, LocalModelStore(settings.MODELS_ROOT), name,
-        entry.model.embedder if entry else build_embedder(settings),
-        learning.store.labelled_examples(name), rows=rows, seed=seed,
-        current_version=entry.version if entry else "latest",
-        tolerance=settings.RETRAIN_TOLERANCE)
-    if report.promoted and report.candidate_version:
-        manager.load(name, report.candidate_version)
-    return report.to_dict()
-
-
-RETRAINERS = {"task": retrain_task_model, "log": retrain_log_model}
+    report = run_retrain_process(settings, name, examples, rows=rows, seed=seed,
+                                 current_version=entry.version if entry else None)
+    if report.get("promoted") and report.get("candidate_version"):
+        manager.load(name, str(report["candidate_version"]))
+    return report
 
 
 @router.post("/models/{name}/retrain", status_code=202, response_model=JobPublic,
@@ -86,13 +55,13 @@ async def retrain_model(name: str, response: Response, manager: ManagerDep,
     if busy is not None:
         raise ProblemError(409, f"A retrain of {name} is already {busy.status}: poll "
                                 f"GET /v1/jobs/{busy.id} and retry when it is done.")
-    if not await run_in_threadpool(learning.store.labelled_examples, name):
+    examples = await run_in_threadpool(learning.store.labelled_examples, name)
+    if not examples:
         raise ProblemError(409, f"No labelled feedback for {name} yet, so there is nothing new "
                                 "to learn. Send corrections with POST /v1/feedback first.")
     body = body or RetrainRequest()
-    retrainer = RETRAINERS[kinds[name]]
-    job = learning.jobs.submit(f"retrain:{name}", lambda: retrainer(
-        settings, manager, learning, body.rows, body.seed))
+    job = learning.jobs.submit(f"retrain:{name}", lambda: retrain_and_serve(
+        settings, manager, name, examples, body.rows, body.seed))
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return JobPublic(**job.public())
 

@@ -1,0 +1,50 @@
+"""One entry point for a gated retrain of any retrainable model (CLI and the API's job).
+
+It publishes through the store the service is configured with (`build_store`),
+so a promoted version is mirrored to the Hub when HF_NAMESPACE is set.
+"""
+
+from __future__ import annotations
+
+from backend.core.config import Settings
+from backend.feedback.store import LabelledExample
+from backend.registry.base import PublishingStore
+from backend.registry.gate import RetrainReport
+from backend.registry.mirror import build_store
+
+
+def retrainable(settings: Settings) -> tuple[str, ...]:
+    """Model names with a gated retrain."""
+    return (settings.TASK_MODEL_NAME, settings.LOG_MODEL_NAME)
+
+
+def run_retrain(settings: Settings, name: str, examples: list[LabelledExample], *,
+                rows: int | None = None, seed: int | None = None,
+                current_version: str | None = None,
+                store: PublishingStore | None = None) -> RetrainReport:
+    """Merge the feedback, train a candidate, gate it against `current_version` (default:
+    the newest) and publish it through the configured store if it is not worse."""
+    if name not in retrainable(settings):
+        raise ValueError(f"gated retraining is implemented for "
+                         f"{', '.join(retrainable(settings))}; for {name} train a new version "
+                         "with its own train command")
+    store = store or build_store(settings)
+    version = current_version or "latest"
+    if name == settings.LOG_MODEL_NAME:
+        from backend.logs.service import build_embedder
+        from training.logs.retrain import retrain_logs
+
+        return retrain_logs(settings, store, name, build_embedder(settings), examples,
+                            rows=rows, seed=seed, current_version=version,
+                            tolerance=settings.RETRAIN_TOLERANCE)
+    from backend.tasks.service import task_embedder
+    from training.tasks.retrain import current_head, retrain
+
+    _, manifest = current_head(store, name, version)
+    params = manifest.params if manifest else {}
+    return retrain(
+        store, name, task_embedder(settings), examples,
+        rows=rows or int(params.get("base_rows") or settings.TASK_TRAIN_ROWS),
+        seed=seed if seed is not None else int(params.get("seed", 42)),
+        current_version=version, tolerance=settings.RETRAIN_TOLERANCE,
+        threshold=settings.TASK_AUTO_SELECT_THRESHOLD)
