@@ -21,7 +21,7 @@ from backend.feedback.memory import GLOBAL_SCOPE, MemoryEntry, MemoryStore
 
 NEIGHBOUR_MIN_ENTRIES = 8  # fewer corrections cannot choose a threshold
 NEIGHBOUR_MAX_ENTRIES = 5000  # the leave-one-out matrix is n x n
-SIMILARITY_GRID = tuple(round(0.70 + 0.02 * i, 2) for i in range(15))  # 0.70 .. 0.98
+SIMILARITY_GRID = tuple(round(0.50 + 0.02 * i, 2) for i in range(25))  # 0.50 .. 0.98
 UNSURE_GRID = (0.0, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)  # follow when model confidence < this
 
 HeadFn = Callable[[Sequence[str]], dict[str, tuple[str, float]]]
