@@ -46,6 +46,8 @@ class PredictionPublic(BaseModel):
     tier: str = Field(description="rules | model | llm | none")
     model_version: str
     reason: str | None = Field(default=None, description="Why the row is Unclassified.")
+    stage: str | None = Field(default=None, description="Model tier only: fast (static "
+                              "stage 1 was sure) | full (MiniLM).")
 
 
 class Summary(BaseModel):
@@ -58,6 +60,8 @@ class Summary(BaseModel):
     coverage: float = Field(description="Share of rows not Unclassified.")
     mean_confidence: float
     by_tier: dict[str, int]
+    by_stage: dict[str, int] = Field(default={}, description="Model-tier rows per cascade "
+                                                          "stage (fast | full).")
     by_label: dict[str, int]
 
 

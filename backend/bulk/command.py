@@ -141,6 +141,8 @@ def _report(summary: dict[str, Any], elapsed: float, rows_this_run: int) -> None
                f"{summary['engine']} engine, {summary['model']}); coverage "
                f"{summary['coverage']:.1%}")
     typer.echo("by tier:  " + ", ".join(f"{k} {v:,}" for k, v in summary["by_tier"].items()))
+    if summary.get("by_stage"):
+        typer.echo("by stage: " + ", ".join(f"{k} {v:,}" for k, v in summary["by_stage"].items()))
     typer.echo("by label: " + ", ".join(f"{k} {v:,}" for k, v in summary["by_label"].items()))
     if summary["skipped"]:
         typer.echo(f"{summary['skipped']:,} rows skipped: see {summary['errors_file']}")

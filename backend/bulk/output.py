@@ -88,7 +88,8 @@ class Sink:
                          "output_format": [self.fmt, self.gz]}
         self.state: dict[str, Any] = {"chunks_done": 0, "rows_done": 0, "written": 0,
                                       "skipped": 0, "output_bytes": 0, "errors_bytes": 0,
-                                      "by_label": {}, "by_tier": {}, "elapsed_s": 0.0,
+                                      "by_label": {}, "by_tier": {}, "by_stage": {},
+                                      "elapsed_s": 0.0,
                                       "complete": False}
         if resume and self.progress_path.is_file():
             self._load_progress()
@@ -96,6 +97,7 @@ class Sink:
             self._start_fresh()
         self.labels = Counter(self.state["by_label"])
         self.tiers = Counter(self.state["by_tier"])
+        self.stages = Counter(self.state.get("by_stage", {}))
         self.expected = self.state["rows_done"]
         self.pending: list[pa.Table] = []
         self.pending_rows = 0
@@ -147,6 +149,7 @@ class Sink:
     def _save_progress(self) -> None:
         self.state["by_label"] = dict(getattr(self, "labels", {}))
         self.state["by_tier"] = dict(getattr(self, "tiers", {}))
+        self.state["by_stage"] = dict(getattr(self, "stages", {}))
         tmp = self.progress_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"job": self.identity, "state": self.state}, indent=2),
                        encoding="utf-8")
@@ -192,6 +195,7 @@ class Sink:
                 "coverage": round(classified / written, 4) if written else 0.0,
                 "by_label": dict(self.labels.most_common()),
                 "by_tier": dict(self.tiers.most_common()),
+                "by_stage": dict(self.stages.most_common()),
                 "output": str(self.output),
                 "errors_file": str(self.errors_path) if self.state["skipped"] else None,
                 **({"log_format": self.job.log.log_format or "none",
@@ -222,6 +226,7 @@ class Sink:
                 pc.cast(good.column("line_count"), pa.int64())).as_py() - good.num_rows
         self.labels.update(good.column("target_label").to_pylist())
         self.tiers.update(good.column("tier").to_pylist())
+        self.stages.update(s for s in good.column("stage").to_pylist() if s)
         self.state["chunks_done"] += 1
         self.state["rows_done"] += chunk.num_rows
         self.state["written"] += good.num_rows

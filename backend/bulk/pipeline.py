@@ -20,7 +20,7 @@ from backend.logs.router import LogClassifier
 
 ROW, LINE, ERROR, RAW = "__row", "__line", "__error", "__raw"
 BOOKKEEPING = (ROW, LINE, ERROR, RAW)
-RESULT_COLUMNS = ("target_label", "confidence", "tier", "model_version", "reason")
+RESULT_COLUMNS = ("target_label", "confidence", "tier", "model_version", "reason", "stage")
 
 
 @dataclass(frozen=True)
@@ -116,9 +116,10 @@ def classify_chunk(classifier: LogClassifier, chunk: pa.Table, job: Job) -> pa.T
     confidences: list[float | None] = [None] * n
     tiers: list[str | None] = [None] * n
     reasons: list[str | None] = [None] * n
+    stages: list[str | None] = [None] * n
     for i, p in zip(keep, predictions, strict=True):
         labels[i], confidences[i], tiers[i] = p.label, round(p.confidence, 4), p.tier
-        reasons[i] = p.reason or ""
+        reasons[i], stages[i] = p.reason or "", p.stage or ""
     versions = [classifier.version if e is None else None for e in errors]
     keep_columns = [c for c in chunk.column_names if c not in RESULT_COLUMNS]
     out = chunk.select(keep_columns)
@@ -126,6 +127,7 @@ def classify_chunk(classifier: LogClassifier, chunk: pa.Table, job: Job) -> pa.T
                                ("confidence", confidences, pa.float64()),
                                ("tier", tiers, pa.string()),
                                ("model_version", versions, pa.string()),
-                               ("reason", reasons, pa.string())):
+                               ("reason", reasons, pa.string()),
+                               ("stage", stages, pa.string())):
         out = out.append_column(name, pa.array(values, kind))
     return out

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     CASCADE_THRESHOLD: float | None = Field(
         default=None, ge=0.0, le=1.0, description="Stage-1 confidence at which the fast stage "
         "answers; unset uses the model's (chosen on held-out templates by train-logs).")
+    CASCADE_ENABLED: bool = Field(
+        default=True, description="Model tier as a cascade: the fast static stage answers new "
+        "template keys it is sure of, MiniLM the rest (models from v3; off: MiniLM for all).")
+    CASCADE_THRESHOLD: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Stage-1 confidence at which the fast stage "
+        "answers; unset uses the model's (chosen on held-out templates by train-logs).")
     LLM_SOURCES: list[str] = Field(
         default=["LegacyCRM"], description="Sources routed straight to the LLM tier (a JSON list).")
     LLM_FOR_LOW_CONFIDENCE: bool = Field(

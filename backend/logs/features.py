@@ -50,14 +50,18 @@ class TextFeatures:
     def dim(self) -> int:
         return sum(len(v.vocabulary_) for v in self.vectorizers.values())
 
-    def transform(self, keys: Sequence[str]) -> sparse.csr_matrix:
-        blocks = [v.transform(keys) for v in self.vectorizers.values()]
-        return (sparse.hstack(blocks, format="csr") * self.weight).astype(np.float32)
+    def transform(self, keys: Sequence[str], blocks: Sequence[str] | None = None
+                  ) -> sparse.csr_matrix:
+        """The weighted TF-IDF blocks (all, or the named ones in column order)."""
+        parts = [v.transform(keys) for name, v in self.vectorizers.items()
+                 if blocks is None or name in blocks]
+        return (sparse.hstack(parts, format="csr") * self.weight).astype(np.float32)
 
-    def combine(self, vectors: np.ndarray, keys: Sequence[str]) -> sparse.csr_matrix:
+    def combine(self, vectors: np.ndarray, keys: Sequence[str],
+                blocks: Sequence[str] | None = None) -> sparse.csr_matrix:
         """The model's input: the embedding followed by the weighted TF-IDF blocks."""
         dense = sparse.csr_matrix(np.asarray(vectors, dtype=np.float32))
-        return sparse.hstack([dense, self.transform(keys)], format="csr")
+        return sparse.hstack([dense, self.transform(keys, blocks)], format="csr")
 
     def save_pretrained(self, folder: Path) -> None:
         config = {"weight": self.weight, "blocks": {

@@ -1,5 +1,5 @@
-"""The log model's artifacts as one unit: LR head, surface features and labelled examples
-for the offline LLM tier."""
+"""The log model's artifacts as one unit: LR head, surface features, labelled examples
+for the offline LLM tier, and (since v3) the cascade's fast stage."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from backend.logs.cascade import FastStage
 from backend.logs.features import TextFeatures
 from backend.logs.linear import LinearHead
 
@@ -29,6 +30,7 @@ class LogModel:
     config: dict[str, object] = field(default_factory=dict)
     text_features: TextFeatures | None = None
     example_keys: list[str] = field(default_factory=list)  # needed with text_features
+    fast: FastStage | None = None  # stage 1 of the model tier (None: MiniLM for every key)
 
     @property
     def labels(self) -> list[str]:
@@ -46,6 +48,8 @@ class LogModel:
         self.head.save_pretrained(folder)
         if self.text_features is not None:
             self.text_features.save_pretrained(folder)
+        if self.fast is not None:
+            self.fast.save_pretrained(folder)
         np.savez(folder / EXAMPLES_FILE, vectors=self.example_vectors.astype(np.float32),
                  labels=np.asarray(self.example_labels, dtype=str),
                  sources=np.asarray(self.example_sources, dtype=str),
@@ -63,4 +67,4 @@ class LogModel:
             keys = [str(x) for x in data["keys"]] if "keys" in data else []
         return cls(LinearHead.from_pretrained(folder), vectors, labels, sources,
                    str(config.pop("embedder")), version, config,
-                   TextFeatures.from_pretrained(folder), keys)
+                   TextFeatures.from_pretrained(folder), keys, FastStage.from_pretrained(folder))

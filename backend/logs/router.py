@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from backend.core.cache import LRUCache
+from backend.logs.cascade import answer_keys
 from backend.logs.embedder import Embedder
 from backend.logs.llm.base import UNCLASSIFIED, LLMItem
 from backend.logs.llm.tier import LLMTier
@@ -32,6 +33,8 @@ class RouterOptions:
     threshold: float | None = None  # None: the model's calibrated threshold
     max_message_chars: int = 4096
     key_cache_size: int = 200_000
+    cascade_enabled: bool = True  # the model's fast stage answers the keys it is sure of
+    cascade_threshold: float | None = None  # None: the model's (chosen by train-logs)
 
 
 @dataclass
@@ -43,6 +46,7 @@ class Prediction:
     tier: str  # feedback | rules | model | llm | none
     model_version: str
     reason: str | None = None
+    stage: str | None = None  # model tier only: fast (static stage) | full (MiniLM)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,6 +64,7 @@ def _shape(text: str) -> bytes:
     differ only in their numbers. Bytes 0x32-0x39 are only ever those ASCII digits in UTF-8,
     and bytes.translate is ~30x faster than str.translate on log lines."""
     return text.encode("utf-8", "surrogatepass").translate(_DIGIT_SHAPE)
+
 
 def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -80,8 +85,10 @@ class LogClassifier:
         self._keys: LRUCache[str] = LRUCache(self.options.key_cache_size)
         # the first matching rule (False: none) per (source, line shape), see _rule_matches
         self.rule_cache: LRUCache[Rule | bool] = LRUCache(self.options.key_cache_size)
-        # the head's answer per template key: exact for this model, skips the features
-        self.head_cache: LRUCache[tuple[str, float]] = LRUCache(self.options.key_cache_size)
+        # the model tier's answer per template key (label, confidence, stage): exact for
+        # this model and cascade threshold, skips the features and both encoders
+        self.head_cache: LRUCache[tuple[str, float, str]] = LRUCache(
+            self.options.key_cache_size)
 
     @property
     def version(self) -> str:
@@ -98,6 +105,16 @@ class LogClassifier:
         if self.options.threshold is not None:
             return self.options.threshold
         return self.model.head.threshold
+
+    @property
+    def cascade_threshold(self) -> float | None:
+        """Stage-1 confidence at which the fast stage answers; None: MiniLM for every key."""
+        fast = self.model.fast
+        if not self.options.cascade_enabled or fast is None:
+            return None
+        if self.options.cascade_threshold is not None:
+            return self.options.cascade_threshold
+        return fast.threshold
 
     def key(self, message: str) -> str:
         """Template key of one message (see `keys`)."""
@@ -144,9 +161,10 @@ class LogClassifier:
             out.append(hit or None)
         return out
 
-    def _head_answers(self, keys: Sequence[str]) -> dict[str, tuple[str, float]]:
-        """(label, calibrated confidence) per distinct key; new keys embedded in one batch."""
-        answers: dict[str, tuple[str, float]] = {}
+    def _model_answers(self, keys: Sequence[str]) -> dict[str, tuple[str, float, str]]:
+        """(label, calibrated confidence, stage) per distinct key; new keys go through the
+        cascade in one batch (backend.logs.cascade)."""
+        answers: dict[str, tuple[str, float, str]] = {}
         todo = []
         for key in dict.fromkeys(keys):
             hit = self.head_cache.get(key)
@@ -155,12 +173,15 @@ class LogClassifier:
             else:
                 answers[key] = hit
         if todo:
-            inputs = self.model.inputs(self.embedder.embed(todo), todo)
-            labels, confidences = self.model.head.predict(inputs)
-            for key, label, conf in zip(todo, labels, confidences.tolist(), strict=True):
-                answers[key] = (label, conf)
-                self.head_cache.put(key, (label, conf))
+            fresh = answer_keys(self.model, self.embedder, todo, self.cascade_threshold)
+            for key, answer in zip(todo, fresh, strict=True):
+                answers[key] = answer
+                self.head_cache.put(key, answer)
         return answers
+
+    def _head_answers(self, keys: Sequence[str]) -> dict[str, tuple[str, float]]:
+        """(label, calibrated confidence) per distinct key, whichever stage answered."""
+        return {k: (label, conf) for k, (label, conf, _) in self._model_answers(keys).items()}
 
     def _unit_vectors(self, keys: Sequence[str]) -> np.ndarray:
         vectors = np.asarray(self.embedder.embed(list(keys)), dtype=np.float32)
@@ -224,24 +245,25 @@ class LogClassifier:
 
         if to_model:
             keys = self.keys([messages[i] for i in to_model])
-            by_key = self._head_answers(keys)
+            by_key = self._model_answers(keys)
             near = (self._neighbours(memory, [sources[i] for i in to_model], keys,
                                      [by_key[k][1] for k in keys], thr)
                     if memory else [None] * len(keys))
             for i, key, nb in zip(to_model, keys, near, strict=True):
-                label, conf = by_key[key]
+                label, conf, stage = by_key[key]
                 if nb is not None:
                     nb.source, nb.log_message = sources[i], messages[i]
                     out[i] = nb
                 elif conf >= thr:
-                    out[i] = Prediction(sources[i], messages[i], label, conf, "model", version)
+                    out[i] = Prediction(sources[i], messages[i], label, conf, "model", version,
+                                        stage=stage)
                 elif opts.llm_for_low_confidence and opts.llm_enabled and self.llm is not None:
                     to_llm.append(i)
                 else:
                     out[i] = Prediction(
                         sources[i], messages[i], UNCLASSIFIED, conf, "model", version,
                         f"model confidence {conf:.2f} below threshold {thr:.2f} "
-                        f"(best guess: {label})")
+                        f"(best guess: {label})", stage)
 
         if to_llm and self.llm is not None:
             items = [LLMItem(sources[i], messages[i][: opts.max_message_chars]) for i in to_llm]
@@ -265,7 +287,7 @@ def _fill_gaps(out: list[Prediction | None], version: str) -> list[Prediction]:
 
 
 def summarize(predictions: Sequence[Prediction]) -> dict[str, Any]:
-    """Coverage (share not Unclassified) and counts per tier and label."""
+    """Coverage (share not Unclassified) and counts per tier, model-tier stage and label."""
     n = len(predictions)
     labelled = sum(p.label != UNCLASSIFIED for p in predictions)
     confidences = np.array([p.confidence for p in predictions]) if n else np.zeros(0)
@@ -275,5 +297,6 @@ def summarize(predictions: Sequence[Prediction]) -> dict[str, Any]:
         "coverage": round(labelled / n, 4) if n else 0.0,
         "mean_confidence": round(float(confidences.mean()), 4) if n else 0.0,
         "by_tier": dict(Counter(p.tier for p in predictions).most_common()),
+        "by_stage": dict(Counter(p.stage for p in predictions if p.stage).most_common()),
         "by_label": dict(Counter(p.label for p in predictions).most_common()),
     }

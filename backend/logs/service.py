@@ -81,5 +81,6 @@ def build_classifier(settings: Settings, folder: Path, version: str,
         rules_enabled=settings.RULES_ENABLED, model_enabled=settings.MODEL_ENABLED,
         llm_enabled=settings.LLM_ENABLED, llm_sources=frozenset(settings.LLM_SOURCES),
         llm_for_low_confidence=settings.LLM_FOR_LOW_CONFIDENCE,
-        threshold=settings.CONFIDENCE_THRESHOLD, max_message_chars=settings.MAX_MESSAGE_CHARS)
+        threshold=settings.CONFIDENCE_THRESHOLD, max_message_chars=settings.MAX_MESSAGE_CHARS,
+        cascade_enabled=settings.CASCADE_ENABLED, cascade_threshold=settings.CASCADE_THRESHOLD)
     return LogClassifier(model, embedder, rules, llm, options)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +36,10 @@ from backend.logs.normalize import template_key
 from backend.logs.router import LogClassifier, RouterOptions
 from backend.logs.rules import RuleSet
 from backend.logs.service import offline_provider
+from backend.logs.static import StaticEmbedder
 from backend.registry.local import LocalModelStore
 from backend.registry.manifest import Manifest
+from training.logs.cascade import fit_fast_stage
 from training.logs.report import write_report
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,8 @@ class LogTrainingArguments:
     text_weight: float = 1.0  # TF-IDF blocks beside the embedding; 0 = embedding only
     llm_sources: tuple[str, ...] = ("LegacyCRM",)
     seed: int = 42
+    cascade_tolerance: float = 0.005  # the fast stage may cost at most this much accuracy
+    fast_blocks: tuple[str, ...] | None = ("words",)  # TF-IDF blocks of the fast stage
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -130,9 +134,11 @@ def out_of_fold_logits(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: floa
 
 
 def train_head(x: np.ndarray | sparse.csr_matrix, y: list[str], groups: np.ndarray,
-               args: LogTrainingArguments) -> tuple[LinearHead, dict[str, float]]:
+               args: LogTrainingArguments
+               ) -> tuple[LinearHead, dict[str, float], np.ndarray]:
     """Choose C, the temperature and the threshold on out-of-fold predictions (grouped by
-    template), then fit the head on all training rows."""
+    template), then fit the head on all training rows. Also returns the calibrated
+    out-of-fold probabilities (columns in `head.classes` order) for the cascade."""
     classes = sorted(set(y))
     y_idx = np.array([classes.index(c) for c in y])
     best: tuple[float, float, np.ndarray, list[float]] | None = None
@@ -156,13 +162,14 @@ def train_head(x: np.ndarray | sparse.csr_matrix, y: list[str], groups: np.ndarr
                   "cv_model_tier_accuracy": round(float(np.mean(fold_acc)), 4),
                   "cv_model_tier_accuracy_std": round(float(np.std(fold_acc)), 4),
                   "cv_folds": len(fold_acc), "temperature": round(head.temperature, 4),
-                  "threshold": head.threshold}
+                  "threshold": head.threshold}, proba
 
 
 def fit_log_model(train: pd.DataFrame, groups: np.ndarray, vectors: dict[str, np.ndarray],
-                  embedder_name: str, args: LogTrainingArguments
-                  ) -> tuple[LogModel, dict[str, float]]:
-    """Surface features, head and example bank from training rows (`key` column set)."""
+                  embedder_name: str, args: LogTrainingArguments,
+                  static: StaticEmbedder | None = None) -> tuple[LogModel, dict[str, float]]:
+    """Surface features, head and example bank from training rows (`key` column set);
+    with a static embedder also the cascade's fast stage and its threshold."""
     keys = list(train["key"])
     text = (TextFeatures.fit(keys, args.text_weight) if args.text_weight > 0 else None)
     llm = set(args.llm_sources)
@@ -170,21 +177,28 @@ def fit_log_model(train: pd.DataFrame, groups: np.ndarray, vectors: dict[str, np
     model_keys = [k for k, m in zip(keys, modelled, strict=True) if m]
     x = np.stack([vectors[k] for k in model_keys]) if model_keys else np.zeros((0, 384))
     x_in = text.combine(x, model_keys) if text is not None else x
-    head, head_params = train_head(x_in, list(train["target_label"][modelled]),
-                                   np.asarray(groups)[modelled], args)
+    y = list(train["target_label"][modelled])
+    head, head_params, full_proba = train_head(x_in, y, np.asarray(groups)[modelled], args)
+    fast = None
+    if static is not None:
+        fast, fast_params = fit_fast_stage(static, text, model_keys, y,
+                                           np.asarray(groups)[modelled], full_proba, args)
+        head_params = {**head_params, **fast_params}
     bank = train.drop_duplicates(["key", "target_label"])
     bank = bank.sample(min(len(bank), MAX_EXAMPLES), random_state=args.seed)
     model = LogModel(head, np.stack([vectors[k] for k in bank["key"]]),
                      list(bank["target_label"]), list(bank["source"]), embedder_name,
                      config={"llm_sources": sorted(llm)}, text_features=text,
-                     example_keys=list(bank["key"]) if text is not None else [])
+                     example_keys=list(bank["key"]) if text is not None else [], fast=fast)
     return model, {**head_params, "text_weight": args.text_weight,
                    "text_features": text.dim if text is not None else 0}
 
 
 def train_logs(data: Path, settings: Settings, embedder: Embedder,
-               args: LogTrainingArguments | None = None, name: str | None = None) -> Manifest:
-    """Train, evaluate on held-out templates and publish a new registry version."""
+               args: LogTrainingArguments | None = None, name: str | None = None,
+               static: StaticEmbedder | None = None) -> Manifest:
+    """Train, evaluate on held-out templates and publish a new registry version (with a
+    static embedder: both cascade stages, scored against MiniLM alone on the same rows)."""
     args = args or LogTrainingArguments()
     frame, data_hash = load_training_csv(data)
     frame["key"] = [template_key(m) for m in tqdm(frame["log_message"], desc="template keys")]
@@ -194,7 +208,7 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
     train, test = frame.iloc[train_idx], frame.iloc[test_idx].reset_index(drop=True)
     vectors = embed_keys(embedder, list(frame["key"]))
     model, head_params = fit_log_model(train, groups.iloc[train_idx].to_numpy(), vectors,
-                                       embedder.name, args)
+                                       embedder.name, args, static)
     model.config["group_column"] = group_col
 
     rules = RuleSet.from_yaml(settings.RULES_PATH) if settings.RULES_ENABLED else None
@@ -202,6 +216,8 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
     options = RouterOptions(llm_sources=frozenset(args.llm_sources))
     classifier = LogClassifier(model, embedder, rules, LLMTier(provider, model.labels), options)
     metrics = evaluate(classifier, test)
+    if model.fast is not None:
+        metrics.update(compare_with_minilm(classifier, test, metrics))
     metrics.update({"train_rows": len(train), "test_rows": len(test),
                     "test_templates": int(groups.iloc[test_idx].nunique()),
                     "train_templates": int(groups.iloc[train_idx].nunique()), **head_params})
@@ -247,5 +263,21 @@ def evaluate(classifier: LogClassifier, test: pd.DataFrame) -> dict[str, object]
         "per_class": classification_report(truth, pred, labels=labels, output_dict=True,
                                            zero_division=0),
         "by_tier": dict(Counter(p.tier for p in forced)),
+        "by_stage": dict(Counter(p.stage for p in forced if p.stage)),
         "predictions": pred,
     }
+
+
+def compare_with_minilm(classifier: LogClassifier, test: pd.DataFrame,
+                        cascade: dict[str, object]) -> dict[str, object]:
+    """The same pipeline with the cascade off (MiniLM for every key), on the same rows,
+    and the share of model-tier rows the fast stage answered."""
+    options = replace(classifier.options, cascade_enabled=False)
+    minilm = LogClassifier(classifier.model, classifier.embedder, classifier.rules,
+                           classifier.llm, options)
+    full = evaluate(minilm, test)
+    stages: dict[str, int] = cascade["by_stage"]  # type: ignore[assignment]
+    return {"accuracy_all_minilm": full["accuracy"], "macro_f1_all_minilm": full["macro_f1"],
+            "coverage_at_threshold_all_minilm": full["coverage_at_threshold"],
+            "fast_share": round(stages.get("fast", 0) / max(sum(stages.values()), 1), 4),
+            "cascade_threshold": classifier.cascade_threshold}

@@ -1,0 +1,96 @@
+"""The model tier as a cascade: a fast stage answers new template keys it is sure of,
+MiniLM (the full stage) the rest, in one batch.
+
+Stage 1 (`fast`) reads the static vector of the key (`backend.logs.static`)
+beside the same TF-IDF features the full stage uses, through its own
+calibrated linear head. A key whose stage-1 confidence reaches the cascade
+threshold is answered there; every other key goes, in one batch, to today's
+MiniLM hybrid. `train-logs` chooses the threshold on held-out templates and
+stores it with the fast head (`fast/head.json`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import sparse
+
+from backend.logs.features import TextFeatures
+from backend.logs.linear import HEAD_CONFIG, LinearHead
+from backend.logs.static import STATIC_FOLDER, StaticEmbedder, copy_static_model
+
+if TYPE_CHECKING:
+    from backend.logs.embedder import Embedder
+    from backend.logs.model import LogModel
+
+FAST, FULL = "fast", "full"
+FAST_FOLDER = "fast"
+
+
+def static_inputs(embedder: StaticEmbedder, text: TextFeatures | None, keys: Sequence[str],
+                  blocks: tuple[str, ...] | None) -> np.ndarray | sparse.csr_matrix:
+    """What the fast head reads: static vectors beside the model's TF-IDF blocks (each
+    distinct key embedded once)."""
+    unique = list(dict.fromkeys(keys))
+    vectors = embedder.embed(unique)
+    if len(unique) != len(keys):
+        rows = {k: i for i, k in enumerate(unique)}
+        vectors = vectors[[rows[k] for k in keys]]
+    return text.combine(vectors, keys, blocks) if text is not None else vectors
+
+
+@dataclass
+class FastStage:
+    """Stage 1: the static embedder, its head, and the cascade threshold."""
+
+    head: LinearHead
+    embedder: StaticEmbedder
+    threshold: float  # a key at or above this stage-1 confidence is answered by stage 1
+    blocks: tuple[str, ...] | None = None  # TF-IDF blocks it reads (None: all)
+
+    def inputs(self, text: TextFeatures | None, keys: Sequence[str]
+               ) -> np.ndarray | sparse.csr_matrix:
+        return static_inputs(self.embedder, text, keys, self.blocks)
+
+    def save_pretrained(self, folder: Path) -> None:
+        self.head.extra["cascade_threshold"] = self.threshold
+        self.head.extra["text_blocks"] = list(self.blocks) if self.blocks is not None else None
+        self.head.save_pretrained(folder / FAST_FOLDER)
+        if (folder / STATIC_FOLDER).resolve() != self.embedder.folder.resolve():
+            copy_static_model(self.embedder.folder, folder, self.embedder.name)
+
+    @classmethod
+    def from_pretrained(cls, folder: Path) -> FastStage | None:
+        """The stored fast stage, or None for a model trained before the cascade."""
+        if not (folder / FAST_FOLDER / HEAD_CONFIG).is_file():
+            return None
+        head = LinearHead.from_pretrained(folder / FAST_FOLDER)
+        threshold = float(head.extra.pop("cascade_threshold"))  # type: ignore[arg-type]
+        blocks = head.extra.pop("text_blocks", None)
+        return cls(head, StaticEmbedder(folder / STATIC_FOLDER), threshold,
+                   tuple(blocks) if blocks is not None else None)  # type: ignore[arg-type]
+
+
+def answer_keys(model: LogModel, embedder: Embedder, keys: Sequence[str],
+                threshold: float | None) -> list[tuple[str, float, str]]:
+    """(label, calibrated confidence, stage) per key. `threshold` None, or a model
+    without a fast stage: every key goes to the full stage, exactly as before."""
+    keys = list(keys)
+    fast = model.fast
+    if threshold is None or fast is None:
+        labels, conf = model.head.predict(model.inputs(embedder.embed(keys), keys))
+        return [(label, c, FULL) for label, c in zip(labels, conf.tolist(), strict=True)]
+    labels, conf = fast.head.predict(fast.inputs(model.text_features, keys))
+    out: list[tuple[str, float, str]] = [
+        (label, c, FAST) for label, c in zip(labels, conf.tolist(), strict=True)]
+    unsure = np.flatnonzero(conf < threshold).tolist()
+    if unsure:
+        todo = [keys[i] for i in unsure]
+        full_labels, full_conf = model.head.predict(model.inputs(embedder.embed(todo), todo))
+        for i, label, c in zip(unsure, full_labels, full_conf.tolist(), strict=True):
+            out[i] = (label, c, FULL)
+    return out
