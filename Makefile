@@ -47,9 +47,11 @@ distill:  ## distil the cascade's static stage from MiniLM in its own venv (then
 settings-table: install  ## regenerate the table of every setting in README.md
 	$(PY) -m training settings-table --write README.md
 
-lint: install  ## ruff + mypy
+lint: install  ## import contract (layers) + ruff + mypy (backend, training, frontend) + deptry
+	$(VENV)/bin/lint-imports
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(PY) -m deptry .
 
 lock:  ## re-pin requirements.txt from the current venv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > requirements.txt
