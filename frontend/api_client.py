@@ -168,6 +168,19 @@ class ApiClient:
             headers={"Accept": "application/json"}).json()
         return result
 
+    def classify_log_file(self, data: bytes, filename: str, log_format: str = "auto",
+                          source_field: str = "") -> dict[str, Any]:
+        """A raw log file (.log / .txt, plain or .gz) parsed by the server with `log_format`:
+        its records with the parsed fields and the labels (JSON)."""
+        form = {"log_format": log_format or "auto"}
+        if source_field:
+            form["source_field"] = source_field
+        files = {"file": (filename, data, "text/plain")}
+        result: dict[str, Any] = self._request(
+            "POST", "/v1/logs/classify/csv", files=files, data=form,
+            headers={"Accept": "application/json"}).json()
+        return result
+
     # --- sessions, tasks, feedback (present only once the server has the routes) ---
     def predict_sessions(self, body: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._json("POST", SESSIONS_PREDICT, json=body)

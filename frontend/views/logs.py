@@ -27,17 +27,44 @@ ComputeCloud,nova.osapi_compute.wsgi.server "GET /v2/servers HTTP/1.1" status: 2
 LegacyCRM,Lead conversion failed for prospect ID 7842 due to missing contact information."""
 
 
+RAW_LOG = (".log", ".log.gz", ".txt.gz", ".gz")
+PRESETS = ("auto, hdfs, apache, linux, openssh, thunderbird, syslog, syslog-5424, access, "
+           "apache-error, nginx-error, log4j, python")
+
+
 @st.cache_data(max_entries=4, show_spinner="Reading the file...")
 def read_upload(data: bytes) -> pd.DataFrame:
     return tables.read_csv(data, REQUIRED)
+
+
+def classify_raw(data: bytes, name: str, log_format: str, source_field: str
+                 ) -> dict[str, object]:
+    """A raw log is parsed and classified by the server (one parser for API, UI and bulk);
+    the parsed fields come back as columns next to the labels."""
+    body = client().classify_log_file(data, name, log_format, source_field)
+    frame = pd.DataFrame(body["records"], columns=body["columns"])
+    frame = frame.rename(columns={"Content": "log_message"})  # what feedback sends
+    note = (f"format {body['log_format']}: {body['parse']['records']:,} records from "
+            f"{body['parse']['lines']:,} lines ({body['parse']['joined']:,} joined, "
+            f"{body['parse']['unmatched']:,} not matching the format)")
+    return {"frame": frame, "threshold": float(body["threshold"]),
+            "model_version": str(body["model_version"]), "warnings": [note, *body["warnings"]]}
 
 
 def load_input() -> tuple[str, pd.DataFrame] | None:
     """Sidebar inputs -> (input id, frame with source/log_message), or None if empty."""
     with st.sidebar:
         st.subheader("Log lines")
-        uploaded = st.file_uploader("CSV with columns source, log_message", type=["csv", "txt"],
-                                    key="logs_upload")
+        uploaded = st.file_uploader("CSV with columns source, log_message, or a raw .log file",
+                                    type=["csv", "txt", "log", "gz"], key="logs_upload")
+        log_format = st.text_input(
+            "Log format (raw .log files)", "", key="logs_format", placeholder="auto",
+            help="A preset (" + PRESETS + ") or a Loghub-style format such as "
+                 "'<Date> <Time> <Level> <Component>: <Content>'. Empty: auto for .log "
+                 "files; a .txt is read as raw log text when a format is given.")
+        source_field = st.text_input("Source from field (optional)", "",
+                                     key="logs_source_field",
+                                     placeholder="e.g. Component (default: the file name)")
         pasted = st.text_area("...or paste a few lines (CSV with a header, or one message "
                               "per line)", key="logs_paste", height=120,
                               placeholder=EXAMPLE.splitlines()[0])
@@ -45,15 +72,33 @@ def load_input() -> tuple[str, pd.DataFrame] | None:
                                key="logs_paste_source")
     if uploaded is not None:
         data = uploaded.getvalue()
+        if uploaded.name.lower().endswith(RAW_LOG) or log_format.strip():
+            st.session_state["logs_raw"] = (data, uploaded.name, log_format.strip() or "auto",
+                                            source_field.strip())
+            key = f"{uploaded.name}\n{log_format}\n{source_field}\n"
+            return hashlib.sha1(key.encode() + data).hexdigest(), raw_preview(data)
+        st.session_state.pop("logs_raw", None)
         return hashlib.sha1(data).hexdigest(), read_upload(data)
+    st.session_state.pop("logs_raw", None)
     if pasted.strip():
         frame = tables.parse_pasted(pasted, source.strip())
         return hashlib.sha1(f"{source}\n{pasted}".encode()).hexdigest(), frame
     return None
 
 
+def raw_preview(data: bytes) -> pd.DataFrame:
+    """The first lines of a raw log as they are (the server parses them on Classify)."""
+    if data[:2] == b"\x1f\x8b":
+        return pd.DataFrame({"line": ["(gzip'd log: parsed by the server on Classify)"]})
+    lines = data[:20_000].decode("utf-8", errors="replace").splitlines()[:10]
+    return pd.DataFrame({"line": lines})
+
+
 def classify(frame: pd.DataFrame) -> dict[str, object]:
     """Send the rows in chunks through the JSON endpoint; progress is per chunk."""
+    raw = st.session_state.get("logs_raw")
+    if raw is not None:
+        return classify_raw(*raw)
     api = client()
     rows = tables.records(frame, REQUIRED)
     responses = run_in_chunks(api.iter_classify_logs(rows), len(rows), "Classifying")
@@ -83,7 +128,12 @@ if loaded is None:
     st.stop()
 
 input_id, frame = loaded
-show_preview(frame, "logs", f"{len(frame):,} rows, columns: {', '.join(map(str, frame.columns))}")
+if st.session_state.get("logs_raw") is not None:
+    show_preview(frame, "logs", "The first lines of the raw log; the server parses it by the "
+                                "format on Classify.")
+else:
+    show_preview(frame, "logs",
+                 f"{len(frame):,} rows, columns: {', '.join(map(str, frame.columns))}")
 result = classify_once("logs", input_id, "Classify", lambda: classify(frame))
 if result is None:
     st.stop()

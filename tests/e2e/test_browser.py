@@ -26,6 +26,7 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 DOC_SHOTS = PROJECT_ROOT / "docs" / "screenshots"
 CSV = PROJECT_ROOT / "tests" / "frontend" / "data" / "logs_small.csv"
 SESSIONS_CSV = PROJECT_ROOT / "tests" / "frontend" / "data" / "sessions_small.csv"
+JAVA_LOG = PROJECT_ROOT / "tests" / "data" / "rawlogs" / "java_stacktrace.log"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run",
          "--disable-dev-shm-usage"]
@@ -178,4 +179,33 @@ def test_50k_rows_show_progress_and_paginate(ui_url: str, browser: object,
         {"rows": 50_000, "classify_s": round(classify_s, 1), "page_change_s":
          round(paging_s, 2), "progress_seen": midway}))
     assert paging_s < 30
+    page.close()
+
+
+def test_raw_log_upload_with_a_format(ui_url: str, browser: object, tmp_path: Path) -> None:
+    """A raw .log with Java stack traces: the format box, parsed fields and labels (issue 18)."""
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.set_default_timeout(120_000)
+    page.goto(ui_url)
+    page.get_by_role("heading", name="Logs", exact=True).wait_for()
+    box = page.get_by_role("textbox", name="Log format (raw .log files)")
+    box.fill("log4j")
+    box.press("Enter")
+    page.locator("input[type=file]").set_input_files(str(JAVA_LOG))
+    page.get_by_text("The first lines of the raw log").wait_for()
+    page.get_by_role("button", name="Classify").click()
+    page.get_by_text("format log4j: 9 records from 26 lines (17 joined").wait_for()
+    page.locator("[data-testid=stMetric]", has_text="Coverage").first.wait_for()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download labelled CSV").click()
+    target = tmp_path / "classified.csv"
+    download_info.value.save_as(str(target))
+    result = pd.read_csv(target, dtype=str, keep_default_na=False)
+    assert len(result) == 9  # one row per record, stack traces joined
+    assert {"line", "line_count", "Thread", "Level", "Logger", "log_message",
+            "target_label"} <= set(result.columns)
+    assert result["Level"].tolist()[:3] == ["INFO", "INFO", "ERROR"]
+    assert (result["target_label"] != "").all()
+    assert page.locator("[data-testid=stException]").count() == 0
+    shot(page, "logs-raw")
     page.close()

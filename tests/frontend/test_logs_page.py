@@ -150,3 +150,19 @@ def test_row_feedback_is_stored(live_api: str, small_logs_csv: bytes) -> None:
     at.button(key="logs_fb_correct").click().run()
     assert not at.error
     assert "saved for row 7 (correct: Error)" in at.success[-1].value
+
+
+def test_raw_log_upload_is_parsed_by_the_server(live_api: str) -> None:
+    """A .log file with stack traces: the format box, one row per record, parsed fields."""
+    data = (PROJECT_ROOT / "tests" / "data" / "rawlogs" / "java_stacktrace.log").read_bytes()
+    at = open_page()
+    at.text_input(key="logs_format").set_value("auto").run()
+    at = at.file_uploader(key="logs_upload").set_value(("app.log", data, "text/plain")).run()
+    assert not at.exception
+    at.button(key="logs_classify").click().run()
+    assert not at.exception and not at.error
+    shown = results_table(at)
+    assert len(shown) == 9
+    assert shown["Level"].tolist()[:3] == ["INFO", "INFO", "ERROR"]
+    assert shown["line_count"].tolist()[2] == 10 and shown["source"].iloc[0] == "app"
+    assert any("format log4j: 9 records from 26 lines" in w.value for w in at.warning)
