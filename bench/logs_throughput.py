@@ -4,7 +4,8 @@ Prints one JSON line:
 - loghub_cold / loghub_warm: lines/s through POST /v1/logs/classify/csv for the 10,000
   Loghub lines in ../shared/data/loghub (fresh server, then the same file again);
 - unique: lines/s for 10,000 synthetic lines whose template keys are all distinct
-  (nothing to deduplicate, every line embedded);
+  (nothing to deduplicate, every line a new key for the model tier's cascade), and the
+  share of those model-tier lines that reached stage 2 (MiniLM);
 - encoder: the raw MiniLM encoder's sentences/s on 2,000 of those lines and its p95
   for one line, same run, as sentence-transformers on torch (the reference) and
   through onnxruntime (what the service runs by default);
@@ -56,16 +57,20 @@ def unique_frame(n: int, seed: int = 7) -> pd.DataFrame:
     return pd.DataFrame({"source": base["source"], "log_message": messages})
 
 
-def post_csv(client: httpx.Client, url: str, frame: pd.DataFrame) -> float:
+def post_csv(client: httpx.Client, url: str, frame: pd.DataFrame,
+             stages: dict[str, int] | None = None) -> float:
+    """Lines/s of one CSV request; `stages` gets the model tier's rows per cascade stage."""
     data = frame.to_csv(index=False).encode()
     start = time.perf_counter()
     response = client.post(f"{url}/v1/logs/classify/csv",
                            files={"file": ("logs.csv", io.BytesIO(data), "text/csv")})
     elapsed = time.perf_counter() - start
     response.raise_for_status()
-    rows = len(pd.read_csv(io.StringIO(response.text)))
-    if rows != len(frame):
-        raise RuntimeError(f"sent {len(frame)} rows, got {rows}")
+    out = pd.read_csv(io.StringIO(response.text), dtype=str, keep_default_na=False)
+    if len(out) != len(frame):
+        raise RuntimeError(f"sent {len(frame)} rows, got {len(out)}")
+    if stages is not None and "stage" in out:
+        stages.update(out.loc[out["stage"] != "", "stage"].value_counts().to_dict())
     return len(frame) / elapsed
 
 
@@ -112,7 +117,12 @@ def main(lines: int = 10_000) -> dict[str, float]:
             p50, p95 = latencies(client, url, fresh.head(300))
             figures["single_new_p50_ms"], figures["single_new_p95_ms"] = p50, p95
         with api_server(env) as url:
-            figures["unique_lines_per_s"] = round(post_csv(client, url, unique), 1)
+            stages: dict[str, int] = {}
+            figures["unique_lines_per_s"] = round(post_csv(client, url, unique, stages), 1)
+            modelled = sum(stages.values())
+            # all-distinct keys: the share of model-tier lines the cascade sent to MiniLM
+            figures["unique_stage2_share"] = round(stages.get("full", 0) / modelled, 4) \
+                if modelled else 0.0
     texts = list(unique["log_message"][:2000])
     for runtime, prefix in (("torch", "encoder"), ("onnx", "encoder_onnx")):
         rate, p95 = encoder_figures(texts, runtime)

@@ -60,9 +60,15 @@ def train_logs_cmd(
         help="precision the abstain threshold must reach on held-out templates")] = 0.95,
     seed: Annotated[int, typer.Option()] = 42,
     name: Annotated[str | None, typer.Option(help="registry model name")] = None,
+    static_model: Annotated[Path | None, typer.Option(
+        help="distilled model2vec folder for the cascade's fast stage (default: the one "
+             "shipped with the newest log model; `make distill` makes a new one)")] = None,
+    cascade: Annotated[bool, typer.Option(
+        help="train the fast stage too (--no-cascade: MiniLM for every key)")] = True,
 ) -> None:
     """Train the log classifier on any labelled CSV and publish a new registry version."""
     from backend.logs.service import build_embedder
+    from backend.logs.static import StaticEmbedder, shipped_static_model
     from training.logs.train import LogTrainingArguments, train_logs
 
     settings = get_settings()
@@ -70,11 +76,23 @@ def train_logs_cmd(
         raise typer.BadParameter(f"{data} does not exist", param_hint="--data")
     args = LogTrainingArguments(group_column=group_column, target_precision=target_precision,
                                 seed=seed, llm_sources=tuple(settings.LLM_SOURCES))
-    manifest = train_logs(data, settings, build_embedder(settings), args, name)
+    static = None
+    if cascade:
+        folder = static_model or shipped_static_model(settings.MODELS_ROOT,
+                                                      settings.LOG_MODEL_NAME)
+        if folder is None:
+            raise typer.BadParameter("no static model shipped in the registry; pass one "
+                                     "(make distill) or --no-cascade", param_hint="--static-model")
+        static = StaticEmbedder(folder)
+    manifest = train_logs(data, settings, build_embedder(settings), args, name, static)
     m = manifest.metrics
     typer.echo(f"published {manifest.name} {manifest.version}: accuracy {m['accuracy']}, "
                f"macro-F1 {m['macro_f1']}, coverage {m['coverage_at_threshold']} at threshold "
                f"{m['threshold']:.3f} (held-out templates)")
+    if "fast_share" in m:
+        typer.echo(f"cascade: threshold {m['cascade_threshold']:.3f}, stage 1 answered "
+                   f"{m['fast_share']:.1%} of model-tier rows; all-MiniLM accuracy "
+                   f"{m['accuracy_all_minilm']} on the same rows")
 
 
 @app.command("ensure-default-models")
@@ -89,7 +107,7 @@ def ensure_default_models() -> None:
     else:
         data = PROJECT_ROOT / "data" / "generated" / "logs.csv"
         generate_logs_cmd(output=data, n=DEFAULT_LOG_DATA_ROWS, seed=42)
-        train_logs_cmd(data=data)
+        train_logs_cmd(data=data, cascade=False)  # an empty registry ships no static model
     task_cli.ensure_default_task_model()
     steps_cli.ensure_default_step_model()
 

@@ -60,7 +60,7 @@ class LogTrainingArguments:
     llm_sources: tuple[str, ...] = ("LegacyCRM",)
     seed: int = 42
     cascade_tolerance: float = 0.005  # the fast stage may cost at most this much accuracy
-    fast_blocks: tuple[str, ...] | None = ("words",)  # TF-IDF blocks of the fast stage
+    fast_blocks: tuple[str, ...] | None = None  # TF-IDF blocks of the fast stage (None: all)
     extra: dict[str, object] = field(default_factory=dict)
 
 
