@@ -42,7 +42,13 @@ def is_heldout(key_hex: str, total: int) -> bool:
 
 
 def worse(candidate: dict[str, Any], current: dict[str, Any], tolerance: float) -> str:
-    """Why the candidate is worse than the current version, or '' when it is not."""
+    """Why the candidate is worse than the current version, or '' when it is not. A log
+    candidate with a cascade must also hold against itself with MiniLM for every key."""
+    alone = candidate.get("accuracy_all_minilm")
+    if alone is not None and candidate.get("accuracy") is not None and \
+            candidate["accuracy"] < alone - tolerance:
+        return (f"cascade accuracy {candidate['accuracy']:.4f} < the same candidate with "
+                f"MiniLM for every key {alone:.4f} - tolerance {tolerance}")
     if not current:
         return ""
     for key, what in GATED_FIGURES:

@@ -24,6 +24,7 @@ from backend.logs.embedder import Embedder
 from backend.logs.normalize import template_key
 from backend.logs.router import LogClassifier
 from backend.logs.service import build_classifier
+from backend.logs.static import STATIC_FILES, STATIC_FOLDER
 from backend.registry.base import PublishingStore
 from backend.registry.gate import RetrainReport, decide, is_heldout
 from backend.registry.local import LocalModelStore, ModelNotFoundError
@@ -32,6 +33,7 @@ from training.logs.generator import generate_logs
 from training.logs.report import write_report
 from training.logs.train import (
     LogTrainingArguments,
+    compare_with_minilm,
     embed_keys,
     evaluate,
     fit_log_model,
@@ -105,9 +107,11 @@ def _arguments(params: dict[str, Any], seed: int) -> LogTrainingArguments:
 def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder: Embedder,
                  examples: list[LabelledExample], *, rows: int | None = None,
                  seed: int | None = None, current_version: str = "latest",
-                 tolerance: float = 0.01) -> RetrainReport:
+                 tolerance: float = 0.01, static_model: Path | None = None) -> RetrainReport:
     """Merge, train a candidate in staging, compare with the current version on the same
-    held-out rows, and publish the candidate only if it is not worse."""
+    held-out rows, and publish the candidate only if it is not worse. A current version
+    with a cascade gets a candidate with both stages (its static model reused), gated as
+    one: the candidate's cascade is scored, and must also hold against its own MiniLM."""
     try:
         cur_folder, manifest = store.open(name, current_version)
     except ModelNotFoundError:
@@ -116,6 +120,7 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
     rows = rows or int(params.get("base_rows") or DEFAULT_BASE_ROWS)
     seed = seed if seed is not None else int(params.get("seed", 42))
     args = _arguments(params, seed)
+    args.static_model = static_model or _static_folder(cur_folder)
     corrections = corrections_frame(examples)
     train, held_base, held_corr = split_data(generate_logs(n=rows, seed=seed), corrections, args)
     train = train.assign(key=[template_key(m) for m in train["log_message"]])
@@ -135,6 +140,8 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
         candidate = build_classifier(settings, staged, "candidate", embedder)
         cand = score(candidate, held_base, held_corr)
         full = cand.pop("_full")
+        if candidate.model.fast is not None:  # the same rows with MiniLM for every key
+            cand.update(compare_with_minilm(candidate, held_base, full))
         report.candidate = cand
         report.new_labels = sorted(set(candidate.labels) - set(manifest.labels if manifest
                                                                  else []))
@@ -163,9 +170,18 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
     return report
 
 
+def _static_folder(folder: Path | None) -> Path | None:
+    """The current version's static model, if it has a cascade."""
+    if folder is None:
+        return None
+    static = folder / STATIC_FOLDER
+    return static if all((static / f).is_file() for f in STATIC_FILES) else None
+
+
 def publish_base(settings: Settings, store: LocalModelStore, name: str, embedder: Embedder,
-                 rows: int, seed: int = 42) -> Path:
+                 rows: int, seed: int = 42, static_model: Path | None = None) -> Path:
     """Train and publish a first version with no feedback (tests and fresh registries)."""
-    report = retrain_logs(settings, store, name, embedder, [], rows=rows, seed=seed)
+    report = retrain_logs(settings, store, name, embedder, [], rows=rows, seed=seed,
+                          static_model=static_model)
     assert report.candidate_version is not None
     return store.path(name, report.candidate_version)

@@ -31,6 +31,7 @@ from backend.logs.features import TextFeatures
 from backend.logs.linear import LinearHead
 from backend.logs.llm.base import UNCLASSIFIED
 from backend.logs.llm.tier import LLMTier
+from backend.logs.logformat import LEVEL_FEATURE, with_level
 from backend.logs.model import LogModel
 from backend.logs.normalize import template_key
 from backend.logs.router import LogClassifier, RouterOptions
@@ -61,6 +62,8 @@ class LogTrainingArguments:
     seed: int = 42
     cascade_tolerance: float = 0.005  # the fast stage may cost at most this much accuracy
     fast_blocks: tuple[str, ...] | None = None  # TF-IDF blocks of the fast stage (None: all)
+    static_model: Path | None = None  # a distilled model2vec folder: train the fast stage too
+    level_column: str | None = None  # the stated level as a feature (model.json level_feature)
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -169,7 +172,10 @@ def fit_log_model(train: pd.DataFrame, groups: np.ndarray, vectors: dict[str, np
                   embedder_name: str, args: LogTrainingArguments,
                   static: StaticEmbedder | None = None) -> tuple[LogModel, dict[str, float]]:
     """Surface features, head and example bank from training rows (`key` column set);
-    with a static embedder also the cascade's fast stage and its threshold."""
+    with a static embedder (or `args.static_model`) also the cascade's fast stage and its
+    threshold."""
+    if static is None and args.static_model is not None:
+        static = StaticEmbedder(args.static_model)
     keys = list(train["key"])
     text = (TextFeatures.fit(keys, args.text_weight) if args.text_weight > 0 else None)
     llm = set(args.llm_sources)
@@ -201,6 +207,11 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
     static embedder: both cascade stages, scored against MiniLM alone on the same rows)."""
     args = args or LogTrainingArguments()
     frame, data_hash = load_training_csv(data)
+    if args.level_column:  # the same marker serving adds (backend.logs.logformat.with_level)
+        if args.level_column not in frame:
+            raise ValueError(f"--level-column {args.level_column!r} is not a column of {data}")
+        frame["log_message"] = [with_level(m, lv) for m, lv in
+                                zip(frame["log_message"], frame[args.level_column], strict=True)]
     frame["key"] = [template_key(m) for m in tqdm(frame["log_message"], desc="template keys")]
     group_col = args.group_column or ("template_id" if "template_id" in frame else "key")
     groups = frame[group_col].astype(str)
@@ -210,6 +221,8 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
     model, head_params = fit_log_model(train, groups.iloc[train_idx].to_numpy(), vectors,
                                        embedder.name, args, static)
     model.config["group_column"] = group_col
+    if args.level_column:
+        model.config[LEVEL_FEATURE] = True
 
     rules = RuleSet.from_yaml(settings.RULES_PATH) if settings.RULES_ENABLED else None
     provider = offline_provider(model, embedder)
