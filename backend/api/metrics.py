@@ -63,12 +63,15 @@ class ServiceMetrics:
         self.latency.labels(method, route).observe(seconds)
 
     def observe_predictions(self, predictions: Sequence[Any]) -> None:
-        for p in predictions:
-            self.predictions.labels(p.tier, p.label).inc()
-            if p.label == UNCLASSIFIED:
-                self.abstentions.labels(p.tier).inc()
-                if p.tier == "llm" and (p.reason or "").startswith("LLM call"):
-                    self.llm_errors.inc()
+        # tallied first: one counter update per (tier, label), not per row
+        tally = Tally((p.tier, p.label, p.tier == "llm" and p.label == UNCLASSIFIED
+                       and (p.reason or "").startswith("LLM call")) for p in predictions)
+        for (tier, label, llm_error), n in tally.items():
+            self.predictions.labels(tier, label).inc(n)
+            if label == UNCLASSIFIED:
+                self.abstentions.labels(tier).inc(n)
+            if llm_error:
+                self.llm_errors.inc(n)
         stages = Tally(s for p in predictions if (s := getattr(p, "stage", None)))
         for stage, n in stages.items():
             self.stages.labels(stage).inc(n)

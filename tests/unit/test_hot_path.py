@@ -8,10 +8,13 @@ import pandas as pd
 import pytest
 
 from backend.core.config import PROJECT_ROOT
+from backend.logs.batch import classify_batch
 from backend.logs.embedder import Embedder
 from backend.logs.model import LogModel
 from backend.logs.router import LogClassifier, RouterOptions
 from backend.logs.rules import Rule, RuleSet
+from backend.logs.service import build_classifier
+from tests.utils.factories import make_settings
 from training.logs.generator import generate_logs
 
 RULES = RuleSet.from_yaml(PROJECT_ROOT / "configs" / "rules.yaml")
@@ -92,3 +95,40 @@ def test_anchored_and_floating_rules_keep_file_order() -> None:
     assert rules.match("s", "disk full on /var").name == "later"
     assert rules.match("s", "x disk full") is None
     assert rules.match("s", "request timeout").name == "alt"  # top-level | is not anchored
+
+
+def _answers(predictions: list) -> list[tuple]:
+    return [(p.source, p.log_message, p.label, p.confidence, p.tier, p.reason,
+             getattr(p, "stage", None)) for p in predictions]
+
+
+@pytest.mark.slow
+def test_batch_answers_equal_row_by_row_answers(default_model_dir, embedder: Embedder) -> None:
+    """Grouping rows by digit shape changes no answer: every row of Loghub, generated lines
+    (rules, LegacyCRM for the LLM tier) and odd cells, each through a fresh classifier."""
+    lines = _lines()[::6] + [(" ModernCRM ", "User User5 logged in."), ("X", None),
+                        ("X", float("nan")), ("X", "  "), (None, "Disk 7 full"),
+                        ("Y", "Job 12 failed " + "x" * 5000)]
+    sources, messages = [s for s, _ in lines], [m for _, m in lines]
+    settings = make_settings()
+
+    def fresh() -> LogClassifier:
+        return build_classifier(settings, default_model_dir, default_model_dir.name, embedder)
+
+    expected = _answers(fresh().classify(lines))
+    batch = classify_batch(fresh(), sources, messages)
+    assert len(batch.distinct) < len(lines) // 2  # the grouping really groups
+    assert _answers(batch.predictions(sources, messages)) == expected
+    assert list(batch.column("label")) == [row[2] for row in expected]
+    assert [p.tier for p in batch.rows()] == [row[4] for row in expected]
+
+
+def test_digit_sensitive_rules_group_rows_by_exact_text(tiny_model: LogModel,
+                                                       embedder: Embedder) -> None:
+    rules = RuleSet([Rule("5xx", re.compile(r"status 5\d\d", re.I), "Error")])
+    clf = _classifier(tiny_model, embedder, rules)
+    batch = classify_batch(clf, ["S", "S", "S"], ["status 500", "status 200", "status 500"])
+    assert [p.tier for p in batch.rows()][:1] == ["rules"]
+    assert batch.index.tolist() == [0, 1, 0]
+    assert classify_batch(_classifier(tiny_model, embedder, RULES), ["S", "S"],
+                          ["disk 500 full", "disk 200 full"]).index.tolist() == [0, 0]

@@ -34,6 +34,7 @@ from backend.api.uploads import (
 )
 from backend.core.config import Settings
 from backend.core.tabular import append_columns, check_row_limit, read_table, to_safe_csv
+from backend.logs.batch import classify_batch
 from backend.logs.router import LogClassifier, Prediction, summarize
 
 router = APIRouter(prefix="/v1/logs", tags=["logs"])
@@ -110,21 +111,25 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
     data = await read_upload(file, max_bytes)
     table = await run_in_threadpool(read_table, data, REQUIRED_COLUMNS, max_rows)
     frame = table.frame
-    records = list(zip(frame["source"], frame["log_message"], strict=True))
-    check_message_lengths(records, request.app.state.settings.MAX_MESSAGE_CHARS_HARD, first_row=1)
-    predictions = await run_in_threadpool(classifier.classify, records, threshold)
-    observe_predictions(predictions)
+    # columns as lists (iterating an Arrow-backed Series boxes every cell: ~50x slower)
+    sources, messages = frame["source"].tolist(), frame["log_message"].tolist()
+    check_message_lengths(list(zip(sources, messages, strict=True)),
+                          request.app.state.settings.MAX_MESSAGE_CHARS_HARD, first_row=1)
+    batch = await run_in_threadpool(classify_batch, classifier, sources, messages, threshold)
+    rows = batch.rows()
+    observe_predictions(rows)
     if wants_json(request):
+        predictions = batch.predictions(sources, messages)
         return Response(_response(classifier, predictions, threshold, table.warnings)
                         .model_dump_json(), media_type="application/json")
     frame, renamed = append_columns(frame, {
-        "target_label": [p.label for p in predictions],
-        "confidence": pd.Series([round(p.confidence, 4) for p in predictions], dtype="float64",
-                                index=frame.index),
-        "tier": [p.tier for p in predictions], "model_version": classifier.version,
-        "reason": [p.reason or "" for p in predictions]})
+        "target_label": batch.column("label"),
+        "confidence": pd.Series(batch.column("confidence", convert=lambda c: round(c, 4)),
+                                dtype="float64", index=frame.index),
+        "tier": batch.column("tier"), "model_version": classifier.version,
+        "reason": batch.column("reason", "")})
     warnings = [*table.warnings, *renamed]
-    summary = account(summarize(predictions), len(frame))
+    summary = account(summarize(rows), len(frame))
     headers = {"Content-Disposition": 'attachment; filename="classified.csv"',
                "X-Coverage": str(summary["coverage"]), "X-Model-Version": classifier.version,
                **accounting_headers(summary)}
