@@ -31,6 +31,7 @@ class LogModel:
     text_features: TextFeatures | None = None
     example_keys: list[str] = field(default_factory=list)  # needed with text_features
     fast: FastStage | None = None  # stage 1 of the model tier (None: MiniLM for every key)
+    example_static: np.ndarray | None = None  # the examples' static vectors (with `fast`)
 
     @property
     def labels(self) -> list[str]:
@@ -53,7 +54,9 @@ class LogModel:
         np.savez(folder / EXAMPLES_FILE, vectors=self.example_vectors.astype(np.float32),
                  labels=np.asarray(self.example_labels, dtype=str),
                  sources=np.asarray(self.example_sources, dtype=str),
-                 keys=np.asarray(self.example_keys, dtype=str))
+                 keys=np.asarray(self.example_keys, dtype=str),
+                 **({"static_vectors": self.example_static.astype(np.float32)}
+                    if self.example_static is not None else {}))
         (folder / MODEL_CONFIG).write_text(
             json.dumps({"embedder": self.embedder, **self.config}, indent=2) + "\n",
             encoding="utf-8")
@@ -65,6 +68,8 @@ class LogModel:
             vectors, labels = data["vectors"], [str(x) for x in data["labels"]]
             sources = [str(x) for x in data["sources"]]
             keys = [str(x) for x in data["keys"]] if "keys" in data else []
+            static = data["static_vectors"] if "static_vectors" in data else None
         return cls(LinearHead.from_pretrained(folder), vectors, labels, sources,
                    str(config.pop("embedder")), version, config,
-                   TextFeatures.from_pretrained(folder), keys, FastStage.from_pretrained(folder))
+                   TextFeatures.from_pretrained(folder), keys, FastStage.from_pretrained(folder),
+                   static)

@@ -51,11 +51,18 @@ def build_provider(settings: Settings, model: LogModel, embedder: Embedder) -> L
         key = settings.OPENAI_API_KEY.get_secret_value() if settings.OPENAI_API_KEY else None
         return OpenAICompatProvider(settings.OPENAI_BASE_URL, settings.OPENAI_MODEL, key,
                                     settings.LLM_TIMEOUT_S, settings.LLM_MAX_RETRIES)
-    return offline_provider(model, embedder)
+    return offline_provider(model, embedder, settings.CASCADE_ENABLED)
 
 
-def offline_provider(model: LogModel, embedder: Embedder) -> OfflineProvider:
-    """The default LLM tier: the model's own labelled examples."""
+def offline_provider(model: LogModel, embedder: Embedder, cascade: bool = True
+                     ) -> OfflineProvider:
+    """The default LLM tier: the model's own labelled examples. With the cascade on and a
+    model that has a fast stage, neighbours are found by the static vectors (a new
+    key costs no MiniLM pass here either); otherwise by MiniLM, as before."""
+    if cascade and model.fast is not None and model.example_static is not None:
+        return OfflineProvider(model.fast.embedder, model.example_static, model.example_labels,
+                               model.example_sources, text_features=model.text_features,
+                               keys=model.example_keys)
     return OfflineProvider(embedder, model.example_vectors, model.example_labels,
                            model.example_sources, text_features=model.text_features,
                            keys=model.example_keys)

@@ -195,7 +195,8 @@ def fit_log_model(train: pd.DataFrame, groups: np.ndarray, vectors: dict[str, np
     model = LogModel(head, np.stack([vectors[k] for k in bank["key"]]),
                      list(bank["target_label"]), list(bank["source"]), embedder_name,
                      config={"llm_sources": sorted(llm)}, text_features=text,
-                     example_keys=list(bank["key"]) if text is not None else [], fast=fast)
+                     example_keys=list(bank["key"]) if text is not None else [], fast=fast,
+                     example_static=static.embed(list(bank["key"])) if static else None)
     return model, {**head_params, "text_weight": args.text_weight,
                    "text_features": text.dim if text is not None else 0}
 
@@ -286,8 +287,9 @@ def compare_with_minilm(classifier: LogClassifier, test: pd.DataFrame,
     """The same pipeline with the cascade off (MiniLM for every key), on the same rows,
     and the share of model-tier rows the fast stage answered."""
     options = replace(classifier.options, cascade_enabled=False)
-    minilm = LogClassifier(classifier.model, classifier.embedder, classifier.rules,
-                           classifier.llm, options)
+    llm = LLMTier(offline_provider(classifier.model, classifier.embedder, cascade=False),
+                  classifier.model.labels)
+    minilm = LogClassifier(classifier.model, classifier.embedder, classifier.rules, llm, options)
     full = evaluate(minilm, test)
     stages: dict[str, int] = cascade["by_stage"]  # type: ignore[assignment]
     return {"accuracy_all_minilm": full["accuracy"], "macro_f1_all_minilm": full["macro_f1"],
