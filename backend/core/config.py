@@ -69,6 +69,10 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "configs" / "rules.yaml",
         description="Ordered YAML list of regex rules (first tier; list order = precedence).")
     RULES_ENABLED: bool = Field(default=True, description="Use the regex rules tier.")
+    RULES_DISABLED: dict[str, list[str]] = Field(
+        default={}, description='Rules turned off per scope, a JSON object {"<source>": '
+        '["rule-name"], "*": [...]} (e.g. rules a retrain reports as contradicted by '
+        "corrections).")
     MODEL_ENABLED: bool = Field(default=True, description="Use the trained model tier.")
     LLM_ENABLED: bool = Field(default=True, description="Use the LLM tier.")
     CONFIDENCE_THRESHOLD: float | None = Field(

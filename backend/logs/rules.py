@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import re._parser as sre_parse  # the stdlib's own pattern parser (no public equivalent)
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -24,9 +24,12 @@ class Rule:
     pattern: re.Pattern[str]
     label: str
     sources: frozenset[str] | None = None
+    excluded: frozenset[str] = frozenset()  # sources the rule is disabled for (RULES_DISABLED)
 
     def applies(self, source: str, message: str) -> bool:
         if self.sources is not None and source not in self.sources:
+            return False
+        if source in self.excluded:
             return False
         return self.pattern.search(message) is not None
 
@@ -75,6 +78,26 @@ class RuleSet:
     @property
     def labels(self) -> set[str]:
         return {r.label for r in self.rules}
+
+    def without(self, disabled: Mapping[str, Sequence[str]]) -> RuleSet:
+        """These rules minus the ones disabled per scope: {"*": [names]} drops a rule,
+        {source: [names]} turns it off for that source (e.g. where corrections
+        contradict it). Unknown names are refused, so a typo does not pass silently."""
+        if not disabled:
+            return self
+        names = {r.name for r in self.rules}
+        unknown = sorted({n for ns in disabled.values() for n in ns} - names)
+        if unknown:
+            raise RulesConfigError(f"RULES_DISABLED names unknown rules {unknown}; "
+                                   f"known: {sorted(names)}")
+        dropped = set(disabled.get("*", ()))
+        kept = []
+        for rule in self.rules:
+            if rule.name in dropped:
+                continue
+            off = frozenset(s for s, ns in disabled.items() if s != "*" and rule.name in ns)
+            kept.append(replace(rule, excluded=rule.excluded | off) if off else rule)
+        return RuleSet(kept)
 
     def match(self, source: str, message: str) -> Rule | None:
         if self._any is not None and not any(

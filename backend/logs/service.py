@@ -76,7 +76,8 @@ def build_classifier(settings: Settings, folder: Path, version: str,
     if model.embedder != embedder.name:
         raise ValueError(f"model {version} was trained on {model.embedder} embeddings, "
                          f"but EMBEDDER gives {embedder.name}")
-    rules = RuleSet.from_yaml(settings.RULES_PATH) if settings.RULES_ENABLED else None
+    rules = (RuleSet.from_yaml(settings.RULES_PATH).without(settings.RULES_DISABLED)
+             if settings.RULES_ENABLED else None)
     llm = None
     if settings.LLM_ENABLED:
         provider = build_provider(settings, model, embedder)

@@ -31,6 +31,7 @@ class RetrainReport:
     heldout_corrections: int = 0
     new_labels: list[str] = field(default_factory=list)
     mirrored: str | None = None  # where the promoted version was mirrored (Hub), if anywhere
+    contradicted_rules: list[dict[str, Any]] = field(default_factory=list)  # logs only
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from backend.feedback.store import LabelledExample
 from backend.logs.embedder import Embedder
 from backend.logs.normalize import template_key
 from backend.logs.router import LogClassifier
+from backend.logs.rules import RuleSet
 from backend.logs.service import build_classifier
 from backend.logs.static import STATIC_FILES, STATIC_FOLDER
 from backend.registry.base import PublishingStore
@@ -83,6 +85,38 @@ def split_data(base: pd.DataFrame, corrections: pd.DataFrame, args: LogTrainingA
             corrections[corrections["heldout"]][cols].reset_index(drop=True))
 
 
+CORRECTION_WEIGHTS = (1, 5, 25)  # copies of each training correction, chosen on held-out ones
+DEFAULT_CORRECTION_WEIGHT = 5  # when no correction is held out to choose with
+FEEDBACK_GROUP = "feedback-"
+
+
+def with_weight(train: pd.DataFrame, weight: int) -> pd.DataFrame:
+    """Corrections repeated `weight` times (one template group each, so the grouped
+    cross-validation never splits a correction from its copies)."""
+    fed = train["template_id"].astype(str).str.startswith(FEEDBACK_GROUP)
+    if weight <= 1 or not fed.any():
+        return train
+    return pd.concat([train, *([train[fed]] * (weight - 1))], ignore_index=True)
+
+
+def contradicted_rules(settings: Settings, corrections: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rules whose label the corrections contradict, per (rule, source): candidates for
+    RULES_DISABLED (the rules tier answers before the model, so a retrain cannot fix them)."""
+    if corrections.empty or not settings.RULES_ENABLED:
+        return []
+    rules = RuleSet.from_yaml(settings.RULES_PATH)
+    found: dict[tuple[str, str, str], list[str]] = {}
+    for source, message, label in zip(corrections["source"], corrections["log_message"],
+                                      corrections["target_label"], strict=True):
+        rule = rules.match(source, message)
+        if rule is not None and rule.label != label:
+            found.setdefault((rule.name, source, rule.label), []).append(label)
+    return [{"rule": name, "source": source, "rule_label": rule_label,
+             "corrections": len(labels), "corrected_to": sorted(set(labels)),
+             "disable_with": f'RULES_DISABLED={{"{source}": ["{name}"]}}'}
+            for (name, source, rule_label), labels in sorted(found.items())]
+
+
 def score(classifier: LogClassifier, base: pd.DataFrame, corrections: pd.DataFrame
           ) -> dict[str, Any]:
     """Whole-pipeline figures on the held-out base rows and held-out corrections."""
@@ -124,10 +158,10 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
     corrections = corrections_frame(examples)
     train, held_base, held_corr = split_data(generate_logs(n=rows, seed=seed), corrections, args)
     train = train.assign(key=[template_key(m) for m in train["log_message"]])
-    model, head_params = fit_log_model(train, train["template_id"].astype(str).to_numpy(),
-                                       embed_keys(embedder, list(train["key"])),
-                                       embedder.name, args)
-    model.config["group_column"] = "template_id"
+    vectors = embed_keys(embedder, list(train["key"]))
+    model, head_params, weight, tried = _fit_weighted(settings, train, vectors, embedder, args,
+                                                      held_corr, held_base)
+    train = with_weight(train, weight)
     cur: dict[str, Any] = {}
     if manifest is not None and cur_folder is not None:
         current = build_classifier(settings, cur_folder, manifest.version, embedder)
@@ -135,6 +169,7 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
         cur.pop("_full")
     report = RetrainReport(False, "", manifest.version if manifest else None, None, cur, {},
                            len(corrections), len(held_corr))
+    report.contradicted_rules = contradicted_rules(settings, corrections)
     with store.staging(name) as staged:
         model.save_pretrained(staged)
         candidate = build_classifier(settings, staged, "candidate", embedder)
@@ -142,7 +177,7 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
         full = cand.pop("_full")
         if candidate.model.fast is not None:  # the same rows with MiniLM for every key
             cand.update(compare_with_minilm(candidate, held_base, full))
-        report.candidate = cand
+        report.candidate = {**cand, "correction_weight": weight, "weights_tried": tried}
         report.new_labels = sorted(set(candidate.labels) - set(manifest.labels if manifest
                                                                  else []))
         promote, report.reason = decide(cand, cur, report.current_version, tolerance)
@@ -163,11 +198,43 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
                     "target_precision": args.target_precision, "seed": seed,
                     "llm_sources": sorted(args.llm_sources), "C": head_params["C"],
                     "text_weight": args.text_weight, "base_rows": rows,
-                    "corrections": len(corrections),
+                    "corrections": len(corrections), "correction_weight": weight,
                     "previous_version": report.current_version}))
     report.promoted, report.candidate_version = True, published.version
     report.mirrored = store.mirrored
     return report
+
+
+def _fit_weighted(settings: Settings, train: pd.DataFrame, vectors: dict[str, Any],
+                  embedder: Embedder, args: LogTrainingArguments, held_corr: pd.DataFrame,
+                  held_base: pd.DataFrame) -> tuple[Any, dict[str, Any], int, dict[str, Any]]:
+    """Fit once per correction weight and keep the one that answers the held-out
+    corrections best (ties: held-out base rows, then the smaller weight). Without
+    held-out corrections there is nothing to choose with: DEFAULT_CORRECTION_WEIGHT."""
+    has_corrections = train["template_id"].astype(str).str.startswith(FEEDBACK_GROUP).any()
+    weights: tuple[int, ...] = (
+        CORRECTION_WEIGHTS if len(held_corr) and has_corrections
+        else (DEFAULT_CORRECTION_WEIGHT if has_corrections else 1,))
+    best: tuple[tuple[float, float, int], Any, dict[str, Any], int] | None = None
+    tried: dict[str, Any] = {}
+    for weight in weights:
+        rows = with_weight(train, weight)
+        model, params = fit_log_model(rows, rows["template_id"].astype(str).to_numpy(),
+                                      vectors, embedder.name, args)
+        model.config["group_column"] = "template_id"
+        if len(weights) == 1:
+            return model, params, weight, tried
+        with tempfile.TemporaryDirectory(prefix="sift-weight-") as tmp:
+            model.save_pretrained(Path(tmp))
+            figures = score(build_classifier(settings, Path(tmp), "weighing", embedder),
+                            held_base, held_corr)
+        rank = (float(figures["corrections_accuracy"] or 0.0), float(figures["accuracy"]),
+                -weight)
+        tried[str(weight)] = {"corrections_accuracy": rank[0], "accuracy": rank[1]}
+        if best is None or rank > best[0]:
+            best = (rank, model, params, weight)
+    assert best is not None
+    return best[1], best[2], best[3], tried
 
 
 def _static_folder(folder: Path | None) -> Path | None:
