@@ -65,6 +65,9 @@ def train_logs_cmd(
              "shipped with the newest log model; `make distill` makes a new one)")] = None,
     cascade: Annotated[bool, typer.Option(
         help="train the fast stage too (--no-cascade: MiniLM for every key)")] = True,
+    level_column: Annotated[str | None, typer.Option(
+        help="column with the stated level (INFO, WARN, ERROR, ...): a feature of the model, "
+             "read from parsed raw logs when serving")] = None,
 ) -> None:
     """Train the log classifier on any labelled CSV and publish a new registry version."""
     from backend.logs.service import build_embedder
@@ -75,7 +78,8 @@ def train_logs_cmd(
     if not data.is_file():
         raise typer.BadParameter(f"{data} does not exist", param_hint="--data")
     args = LogTrainingArguments(group_column=group_column, target_precision=target_precision,
-                                seed=seed, llm_sources=tuple(settings.LLM_SOURCES))
+                                seed=seed, llm_sources=tuple(settings.LLM_SOURCES),
+                                level_column=level_column)
     static = None
     if cascade:
         folder = static_model or shipped_static_model(settings.MODELS_ROOT,

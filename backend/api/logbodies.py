@@ -26,7 +26,7 @@ from backend.api.schemas import ClassifyRequest
 from backend.api.uploads import parse_json_body
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
-from backend.logs.logformat import LogFormatError, resolve
+from backend.logs.logformat import LogFormatError, resolve, uses_level, with_level
 from backend.logs.rawlog import SOURCE, LogReading, parse_text
 from backend.logs.router import LogClassifier, Prediction, summarize
 from backend.logs.shipped import OUTPUT_FIELDS, labelled, output_names, parse_body, split_fields
@@ -170,6 +170,11 @@ async def classify_raw_text(text: str, reading: LogReading, note: str | None,
     columns = reading.columns
     at = columns.index(SOURCE)
     pairs = [(row[at], row[-1]) for row in rows]  # (source, Content)
+    level = reading.format.level_field if reading.format is not None else None
+    if level is not None and uses_level(classifier.model.config):  # the model reads levels
+        lv = columns.index(level)
+        pairs = [(source, with_level(message, row[lv]))
+                 for (source, message), row in zip(pairs, rows, strict=True)]
     predictions = await _classify(classifier, pairs, threshold, settings)
     frame = pd.DataFrame(rows, columns=columns)
     frame["line"] = frame["line"].astype(int)

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from backend.bulk.formats import Record, detect_format, open_records
 from backend.bulk.logtext import LogOptions, read_log
+from backend.logs.logformat import compile_format, uses_level, with_level
 from backend.logs.router import LogClassifier
 
 ROW, LINE, ERROR, RAW = "__row", "__line", "__error", "__raw"
@@ -48,6 +49,16 @@ class Job:
             options.update(log=log, note=note, source_column="source",
                            message_column="Content")
         return cls(path.resolve(), found, gz, **options)  # type: ignore[arg-type]
+
+    @property
+    def level_column(self) -> str | None:
+        """The parsed field that states the level (raw logs with such a format), else None."""
+        if self.log is None or not self.log.log_format:
+            return None
+        try:
+            return compile_format(self.log.log_format).level_field
+        except ValueError:
+            return None
 
     def open(self) -> tuple[list[str], Iterator[Record]]:
         """Columns and record stream of the input, whatever its format."""
@@ -107,6 +118,10 @@ def classify_chunk(classifier: LogClassifier, chunk: pa.Table, job: Job) -> pa.T
     errors = chunk.column(ERROR).to_pylist()
     sources = chunk.column(job.source_column).to_pylist()
     messages = chunk.column(job.message_column).to_pylist()
+    level = job.level_column
+    if level is not None and level in chunk.column_names and uses_level(classifier.model.config):
+        messages = [with_level(m, lv) for m, lv in zip(messages, chunk.column(level).to_pylist(),
+                                                        strict=True)]
     keep = [i for i, e in enumerate(errors) if e is None]
     budget = job.llm_budget if job.llm_budget is not None else max(len(keep), 1)
     predictions = classifier.classify([(sources[i], messages[i]) for i in keep],

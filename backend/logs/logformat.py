@@ -41,7 +41,7 @@ class LogFormat:
         match = self.regex.match(line)
         if match is None:
             return None
-        fields = {k: (v or "") for k, v in match.groupdict().items()}
+        fields = match.groupdict("")
         if self.template is not None:
             fields[CONTENT] = self.template.format_map(fields)
         return fields
@@ -249,3 +249,20 @@ def normalize_level(value: object) -> str | None:
     if ":" in word:  # Apache 2.4 "core:error"
         word = word.rsplit(":", 1)[1]
     return _LEVEL_WORDS.get(word)
+
+
+LEVEL_FEATURE = "level_feature"  # model.json key: the model was trained with stated levels
+
+
+def with_level(message: str, level: object) -> str:
+    """The message as a model trained with the level feature reads it (training and serving
+    both call this): `[lvl_error] disk full`. A missing or unknown level leaves it as is, so
+    such a model still answers lines without a level the way it was trained on them."""
+    norm = normalize_level(level)
+    return f"[lvl_{norm.lower()}] {message}" if norm else message
+
+
+def uses_level(config: Mapping[str, object]) -> bool:
+    """Whether a model (its model.json config) was trained with the level feature; models
+    trained without it never see the marker."""
+    return bool(config.get(LEVEL_FEATURE))

@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from backend.logs.logformat import CONTENT, LogFormat, LogFormatError
 
@@ -72,7 +73,7 @@ class LogReading:
             raise LogFormatError(f"the source field {self.source_field!r} is not a field of "
                                  f"the format; fields: {known}")
 
-    @property
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
         return self.format.columns[:-1] if self.format is not None else ()
 
@@ -90,13 +91,13 @@ class LogReading:
 
     def row(self, record: RawRecord) -> tuple[str, ...]:
         """A record as values in `columns` order."""
-        fields = record.fields or {}
+        fields = record.fields
+        if fields is None:
+            return (str(record.line), str(record.line_count), "false", self.source_value,
+                    *[""] * len(self.field_names), record.message())
         source = fields.get(self.source_field, "") if self.source_field else ""
-        values = [str(record.line), str(record.line_count),
-                  "false" if record.fields is None else "true", source or self.source_value]
-        values.extend(fields.get(name, "") for name in self.field_names)
-        values.append(record.message())
-        return tuple(values)
+        return (str(record.line), str(record.line_count), "true", source or self.source_value,
+                *[fields[name] for name in self.field_names], record.message())
 
 
 def assemble(lines: Iterable[str], fmt: LogFormat | None, multiline: bool,
