@@ -131,6 +131,11 @@ class ApiClient:
         models: list[dict[str, Any]] = self._json("GET", "/v1/models").get("models", [])
         return models
 
+    def drift(self) -> dict[str, Any]:
+        """GET /v1/drift: per-source drift of the live log stream."""
+        body: dict[str, Any] = self._json("GET", "/v1/drift")
+        return body
+
     # --- logs ---
     def classify_logs(self, records: Sequence[dict[str, str]], threshold: float | None = None
                       ) -> dict[str, Any]:

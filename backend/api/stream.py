@@ -78,7 +78,11 @@ class StreamObserver:
             registry.register(_DriftCollector(self.drift))
 
     def observe(self, predictions: Sequence[Any]) -> None:
-        tally = Tally((p.source, p.label, p.tier) for p in predictions)
+        """Count a batch. Rows answered alike may share one Prediction object (the CSV
+        path), so the work is per distinct object, weighted by how often it occurs."""
+        tally: Tally[tuple[str, str, str]] = Tally()
+        for p, n in _distinct(predictions):
+            tally[(p.source, p.label, p.tier)] += n
         for (source, label, tier), n in tally.items():
             self.labels.labels(self.names(source), label, tier).inc(n)
         if self.drift is not None and predictions:
@@ -118,10 +122,23 @@ class StreamObserver:
                 model.example_sources))
         if batch[0].model_version != classifier.version:
             return  # answered by the version before a switch: not this reference
+        rows = _distinct(batch)
         keys = [classifier.key(p.log_message) if p.log_message.strip() else ""
-                for p in batch]
-        self.drift.observe([p.source for p in batch], keys, [p.label for p in batch],
-                           [float(p.confidence) for p in batch], classifier.threshold_for())
+                for p, _ in rows]
+        self.drift.observe([p.source for p, _ in rows], keys, [p.label for p, _ in rows],
+                           [float(p.confidence) for p, _ in rows], classifier.threshold_for(),
+                           weights=[n for _, n in rows])
+
+
+def _distinct(predictions: Sequence[Any]) -> list[tuple[Any, int]]:
+    """(prediction, rows it stands for), one entry per distinct object, in first-seen order."""
+    counts = Tally(map(id, predictions))
+    if len(counts) == len(predictions):
+        return [(p, 1) for p in predictions]
+    first: dict[int, Any] = {}
+    for p in predictions:
+        first.setdefault(id(p), p)
+    return [(p, counts[key]) for key, p in first.items()]
 
 
 class _Marker(list[Any]):

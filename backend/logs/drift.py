@@ -107,21 +107,24 @@ class DriftMonitor:
         return OTHER
 
     def observe(self, sources: Sequence[str], keys: Sequence[str], labels: Sequence[str],
-                confidences: Sequence[float], threshold: float) -> None:
-        """Add a batch (one entry per row; rows that never got a key pass "")."""
+                confidences: Sequence[float], threshold: float,
+                weights: Sequence[int] | None = None) -> None:
+        """Add a batch: one entry per row, or per group of `weights[i]` identical rows
+        (rows that never got a key pass "")."""
         if self.reference is None:
             return
         seen = self.reference.keys
         now = self.clock()
+        counts = weights if weights is not None else [1] * len(sources)
         with self._lock:
-            for source, key, label, conf in zip(sources, keys, labels, confidences,
-                                                strict=True):
+            for source, key, label, conf, n in zip(sources, keys, labels, confidences, counts,
+                                                   strict=True):
                 bucket = self._bucket(self.source_name(source), now)
-                bucket.total += 1
-                bucket.new += bool(key) and key not in seen
-                bucket.confidence_sum += conf
-                bucket.low_confidence += conf < threshold
-                bucket.labels[label] += 1
+                bucket.total += n
+                bucket.new += n if key and key not in seen else 0
+                bucket.confidence_sum += conf * n
+                bucket.low_confidence += n if conf < threshold else 0
+                bucket.labels[label] += n
 
     def _bucket(self, source: str, now: float) -> _Bucket:
         buckets = self._buckets.setdefault(source, deque())

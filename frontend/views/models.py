@@ -53,3 +53,35 @@ for model in models:
             labels = model["versions"][-1].get("labels", [])
             if labels:
                 st.caption("Labels: " + ", ".join(labels))
+
+
+def drift_frame(report: dict[str, object]) -> pd.DataFrame:
+    """One row per source: the statistics the drift thresholds are judged on."""
+    columns = ["source", "records", "new_template_share", "mean_confidence", "label_psi",
+               "drifting"]
+    rows = [{c: row.get(c) for c in columns} for row in report.get("sources", [])]  # type: ignore[attr-defined]
+    return pd.DataFrame(rows, columns=columns)
+
+
+st.subheader("Drift of the live log stream")
+try:
+    drift = client().drift() if client().has("/v1/drift") else None
+except ApiError as exc:
+    drift = None
+    st.caption(f"Drift is not available: {exc}")
+if drift is not None:
+    frame = drift_frame(drift)
+    if frame.empty:
+        st.info("No logs classified in the drift window yet: classify some logs (API, OTLP "
+                "or the Logs page) and come back.")
+    else:
+        window_min = float(drift.get("window_s", 3600)) / 60
+        st.caption(f"Last {window_min:g} minutes against the training data of "
+                   f"{drift.get('model_version')}: {drift.get('summary')}")
+        thresholds = drift.get("thresholds", {})
+        chart = frame.set_index("source")[["new_template_share", "label_psi"]]
+        st.bar_chart(chart, horizontal=True, stack=False)
+        st.caption(f"A source drifts above {thresholds.get('new_templates')} new templates, "
+                   f"above PSI {thresholds.get('psi')}, or below mean confidence "
+                   f"{thresholds.get('mean_confidence')}.")
+        st.dataframe(frame, hide_index=True, key="drift_table")

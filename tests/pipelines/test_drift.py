@@ -97,3 +97,19 @@ def test_drift_endpoint_sees_a_flood_of_foreign_logs(make_client: AppFactory) ->
     assert "BillingSystem:" in after["summary"] and "new templates" in after["summary"]
     assert 'sift_drift_label_psi{source="BillingSystem"}' in metrics
     assert sum(flooded["labels"].values()) == flooded["records"]
+
+
+def test_csv_rows_sharing_an_answer_count_once_each(make_client: AppFactory) -> None:
+    lines = loghub_structured("HDFS")["Content"].head(50).tolist() * 3  # shapes repeat
+    body = "source,log_message\n" + "".join(f'HDFS,"{m}"\n' for m in lines)
+    with make_client(DRIFT_MIN_RECORDS=20) as client:
+        r = client.post("/v1/logs/classify/csv", files={"file": ("h.csv", body, "text/csv")})
+        assert r.status_code == 200
+        report = client.get("/v1/drift").json()
+        metrics = client.get("/metrics").text
+    (row,) = report["sources"]
+    assert row["records"] == len(lines)
+    assert sum(row["labels"].values()) == len(lines)
+    counted = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                  if line.startswith('sift_log_labels_total{') and 'source="HDFS"' in line)
+    assert counted == len(lines)
