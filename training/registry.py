@@ -79,11 +79,14 @@ def list_versions_cmd(model: ModelOption = None) -> None:
 def pull_cmd(
     version: Annotated[str, typer.Option(help="Hub version tag or 'latest'")] = "latest",
     model: ModelOption = None,
+    allow_moved_tag: Annotated[bool, typer.Option(
+        help="accept a tag that now points at another commit than the one pulled before "
+             "(replaces the local copy)")] = False,
 ) -> None:
     """Download a Hub version, verify every sha256 and install it into the local registry."""
     store, name = _mirror(), model or get_settings().LOG_MODEL_NAME
     try:
-        manifest = store.pull(name, version)
+        manifest = store.pull(name, version, allow_moved_tag=allow_moved_tag)
     except Exception as exc:  # integrity, not found, unreachable: all reported, exit 1
         raise _fail(exc) from exc
     typer.echo(f"pulled {name} {manifest.version} into {store.local.path(name, manifest.version)}"

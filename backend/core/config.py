@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     HF_REPO_PREFIX: str = Field(
         default="sift-", description="Repo id = <namespace>/<prefix><name>.")
     HF_PRIVATE: bool = Field(default=True, description="Create new model repos as private.")
+    HF_PINNED_COMMITS: dict[str, str] = Field(
+        default={}, description='Commits versions must come from, a JSON object such as '
+        '{"log-classifier@v2": "<40-hex sha>"}; a tag pointing elsewhere is refused.')
     HF_CACHE_DIR: Path | None = Field(
         default=None, description="Download cache (unset: the huggingface_hub default).")
     HF_TIMEOUT_S: float = Field(
@@ -69,6 +72,10 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "configs" / "rules.yaml",
         description="Ordered YAML list of regex rules (first tier; list order = precedence).")
     RULES_ENABLED: bool = Field(default=True, description="Use the regex rules tier.")
+    LABEL_COLUMN: str = Field(
+        default="target_label", description="Column of an uploaded log file holding the "
+        "team's own labels: the answer adds sift's agreement with it (accuracy, macro-F1, "
+        "confusion, disagreements).")
     RULES_DISABLED: dict[str, list[str]] = Field(
         default={}, description='Rules turned off per scope, a JSON object {"<source>": '
         '["rule-name"], "*": [...]} (e.g. rules a retrain reports as contradicted by '
@@ -79,12 +86,6 @@ class Settings(BaseSettings):
         default=None, ge=0.0, le=1.0,
         description="Abstain below this; unset uses the threshold chosen at training time.",
     )
-    CASCADE_ENABLED: bool = Field(
-        default=True, description="Model tier as a cascade: the fast static stage answers new "
-        "template keys it is sure of, MiniLM the rest (models from v3; off: MiniLM for all).")
-    CASCADE_THRESHOLD: float | None = Field(
-        default=None, ge=0.0, le=1.0, description="Stage-1 confidence at which the fast stage "
-        "answers; unset uses the model's (chosen on held-out templates by train-logs).")
     CASCADE_ENABLED: bool = Field(
         default=True, description="Model tier as a cascade: the fast static stage answers new "
         "template keys it is sure of, MiniLM the rest (models from v3; off: MiniLM for all).")
@@ -229,6 +230,12 @@ class Settings(BaseSettings):
     TASK_MODEL_NAME: str = Field(
         default="task-categorizer", description="Registry name of the task categoriser to serve.")
     TASK_MODEL_VERSION: str = Field(default="latest", description="'latest' or a tag (A side).")
+    STEP_MODEL_NAME: str = Field(
+        default="step-tagger", description="Step model answering session requests that name "
+        "none; every registered step model (manifest kind step-tagger) is served by name.")
+    STEP_MODEL_VERSION: str = Field(
+        default="latest", description="'latest' or a tag for STEP_MODEL_NAME (other step "
+        "models serve their latest).")
     TASK_AUTO_SELECT_THRESHOLD: float = Field(
         default=0.7, ge=0.0, le=1.0,
         description="Auto-select the category at this confidence; below: suggest.")

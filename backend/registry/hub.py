@@ -75,6 +75,10 @@ class VersionExistsError(RuntimeError):
     """The tag is already on the Hub with other files; tags are immutable."""
 
 
+class MovedTagError(ModelIntegrityError):
+    """A version tag now points at another commit than the one pulled or pinned before."""
+
+
 class HubBusyError(TransientError):
     """The Hub answered 429/503: come back later (after `retry_after` s when it said)."""
 
@@ -240,6 +244,15 @@ class HubModelStore:
             raise ModelNotFoundError(f"no versions of {name!r} on the Hub ({self.repo_id(name)})")
         return versions[-1]
 
+    def tag_commit(self, name: str, tag: str) -> str:
+        """The commit sha the version tag points at now."""
+        refs = self._call(f"read the tags of {name}",
+                          lambda: self.api.list_repo_refs(self.repo_id(name)))
+        for ref in refs.tags:
+            if ref.name == tag:
+                return str(ref.target_commit)
+        raise ModelNotFoundError(f"{tag} of {name!r} is not on the Hub ({self.repo_id(name)})")
+
     def manifest(self, name: str, version: str) -> Manifest:
         tag = self.resolve(name, version)
         path = self._call(f"read the manifest of {name} {tag}", lambda: hf_hub_download(
@@ -247,12 +260,15 @@ class HubModelStore:
             token=self.token, endpoint=self.endpoint))
         return Manifest.read(Path(path).parent)
 
-    def open(self, name: str, version: str = "latest") -> tuple[Path, Manifest]:
-        """Download `name@tag` into the cache, then verify it; a tampered file is refused."""
+    def open(self, name: str, version: str = "latest",
+             commit: str | None = None) -> tuple[Path, Manifest]:
+        """Download `name@tag` into the cache, then verify it; a tampered file is refused.
+        With `commit`, exactly that commit is downloaded (manifest and files together),
+        so a tag moved in between cannot mix two versions."""
         tag = self.resolve(name, version)
         folder = Path(self._call(f"download {name} {tag}", lambda: snapshot_download(
-            self.repo_id(name), revision=tag, cache_dir=self.cache_dir, token=self.token,
-            endpoint=self.endpoint)))
+            self.repo_id(name), revision=commit or tag, cache_dir=self.cache_dir,
+            token=self.token, endpoint=self.endpoint)))
         where = f"{self.repo_id(name)}@{tag}"
         manifest = Manifest.read(folder)
         if manifest.name != name or manifest.version != tag:

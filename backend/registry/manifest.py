@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from backend.core.errors import ModelIntegrityError
 
@@ -22,6 +22,17 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def safe_relative_path(rel: str) -> str:
+    """`rel` when it names a file inside a version folder; ValueError for an absolute path,
+    a `..` part, a backslash or a drive (a manifest must not reach outside its folder)."""
+    parts = PurePosixPath(rel).parts
+    if (not rel or "\\" in rel or rel.startswith("/") or ":" in rel or "\x00" in rel
+            or any(part in ("..", ".") for part in parts) or rel != PurePosixPath(rel).as_posix()):
+        raise ValueError(f"manifest file path {rel!r} is not a plain relative path inside the "
+                         "version folder (no '/' at the start, no '..', no '\\' or ':')")
+    return rel
 
 
 def version_number(version: str) -> int:
@@ -52,12 +63,22 @@ class Manifest(BaseModel):
     params: dict[str, Any] = {}
     files: dict[str, str] = Field(default_factory=dict, description="relative path -> sha256")
 
+    @field_validator("files")
+    @classmethod
+    def _files_stay_inside(cls, files: dict[str, str]) -> dict[str, str]:
+        for rel in files:
+            safe_relative_path(rel)
+        return files
+
     @classmethod
     def read(cls, folder: Path) -> Manifest:
         path = folder / MANIFEST_FILE
         if not path.is_file():
             raise ModelIntegrityError(f"{folder} has no {MANIFEST_FILE}; it is not a model version")
-        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+        try:
+            return cls.model_validate_json(path.read_text(encoding="utf-8"))
+        except ValidationError as exc:
+            raise ModelIntegrityError(f"{path} is refused: {exc.errors()[0]['msg']}") from exc
 
     def write(self, folder: Path) -> None:
         (folder / MANIFEST_FILE).write_text(
@@ -77,7 +98,7 @@ class Manifest(BaseModel):
         if not self.files:
             raise ModelIntegrityError(f"{self.name} {self.version}: manifest lists no files")
         for rel, expected in self.files.items():
-            path = folder / rel
+            path = folder / safe_relative_path(rel)  # the Hub cache's symlinks are fine
             if not path.is_file():
                 raise ModelIntegrityError(
                     f"{self.name} {self.version}: artifact {rel} is missing from {folder}")

@@ -29,7 +29,7 @@ from tests.utils.factories import LOG_MODEL
 
 pytestmark = pytest.mark.slow
 
-API_TOKEN = "e2e-admin-token"
+API_TOKEN = "e2e-admin-token-0123456789"
 LOGS = {"logs": [
     {"source": "ModernCRM", "log_message": "User User123 logged in."},
     {"source": "BillingSystem", "log_message": "Multiple login failures occurred on user 6454"},

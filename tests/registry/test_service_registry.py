@@ -24,7 +24,7 @@ from tests.registry.conftest import HUB_TOKEN, NAMESPACE, serving_settings
 from tests.registry.hub_double import HubDouble
 from tests.utils.factories import LOG_MODEL
 
-ADMIN = {"Authorization": "Bearer admin-token"}
+ADMIN = {"Authorization": "Bearer admin-token-0123456789"}
 REPO = f"{NAMESPACE}/sift-{LOG_MODEL}"
 LOGS = {"logs": [{"source": "BillingSystem",
                   "log_message": "Multiple login failures occurred on user 6454 account"}]}
@@ -37,7 +37,7 @@ def _warm_embedder(embedder: Embedder) -> None:
 
 @contextmanager
 def service(root: Path, hub: HubDouble, **overrides: Any) -> Iterator[TestClient]:
-    settings = serving_settings(root, hub, API_TOKEN="admin-token", **overrides)
+    settings = serving_settings(root, hub, API_TOKEN="admin-token-0123456789", **overrides)
     with TestClient(create_app(settings, load_in_background=False)) as client:
         yield client
 
