@@ -8,6 +8,7 @@ newest local version (with a warning) when the Hub cannot be used.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -32,9 +33,11 @@ REMOTE_LISTING_TTL_S = 10.0
 class MirroredModelStore:
     """`ModelStore` over a local registry that pulls verified versions from a `HubModelStore`."""
 
-    def __init__(self, local: LocalModelStore, remote: HubModelStore) -> None:
+    def __init__(self, local: LocalModelStore, remote: HubModelStore,
+                 pins: dict[str, str] | None = None) -> None:
         self.local = local
         self.remote = remote
+        self.pins = pins or {}  # "name@tag" -> commit sha (HF_PINNED_COMMITS)
         self._listing: dict[str, tuple[float, list[str] | None]] = {}
         self.mirrored: str | None = None  # outcome of the last publish's upload
 
@@ -64,25 +67,49 @@ class MirroredModelStore:
             self.pull(name, resolved)
         return self.local.open(name, resolved)
 
-    def pull(self, name: str, version: str = "latest") -> Manifest:
-        """Download, verify and atomically install a Hub version into the local registry."""
+    def pinned_commit(self, name: str, tag: str) -> str | None:
+        """The commit `name@tag` must be: HF_PINNED_COMMITS, else the one pulled before."""
+        return self.pins.get(f"{name}@{tag}") or _read_ledger(self.local.root / name).get(tag)
+
+    def pull(self, name: str, version: str = "latest", allow_moved_tag: bool = False
+             ) -> Manifest:
+        """Download, verify and atomically install a Hub version into the local registry.
+
+        The tag's commit is recorded; a tag that later points elsewhere (or away from a
+        commit pinned in HF_PINNED_COMMITS) is refused unless `allow_moved_tag`, which
+        replaces the local copy with the new commit."""
+        from backend.registry.hub import MovedTagError
+
         tag = self.remote.resolve(name, version)
-        if tag in self.local.versions(name):
+        commit = self.remote.tag_commit(name, tag)
+        known = self.pinned_commit(name, tag)
+        moved = known is not None and known != commit
+        if moved and not allow_moved_tag:
+            raise MovedTagError(
+                f"{self.remote.repo_id(name)}@{tag} now points at commit {commit[:12]}, not "
+                f"{known[:12]} pulled or pinned before; a moved tag is refused (someone may "
+                "have replaced the model). If the move is intended: training pull "
+                "--allow-moved-tag, or update HF_PINNED_COMMITS.")
+        if tag in self.local.versions(name) and not moved:
             return self.local.open(name, tag)[1]
-        folder, manifest = self.remote.open(name, tag)
+        folder, manifest = self.remote.open(name, tag, commit=commit)
         with self.local.staging(name) as staged:
             for rel in [*manifest.files, MANIFEST_FILE]:
                 (staged / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(folder / rel, staged / rel)
             manifest.verify(staged)
             staged.chmod(0o755)  # mkdtemp makes it private; versions are readable by all
+            if moved and tag in self.local.versions(name):  # allowed: the new commit replaces it
+                shutil.rmtree(self.local.path(name, tag))
             try:
                 os.rename(staged, self.local.path(name, tag))
             except OSError:
                 if tag not in self.local.versions(name):  # not a concurrent pull of the same tag
                     raise
+        _write_ledger(self.local.root / name, tag, commit)
         self._listing.pop(name, None)
-        logger.info("pulled %s %s from %s", name, tag, self.remote.repo_id(name))
+        logger.info("pulled %s %s from %s (commit %s)", name, tag, self.remote.repo_id(name),
+                    commit[:12])
         return self.local.open(name, tag)[1]
 
     def staging(self, name: str) -> AbstractContextManager[Path]:
@@ -126,6 +153,25 @@ class MirroredModelStore:
         return cached[1], self.remote.status()
 
 
+LEDGER = ".hub-commits.json"  # beside the versions: survives deleting one
+
+
+def _read_ledger(folder: Path) -> dict[str, str]:
+    try:
+        data = json.loads((folder / LEDGER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _write_ledger(folder: Path, tag: str, commit: str) -> None:
+    """Record which commit `tag` was pulled from (atomic replace)."""
+    ledger = {**_read_ledger(folder), tag: commit}
+    tmp = folder / f"{LEDGER}.tmp"
+    tmp.write_text(json.dumps(ledger, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, folder / LEDGER)
+
+
 def build_store(settings: Settings) -> LocalModelStore | MirroredModelStore:
     """The local registry, mirrored from the Hub when HF_NAMESPACE is set."""
     local = LocalModelStore(settings.MODELS_ROOT)
@@ -139,4 +185,4 @@ def build_store(settings: Settings) -> LocalModelStore | MirroredModelStore:
                            settings.HF_TIMEOUT_S, settings.HF_MAX_RETRIES)
     if token is None:
         logger.warning("HF_NAMESPACE is set but HF_TOKEN is not: serving local versions only")
-    return MirroredModelStore(local, remote)
+    return MirroredModelStore(local, remote, settings.HF_PINNED_COMMITS)
