@@ -126,3 +126,19 @@ def test_label_rate_counters_fold_sources_beyond_the_limit(make_client: AppFacto
             in rows)
     assert ('sift_log_labels_total{label="User Action",source="svc-0",tier="rules"} 2.0'
             in rows)
+
+
+def test_saturated_receiver_answers_503_with_retry_after(make_client: AppFactory) -> None:
+    body = export_request([("BillingSystem", LINES)]).SerializeToString()
+    with make_client(OTLP_MAX_IN_FLIGHT=2) as client:
+        receiver = client.app.state.otlp  # type: ignore[attr-defined]
+        receiver.in_flight = 2  # two export requests being classified right now
+        busy = client.post("/v1/logs", content=body, headers=PB)
+        receiver.in_flight = 0
+        after = client.post("/v1/logs", content=body, headers=PB)
+        metrics = client.get("/metrics").text
+    assert busy.status_code == 503
+    assert busy.headers["Retry-After"] == "1"
+    assert busy.headers["content-type"] == "application/problem+json"
+    assert after.status_code == 200
+    assert 'sift_otlp_busy_total{cause="saturated"} 1.0' in metrics
