@@ -92,7 +92,8 @@ def run_in_chunks(calls: Iterator[dict[str, Any]], total: int, text: str
 def chunked_result(frame: pd.DataFrame, responses: list[dict[str, Any]]) -> dict[str, object]:
     """A page's result: the labelled frame, the first chunk's threshold and model
     version, and every distinct warning of the chunks."""
-    warnings = sorted({w for r in responses for w in r.get("warnings", [])})
+    warnings = sorted({*frame.attrs.get("warnings", []),
+                       *(w for r in responses for w in r.get("warnings", []))})
     return {"frame": frame, "threshold": float(responses[0]["threshold"]),
             "model_version": str(responses[0]["model_version"]), "warnings": warnings}
 

@@ -1,22 +1,21 @@
 """Pure table helpers for the pages: read uploads, shape results, filter, export.
 
 No Streamlit and no HTTP here, so every function is cheap to test and the
-pages stay short. The UI never imports `backend`: it only talks HTTP.
+pages stay short. The UI never imports `backend`: it only talks HTTP; reading and
+writing tables go through `sift_tables`, the one table module the API uses too.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
+import sift_tables
+
 UNCLASSIFIED = "Unclassified"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SOURCE_PREFIX = re.compile(r"^\s*([A-Za-z][\w.-]{0,63})\s*,\s*(.+)$")
 
 
@@ -24,46 +23,16 @@ class InputError(ValueError):
     """An upload the UI cannot use; the message says what to fix."""
 
 
-def decode(data: bytes) -> str:
-    """Bytes -> text: BOM-marked UTF-8/16, plain UTF-8, else Latin-1 (never fails)."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    if b"\x00" in data[:4096]:
-        raise InputError("The file contains binary data; upload a plain-text CSV file.")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
 def read_csv(data: bytes, required: Sequence[str]) -> pd.DataFrame:
-    """Parse an uploaded CSV as text columns; required columns matched case-insensitively."""
-    if not data.strip():
-        raise InputError(f"The file is empty. Upload a CSV whose header row contains: "
-                         f"{', '.join(required)}.")
-    text = decode(data)
+    """Parse an uploaded CSV with the reader the API uses (`sift_tables`), so the page
+    keeps exactly the rows the API would; its warnings are in `frame.attrs["warnings"]`."""
     try:
-        delimiter = csv.Sniffer().sniff(text[:20000], delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=True, on_bad_lines="warn",
-                            engine="python")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise InputError(f"The file could not be read as CSV ({exc}).") from exc
-    normal = {str(c).strip().lower().replace(" ", "_"): c for c in frame.columns}
-    missing = [r for r in required if r not in normal]
-    if missing:
-        found = ", ".join(repr(str(c)) for c in frame.columns) or "none"
-        raise InputError(f"Missing column(s) {', '.join(repr(m) for m in missing)}. Found: "
-                         f"{found}. The header row must contain: {', '.join(required)}.")
-    frame = frame.rename(columns={normal[r]: r for r in required})
-    if frame.empty:
-        raise InputError("The file has a header row but no data rows.")
-    return frame.reset_index(drop=True)
+        table = sift_tables.read_table(data, required)
+    except sift_tables.TableError as exc:
+        raise InputError(exc.message) from None
+    frame = table.frame.reset_index(drop=True)
+    frame.attrs["warnings"] = list(table.warnings)
+    return frame
 
 
 def parse_pasted(text: str, default_source: str) -> pd.DataFrame:
@@ -167,18 +136,6 @@ def session_chunks(frame: pd.DataFrame, session_col: str, max_rows: int
         yield ordered.iloc[start:start + rows]
 
 
-def neutralise(value: object) -> object:
-    """Spreadsheet-safe text: a cell that would start a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def to_safe_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with every text cell (and header) protected against formula injection."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise)
-    safe.columns = [str(neutralise(str(c))) for c in safe.columns]
-    return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """UTF-8 RFC 4180 CSV in which no cell can start a formula (the API's writer)."""
+    return sift_tables.to_safe_csv(frame).encode("utf-8")

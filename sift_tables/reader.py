@@ -19,11 +19,10 @@ from sift_tables.decode import decode
 from sift_tables.errors import TableError
 from sift_tables.headers import match_columns, normalize_header
 from sift_tables.limits import Limits, check_column_limit, check_row_limit
+from sift_tables.stream import UNCLOSED, fit, records
 
-csv.field_size_limit(1 << 30)
 DELIMITERS = (",", "\t", ";", "|")
 _FAST_MAX_COLUMNS = 256  # wider frames build faster as one object block
-_SENTINEL = "\x01sift-end-of-file\x01"
 
 
 @dataclass
@@ -88,11 +87,8 @@ def pick_delimiter(sample: str, required: Sequence[str] = ()) -> str:
 
 
 def _header(text: str, delimiter: str) -> list[str]:
-    lines = io.StringIO(text, newline="")
-    for row in csv.reader(lines, delimiter=delimiter):
-        if any(cell.strip() for cell in row):
-            return [cell.strip() for cell in row]
-    return []
+    first = next(records(io.StringIO(text[: 1 << 22], newline=""), delimiter), None)
+    return [cell.strip() for cell in first.fields] if first is not None else []
 
 
 def _unique(header: list[str]) -> list[str]:
@@ -144,57 +140,33 @@ def _header_not_first_line(body: bytes) -> bool:
 
 def _read_lenient(text: str, delimiter: str, columns: list[str],
                   warnings: list[str]) -> pd.DataFrame:
-    lines = io.StringIO(text, newline="").readlines()
-    reader = csv.reader(lines, delimiter=delimiter)
+    """Every record kept and fitted to the header; each kind of repair named once."""
     width = len(columns)
     rows: list[list[str]] = []
-    starts: list[int] = []
-    overflow: list[int] = []
-    short: list[int] = []
-    header_seen = False
-    previous = 0
-    for row in reader:
-        start, previous = previous + 1, reader.line_num
-        if not row or (len(row) == 1 and not row[0].strip() and width > 1):
-            continue  # a blank or whitespace-only line is no row
-        if not header_seen:
-            header_seen = True
-            continue
-        rows.append(row)
-        starts.append(start)
-    if rows and _unclosed(lines[starts[-1] - 1:], delimiter):
-        first = starts.pop()
-        rows.pop()
-        for number, line in enumerate(lines[first - 1:], start=first):
-            row = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
-            if row and not (len(row) == 1 and not row[0].strip() and width > 1):
-                rows.append(row)
-                starts.append(number)
-        warnings.append(f"line {first} opens a quote that never closes; lines {first}-"
-                        f"{len(lines)} were read as one row each")
-    fixed = []
-    for line, row in zip(starts, rows, strict=True):
-        if len(row) > width:
-            overflow.append(line)
-            row = [*row[: width - 1], delimiter.join(row[width - 1:])]
-        elif len(row) < width:
-            short.append(line)
-            row = row + [""] * (width - len(row))
-        fixed.append(row)
-    if overflow:
-        warnings.append(f"{len(overflow)} row(s) had more fields than the header (first at "
-                        f"line {overflow[0]}); the extra fields were joined into the last column")
-    if short:
-        warnings.append(f"{len(short)} row(s) had fewer fields than the header (first at "
-                        f"line {short[0]}); the missing fields were left empty. Does every "
-                        f"line use the header's delimiter {delimiter!r}?")
-    return pd.DataFrame(fixed, columns=columns, dtype=object)
-
-
-def _unclosed(lines: list[str], delimiter: str) -> bool:
-    """True when the record starting at `lines[0]` runs to the end inside a quote: a
-    sentinel line after it is then swallowed into its last field instead of standing alone."""
-    tail = lines[-1] if lines[-1].endswith(("\n", "\r")) else lines[-1] + "\n"
-    probe = [*lines[:-1], tail, _SENTINEL + "\n"]
-    rows = list(csv.reader(probe, delimiter=delimiter))
-    return not rows or rows[-1] != [_SENTINEL]
+    repaired: dict[str, list[int]] = {"too many": [], "missing": []}
+    unclosed = None
+    stream = records(io.StringIO(text, newline=""), delimiter)
+    next(stream, None)  # the header
+    for record in stream:
+        if record.issue and record.issue.startswith("unreadable"):
+            raise TableError(f"Line {record.line}: {record.issue}. Check the quoting there.")
+        if record.issue and UNCLOSED in record.issue:
+            unclosed = record.line
+        values, change = fit(record.fields, width, delimiter)
+        if change:
+            repaired["too many" if change.startswith("too many") else "missing"].append(
+                record.line)
+        rows.append(values)
+    if unclosed is not None:
+        warnings.append(f"line {unclosed} {UNCLOSED}; it and every line after it were read "
+                        "as one row each")
+    if repaired["too many"]:
+        lines = repaired["too many"]
+        warnings.append(f"{len(lines)} row(s) had more fields than the header (first at line "
+                        f"{lines[0]}); the extra fields were joined into the last column")
+    if repaired["missing"]:
+        lines = repaired["missing"]
+        warnings.append(f"{len(lines)} row(s) had fewer fields than the header (first at line "
+                        f"{lines[0]}); the missing fields were left empty. Does every line "
+                        f"use the header's delimiter {delimiter!r}?")
+    return pd.DataFrame(rows, columns=columns, dtype=object)

@@ -8,7 +8,6 @@ bad input is reported the same way wherever the job runs.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
@@ -19,8 +18,10 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from backend.core.tabular import sniff_delimiter
+from sift_tables import TableError, match_columns, pick_delimiter
+from sift_tables.stream import fit, records
 
 FORMATS = ("csv", "jsonl", "parquet", "log")
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -102,12 +103,20 @@ def _missing(columns: list[str], required: tuple[str, ...]) -> list[str]:
     return [c for c in required if c not in columns]
 
 
-def _check_header(columns: list[str], required: tuple[str, ...]) -> None:
-    missing = _missing(columns, required)
-    if missing:
+def _check_header(columns: list[str], required: tuple[str, ...]) -> list[str]:
+    """The header with the required columns under their canonical names (matched as the API
+    matches them: case, spaces, dots, colons, underscores ignored; duplicates refused)."""
+    try:
+        mapping = match_columns(columns, required)
+    except TableError as exc:
+        missing = exc.extra.get("missing_columns")
+        if not missing:
+            raise InputError(exc.message) from None
         found = ", ".join(repr(c) for c in columns) or "none"
         raise InputError(f"missing required column(s) {', '.join(map(repr, missing))}; found "
-                         f"{found}. Name them with --source-column / --message-column.")
+                         f"{found}. Name them with --source-column / --message-column."
+                         ) from None
+    return [mapping.get(c, c) for c in columns]
 
 
 def _flag_last(last: Record | None, lines: Lines) -> Record | None:
@@ -124,28 +133,16 @@ def read_csv(path: Path, gz: bool, required: tuple[str, ...],
              delimiter: str | None = None) -> tuple[list[str], Iterator[Record]]:
     """Header and records of a CSV; rows with too few or too many fields are errors."""
     if delimiter is None:
-        delimiter = _pick_delimiter(_sample(path, gz), required)
+        delimiter = pick_delimiter(_sample(path, gz), required)
     lines = Lines(path, gz)
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(f"{path.name} is empty: expected a header row") from None
-    except csv.Error as exc:
-        raise InputError(f"cannot read the header row of {path.name}: {exc}") from exc
-    header = [h.strip() for h in header]
-    _check_header(header, required)
-    return header, _held_back(_csv_records(reader, lines, len(header)), lines)
-
-
-def _pick_delimiter(sample: str, required: tuple[str, ...]) -> str:
-    """The delimiter that splits the header into the required columns, else a sniffed one."""
-    header = sample.splitlines()[0] if sample else ""
-    for candidate in (",", "\t", ";", "|"):
-        fields = [f.strip() for f in next(csv.reader([header], delimiter=candidate), [])]
-        if all(name in fields for name in required):
-            return candidate
-    return sniff_delimiter(sample)
+    stream = records(lines, delimiter)
+    first = next(stream, None)
+    if first is None:
+        raise InputError(f"{path.name} is empty: expected a header row")
+    if first.issue is not None:
+        raise InputError(f"cannot read the header row of {path.name}: {first.issue}")
+    header = _check_header([h.strip() for h in first.fields], required)
+    return header, _held_back(_csv_records(stream, len(header), delimiter), lines)
 
 
 def _sample(path: Path, gz: bool, lines: int = 50) -> str:
@@ -173,24 +170,15 @@ def _held_back(records: Iterator[Record], lines: Lines) -> Iterator[Record]:
                                             "could not be read")
 
 
-def _csv_records(reader: Iterator[list[str]], lines: Lines, width: int) -> Iterator[Record]:
-    previous = lines.count
-    while True:
-        try:
-            row = next(reader)
-            error = None
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            row, error = [], f"unreadable CSV row ({exc})"
-        start, previous = previous + 1, lines.count
-        if not row and error is None:
-            continue  # blank line
-        raw = "" if error else ",".join(row)[:_RAW_EXCERPT]
-        if error is None and len(row) != width:
-            kind = "missing column(s)" if len(row) < width else "too many fields"
-            error = f"{kind}: the row has {len(row)} field(s), the header has {width}"
-        yield Record(start, None if error else tuple(row), error, raw)
+def _csv_records(stream: Iterator[Any], width: int, delimiter: str) -> Iterator[Record]:
+    """Rows that do not fit the header are refused (reported with their line), not repaired:
+    a bulk job's error file is where a user looks for them."""
+    for record in stream:
+        raw = delimiter.join(record.fields)[:_RAW_EXCERPT]
+        error = record.issue
+        if error is None:
+            _, error = fit(record.fields, width, delimiter)
+        yield Record(record.line, None if error else tuple(record.fields), error, raw)
 
 
 def read_jsonl(path: Path, gz: bool, required: tuple[str, ...]
@@ -254,14 +242,14 @@ def read_parquet(path: Path, gz: bool, required: tuple[str, ...],
         raise InputError(f"{path.name} is not a readable Parquet file: {exc}") from exc
     if source != path:  # the unpacked copy goes when the reader does
         weakref.finalize(parquet, source.unlink, True)
-    columns = list(parquet.schema_arrow.names)
-    _check_header(columns, required)
+    names = list(parquet.schema_arrow.names)
+    columns = _check_header(names, required)
 
     def records() -> Iterator[Record]:
         number = 0
         try:
             for batch in parquet.iter_batches(batch_size=batch_rows):
-                data = [[_cell(v) for v in batch.column(c).to_pylist()] for c in columns]
+                data = [[_cell(v) for v in batch.column(c).to_pylist()] for c in names]
                 for values in zip(*data, strict=True):
                     number += 1
                     yield Record(number, values)

@@ -29,9 +29,11 @@ def test_read_csv_latin1_keeps_text() -> None:
 
 @pytest.mark.parametrize(("data", "expected"), [
     (b"", "The file is empty"),
-    (b"source,message\nA,b\n", "Missing column(s) 'log_message'. Found: 'source', 'message'"),
+    (b"source,message\nA,b\n", "Missing required column(s): 'log_message'. Found: 'source', "
+                                "'message'"),
     (b"source,log_message\n", "no data rows"),
-    (b"PK\x03\x04\x00\x00binary", "binary data"),
+    (b"PK\x03\x04\x00\x00binary", "a zip archive, not a CSV file"),
+    (b"source,log_message,Log Message\nA,b,c\n", "'log_message', 'Log Message' all name"),
 ])
 def test_read_csv_bad_file_says_what_to_fix(data: bytes, expected: str) -> None:
     with pytest.raises(tables.InputError, match=expected.replace("(", r"\(").replace(")", r"\)")):
@@ -97,3 +99,11 @@ def test_session_chunks_never_split_a_session_and_keep_positions() -> None:
     assert sorted(i for c in chunks for i in c.index) == list(range(7))
     for chunk in chunks:
         assert (chunk["n"] == chunk.index).all()
+
+
+def test_read_csv_keeps_every_row_the_api_keeps() -> None:
+    """The UI once skipped rows with extra fields (on_bad_lines="warn"); now it reads as the
+    API does: every row kept, the repair named in a warning."""
+    frame = tables.read_csv(b"source,log_message\nA,x, y\n,\nB,ok\n", REQUIRED)
+    assert frame["log_message"].tolist() == ["x, y", "", "ok"]
+    assert "more fields than the header" in frame.attrs["warnings"][0]
