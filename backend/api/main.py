@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from backend import __version__
+from backend.api.drift_retrain import DriftRetrainer
 from backend.api.middleware import install_guards
 from backend.api.routes import (
     approvals,
@@ -114,4 +115,7 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     metrics = getattr(app.state, "metrics", None)
     if metrics is not None:
         app.state.otlp.register(metrics.registry)
+        if settings.DRIFT_RETRAIN_AFTER_S is not None and metrics.stream.drift is not None:
+            metrics.stream.on_report = DriftRetrainer(app, settings.DRIFT_RETRAIN_AFTER_S,
+                                                      metrics.registry)
     return app

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import Counter as Tally
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
@@ -21,13 +22,14 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from backend.core.config import Settings
-from backend.logs.drift import OTHER, DriftMonitor, DriftThresholds, Reference
+from backend.logs.drift import OTHER, DriftMonitor, DriftThresholds, Reference, SourceDrift
 from backend.registry.active import ModelManager, ModelNotLoadedError
 
 logger = logging.getLogger(__name__)
 
 MAX_SOURCE_CHARS = 64
 _QUEUE_BATCHES = 64
+REPORT_EVERY_S = 15.0
 
 
 class SourceNames:
@@ -65,6 +67,9 @@ class StreamObserver:
         self.skipped = Counter("sift_drift_batches_skipped", "Batches left out of the drift "
                                "window because its queue was full", registry=registry)
         self.drift: DriftMonitor | None = None
+        # called with the drift report after a batch, at most every REPORT_EVERY_S
+        self.on_report: Callable[[list[SourceDrift]], None] | None = None
+        self._reported = 0.0
         self._queue: queue.Queue[Sequence[Any]] = queue.Queue(_QUEUE_BATCHES)
         if settings.DRIFT_ENABLED:
             self.drift = DriftMonitor(
@@ -105,8 +110,16 @@ class StreamObserver:
                 continue
             try:
                 self._to_drift(batch)
+                self._report()
             except Exception:  # the monitor must never take the service down
                 logger.exception("drift observation failed")
+
+    def _report(self) -> None:
+        now = time.monotonic()
+        if self.on_report is None or self.drift is None or now - self._reported < REPORT_EVERY_S:
+            return
+        self._reported = now
+        self.on_report(self.drift.report())
 
     def _to_drift(self, batch: Sequence[Any]) -> None:
         assert self.drift is not None

@@ -176,6 +176,9 @@ class Settings(BaseSettings):
         "index of its label mix against the training mix.")
     DRIFT_MIN_MEAN_CONFIDENCE: float = Field(
         default=0.6, ge=0, le=1, description="A source drifts below this mean confidence.")
+    DRIFT_RETRAIN_AFTER_S: float | None = Field(
+        default=None, gt=0, description="Start the gated retrain of the log model once a "
+        "source has drifted this long (and corrections exist); unset: never.")
     DRIFT_MIN_RECORDS: int = Field(
         default=50, ge=1, description="Records a source needs in the window before it can be "
         "called drifting.")
