@@ -26,7 +26,7 @@ from backend.api.schemas import ClassifyRequest
 from backend.api.uploads import parse_json_body
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
-from backend.logs.logformat import LogFormatError, resolve, uses_level, with_level
+from backend.logs.logformat import LogFormatError, resolve, uses_level
 from backend.logs.rawlog import SOURCE, LogReading, parse_text
 from backend.logs.router import LogClassifier, Prediction, summarize
 from backend.logs.shipped import OUTPUT_FIELDS, labelled, output_names, parse_body, split_fields
@@ -146,13 +146,13 @@ def _result(prediction: Prediction, version: str) -> dict[str, Any]:
             "tier": prediction.tier, "model_version": version, "reason": prediction.reason or ""}
 
 
-async def _classify(classifier: LogClassifier, pairs: list[tuple[str, str]],
+async def _classify(classifier: LogClassifier, pairs: list[tuple[str, ...]],
                     threshold: float | None, settings: Settings) -> list[Prediction]:
     if len(pairs) > settings.MAX_ROWS_PER_REQUEST:
         raise ProblemError(413, f"{len(pairs):,} records in one request; the limit is "
                                 f"{settings.MAX_ROWS_PER_REQUEST:,} (MAX_ROWS_PER_REQUEST). "
                                 "Send smaller batches, or use `sift classify-file`.")
-    check_message_lengths(pairs, settings.MAX_MESSAGE_CHARS_HARD)
+    check_message_lengths([(p[0], p[1]) for p in pairs], settings.MAX_MESSAGE_CHARS_HARD)
     predictions = await run_in_threadpool(classifier.classify, pairs, threshold)
     observe_predictions(predictions)
     return predictions
@@ -173,7 +173,7 @@ async def classify_raw_text(text: str, reading: LogReading, note: str | None,
     level = reading.format.level_field if reading.format is not None else None
     if level is not None and uses_level(classifier.model.config):  # the model reads levels
         lv = columns.index(level)
-        pairs = [(source, with_level(message, row[lv]))
+        pairs = [(source, message, row[lv])
                  for (source, message), row in zip(pairs, rows, strict=True)]
     predictions = await _classify(classifier, pairs, threshold, settings)
     frame = pd.DataFrame(rows, columns=columns)

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from backend.bulk.formats import Record, detect_format, open_records
 from backend.bulk.logtext import LogOptions, read_log
-from backend.logs.logformat import compile_format, uses_level, with_level
+from backend.logs.logformat import compile_format, uses_level
 from backend.logs.router import LogClassifier
 
 ROW, LINE, ERROR, RAW = "__row", "__line", "__error", "__raw"
@@ -119,13 +119,13 @@ def classify_chunk(classifier: LogClassifier, chunk: pa.Table, job: Job) -> pa.T
     sources = chunk.column(job.source_column).to_pylist()
     messages = chunk.column(job.message_column).to_pylist()
     level = job.level_column
-    if level is not None and level in chunk.column_names and uses_level(classifier.model.config):
-        messages = [with_level(m, lv) for m, lv in zip(messages, chunk.column(level).to_pylist(),
-                                                        strict=True)]
+    levels = (chunk.column(level).to_pylist()
+              if level is not None and uses_level(classifier.model.config) else None)
     keep = [i for i, e in enumerate(errors) if e is None]
     budget = job.llm_budget if job.llm_budget is not None else max(len(keep), 1)
-    predictions = classifier.classify([(sources[i], messages[i]) for i in keep],
-                                      llm_budget=budget)
+    records = ([(sources[i], messages[i], levels[i]) for i in keep] if levels is not None
+               else [(sources[i], messages[i]) for i in keep])
+    predictions = classifier.classify(records, llm_budget=budget)
     n = chunk.num_rows
     labels: list[str | None] = [None] * n
     confidences: list[float | None] = [None] * n

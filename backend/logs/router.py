@@ -15,6 +15,7 @@ from backend.logs.cascade import answer_keys
 from backend.logs.embedder import Embedder
 from backend.logs.llm.base import UNCLASSIFIED, LLMItem
 from backend.logs.llm.tier import LLMTier
+from backend.logs.logformat import uses_level, with_level
 from backend.logs.memory import MemorySnapshot
 from backend.logs.model import LogModel
 from backend.logs.normalize import template_key
@@ -208,19 +209,21 @@ class LogClassifier:
                                   f"(similarity {sim:.2f}, model confidence {conf:.2f})"))
         return out
 
-    def classify(self, records: Sequence[tuple[object, object]],
+    def classify(self, records: Sequence[tuple[object, ...]],
                  threshold: float | None = None, llm_budget: int | None = None,
                  memory: MemorySnapshot | None = None) -> list[Prediction]:
         """Every row answered, in order. `memory` (corrections per template key) is
-        consulted before every other tier; None or empty costs nothing."""
+        consulted before every other tier; None or empty costs nothing. A record is
+        (source, message) or (source, message, level): the level is read by models trained
+        with it (`train-logs --level-column`) and ignored by the others."""
         opts = self.options
         thr = self.threshold_for(threshold)
         version = self.version
         out: list[Prediction | None] = [None] * len(records)
         to_model: list[int] = []
         to_llm: list[int] = []
-        sources = [_text(s).strip() for s, _ in records]
-        messages = [_text(m) for _, m in records]
+        sources = [_text(r[0]).strip() for r in records]
+        messages = [_text(r[1]) for r in records]
         remembered = memory.lookup(sources, [self.key(m) for m in messages]) if memory else None
 
         matched = (self._rule_matches(sources, messages)
@@ -245,6 +248,9 @@ class LogClassifier:
 
         if to_model:
             keys = self.keys([messages[i] for i in to_model])
+            if uses_level(self.model.config):  # a record's third value: its stated level
+                keys = [with_level(k, records[i][2] if len(records[i]) > 2 else None)
+                        for k, i in zip(keys, to_model, strict=True)]
             by_key = self._model_answers(keys)
             near = (self._neighbours(memory, [sources[i] for i in to_model], keys,
                                      [by_key[k][1] for k in keys], thr)

@@ -179,3 +179,23 @@ def test_summary_counts_coverage_tiers_and_labels(classifier: LogClassifier) -> 
     assert summary["by_tier"] == {"rules": 2, "none": 1, "model": 1}
     assert summary["by_label"] == {"User Action": 2, UNCLASSIFIED: 1, "Error": 1}
     assert summarize([])["coverage"] == 0.0
+
+
+def test_stated_level_is_read_only_by_models_trained_with_it(embedder: Embedder,
+                                                             tiny_model: LogModel) -> None:
+    """(source, message, level): a level-trained model keys the line with its level marker;
+    another model ignores the level; rules still see the bare message (issue 18)."""
+    line = "Disk usage at 91% on node 4"
+    lines = [("S", line, "ERROR"), ("S", line, "INFO"),
+             ("ModernCRM", "User User123 logged in.", "ERROR")]
+    for reads_level, keys in ((True, 2), (False, 1)):
+        model = replace(tiny_model, config={**tiny_model.config, "level_feature": reads_level})
+        cached = CachedEmbedder(embedder, maxsize=100)
+        clf = LogClassifier(model, cached, RULES, None, RouterOptions())
+        answers = clf.classify(lines)
+        assert len(cached.cache) == keys  # one key per stated level, or one for both
+        assert answers[2].tier == "rules" and answers[2].label == "User Action"
+        if reads_level:
+            key = template_key(line)
+            assert cached.cache.get(f"[lvl_error] {key}") is not None
+            assert cached.cache.get(f"[lvl_info] {key}") is not None

@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 REQUIRED = ("source", "log_message", "target_label")
 MAX_EXAMPLES = 6000
+LEVEL = "__level"  # the stated level of each row, when trained with --level-column
 
 
 @dataclass
@@ -208,12 +209,13 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
     static embedder: both cascade stages, scored against MiniLM alone on the same rows)."""
     args = args or LogTrainingArguments()
     frame, data_hash = load_training_csv(data)
-    if args.level_column:  # the same marker serving adds (backend.logs.logformat.with_level)
+    frame["key"] = [template_key(m) for m in tqdm(frame["log_message"], desc="template keys")]
+    if args.level_column:  # the key as serving builds it (backend.logs.logformat.with_level)
         if args.level_column not in frame:
             raise ValueError(f"--level-column {args.level_column!r} is not a column of {data}")
-        frame["log_message"] = [with_level(m, lv) for m, lv in
-                                zip(frame["log_message"], frame[args.level_column], strict=True)]
-    frame["key"] = [template_key(m) for m in tqdm(frame["log_message"], desc="template keys")]
+        frame[LEVEL] = frame[args.level_column]
+        frame["key"] = [with_level(k, lv) for k, lv in zip(frame["key"], frame[LEVEL],
+                                                            strict=True)]
     group_col = args.group_column or ("template_id" if "template_id" in frame else "key")
     groups = frame[group_col].astype(str)
     train_idx, test_idx = group_split(frame["target_label"], groups, args.test_size, args.seed)
@@ -255,7 +257,8 @@ def evaluate(classifier: LogClassifier, test: pd.DataFrame) -> dict[str, object]
     """Score the whole pipeline on held-out rows: with abstention and without."""
     from sklearn.metrics import accuracy_score, classification_report
 
-    records = list(zip(test["source"], test["log_message"], strict=True))
+    columns = [test["source"], test["log_message"]] + ([test[LEVEL]] if LEVEL in test else [])
+    records = list(zip(*columns, strict=True))
     truth = list(test["target_label"])
     forced = classifier.classify(records, threshold=0.0)
     at_thr = classifier.classify(records)
