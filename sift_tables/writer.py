@@ -39,7 +39,8 @@ def to_safe_csv(frame: pd.DataFrame) -> str:
     """RFC 4180 CSV (CRLF rows, any cell holding a delimiter, quote, CR or LF quoted) in
     which no cell can start a formula. Cost grows with the cells, not the columns; text
     and number columns are written by Arrow kernels (sift_tables.columnar), the same bytes."""
-    fast = columnar_csv(frame, neutralise)
+    wide = len(frame.columns) > max(64, len(frame))  # per-column kernels cost more there
+    fast = None if wide else columnar_csv(frame, neutralise)
     return fast if fast is not None else csv_by_cell(frame)
 
 
