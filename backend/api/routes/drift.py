@@ -19,11 +19,12 @@ async def read_drift(request: Request, settings: SettingsDep) -> dict[str, Any]:
     """Per source over the last DRIFT_WINDOW_S: share of never-seen templates, mean
     confidence, label-mix PSI against the training mix, and whether it drifts."""
     metrics = getattr(request.app.state, "metrics", None)
-    monitor = metrics.stream.drift if metrics is not None else None
-    if monitor is None:
+    stream = metrics.stream if metrics is not None else None
+    monitor = stream.drift if stream is not None else None
+    if stream is None or monitor is None:
         raise ProblemError(404, "Drift tracking is off: set DRIFT_ENABLED=true and "
                                 "METRICS_ENABLED=true.")
-    await run_in_threadpool(metrics.stream.flush, 2.0)
+    await run_in_threadpool(stream.flush, 2.0)
     sources = [asdict(row) for row in monitor.report()]
     drifting = [row["summary"] for row in sources if row["drifting"]]
     return {
