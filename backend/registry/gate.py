@@ -5,6 +5,12 @@ A candidate is scored next to the current version on the same held-out rows
 only if it is not worse than the current version on either by more than the
 tolerance. The log and task retrains both call `decide`, and both hold out
 corrections with `is_heldout`.
+
+The held-out base rows are the *protected* set (issue 19): generated/base data
+that no client can write. Corrections never remove or relabel them, the score
+on them (`accuracy`) must be present whenever the current version has one, and
+a candidate that loses on it is refused - so feedback, however much of it,
+cannot buy a promotion that hurts what the model already did right.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from typing import Any
 
 HOLDOUT_MIN_CORRECTIONS = 10  # below this every correction is trained on
 HOLDOUT_EVERY = 5  # one correction in five (by hash) is held out
-GATED_FIGURES = (("accuracy", "held-out base"), ("corrections_accuracy", "held-out corrections"))
+PROTECTED = "accuracy"  # the score on the protected held-out set (base data, no client rows)
+GATED_FIGURES = ((PROTECTED, "protected held-out base"),
+                 ("corrections_accuracy", "held-out corrections"))
 
 
 @dataclass
@@ -52,6 +60,9 @@ def worse(candidate: dict[str, Any], current: dict[str, Any], tolerance: float) 
                 f"MiniLM for every key {alone:.4f} - tolerance {tolerance}")
     if not current:
         return ""
+    if current.get(PROTECTED) is not None and candidate.get(PROTECTED) is None:
+        return ("the candidate has no score on the protected held-out set (base data no "
+                "client can write); refusing to promote without it")
     for key, what in GATED_FIGURES:
         c, b = candidate.get(key), current.get(key)
         if c is not None and b is not None and c < b - tolerance:

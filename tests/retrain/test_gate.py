@@ -15,7 +15,7 @@ from tests.utils.factories import make_settings
 def test_candidate_worse_on_either_figure_is_refused_and_equal_is_promoted():
     current = {"accuracy": 0.90, "corrections_accuracy": 0.80}
     assert decide({"accuracy": 0.885, "corrections_accuracy": 0.80}, current, "v3", 0.01) == (
-        False, "held-out base accuracy 0.8850 < current 0.9000 - tolerance 0.01")
+        False, "protected held-out base accuracy 0.8850 < current 0.9000 - tolerance 0.01")
     promote, why = decide({"accuracy": 0.95, "corrections_accuracy": 0.7}, current, "v3", 0.01)
     assert not promote and why.startswith("held-out corrections accuracy 0.7000")
     assert decide({"accuracy": 0.891, "corrections_accuracy": 0.80}, current, "v3", 0.01) == (

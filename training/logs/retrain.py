@@ -71,7 +71,9 @@ def corrections_frame(examples: list[LabelledExample]) -> pd.DataFrame:
 
 def split_data(base: pd.DataFrame, corrections: pd.DataFrame, args: LogTrainingArguments
                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(train, held-out base, held-out corrections); corrections win on the same message."""
+    """(train, held-out base, held-out corrections). Corrections win over base rows with the
+    same message in training only: the held-out base rows are the gate's protected set
+    (backend.registry.gate), which no client can shrink or relabel."""
     base = base.reset_index(drop=True)
     train_idx, test_idx = group_split(base["target_label"], base["template_id"].astype(str),
                                       args.test_size, args.seed)
@@ -81,7 +83,7 @@ def split_data(base: pd.DataFrame, corrections: pd.DataFrame, args: LogTrainingA
     cols = ["source", "log_message", "target_label", "template_id"]
     train = pd.concat([train[keep.iloc[train_idx]][cols],
                        corrections[~corrections["heldout"]][cols]], ignore_index=True)
-    return (train, test[keep.iloc[test_idx]][cols].reset_index(drop=True),
+    return (train, test[cols].reset_index(drop=True),
             corrections[corrections["heldout"]][cols].reset_index(drop=True))
 
 
