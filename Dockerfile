@@ -8,12 +8,10 @@ ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-COPY requirements.txt /tmp/requirements.txt
+COPY requirements/runtime.txt /tmp/runtime.txt
 # torch first and pinned, from the CPU index: an unpinned torch resolves to a CUDA build
-# of several GB. Test-only packages stay out of the image.
+# of several GB. Only the runtime lock file: no test, lint or Ray packages in the image.
 RUN pip install --index-url "${TORCH_INDEX_URL}" "torch==2.13.0+cpu" \
- && grep -vE '^(torch|pytest|playwright|schemathesis|hypothesis|mypy|ruff)([=<>~ ]|-|$)' \
-        /tmp/requirements.txt > /tmp/runtime.txt \
  && pip install -r /tmp/runtime.txt
 
 # ---- runtime: no compilers, non-root, the source tree at /app ----

@@ -5,6 +5,8 @@ STAMP  := $(VENV)/.installed-stamp
 API_PORT ?= 8000
 API_HOST ?= 127.0.0.1
 UI_PORT  ?= 8501
+# pytest-xdist workers (`make test TEST_WORKERS=0` runs in one process)
+TEST_WORKERS ?= 2
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
@@ -15,26 +17,29 @@ help:  ## list the targets
 
 install: $(STAMP)  ## create .venv and install pinned dependencies (idempotent)
 
-$(STAMP): requirements.txt pyproject.toml
+# Lock files: requirements/runtime.txt (the image installs only this), dev.txt, ray.txt.
+LOCKS := requirements/runtime.txt requirements/dev.txt requirements/ray.txt
+
+$(STAMP): $(LOCKS) pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check $(addprefix -r ,$(LOCKS))
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 models: install  ## make sure the default models exist in models/ (trains them if missing)
-	$(PY) -m training ensure-default-models
+	$(VENV)/bin/sift ensure-default-models
 
 run: models  ## start the API on :8000 (and the UI on :8501)
-	$(PY) -m training serve --api-port $(API_PORT) --ui-port $(UI_PORT)
+	$(VENV)/bin/sift serve --api-port $(API_PORT) --ui-port $(UI_PORT)
 
 api: models  ## start the API only
 	$(PY) -m uvicorn backend.api.main:create_app --factory --host $(API_HOST) --port $(API_PORT) --timeout-keep-alive 75 --no-proxy-headers
 
-test: install  ## run the whole test suite
-	$(PY) -m pytest
+test: install  ## run the whole test suite (TEST_WORKERS processes in parallel)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 test-fast: install  ## the suite without slow tests
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope -m "not slow"
 
 DISTILL_VENV ?= .venv-distill
 DISTILL_OUT  ?= data/generated/static-minilm-256
@@ -45,7 +50,7 @@ distill:  ## distil the cascade's static stage from MiniLM in its own venv (then
 	$(DISTILL_VENV)/bin/python training/logs/distill_static.py $(DISTILL_OUT) --pca-dims 256
 
 settings-table: install  ## regenerate the table of every setting in README.md
-	$(PY) -m training settings-table --write README.md
+	$(VENV)/bin/sift settings-table --write README.md
 
 lint: install  ## import contract (layers) + ruff + mypy (backend, training, frontend) + deptry
 	$(VENV)/bin/lint-imports
@@ -53,8 +58,8 @@ lint: install  ## import contract (layers) + ruff + mypy (backend, training, fro
 	$(PY) -m mypy
 	$(PY) -m deptry .
 
-lock:  ## re-pin requirements.txt from the current venv
-	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > requirements.txt
+lock:  ## re-pin the lock files from pyproject.toml at the venv's tested versions
+	$(PY) requirements/lock.py
 
 bench: models  ## run the benchmarks (one JSON line each)
 	$(PY) bench/logs_throughput.py

@@ -1,5 +1,5 @@
-"""`python -m training --help`: data generators, training, evaluation and serving."""
+"""`python -m training ...`: the same CLI as the `sift` console script."""
 
-from training.cli import app
+from training.cli import main
 
-app()
+main()

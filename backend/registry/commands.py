@@ -1,6 +1,6 @@
 """CLI commands for the Hub registry: publish a local version, list versions, pull one.
 
-Registered on the main typer app in `training/cli.py`; the Hub settings
+Registered by `backend/cli.py` (the `sift` CLI); the Hub settings
 (HF_NAMESPACE, HF_TOKEN, HF_ENDPOINT, ...) come from `.env` like the service's.
 huggingface_hub is imported only when one of these commands runs, after the
 CLI has set HF_HUB_OFFLINE, so the other commands keep their offline guard.

@@ -1,4 +1,4 @@
-"""CLI commands of the task categoriser (registered on the app in training/cli.py)."""
+"""Commands of the task categoriser (assembled into `sift` by training/cli.py)."""
 
 from __future__ import annotations
 

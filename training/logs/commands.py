@@ -1,0 +1,88 @@
+"""Commands of the log classifier: generate data, train, and the default model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from backend.core.config import PROJECT_ROOT, get_settings
+
+DEFAULT_LOG_DATA_ROWS = 8000
+
+
+def generate_logs_cmd(
+    output: Annotated[Path, typer.Option(help="CSV to write")] = Path("data/generated/logs.csv"),
+    n: Annotated[int, typer.Option(help="number of rows")] = DEFAULT_LOG_DATA_ROWS,
+    seed: Annotated[int, typer.Option(help="random seed")] = 42,
+) -> None:
+    """Write a seeded, labelled synthetic log dataset (source, log_message, target_label...)."""
+    from training.logs.generator import generate_logs
+
+    frame = generate_logs(n=n, seed=seed)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(output, index=False)
+    typer.echo(f"wrote {len(frame)} rows, {frame['template_id'].nunique()} templates -> {output}")
+
+
+def train_logs_cmd(
+    data: Annotated[Path, typer.Option(help="CSV with source, log_message, target_label")],
+    group_column: Annotated[str | None, typer.Option(
+        help="column that names the template (default: template_id if present, else the "
+             "masked template key)")] = None,
+    target_precision: Annotated[float, typer.Option(
+        help="precision the abstain threshold must reach on held-out templates")] = 0.95,
+    seed: Annotated[int, typer.Option()] = 42,
+    name: Annotated[str | None, typer.Option(help="registry model name")] = None,
+    static_model: Annotated[Path | None, typer.Option(
+        help="distilled model2vec folder for the cascade's fast stage (default: the one "
+             "shipped with the newest log model; `make distill` makes a new one)")] = None,
+    cascade: Annotated[bool, typer.Option(
+        help="train the fast stage too (--no-cascade: MiniLM for every key)")] = True,
+    level_column: Annotated[str | None, typer.Option(
+        help="column with the stated level (INFO, WARN, ERROR, ...): a feature of the model, "
+             "read from parsed raw logs when serving")] = None,
+) -> None:
+    """Train the log classifier on any labelled CSV and publish a new registry version."""
+    from backend.logs.service import build_embedder
+    from backend.logs.static import StaticEmbedder, shipped_static_model
+    from training.logs.train import LogTrainingArguments, train_logs
+
+    settings = get_settings()
+    if not data.is_file():
+        raise typer.BadParameter(f"{data} does not exist", param_hint="--data")
+    args = LogTrainingArguments(group_column=group_column, target_precision=target_precision,
+                                seed=seed, llm_sources=tuple(settings.LLM_SOURCES),
+                                level_column=level_column)
+    static = None
+    if cascade:
+        folder = static_model or shipped_static_model(settings.MODELS_ROOT,
+                                                      settings.LOG_MODEL_NAME)
+        if folder is None:
+            raise typer.BadParameter("no static model shipped in the registry; pass one "
+                                     "(make distill) or --no-cascade", param_hint="--static-model")
+        static = StaticEmbedder(folder)
+    manifest = train_logs(data, settings, build_embedder(settings), args, name, static)
+    m = manifest.metrics
+    typer.echo(f"published {manifest.name} {manifest.version}: accuracy {m['accuracy']}, "
+               f"macro-F1 {m['macro_f1']}, coverage {m['coverage_at_threshold']} at threshold "
+               f"{m['threshold']:.3f} (held-out templates)")
+    if "fast_share" in m:
+        typer.echo(f"cascade: threshold {m['cascade_threshold']:.3f}, stage 1 answered "
+                   f"{m['fast_share']:.1%} of model-tier rows; all-MiniLM accuracy "
+                   f"{m['accuracy_all_minilm']} on the same rows")
+
+
+def ensure_default_log_model() -> None:
+    """Generate data and train the default log model if the registry has none."""
+    from backend.registry.local import LocalModelStore
+
+    settings = get_settings()
+    store = LocalModelStore(settings.MODELS_ROOT)
+    if store.versions(settings.LOG_MODEL_NAME):
+        typer.echo(f"{settings.LOG_MODEL_NAME}: {store.resolve(settings.LOG_MODEL_NAME)} present")
+    else:
+        data = PROJECT_ROOT / "data" / "generated" / "logs.csv"
+        generate_logs_cmd(output=data, n=DEFAULT_LOG_DATA_ROWS, seed=42)
+        train_logs_cmd(data=data, cascade=False)  # an empty registry ships no static model
