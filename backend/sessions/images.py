@@ -15,6 +15,30 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 
+def confine_image_paths(values: Sequence[object], root: Path | None) -> list[object]:
+    """Image paths of a request, resolved under `root` (SCREENSHOTS_DIR). A path that
+    leaves it (absolute elsewhere, `..`, a symlink out) is refused with a 422 naming its
+    row, and so is every path when no folder is configured; blanks stay blank."""
+    from backend.core.errors import BadInputError
+
+    out: list[object] = []
+    base = root.resolve() if root is not None else None
+    for i, value in enumerate(values):
+        if value is None or (isinstance(value, float) and value != value) or not str(value).strip():
+            out.append(value)
+            continue
+        if base is None:
+            raise BadInputError(f"Row {i}: image paths are refused because SCREENSHOTS_DIR is "
+                                "not set on the server; set it to the screenshots folder, or "
+                                "leave the image column empty.", row=i)
+        resolved = (base / str(value)).resolve()
+        if not resolved.is_relative_to(base):
+            raise BadInputError(f"Row {i}: image path {str(value)[:200]!r} is outside "
+                                "SCREENSHOTS_DIR; send a path inside that folder.", row=i)
+        out.append(str(resolved))
+    return out
+
+
 class ImageEncoder:
     """Protocol-style base: `embed(paths) -> (n, dim)` float32."""
 

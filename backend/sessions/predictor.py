@@ -21,6 +21,7 @@ from backend.sessions.calibration import apply_temperature
 from backend.sessions.columns import align_columns
 from backend.sessions.encoders import VectorSource
 from backend.sessions.features import Encoded, SessionFeaturizer, prepare_events
+from backend.sessions.images import confine_image_paths
 from backend.sessions.model import StepTaggerNet
 
 UNCLASSIFIED = "Unclassified"
@@ -73,6 +74,7 @@ class StepPredictor:
         self.net, self.featurizer = net.eval(), featurizer
         self.labels, self.threshold, self.version = list(labels), threshold, version
         self.max_tokens, self.temperature = max_tokens, temperature
+        self.image_policy: tuple[bool, Path | None] = (False, None)  # serving: confine_images
         self.calibration = calibration or {}
 
     @property
@@ -109,6 +111,11 @@ class StepPredictor:
                    temperature=float(meta.get("temperature", 1.0)),
                    calibration=meta.get("calibration") or {})
 
+    def confine_images(self, root: Path | None) -> None:
+        """Serving: image paths must lie under `root` (None: none are accepted); training
+        and evaluation, which read their own files, leave this off."""
+        self.image_policy = (True, root)
+
     def align(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         """Header names matched to the model's (case, spaces, colons, dots ignored); absent
         feature columns added as all-missing, each named in a warning."""
@@ -121,6 +128,10 @@ class StepPredictor:
         frame, notes = self.align(frame)
         if warnings is not None:
             warnings.extend(notes)
+        image = self.featurizer.columns.image
+        if self.image_policy[0] and image and image in frame:
+            frame = frame.assign(**{image: confine_image_paths(list(frame[image]),
+                                                               self.image_policy[1])})
         events = prepare_events(frame, self.featurizer.columns)
         probs = predict_encoded(self.net, self.featurizer.transform(events), self.max_tokens,
                                 self.temperature)
