@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from backend.sessions.service import build_text_source, load_predictor
 from backend.tasks.service import build_task_categorizer
 
 logger = logging.getLogger(__name__)
+Loader = Callable[[Path, Manifest], object]
 
 DESCRIPTION = """
 **sift** classifies operational data: log lines (rules -> embeddings + LR -> LLM),
@@ -70,7 +71,20 @@ def build_manager(settings: Settings) -> ModelManager:
         loaders[settings.TASK_MODEL_NAME] = load_task_categorizer
     if store.versions(sessions.MODEL_NAME):  # optional like the task model
         loaders[sessions.MODEL_NAME] = load_step_tagger
+    for name, load in list(loaders.items()):  # step models: image paths under SCREENSHOTS_DIR
+        if load is load_step_tagger:
+            loaders[name] = _confined(load, settings.SCREENSHOTS_DIR)
     return ModelManager(store, loaders)
+
+
+def _confined(load: Loader, root: Path | None) -> Loader:
+    """A step-model loader whose predictors open image paths only under `root`."""
+    def confined(folder: Path, manifest: Manifest) -> object:
+        predictor = load(folder, manifest)
+        predictor.confine_images(root)  # type: ignore[attr-defined]
+        return predictor
+
+    return confined
 
 
 def create_app(settings: Settings | None = None, load_in_background: bool = True) -> FastAPI:
