@@ -74,6 +74,9 @@ class ClassifyResponse(BaseModel):
     prediction_ids: list[str] | None = Field(
         default=None, description="One id per prediction, in order, for POST /v1/feedback "
                                   "(JSON endpoint only; null if not recorded).")
+    agreement: dict[str, Any] | None = Field(
+        default=None, description="Uploaded files with a label column (LABEL_COLUMN): "
+        "accuracy, macro_f1, coverage, confusion matrix and the rows that disagree.")
 
 
 class ModelVersionPublic(BaseModel):

@@ -12,7 +12,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
+
 from backend.logs.llm.base import UNCLASSIFIED
+from sift_tables import normalize_header
 
 _BLANK = frozenset({"", "nan", "none", "null", "n/a", "#n/a"})
 
@@ -52,3 +55,21 @@ def agreement(given: Sequence[object], predicted: Sequence[str],
         "confusion": [[counts[(t, p)] for p in labels] for t in labels],
         "disagreements": [i for i, (t, p) in zip(rows, pairs, strict=True) if t != p],
     }
+
+
+def file_agreement(frame: pd.DataFrame, predicted: Sequence[str],
+                   column: str) -> dict[str, Any] | None:
+    """Agreement with the file's own label column (header matched loosely), if it has one."""
+    wanted = normalize_header(column)
+    found = next((c for c in frame.columns if normalize_header(c) == wanted), None)
+    if found is None:
+        return None
+    return agreement(frame[found].tolist(), list(predicted), str(found))
+
+
+def agreement_headers(figures: dict[str, Any]) -> dict[str, str]:
+    """The headline figures as response headers of a CSV answer."""
+    return {"X-Agreement-Rows": str(figures["labelled_rows"]),
+            "X-Agreement-Accuracy": str(figures["accuracy"]),
+            "X-Agreement-Macro-F1": str(figures["macro_f1"]),
+            "X-Agreement-Disagreements": str(len(figures["disagreements"]))}

@@ -94,11 +94,11 @@ def test_per_source_scope_stops_cross_source_poisoning(tiny_store: LocalModelSto
         for tag in ("at once", "again", "now"):
             for line in victims:
                 poisoned = {"source": "EvilSource", "log_message": f"{line['log_message']} {tag}"}
-                _correct(client, poisoned, "User Action")
+                _correct(client, poisoned, "Resource Usage")
         assert _answers(client, victims) == before
         evil = _answers(client, [{"source": "EvilSource",
                                   "log_message": f"{LINE['log_message']} now"}])
-        assert evil[0]["label"] == "User Action"  # its own scope did change
+        assert evil[0]["label"] == "Resource Usage"  # its own scope did change
 
 
 def test_global_scope_applies_to_every_source(tiny_store: LocalModelStore, tmp_path: Path):
@@ -121,3 +121,30 @@ def test_memory_off_and_unknown_labels_are_not_remembered(tiny_store: LocalModel
         assert r.status_code in (201, 202), r.text
         assert r.json().get("memory") is None
         assert _answers(client, [LINE])[0]["tier"] == "model"
+
+
+def test_a_labelled_upload_gets_agreement_and_keeps_its_label_column(
+        tiny_store: LocalModelStore, tmp_path: Path):
+    csv = ("source,log_message,target_label\n"
+           "BillingSystem,Payment service crashed with exit code 3,Critical Error\n"
+           "ModernCRM,Brute force attack suspected from IP 10.2.3.4,Security Alert\n"
+           "ModernHR,Disk usage at 97% on volume 2,\n")
+    with _app(tiny_store, tmp_path / "fb.db") as client:
+        files = {"file": ("mine.csv", csv.encode(), "text/csv")}
+        body = client.post("/v1/logs/classify/csv", files=files,
+                           headers={"Accept": "application/json"}).json()
+        figures = body["agreement"]
+        labels = [p["label"] for p in body["predictions"]]
+        truth = ["Critical Error", "Security Alert"]
+        agree = [t == p for t, p in zip(truth, labels[:2], strict=True)]
+        assert figures["labelled_rows"] == 2 and figures["accuracy"] == sum(agree) / 2
+        assert figures["disagreements"] == [i for i, ok in enumerate(agree) if not ok]
+        r = client.post("/v1/logs/classify/csv", files=files)
+        assert r.headers["X-Agreement-Rows"] == "2"
+        header = r.text.splitlines()[0].split(",")
+        assert header[:3] == ["source", "log_message", "target_label"]  # input kept
+        assert header.count("target_label") == 1
+        plain = {"file": ("plain.csv", b"source,log_message\nA,Disk full on node 3\n",
+                          "text/csv")}
+        assert client.post("/v1/logs/classify/csv", files=plain, headers={
+            "Accept": "application/json"}).json()["agreement"] is None

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from backend.api.deps import ClassifierDep, SettingsDep
-from backend.api.learning import Learning, LearningDep, record_log_predictions
+from backend.api.learning import Learning, LearningDep, get_learning, record_log_predictions
 from backend.api.limits import check_message_lengths
 from backend.api.logbodies import (
     CLASSIFY_BODIES,
@@ -34,6 +34,7 @@ from backend.api.uploads import (
 )
 from backend.core.config import Settings
 from backend.core.tabular import append_columns, check_row_limit, read_table, to_safe_csv
+from backend.logs.agreement import agreement_headers, file_agreement
 from backend.logs.batch import classify_batch
 from backend.logs.router import LogClassifier, Prediction, summarize
 
@@ -78,7 +79,9 @@ async def classify_logs_json(body: ClassifyRequest, classifier: LogClassifier,
     records = [(r.source, r.log_message) for r in body.logs]
     warnings = body.warnings
     check_message_lengths(records, settings.MAX_MESSAGE_CHARS_HARD)
-    predictions = await run_in_threadpool(classifier.classify, records, body.threshold)
+    memory = await run_in_threadpool(learning.log_memory)
+    predictions = await run_in_threadpool(
+        lambda: classifier.classify(records, body.threshold, memory=memory))
     observe_predictions(predictions)
     response = _response(classifier, predictions, body.threshold, warnings)
     # --- feedback hook (issue 6): ids that POST /v1/feedback can name ---
@@ -115,13 +118,18 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
     sources, messages = frame["source"].tolist(), frame["log_message"].tolist()
     check_message_lengths(list(zip(sources, messages, strict=True)),
                           request.app.state.settings.MAX_MESSAGE_CHARS_HARD, first_row=1)
-    batch = await run_in_threadpool(classify_batch, classifier, sources, messages, threshold)
+    memory = await run_in_threadpool(get_learning(request).log_memory)
+    batch = await run_in_threadpool(
+        lambda: classify_batch(classifier, sources, messages, threshold, memory=memory))
     rows = batch.rows()
     observe_predictions(rows)
+    agreed = file_agreement(frame, batch.column("label"),
+                            request.app.state.settings.LABEL_COLUMN)
     if wants_json(request):
         predictions = batch.predictions(sources, messages)
-        return Response(_response(classifier, predictions, threshold, table.warnings)
-                        .model_dump_json(), media_type="application/json")
+        answer = _response(classifier, predictions, threshold, table.warnings)
+        answer.agreement = agreed
+        return Response(answer.model_dump_json(), media_type="application/json")
     frame, renamed = append_columns(frame, {
         "target_label": batch.column("label"),
         "confidence": pd.Series(batch.column("confidence", convert=lambda c: round(c, 4)),
@@ -135,6 +143,8 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
                **accounting_headers(summary)}
     if warnings:
         headers["X-Warnings"] = "; ".join(warnings)[:1000].encode("ascii", "replace").decode()
+    if agreed is not None:
+        headers.update(agreement_headers(agreed))
     body = await run_in_threadpool(to_safe_csv, frame)
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
