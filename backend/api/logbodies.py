@@ -9,6 +9,7 @@ this module only turns requests into records and predictions into answers.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -86,9 +87,17 @@ def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+_NEXT_OBJECT = re.compile(rb"\}[ \t\r]*\n[ \t]*\{")  # `}` newline `{`: NDJSON, not one object
+
+
 def is_shipped(kind: str, body: bytes) -> bool:
-    """NDJSON, or a JSON body that is an array (Vector's and Fluent Bit's `json` shape)."""
-    return kind in NDJSON_TYPES or (kind.endswith("json") and body.lstrip()[:1] == b"[")
+    """NDJSON, or a JSON body that is an array (Vector's and Fluent Bit's `json` shape); NDJSON
+    sent as `application/json` (some shippers label it so) is told by objects on new lines."""
+    if kind in NDJSON_TYPES:
+        return True
+    head = body.lstrip()[:1]
+    return kind.endswith("json") and (head == b"[" or (
+        head == b"{" and _NEXT_OBJECT.search(body) is not None))
 
 
 def is_raw_log(filename: str | None, log_format: object) -> bool:

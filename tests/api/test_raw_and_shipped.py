@@ -164,3 +164,12 @@ def test_the_logs_object_still_works_and_bad_objects_are_422(client: TestClient)
 
     assert ok.status_code == 200 and ok.json()["predictions"][0]["label"] == "User Action"
     assert bad.status_code == 422
+
+
+def test_ndjson_labelled_as_json_is_still_read_line_by_line(client: TestClient) -> None:
+    lines = [{"log": "User User123 logged in."}, {"log": "Backup completed successfully."}]
+    response = client.post("/v1/logs/classify", content="\n".join(map(json.dumps, lines)),
+                           headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 200, response.text
+    assert [r["log"] for r in response.json()["records"]] == [r["log"] for r in lines]
