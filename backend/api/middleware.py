@@ -48,6 +48,15 @@ class BodyTooLargeError(HTTPException):
                               "(MAX_UPLOAD_MB). Send smaller batches.")
 
 
+class BodyStalledError(HTTPException):
+    """Raised from `receive` when an unfinished body sends nothing for BODY_IDLE_TIMEOUT_S
+    (a half-open upload would otherwise hold a worker until REQUEST_TIMEOUT_S)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, f"The upload sent no data for {seconds:g} s and was closed "
+                              "(BODY_IDLE_TIMEOUT_S). Send the whole body without pauses.")
+
+
 class RequestGuard:
     """Wraps the whole app; see the module docstring for what it does, in order."""
 
@@ -123,10 +132,18 @@ class RequestGuard:
     def _limited(self, receive: Receive) -> Receive:
         """`receive` that stops a body (chunked or lying about its length) at the limit."""
         received = 0
+        complete = False
+        idle = self.settings.BODY_IDLE_TIMEOUT_S
 
         async def limited() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:  # after the body: waiting for a disconnect is not a stall
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), idle)
+            except TimeoutError:
+                raise BodyStalledError(idle) from None
+            complete = message["type"] != "http.request" or not message.get("more_body")
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
@@ -146,13 +163,17 @@ class RequestGuard:
         if task in done:
             try:
                 task.result()  # re-raise what the app raised
-            except BodyTooLargeError as exc:
+            except (BodyTooLargeError, BodyStalledError) as exc:
                 if state["started"]:
                     raise
-                await _send_problem(ProblemError(413, str(exc.detail)), scope, receive, tagged)
+                await _send_problem(ProblemError(exc.status_code, str(exc.detail)), scope,
+                                    receive, tagged)
             return
         task.cancel()
         task.add_done_callback(_retrieve)
+        refusals = current_refusals.get()
+        if refusals is not None:  # a worker thread still running stops its remote calls
+            refusals.abandoned = True
         if self.metrics:
             self.metrics.timeouts.inc()
         state["closed"] = True

@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     REQUEST_TIMEOUT_S: float = Field(
         default=300.0, gt=0,
         description="Seconds after which a request with no response gets a 504.")
+    BODY_IDLE_TIMEOUT_S: float = Field(
+        default=15.0, gt=0,
+        description="Seconds an unfinished upload may send nothing before a 408.")
     MAX_MESSAGE_CHARS_HARD: int = Field(
         default=65_536, ge=64, description="A log_message longer than this is refused with "
                                            "422 (longer than MAX_MESSAGE_CHARS: truncated).")

@@ -3,14 +3,18 @@ each, named after the defect, plus the unclear errors; every answer states its r
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import time
+from pathlib import Path
 
 import httpx
 from fastapi.testclient import TestClient
 
+from backend.api.main import create_app
+from tests.utils.factories import REPO_MODELS, make_settings
 from tests.utils.http import assert_problem, post_csv, read_csv_rows
 
 HEADER = b"source,log_message\n"
@@ -166,3 +170,34 @@ def test_json_summary_states_row_accounting(client: TestClient) -> None:
     response = client.post("/v1/logs/classify", json={"logs": logs})
     assert response.status_code == 200
     assert_accounting(response, 3)
+
+
+def test_unclear_half_open_upload_is_closed_with_408(default_model_dir: Path) -> None:
+    """An upload that stops sending mid-body is answered 408 after BODY_IDLE_TIMEOUT_S,
+    not held until REQUEST_TIMEOUT_S (raw ASGI: the stall is in `receive`)."""
+    app = create_app(make_settings(REPO_MODELS, BODY_IDLE_TIMEOUT_S=0.5, RATE_LIMIT="off"),
+                     load_in_background=True)
+    first = [{"type": "http.request", "body": b"--x\r\nContent-Disposition: form-data; "
+                                               b'name="file"; filename="a.csv"\r\n\r\nsour',
+              "more_body": True}]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        if first:
+            return first.pop()
+        await asyncio.sleep(60)  # the client went quiet
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": "/v1/logs/classify/csv",
+             "raw_path": b"/v1/logs/classify/csv", "root_path": "", "query_string": b"",
+             "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 5555),
+             "headers": [(b"content-type", b"multipart/form-data; boundary=x"),
+                         (b"content-length", b"100000")]}
+    start = time.perf_counter()
+    asyncio.run(asyncio.wait_for(app(scope, receive, send), 20))
+    assert sent[0]["status"] == 408 and time.perf_counter() - start < 10
+    assert b"BODY_IDLE_TIMEOUT_S" in b"".join(m.get("body", b"") for m in sent)  # type: ignore[misc]
