@@ -34,7 +34,12 @@ from backend.pipelines.receiver import OTLPReceiver
 from backend.registry.active import ModelManager
 from backend.registry.manifest import Manifest
 from backend.registry.mirror import build_store
-from backend.sessions.service import build_text_source, load_predictor
+from backend.sessions.service import (
+    build_text_source,
+    load_predictor,
+    needs_text,
+    step_model_names,
+)
 from backend.tasks.service import build_task_categorizer
 
 logger = logging.getLogger(__name__)
@@ -63,14 +68,16 @@ def build_manager(settings: Settings) -> ModelManager:
 
     def load_step_tagger(folder: Path, manifest: Manifest) -> object:
         nonlocal embedder
+        if not needs_text(manifest.params):
+            return load_predictor(folder, manifest.version, None)
         embedder = embedder or build_embedder(settings)
         return load_predictor(folder, manifest.version, build_text_source(settings, embedder))
 
     loaders = {settings.LOG_MODEL_NAME: load_log_classifier}
     if store.versions(settings.TASK_MODEL_NAME):  # optional: absent from a bare registry
         loaders[settings.TASK_MODEL_NAME] = load_task_categorizer
-    if store.versions(sessions.MODEL_NAME):  # optional like the task model
-        loaders[sessions.MODEL_NAME] = load_step_tagger
+    for name in step_model_names(store, settings.STEP_MODEL_NAME):  # optional, any number
+        loaders.setdefault(name, load_step_tagger)
     for name, load in list(loaders.items()):  # step models: image paths under SCREENSHOTS_DIR
         if load is load_step_tagger:
             loaders[name] = _confined(load, settings.SCREENSHOTS_DIR)
@@ -95,7 +102,8 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         versions = {settings.LOG_MODEL_NAME: settings.LOG_MODEL_VERSION,
-                    settings.TASK_MODEL_NAME: settings.TASK_MODEL_VERSION}
+                    settings.TASK_MODEL_NAME: settings.TASK_MODEL_VERSION,
+                    settings.STEP_MODEL_NAME: settings.STEP_MODEL_VERSION}
         if load_in_background:
             threading.Thread(target=manager.load_all, args=(versions,), daemon=True,
                              name="model-loader").start()

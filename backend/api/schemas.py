@@ -86,8 +86,22 @@ class ModelVersionPublic(BaseModel):
     labels: list[str] = []
 
 
+class StepColumnsPublic(BaseModel):
+    """What a step model reads, under the names it was trained with (matched ignoring case,
+    spaces, colons and dots)."""
+
+    required: list[str] = Field(description="session, timestamp and event columns")
+    optional: list[str] = Field(description="feature columns; an absent one counts as "
+                                            "missing, with a warning")
+    label: str = Field(description="the step column (training only; ignored when sent)")
+
+
 class ModelPublic(BaseModel):
     name: str
+    kind: str | None = Field(default=None, description="log-classifier, task-categorizer, "
+                                                       "step-tagger, ...")
+    columns: StepColumnsPublic | None = Field(
+        default=None, description="Step models: the columns a request needs.")
     active_version: str | None
     status: str = Field(description="serving | not loaded")
     error: str | None = None

@@ -91,6 +91,9 @@ class TrainingConfig(_Strict):
     batch_size: int = Field(default=32, ge=1, le=4096)
     ignore_index: int = -100
     val_fraction: float = Field(default=0.15, gt=0, lt=0.5)
+    class_weight: Literal["none", "sqrt", "balanced"] = Field(
+        default="none", description="loss weight per step: none, 1/sqrt(frequency) or "
+        "1/frequency (rare steps count more; helps macro-F1 on real logs)")
     test_fraction: float = Field(default=0.15, gt=0, lt=0.5)
 
 

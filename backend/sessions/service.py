@@ -11,12 +11,38 @@ import pandas as pd
 from backend.core.config import Settings
 from backend.logs.embedder import MINILM_NAME, CachedEmbedder, Embedder
 from backend.logs.service import build_embedder, minilm
+from backend.registry.base import ModelStore
 from backend.sessions.predictor import StepPredictor
 from sift_tables import append_columns
 
 logger = logging.getLogger(__name__)
 
 OUTPUT_COLUMNS = ("step_name", "confidence", "abstained", "predicted_step", "reason")
+KIND = "step-tagger"
+
+
+def step_model_names(store: ModelStore, preferred: str) -> list[str]:
+    """Every registered step model (manifest kind), so several processes are served side by
+    side; `preferred` (STEP_MODEL_NAME) first when it has versions."""
+    names = []
+    for name in store.names():
+        try:
+            kind = store.manifest(name, store.resolve(name)).kind
+        except Exception as exc:  # a broken model is reported by /v1/models, not fatal here
+            logger.warning("cannot read %s's manifest: %s", name, exc)
+            continue
+        if kind == KIND or name == preferred:
+            names.append(name)
+    if preferred in names:
+        names.remove(preferred)
+        names.insert(0, preferred)
+    return names
+
+
+def needs_text(params: dict[str, Any]) -> bool:
+    """A model trained without text columns never needs MiniLM (unknown params: assume it)."""
+    columns = params.get("columns")
+    return not isinstance(columns, dict) or bool(columns.get("text", True))
 
 
 def build_text_source(settings: Settings, shared: Embedder | None = None) -> Embedder:

@@ -79,6 +79,8 @@ def train_steps_cmd(
     val_fraction: Annotated[float | None, typer.Option(min=0.01, max=0.49)] = None,
     test_fraction: Annotated[float | None, typer.Option(min=0.01, max=0.49)] = None,
     seed: Annotated[int | None, typer.Option(help="override seed")] = None,
+    class_weight: Annotated[str | None, typer.Option(
+        help="override training.class_weight: none | sqrt | balanced")] = None,
 ) -> None:
     """Train the step tagger (optionally after HPO), evaluate on held-out sessions, publish.
 
@@ -98,7 +100,8 @@ def train_steps_cmd(
     data_cfg["columns"] = column_mapping(
         data_cfg["columns"], case_column, timestamp_column, event_column, label_column,
         categorical, numeric, text)
-    for key, value in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
+    for key, value in (("val_fraction", val_fraction), ("test_fraction", test_fraction),
+                       ("class_weight", class_weight)):
         if value is not None:
             data_cfg["training"][key] = value
     if target_precision is not None:

@@ -56,6 +56,17 @@ def macro_f1(probs: np.ndarray, labels: np.ndarray, ignore_index: int) -> float:
     return float(f1_score(labels[keep], probs[keep].argmax(1), average="macro", zero_division=0))
 
 
+def class_weights(y: np.ndarray, n_labels: int, mode: str) -> torch.Tensor | None:
+    """Per-step loss weights from training frequencies, averaging 1 over the events."""
+    if mode == "none":
+        return None
+    counts = np.bincount(y[y >= 0], minlength=n_labels).astype(np.float64)
+    power = 0.5 if mode == "sqrt" else 1.0
+    weights = np.where(counts > 0, (counts.sum() / np.maximum(counts, 1)) ** power, 1.0)
+    weights /= (weights * counts).sum() / max(counts.sum(), 1.0)
+    return torch.tensor(weights, dtype=torch.float32)
+
+
 class StepTrainer:
     """Owns the loop; the model and featurizer come out as one `StepPredictor`."""
 
@@ -63,6 +74,7 @@ class StepTrainer:
                  progress: bool = True, on_epoch: EpochCallback | None = None) -> None:
         self.config, self.text_source = config, text_source
         self.progress, self.on_epoch = progress, on_epoch
+        self._weights: torch.Tensor | None = None
 
     def _corrupt(self, events: torch.Tensor, cats: torch.Tensor, gen: torch.Generator) -> None:
         """Train the unknown bucket: replace a few known values by it, in place."""
@@ -78,7 +90,7 @@ class StepTrainer:
     def _epoch(self, net: StepTaggerNet, opt: torch.optim.Optimizer, enc: Encoded,
                y: np.ndarray, rng: np.random.Generator, gen: torch.Generator) -> float:
         t = self.config.training
-        loss_fn = nn.CrossEntropyLoss(ignore_index=t.ignore_index)
+        loss_fn = nn.CrossEntropyLoss(weight=self._weights, ignore_index=t.ignore_index)
         group = windows(enc.offsets, self.config.model.max_len, overlap=False)
         order = rng.permutation(len(group))
         net.train()
@@ -104,6 +116,7 @@ class StepTrainer:
         enc_train, enc_val = featurizer.transform(splits.train), featurizer.transform(splits.val)
         y_train = label_ids(splits.train, cfg.columns.label, splits.labels, t.ignore_index)
         y_val = label_ids(splits.val, cfg.columns.label, splits.labels, t.ignore_index)[:-1]
+        self._weights = class_weights(y_train, len(splits.labels), t.class_weight)
         net = StepTaggerNet(cfg.model, len(splits.labels), featurizer.events.size,
                             [c.size for c in featurizer.cats], featurizer.dense_dim,
                             cfg.features.event_emb_dim, cfg.features.cat_emb_dim)

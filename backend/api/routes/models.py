@@ -8,13 +8,21 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import ManagerDep, TokenDep
-from backend.api.schemas import ActivateRequest, ModelPublic, ModelsResponse, ModelVersionPublic
+from backend.api.schemas import (
+    ActivateRequest,
+    ModelPublic,
+    ModelsResponse,
+    ModelVersionPublic,
+    StepColumnsPublic,
+)
 from backend.core.errors import BadInputError, ModelIntegrityError, ProblemError
 from backend.registry.active import ModelManager
 from backend.registry.base import RemoteUnavailableError
 from backend.registry.local import ModelNotFoundError
 from backend.registry.manifest import is_version
 from backend.registry.mirror import MirroredModelStore
+from backend.sessions.predictor import StepPredictor
+from backend.sessions.service import KIND as STEP_KIND
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -29,10 +37,28 @@ def describe(manager: ModelManager, name: str) -> ModelPublic:
         versions.append(ModelVersionPublic(version=version, created=manifest.created,
                                            metrics=manifest.metrics, labels=manifest.labels))
     entry = manager.active().get(name)
+    manifest = entry.manifest if entry else (
+        manager.store.manifest(name, versions[-1].version) if versions else None)
     return ModelPublic(
-        name=name, active_version=entry.version if entry else None,
+        name=name, kind=manifest.kind if manifest else None,
+        columns=step_columns(entry.model.featurizer.columns.model_dump()
+                             if entry and isinstance(entry.model, StepPredictor)
+                             else manifest.params if manifest and manifest.kind == STEP_KIND
+                             else {}),
+        active_version=entry.version if entry else None,
         status="serving" if entry else "not loaded", error=manager.error(name),
         versions=versions, remote=describe_remote(manager, name))
+
+
+def step_columns(source: dict[str, Any]) -> StepColumnsPublic | None:
+    """A step model's column mapping: from the served model, else its manifest's params."""
+    cols = source.get("columns", source)
+    if not isinstance(cols, dict) or "session" not in cols:
+        return None
+    optional = [*cols.get("categorical", []), *cols.get("numeric", []), *cols.get("text", []),
+                *([cols["image"]] if cols.get("image") else [])]
+    return StepColumnsPublic(required=[cols["session"], cols["timestamp"], cols["event"]],
+                             optional=optional, label=cols.get("label", ""))
 
 
 def describe_remote(manager: ModelManager, name: str) -> dict[str, Any] | None:
@@ -41,7 +67,7 @@ def describe_remote(manager: ModelManager, name: str) -> dict[str, Any] | None:
     if not isinstance(store, MirroredModelStore):
         return None
     versions, status = store.remote_versions(name)
-    return {"repo_id": store.remote.repo_id(name), "endpoint": store.remote.endpoint,
+    return {"repo_id": store.remote.repo_id(name), "endpoint": store.remote.shown_endpoint,
             "status": status, "versions": versions or []}
 
 

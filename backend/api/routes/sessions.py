@@ -1,4 +1,8 @@
-"""Step tagging of task-mining sessions: JSON or CSV events in, per-event steps out."""
+"""Step tagging of task-mining sessions: JSON, CSV or XES events in, per-event steps out.
+
+Any registered step model is served by name (`model`; default STEP_MODEL_NAME).
+JSON answers carry a prediction id per event for POST /v1/feedback.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,29 @@ import math
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
 from backend.api.deps import ManagerDep, SettingsDep, active_model
-from backend.api.uploads import accounting_headers, check_one_file, read_upload, wants_json
-from backend.core.tabular import check_row_limit, read_table, to_safe_csv
+from backend.api.learning import Learning, LearningDep
+from backend.api.uploads import (
+    accounting_headers,
+    check_one_file,
+    read_upload,
+    wants_json,
+)
+from backend.core.config import Settings
+from backend.core.errors import ProblemError
+from backend.core.tabular import check_row_limit, to_safe_csv
+from backend.registry.active import ModelManager
+from backend.sessions.eventfile import read_event_bytes
+from backend.sessions.feedback import record_step_predictions
 from backend.sessions.predictor import StepPredictor
 from backend.sessions.service import tag_frame
 from sift_tables import scrub_surrogates
 
-MODEL_NAME = "step-tagger"
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
 Scalar = str | int | float | bool | None
@@ -35,10 +49,14 @@ CSV_EXAMPLE = ("session_id,timestamp,event_name,action_type,target_app,file_exte
 class PredictStepsRequest(BaseModel):
     events: list[dict[str, Scalar]] = Field(
         ..., min_length=1, description="One object per event; keys are the model's columns "
-        "(see GET /v1/models). Unknown values are fine; missing columns are named in a 422.",
+        "(see GET /v1/models; case, spaces, colons and dots in names are ignored). Session, "
+        "timestamp and event are required; an absent feature column counts as missing, "
+        "with a warning.",
         examples=[[EVENT_EXAMPLE]])
     threshold: float | None = Field(None, ge=0.0, le=1.0,
                                     description="Abstain below this (default: the model's).")
+    model: str | None = Field(None, max_length=128, description="Registered step model to "
+                              "use (GET /v1/models lists them); default STEP_MODEL_NAME.")
     _scrubbed: int = PrivateAttr(default=0)
 
     @field_validator("events")
@@ -77,6 +95,7 @@ def _finite(value: int | float) -> bool:
 
 class StepPredictionPublic(BaseModel):
     index: int
+    prediction_id: str | None = None
     session_id: str
     step_name: str
     confidence: float
@@ -86,6 +105,7 @@ class StepPredictionPublic(BaseModel):
 
 
 class PredictStepsResponse(BaseModel):
+    model: str
     model_version: str
     threshold: float
     coverage: float
@@ -94,23 +114,40 @@ class PredictStepsResponse(BaseModel):
     warnings: list[str] = []
 
 
-def get_step_tagger(manager: ManagerDep) -> StepPredictor:
-    tagger: StepPredictor = active_model(manager, MODEL_NAME)
-    return tagger
+def step_models(manager: ModelManager) -> list[str]:
+    """Names of the step models being served."""
+    return sorted(name for name, entry in manager.active().items()
+                  if isinstance(entry.model, StepPredictor))
 
 
-StepTaggerDep = Annotated[StepPredictor, Depends(get_step_tagger)]
+def pick_step_model(manager: ModelManager, settings: Settings, name: str | None
+                    ) -> tuple[str, StepPredictor]:
+    """The named step model (default STEP_MODEL_NAME); 404 naming the served ones."""
+    name = name or settings.STEP_MODEL_NAME
+    if name not in manager.loaders:
+        known = ", ".join(step_models(manager)) or "none"
+        raise ProblemError(404, f"Unknown step model {name!r}. Served step models: {known} "
+                                "(GET /v1/models).")
+    tagger = active_model(manager, name)
+    if not isinstance(tagger, StepPredictor):
+        raise ProblemError(422, f"{name!r} is not a step model. Served step models: "
+                                f"{', '.join(step_models(manager)) or 'none'}.")
+    return name, tagger
 
 
 def _response(tagger: StepPredictor, frame: pd.DataFrame, threshold: float | None,
-              warnings: list[str] | None = None) -> JSONResponse:
+              warnings: list[str] | None = None, name: str = "",
+              learning: Learning | None = None) -> JSONResponse:
     """Built directly (shape = PredictStepsResponse): validating 100k rows twice costs more
     than the model."""
     tagged, summary = tag_frame(tagger, frame, threshold)
     session = tagger.featurizer.columns.session
     out = summary.pop("columns")
     warnings = [*(warnings or []), *summary.pop("warnings", [])]
-    columns = {"index": range(len(tagged)), "session_id": tagged[session].astype(str).tolist(),
+    ids = (record_step_predictions(learning, name, tagger, frame, tagged, out)
+           if learning is not None else None) or [None] * len(tagged)
+    columns = {"index": range(len(tagged)), "prediction_id": ids,
+               "session_id": tagged[session].astype(str).tolist(),
                "step_name": tagged[out["step_name"]].tolist(),
                "confidence": tagged[out["confidence"]].astype(float).tolist(),
                "abstained": tagged[out["abstained"]].astype(bool).tolist(),
@@ -118,19 +155,23 @@ def _response(tagger: StepPredictor, frame: pd.DataFrame, threshold: float | Non
                "reason": tagged[out["reason"]].tolist()}
     predictions = [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(),
                                                                        strict=True)]
-    return JSONResponse({"model_version": tagger.version, "threshold": summary["threshold"],
+    return JSONResponse({"model": name, "model_version": tagger.version,
+                         "threshold": summary["threshold"],
                          "coverage": summary["coverage"], "summary": summary,
                          "predictions": predictions, "warnings": warnings or []})
 
 
 @router.post("/predict", response_model=PredictStepsResponse)
-async def predict_steps(body: PredictStepsRequest, tagger: StepTaggerDep,
-                        settings: SettingsDep) -> JSONResponse:
-    """Tag every event with its business step, confidence and abstain flag (input order)."""
+async def predict_steps(body: PredictStepsRequest, manager: ManagerDep, settings: SettingsDep,
+                        learning: LearningDep) -> JSONResponse:
+    """Tag every event with its business step, confidence and abstain flag (input order),
+    by the step model named in `model`; each prediction has an id for feedback."""
+    name, tagger = pick_step_model(manager, settings, body.model)
     check_row_limit(len(body.events), settings.MAX_ROWS_PER_REQUEST, "events")
     warnings = body.scrub()
     frame = pd.DataFrame.from_records(body.events)
-    return await run_in_threadpool(_response, tagger, frame, body.threshold, warnings)
+    return await run_in_threadpool(_response, tagger, frame, body.threshold, warnings, name,
+                                   learning)
 
 
 CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -141,20 +182,23 @@ CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
                          "reason and model_version appended (JSON with Accept: application/json)."},
     413: {"description": "File above MAX_UPLOAD_MB or too many rows"},
     415: {"description": "Not a text CSV"},
+    404: {"description": "Unknown step model"},
     422: {"description": "Missing columns (named), bad timestamps, empty session ids, no rows"},
 }
 
 
-def _tag_csv(tagger: StepPredictor, data: bytes, threshold: float | None, max_rows: int,
-             as_json: bool) -> Response:
-    table = read_table(data, tagger.featurizer.columns.required, max_rows)
+def _tag_csv(tagger: StepPredictor, data: bytes, filename: str | None, threshold: float | None,
+             settings: Settings, as_json: bool, name: str, learning: Learning) -> Response:
+    frame, read_warnings = read_event_bytes(data, filename, tagger.required_columns,
+                                            settings.MAX_ROWS_PER_REQUEST,
+                                            max_bytes=settings.max_upload_bytes * 20)
     if as_json:
-        return _response(tagger, table.frame, threshold, table.warnings)
-    tagged, summary = tag_frame(tagger, table.frame, threshold)
+        return _response(tagger, frame, threshold, read_warnings, name, learning)
+    tagged, summary = tag_frame(tagger, frame, threshold)
     headers = {"Content-Disposition": 'attachment; filename="steps.csv"',
-               "X-Coverage": str(summary["coverage"]), "X-Model-Version": tagger.version,
-               **accounting_headers(summary)}
-    warnings = [*table.warnings, *summary["warnings"]]
+               "X-Coverage": str(summary["coverage"]), "X-Model": name,
+               "X-Model-Version": tagger.version, **accounting_headers(summary)}
+    warnings = [*read_warnings, *summary["warnings"]]
     if warnings:
         headers["X-Warnings"] = "; ".join(warnings)[:1000].encode("ascii", "replace").decode()
     return Response(to_safe_csv(tagged), media_type="text/csv; charset=utf-8", headers=headers)
@@ -162,12 +206,17 @@ def _tag_csv(tagger: StepPredictor, data: bytes, threshold: float | None, max_ro
 
 @router.post("/predict/csv", responses=CSV_RESPONSES, response_class=Response)
 async def predict_steps_csv(
-    request: Request, tagger: StepTaggerDep, settings: SettingsDep,
-    file: Annotated[UploadFile, File(description=f"Event CSV. Example:\n{CSV_EXAMPLE}")],
+    request: Request, manager: ManagerDep, settings: SettingsDep, learning: LearningDep,
+    file: Annotated[UploadFile, File(description="Event CSV, or an XES log (.xes, .xes.gz; "
+                                                 f"case attributes as case:<key>). Example "
+                                                 f"CSV:\n{CSV_EXAMPLE}")],
     threshold: Annotated[float | None, Form(ge=0.0, le=1.0)] = None,
+    model: Annotated[str | None, Form(max_length=128)] = None,
 ) -> Response:
-    """Tag an uploaded event CSV; returns it with the step columns appended."""
+    """Tag an uploaded event CSV or XES log; returns the events with the step columns
+    appended (CSV, or JSON with prediction ids when Accept: application/json)."""
+    name, tagger = pick_step_model(manager, settings, model)
     await check_one_file(request)
     data = await read_upload(file, settings.max_upload_bytes)
-    return await run_in_threadpool(_tag_csv, tagger, data, threshold,
-                                   settings.MAX_ROWS_PER_REQUEST, wants_json(request))
+    return await run_in_threadpool(_tag_csv, tagger, data, file.filename, threshold, settings,
+                                   wants_json(request), name, learning)
