@@ -1,310 +1,60 @@
-"""Template bank for the task generator: (title, description) patterns per category.
+"""Template bank for the task generator: (title, description) patterns per category,
+loaded from ``data/templates.yaml`` and validated at load.
 
-Slots in braces are filled from the shared pools below. The pools are shared by
-every category on purpose: products, people and components say nothing about
-the category, so the model has to learn from what the task *asks for*.
-Each pattern pair is one template; evaluation holds out whole templates.
+Slots in braces are filled from the shared pools. The pools are shared by every
+category on purpose: products, people and components say nothing about the
+category, so the model has to learn from what the task *asks for*. Each pattern
+pair is one template; evaluation holds out whole templates.
 """
 
 from __future__ import annotations
 
-POOLS: dict[str, tuple[str, ...]] = {
-    "product": ("checkout", "mobile app", "billing portal", "admin console", "onboarding flow",
-                "customer dashboard", "search page", "reporting module", "partner API",
-                "help center", "inventory service", "notification center", "pricing page",
-                "loyalty programme", "data export"),
-    "component": ("login form", "payment service", "order history", "settings page",
-                  "invoice generator", "user profile", "cart", "CSV import", "email templates",
-                  "sidebar navigation", "audit log", "file uploader", "sync worker"),
-    "tech": ("React", "PostgreSQL", "Kafka", "Redis", "Kubernetes", "GraphQL", "TypeScript",
-             "Django", "Terraform", "Spark", "Rust", "Go", "Elasticsearch", "FastAPI"),
-    "person": ("Anna", "Ben", "Chen", "Dana", "Elif", "Farid", "Grace", "Hiro", "Ines",
-               "Jonas", "Kemal", "Lena", "Marta", "Noah"),
-    "team": ("the platform team", "marketing", "the data team", "customer success", "sales",
-             "the mobile squad", "finance", "support", "the security team", "legal"),
-    "day": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "next week",
-            "end of the sprint", "tomorrow", "the 14th", "Q3 kickoff"),
-    "quarter": ("Q1", "Q2", "Q3", "Q4", "H2", "next quarter", "2025", "the autumn release"),
-    "topic": ("churn", "pricing", "onboarding drop-off", "accessibility", "page load time",
-              "user retention", "search relevance", "trial conversion", "support tickets",
-              "data privacy", "feature adoption", "NPS scores"),
-    "number": ("2", "3", "5", "8", "10", "12", "20", "30"),
-    "ticket": ("#1042", "PROJ-311", "ENG-87", "#77", "OPS-1290", "WEB-5", "#2301", "APP-64"),
-}
+import re
+from functools import cache
+from pathlib import Path
 
-# category -> list of (title pattern, description pattern); "" = no description.
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DATA = Path(__file__).resolve().parent / "data" / "templates.yaml"
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+class _Pattern(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1)
+    description: str
+
+
+class _Bank(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pools: dict[str, list[str]] = Field(min_length=1)
+    templates: dict[str, list[_Pattern]] = Field(min_length=2)
+    context: dict[str, list[str]]
+
+    @model_validator(mode="after")
+    def _slots_known(self) -> _Bank:
+        texts = [p.title + " " + p.description for ps in self.templates.values() for p in ps]
+        texts += [c for cs in self.context.values() for c in cs]
+        unknown = sorted({s for t in texts for s in _SLOT.findall(t)} - set(self.pools))
+        if unknown:
+            raise ValueError(f"slots without a pool: {unknown}")
+        extra = sorted(set(self.context) - set(self.templates))
+        if extra:
+            raise ValueError(f"context for unknown categories: {extra}")
+        return self
+
+
+@cache
+def load_bank(path: Path = DATA) -> _Bank:
+    return _Bank.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+_BANK = load_bank()
+POOLS: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _BANK.pools.items()}
 TEMPLATES: dict[str, list[tuple[str, str]]] = {
-    "Development": [
-        ("Add integration tests for the {component}",
-         "Mock the external API, cover the happy path and the timeouts."),
-        ("Review and merge the {tech} upgrade PR", "Approve once CI passes; squash commits."),
-        ("Remove the old feature toggle from the {component} code", ""),
-        ("Write a script to backfill {component} data",
-         "One-off Python job; make it idempotent and log progress."),
-        ("Fix typo-level bugs reported in {ticket}", "Small code fixes across the {product}."),
-        ("Implement the {component} backend for the {product}",
-         "Models, service layer and API handlers in {tech}."),
-        ("Fix crash in {component} when the session expires",
-         "Users on the {product} get a 500 error; stack trace points to a null check."),
-        ("Implement {component} endpoint in {tech}",
-         "Add the REST handler, validation and unit tests, then open a pull request."),
-        ("Refactor {component} module",
-         "Split the 900-line file, remove dead code and keep the public interface."),
-        ("Write unit tests for the {component}",
-         "Coverage is below 40%; add tests for edge cases and the error paths."),
-        ("Upgrade {tech} dependency to the latest major version",
-         "Bump the version, fix the breaking API changes and make the build green again."),
-        ("Debug flaky integration test in {product}",
-         "The CI pipeline fails about one run in {number}; find the race condition."),
-        ("Add pagination to the {component} API", ""),
-        ("Migrate {component} from {tech} to {tech}",
-         "Port the code, update the deployment scripts and remove the old client library."),
-        ("Code review for {person}'s pull request on the {component}",
-         "Check the diff, run it locally and leave comments before merge."),
-        ("Fix memory leak in {component} worker",
-         "Heap grows by 200 MB per hour in production; profile and patch the leak."),
-        ("Set up CI pipeline for the {product} repository",
-         "Configure build, lint and test stages, cache dependencies, publish artifacts."),
-        ("Optimise slow SQL query behind the {component}",
-         "Add an index, rewrite the join and verify the query plan."),
-        ("Resolve merge conflicts on the {component} feature branch", ""),
-        ("Deploy hotfix {ticket} to production",
-         "Cherry-pick the patch, tag a release and roll it out behind a feature flag."),
-        ("Implement retry logic for the {product} webhook client",
-         "Exponential backoff, idempotency keys and logging of failed deliveries."),
-        ("Bug {ticket}: {component} shows wrong totals",
-         "Rounding error in the currency conversion; reproduce, fix and add a regression test."),
-        ("Add {tech} caching layer to the {component}",
-         "Cache hot reads with a TTL and invalidate on write."),
-        ("Build feature flag for the new {component}", ""),
-        ("Patch security vulnerability in the {tech} dependency",
-         "Dependabot flagged a CVE; update the package and rebuild the Docker image."),
-        ("Write database migration for the {component} schema change",
-         "Add the column, backfill existing rows and make the migration reversible."),
-        ("Fix broken build on main",
-         "Compilation fails after the last merge; type errors in the {component}."),
-        ("Integrate {product} with the {tech} event stream",
-         "Consume the events, map them to our model and handle duplicates."),
-    ],
-    "Design": [
-        ("Redesign the {component} error messages", "Friendlier copy and clearer visual cues."),
-        ("Create a mood board for the {product} rebrand", "Collect colours, fonts and imagery."),
-        ("Design onboarding tooltips for the {component}", ""),
-        ("Make a clickable prototype of the {component}",
-         "Link the Figma frames so {person} can test the flow."),
-        ("Design the {product} app store screenshots", "Five frames with captions, brand colours."),
-        ("Visual QA of the {component} against the mockups",
-         "Compare the build to the Figma designs and list pixel differences."),
-        ("Create wireframes for the {component}",
-         "Low-fidelity sketches of the main screens for the {product}."),
-        ("Design new icon set for the {product}",
-         "Consistent stroke width, 24px grid, light and dark variants."),
-        ("Update the style guide with the new colour palette",
-         "Document primary and secondary colours, contrast ratios and usage examples."),
-        ("High-fidelity mockups for the {component} redesign",
-         "Figma frames for desktop and mobile, ready for developer handoff."),
-        ("Improve the visual hierarchy of the {product} landing page",
-         "Typography scale, spacing and a clearer call to action."),
-        ("Design empty states for the {component}",
-         "Illustrations and friendly copy when there is no data yet."),
-        ("Prototype the {product} onboarding screens in Figma",
-         "Clickable prototype with transitions to show stakeholders."),
-        ("Redesign the {component} layout for mobile", ""),
-        ("Create a logo variation for {team}",
-         "Horizontal and stacked versions, exported as SVG and PNG."),
-        ("Design system: add button and input components",
-         "Define states (hover, focus, disabled) and tokens in the component library."),
-        ("Polish animations and micro-interactions in the {component}",
-         "Subtle easing on hover and loading states, keep it under 200 ms."),
-        ("Make the {component} colour contrast accessible",
-         "Adjust colours to meet WCAG AA and update the Figma tokens."),
-        ("Draw illustrations for the {product} marketing site",
-         "Three hero illustrations in the brand style."),
-        ("Design the email newsletter template",
-         "Responsive layout, header image and footer in the brand colours."),
-        ("UI design for the {component} dark mode", ""),
-        ("Create user flow diagrams for the {product}",
-         "Map every screen and transition from sign-up to first purchase."),
-        ("Rework typography and spacing on the {component}",
-         "Choose a type scale, line heights and a consistent 8px spacing grid."),
-        ("Design a dashboard layout for {team}",
-         "Card grid with charts, filters and a responsive breakpoint plan."),
-        ("Sketch concepts for the new {product} homepage",
-         "Three visual directions with moodboards for review."),
-        ("Update Figma components after feedback from {person}",
-         "Rename layers, fix auto-layout and publish the library update."),
-        ("Design presentation slides template", ""),
-        ("Create banner graphics for the {quarter} campaign",
-         "Social media sizes and a web banner matching the brand guidelines."),
-    ],
-    "Research": [
-        ("Customer discovery calls about {topic}",
-         "Talk to {number} users to learn about their workflow; synthesise insights."),
-        ("Spike: investigate {tech} for the {component}",
-         "Explore the API and find out whether it solves our problem; write findings."),
-        ("Assess the pros and cons of moving to {tech}", ""),
-        ("Data analysis: what drives {topic}?",
-         "Query the warehouse, build a few charts and test hypotheses."),
-        ("Investigate how competitors handle the {component}",
-         "Sign up for trials, screenshot their flows and compare."),
-        ("Find evidence on {topic} from user feedback", "Review NPS comments and app reviews."),
-        ("Research competitor {topic} strategies",
-         "Compare five competitors and summarise what they do differently."),
-        ("Investigate why {topic} changed last month",
-         "Pull the numbers, look for seasonality and write up the likely causes."),
-        ("Evaluate {tech} as an alternative for the {component}",
-         "Read the docs, benchmarks and case studies; list pros, cons and risks."),
-        ("Conduct user interviews about the {product}",
-         "Recruit {number} customers, run 30-minute interviews and synthesise findings."),
-        ("Literature review on {topic}",
-         "Collect papers and industry reports, note key findings and open questions."),
-        ("Analyse survey results on {topic}",
-         "Clean the responses, segment by plan and highlight the main themes."),
-        ("Explore options for a new {tech} vendor",
-         "Shortlist providers, compare pricing and compliance certifications."),
-        ("Market research for the {product} expansion", ""),
-        ("Study how users navigate the {component}",
-         "Watch session recordings and note where people get stuck."),
-        ("Benchmark {tech} performance against our current setup",
-         "Measure throughput and latency on a realistic dataset and report the results."),
-        ("Gather data on {topic} for {team}",
-         "Find internal and public sources and summarise the evidence."),
-        ("Proof of concept: is {tech} feasible for us?",
-         "Time-boxed spike to learn whether it fits our constraints; document conclusions."),
-        ("Read up on regulations about {topic}",
-         "Check GDPR guidance and what peers do; summarise implications."),
-        ("Usability testing findings for the {component}", ""),
-        ("Investigate root causes of {topic} complaints",
-         "Read {number} support tickets, categorise them and find patterns."),
-        ("Analyse A/B test results for the {product}",
-         "Check statistical significance and segment effects before we decide."),
-        ("Compare open-source libraries for the {component}",
-         "Look at licences, activity, documentation and community support."),
-        ("Explore customer needs around {topic}",
-         "Desk research plus a few calls with {team} to understand the problem space."),
-        ("Survey the team about developer tooling",
-         "Design questions, send the survey and analyse the answers."),
-        ("Look into industry trends in {topic}",
-         "Scan analyst reports and newsletters; brief summary with sources."),
-        ("Research best practices for {tech} in production", ""),
-        ("Write a research report on {topic}",
-         "Summarise methods, data and findings with recommendations for {team}."),
-    ],
-    "Meeting": [
-        ("Retro with {team}", "Discuss the last sprint together and agree on improvements."),
-        ("Check-in call with {person}", "Quick sync on progress, 15 minutes."),
-        ("Team meeting on {day}", "Discuss priorities and blockers with everyone."),
-        ("Discuss {topic} with {team} in a meeting", ""),
-        ("Client workshop on the {product}", "Run the session with the client's team on site."),
-        ("Call with {tech} support", "Join the support call to walk through our issue."),
-        ("Weekly sync with {team}",
-         "Status updates, blockers and next steps. Video call, 30 minutes."),
-        ("1:1 with {person}",
-         "Talk about goals, feedback and career growth."),
-        ("Sprint retrospective",
-         "What went well, what did not, action items. Whole team, 1 hour."),
-        ("Call with the client about the {product}",
-         "Join the Zoom call at 10:00, walk them through the demo and answer questions."),
-        ("Daily standup", ""),
-        ("Meet {person} to discuss the {component}",
-         "Coffee chat on {day} to align on open questions."),
-        ("Quarterly business review with {team}",
-         "Present results, discuss targets; conference room B on {day}."),
-        ("Interview candidate for the {tech} engineer role",
-         "Technical interview panel with {person}, 45 minutes."),
-        ("All-hands meeting on {day}", ""),
-        ("Demo the {product} to stakeholders",
-         "Show the new features in the review meeting and collect reactions."),
-        ("Schedule kickoff meeting with {team}",
-         "Send the invite, book a room and share the agenda beforehand."),
-        ("Catch up with {person} about {topic}",
-         "Short call to exchange notes before {day}."),
-        ("Workshop with {team} on {topic}",
-         "Half-day session on site; facilitate discussion and capture notes."),
-        ("Vendor call with the {tech} account manager",
-         "Discuss renewal terms and support issues on a Teams call."),
-        ("Board meeting preparation call",
-         "Meet with the founders to rehearse the presentation."),
-        ("Attend {team} town hall", "Company-wide update and Q&A session."),
-        ("Lunch meeting with {person}", ""),
-        ("Sprint review meeting",
-         "Demo completed stories to the product owner and discuss feedback."),
-        ("Stakeholder meeting about the {component} launch",
-         "Align marketing, support and engineering; agree on the date."),
-        ("Onboarding session with new hire {person}",
-         "Welcome call: introductions, tools and first-week plan."),
-        ("Monthly check-in with {team}",
-         "Recurring meeting; review metrics and open issues together."),
-        ("Conference call with partners about the {product}",
-         "Dial-in details in the invite; take minutes and share them after."),
-    ],
-    "Planning": [
-        ("Plan milestones for the {component} rewrite",
-         "Define phases, deadlines and owners for each milestone."),
-        ("Set quarterly goals for {team}", "Agree on targets and how we measure them."),
-        ("Schedule tasks for the {product} release", "Assign owners and due dates in the plan."),
-        ("Prioritise feature requests for {quarter}", ""),
-        ("Plan the rollout of the {component}",
-         "Decide the phases, dates and which customers go first."),
-        ("Roadmap review and re-planning for {product}",
-         "Move items between quarters and update the timeline."),
-        ("Plan the {quarter} roadmap",
-         "Prioritise initiatives, estimate effort and align with company goals."),
-        ("Sprint planning for the {product}",
-         "Estimate stories, set the sprint goal and commit to the backlog."),
-        ("Prioritise the backlog for {team}",
-         "Rank items by impact and effort; move low-value tickets to the icebox."),
-        ("Define OKRs for {quarter}",
-         "Draft objectives and measurable key results, then review with {person}."),
-        ("Create project timeline for the {product} launch",
-         "Milestones, dependencies and owners in a Gantt chart."),
-        ("Estimate effort for the {component} epic", ""),
-        ("Allocate resources for the {quarter} projects",
-         "Decide who works on what and where we need contractors."),
-        ("Draft budget for {team} next year",
-         "Headcount, tools and travel; compare with this year's spend."),
-        ("Break down the {component} epic into user stories",
-         "Write stories with acceptance criteria and order them."),
-        ("Set milestones for the {product} migration",
-         "Agree dates for each phase and the go/no-go checkpoints."),
-        ("Capacity planning for {day}",
-         "Check holidays and availability, then adjust the sprint scope."),
-        ("Write the project plan for {topic} initiative",
-         "Scope, goals, timeline, risks and success metrics."),
-        ("Release planning for version {number}.0", ""),
-        ("Organise the backlog grooming and set priorities",
-         "Decide the order of work for the next two sprints."),
-        ("Risk assessment and mitigation plan for the {product}",
-         "List risks, rate likelihood and impact, assign mitigation owners."),
-        ("Map dependencies between teams for {quarter}",
-         "Identify cross-team dependencies and schedule the hand-offs."),
-        ("Forecast delivery dates for the {component}",
-         "Use velocity from the last {number} sprints to project completion."),
-        ("Prepare the {quarter} hiring plan", "Which roles, when, and the budget for each."),
-        ("Define scope for the {product} MVP",
-         "Decide must-haves versus nice-to-haves and cut the rest."),
-        ("Schedule the work for {ticket} and related tickets",
-         "Sequence the tasks and assign owners with due dates."),
-        ("Strategy and goals for {team} this quarter", ""),
-        ("Update the product roadmap after the {quarter} review",
-         "Re-prioritise themes and communicate changes to stakeholders."),
-    ],
-}
-
-# Context a planning tool often carries along (links, places, artefacts); shared by all
-# templates of a category, appended to some descriptions only.
-CONTEXT: dict[str, tuple[str, ...]] = {
-    "Development": ("Branch: feature/{ticket}.", "PR link in the ticket.", "Needs a code review.",
-                    "Run the test suite before merging.", "Check the logs in staging."),
-    "Design": ("Figma file linked.", "Share the mockups in #design.", "Follow the brand guide.",
-               "Export assets for handoff.", "Get visual sign-off from {person}."),
-    "Research": ("Summarise findings in a one-pager.", "Cite sources.",
-                 "Share insights with {team}.", "Time-box to {number} days.",
-                 "Document open questions."),
-    "Meeting": ("Zoom link in the calendar invite.", "Room B, 30 minutes.",
-                "Agenda shared beforehand.", "Take minutes.", "Recurring every {day}."),
-    "Planning": ("Update the roadmap doc.", "Add estimates in Jira.", "Agree on priorities.",
-                 "Set deadlines and owners.", "Review the plan with {person}."),
-}
-
+    c: [(p.title, p.description) for p in ps] for c, ps in _BANK.templates.items()}
+CONTEXT: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _BANK.context.items()}
 CATEGORIES: tuple[str, ...] = tuple(TEMPLATES)
