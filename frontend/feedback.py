@@ -12,6 +12,7 @@ import streamlit as st
 
 from frontend.api_client import FEEDBACK, ApiClient, ApiError
 from frontend.components import ResultSpec, client, route_available, show_error
+from frontend.tables import UNCLASSIFIED
 
 OTHER = "Other..."
 
@@ -63,10 +64,10 @@ def row_feedback(frame: pd.DataFrame, spec: ResultSpec, model: str,
         st.caption(" | ".join(f"{c}: {row[c]}" for c in input_cols)
                    + f" -> **{predicted}** ({float(row['confidence']):.2f})")
         labels = sorted((set(frame[spec.label_col]) | set(served_labels(model)))
-                        - {"Unclassified"})
+                        - {UNCLASSIFIED})
         left, right = st.columns(2)
         accept = left.button("Label is correct", key=f"{spec.key}_fb_accept",
-                             icon=":material/thumb_up:", disabled=predicted == "Unclassified")
+                             icon=":material/thumb_up:", disabled=predicted == UNCLASSIFIED)
         with right:
             choice = st.selectbox("Right label", [*labels, OTHER], key=f"{spec.key}_fb_choice")
             other = st.text_input("Other label", key=f"{spec.key}_fb_other",

@@ -22,9 +22,9 @@ from prometheus_client.registry import Collector
 
 from backend.api.stream import StreamObserver
 from backend.core.config import Settings
+from backend.core.labels import UNCLASSIFIED
 from backend.registry.active import ModelManager
 
-UNCLASSIFIED = "Unclassified"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0)
 
 class ServiceMetrics:

@@ -25,6 +25,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from backend.bulk.pipeline import ERROR, LINE, RAW, RESULT_COLUMNS, ROW, Job
+from backend.core.labels import UNCLASSIFIED
 from backend.core.tabular import neutralise
 
 ERROR_COLUMNS = ("line", "error", "raw")
@@ -189,7 +190,7 @@ class Sink:
 
     def summary(self) -> dict[str, Any]:
         written = self.state["written"]
-        classified = written - self.labels.get("Unclassified", 0)
+        classified = written - self.labels.get(UNCLASSIFIED, 0)
         return {"rows": self.state["rows_done"], "written": written,
                 "skipped": self.state["skipped"], "classified": classified,
                 "coverage": round(classified / written, 4) if written else 0.0,

@@ -17,7 +17,8 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-UNCLASSIFIED = "Unclassified"
+from backend.core.labels import UNCLASSIFIED
+
 OTHER = "other"
 _EPS = 1e-4  # smoothing: a label absent on one side must not make PSI infinite
 

@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 
 from backend.core.errors import BadInputError
+from backend.core.labels import UNCLASSIFIED
 from backend.sessions.batching import make_batch, token_batches, windows
 from backend.sessions.calibration import apply_temperature
 from backend.sessions.columns import align_columns
@@ -24,7 +25,6 @@ from backend.sessions.features import Encoded, SessionFeaturizer, prepare_events
 from backend.sessions.images import confine_image_paths
 from backend.sessions.model import StepTaggerNet
 
-UNCLASSIFIED = "Unclassified"
 LABELS_FILE = "labels.json"
 
 

@@ -9,11 +9,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from backend.core.labels import UNCLASSIFIED as UNCLASSIFIED  # re-exported
 from backend.core.retry import TransientError, with_retries
 from backend.core.retry import retry_after_seconds as retry_after_seconds  # re-exported
 
 logger = logging.getLogger(__name__)
-UNCLASSIFIED = "Unclassified"
 
 
 @dataclass(frozen=True)
