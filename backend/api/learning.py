@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from backend.api.deps import ManagerDep, SettingsDep, active_model
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
+from backend.core.quota import shared_row_quota
 from backend.feedback.jobs import JobRunner
 from backend.feedback.memory import MemoryStore
 from backend.feedback.recorder import PredictionRecorder
@@ -160,6 +161,11 @@ def record_log_predictions(learning: Learning, model: str, version: str,
     """Give each log prediction an id for POST /v1/feedback; None when the batch is too
     large or the store is unavailable (classification itself never fails on this)."""
     if not predictions or len(predictions) > LOG_RECORD_LIMIT:
+        return None
+    quota = shared_row_quota(learning.settings.RECORD_QUOTA, learning.settings.RATE_LIMIT_STORAGE)
+    if quota is not None and not quota.allow(len(predictions)):
+        logger.warning("RECORD_QUOTA reached for this client: %d predictions not stored",
+                       len(predictions))
         return None
     records = [PredictionRecord({"source": p.source, "log_message": p.log_message},
                                 log_key(p.source, p.log_message), p.label, p.confidence)

@@ -28,11 +28,19 @@ current_client: ContextVar[str] = ContextVar("sift_client", default="local")
 
 @dataclass
 class Refusals:
-    """What the quotas refused during one request: the guard turns it into Retry-After."""
+    """Per-request state: what the quotas refused (the guard turns it into Retry-After),
+    and whether the request was abandoned after REQUEST_TIMEOUT_S."""
 
     retry_after: int = 0
     calls: int = 0
     reasons: list[str] = field(default_factory=list)
+    abandoned: bool = False  # the request got its 504: remote calls behind it stop
+
+
+def abandoned() -> bool:
+    """Whether the current request was already answered 504 (its work should stop)."""
+    state = current_refusals.get()
+    return state is not None and state.abandoned
 
 
 current_refusals: ContextVar[Refusals | None] = ContextVar("sift_refusals", default=None)
@@ -96,3 +104,35 @@ def shared_quota(per_client: str, global_: str, storage_uri: str) -> CallQuota |
         if key not in _shared:
             _shared[key] = CallQuota(per_client, global_, storage_uri)
         return _shared[key]
+
+
+class RowQuota:
+    """How many stored rows (served predictions) the current client may add per window;
+    all of a batch or none (RECORD_QUOTA)."""
+
+    def __init__(self, spec: str, storage_uri: str = "memory://") -> None:
+        self.items = _limits(spec)
+        self._limiter = FixedWindowRateLimiter(storage_from_string(storage_uri))
+
+    def allow(self, rows: int) -> bool:
+        client = current_client.get()
+        try:
+            if not all(self._limiter.test(item, "rows", client, cost=rows)
+                       for item in self.items):
+                return False
+            for item in self.items:
+                self._limiter.hit(item, "rows", client, cost=rows)
+        except Exception as exc:  # storage down: store (the size caps still hold)
+            logger.warning("record quota storage unavailable (%s); not limiting", exc)
+        return True
+
+
+_rows: dict[tuple[str, str], RowQuota] = {}
+
+
+def shared_row_quota(spec: str, storage_uri: str) -> RowQuota | None:
+    """One row quota per configuration in this process; None when off."""
+    if not _limits(spec):
+        return None
+    with _shared_lock:
+        return _rows.setdefault((spec, storage_uri), RowQuota(spec, storage_uri))

@@ -62,7 +62,9 @@ class JobRunner:
             job.status = "succeeded"
         except Exception as exc:  # reported on GET /v1/jobs/{id}, not raised
             logger.exception("job %s (%s) failed", job.id, job.kind)
-            job.error, job.status = f"{type(exc).__name__}: {exc}", "failed"
+            # the details (paths, stderr of the child) stay in the service log
+            job.error = f"{type(exc).__name__}; details in the service log (job {job.id})"
+            job.status = "failed"
         finally:
             job.finished = time.time()
 

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -36,6 +37,7 @@ from huggingface_hub.errors import (  # noqa: E402
 )
 
 from backend.core.errors import ModelIntegrityError  # noqa: E402
+from backend.core.redact import redact_url  # noqa: E402
 from backend.core.retry import TransientError, retry_after_seconds, with_retries  # noqa: E402
 from backend.registry.base import RemoteUnavailableError  # noqa: E402
 from backend.registry.card import CARD_FILE, render_card  # noqa: E402
@@ -145,7 +147,8 @@ class HubModelStore:
         self.namespace, self.token, self.prefix = namespace, token, prefix
         self.timeout_s, self.max_retries = timeout_s, max_retries
         install_timeout(timeout_s)
-        self.endpoint = endpoint.rstrip("/")
+        self.endpoint = endpoint.rstrip("/")  # for calls only: may carry user:password
+        self.shown_endpoint = redact_url(self.endpoint)  # for messages, logs and the API
         self.cache_dir = str(cache_dir) if cache_dir else None
         self.private = private
         self.api = HfApi(endpoint=self.endpoint, token=token or False)
@@ -171,27 +174,27 @@ class HubModelStore:
             self._status = "reachable"
             raise ModelNotFoundError(f"{what}: not on the Hub ({_first_line(exc)})") from exc
         except HubBusyError as exc:
-            raise self._unreachable(what, f"{self.endpoint} still answered HTTP {exc.status} "
+            raise self._unreachable(what, f"{self.shown_endpoint} still answered HTTP {exc.status} "
                                     f"after {self.max_retries + 1} attempts") from exc
         except HfHubHTTPError as exc:
             code = exc.response.status_code if exc.response is not None else 0
-            why = (f"{self.endpoint} refused the token (HTTP {code}); check HF_TOKEN"
-                   if code in (401, 403) else f"{self.endpoint} answered HTTP {code}")
+            why = (f"{self.shown_endpoint} refused the token (HTTP {code}); check HF_TOKEN"
+                   if code in (401, 403) else f"{self.shown_endpoint} answered HTTP {code}")
             wait = retry_after_seconds(exc.response.headers if exc.response is not None else None)
             if wait is not None:
                 why += f" (Retry-After {wait:g} s" + (
                     ", longer than HF_TIMEOUT_S)" if wait > self.timeout_s else ")")
             raise self._unreachable(what, why) from exc
         except json.JSONDecodeError as exc:
-            raise self._unreachable(what, f"{self.endpoint} answered with something that is "
+            raise self._unreachable(what, f"{self.shown_endpoint} answered with something that is "
                                     f"not JSON ({exc.msg})") from exc
         except TRANSPORT_ERRORS as exc:
             name = type(exc).__name__
-            why = (f"no answer from {self.endpoint} within {self.timeout_s:g} s"
+            why = (f"no answer from {self.shown_endpoint} within {self.timeout_s:g} s"
                    if "Timeout" in name else
-                   f"the answer from {self.endpoint} broke off: {_first_line(exc)}"
+                   f"the answer from {self.shown_endpoint} broke off: {_first_line(exc)}"
                    if name == "RemoteProtocolError" else
-                   f"cannot connect to {self.endpoint} ({name})")
+                   f"cannot connect to {self.shown_endpoint} ({name})")
             raise self._unreachable(what, why) from exc
         self._status = "reachable"
         return result
@@ -209,8 +212,8 @@ class HubModelStore:
             wait = retry_after_seconds(response.headers)
             if (code in RETRY_STATUSES and "/resolve/" not in str(response.request.url)
                     and (wait is None or wait <= self.timeout_s)):
-                logger.warning("%s answered HTTP %s; retrying after %s s", self.endpoint, code,
-                               f"{wait:g}" if wait is not None else "a backoff")
+                logger.warning("%s answered HTTP %s; retrying after %s s", self.shown_endpoint,
+                               code, f"{wait:g}" if wait is not None else "a backoff")
                 raise HubBusyError(code, wait) from exc
             raise
 
@@ -315,5 +318,10 @@ class HubModelStore:
         return str(info.oid)
 
 
+_URL_CREDENTIALS = re.compile(r"//[^/\s:@]+:[^/\s@]*@")
+
+
 def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """The first line of an error, with any `user:password@` in a URL masked."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return _URL_CREDENTIALS.sub("//***@", text)

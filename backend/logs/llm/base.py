@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from backend.core.labels import UNCLASSIFIED as UNCLASSIFIED  # re-exported
+from backend.core.quota import abandoned
 from backend.core.retry import TransientError, with_retries
 from backend.core.retry import retry_after_seconds as retry_after_seconds  # re-exported
 
@@ -105,6 +106,10 @@ def classify_each(items: Sequence[LLMItem], call: Callable[[LLMItem], str | None
     """One remote call per item with retries; a failed call declines that item only."""
     answers = []
     for item in items:
+        if abandoned():  # the client already got its 504: spend nothing more on it
+            answers.append(LLMAnswer(None, 0.0, "request abandoned after REQUEST_TIMEOUT_S",
+                                     transient=True))
+            continue
         try:
             text = with_retries(lambda i=item: call(i), max_retries, backoff_s)  # type: ignore[misc]
             answers.append(parse_answer(text, labels))
