@@ -147,3 +147,21 @@ def test_resume_of_a_raw_log_matches_one_run(run_cli: RunCli, tmp_path: Path) ->
     assert part.read_text() == whole.read_text()
     other = run_cli(source, part, "--log-format", "auto", "--chunk-size", "500", "--resume")
     assert other.exit_code == 0  # complete already; auto resolves to the same preset
+
+
+@needs_loghub
+@pytest.mark.slow
+def test_ray_engine_reads_raw_logs_like_the_local_engine(run_cli: RunCli,
+                                                         tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    source = tmp_path / "hdfs.log.gz"
+    source.write_bytes(gzip.compress((LOGHUB / "HDFS_2k.log").read_bytes()))
+    local, ray = tmp_path / "local.csv", tmp_path / "ray.csv"
+
+    first = run_cli(source, local, "--log-format", "hdfs", "--chunk-size", "500")
+    second = run_cli(source, ray, "--log-format", "hdfs", "--chunk-size", "500", "--engine",
+                     "ray", "--ray-cpus", "1")
+
+    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    assert local.read_text() == ray.read_text()  # row for row, byte for byte
+    assert len(_read(ray)) == 2_000
