@@ -35,6 +35,18 @@ def read_csv(data: bytes, required: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
+def append_columns(frame: pd.DataFrame, outputs: dict[str, object]
+                   ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """`frame` with the result columns after the input ones, as the API writes them: an
+    input column named like a result (a labelled file's `target_label`) is kept and the
+    result is `sift_<name>`; returns the frame and {result: column it got}. The reader's
+    warnings and the renaming notes are in `frame.attrs["warnings"]`."""
+    out, notes = sift_tables.append_columns(frame, outputs)  # type: ignore[arg-type]
+    out.attrs["warnings"] = [*frame.attrs.get("warnings", []), *notes]
+    names = dict(zip(outputs, [str(c) for c in out.columns[len(frame.columns):]], strict=True))
+    return out, names
+
+
 def parse_pasted(text: str, default_source: str) -> pd.DataFrame:
     """Pasted lines: a CSV with a `log_message` header, else one line per log, either
     `Source,message` (a one-word source before the first comma) or just the message."""

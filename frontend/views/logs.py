@@ -104,13 +104,12 @@ def classify(frame: pd.DataFrame) -> dict[str, object]:
     responses = run_in_chunks(api.iter_classify_logs(rows), len(rows), "Classifying")
     predictions = [p for r in responses for p in r["predictions"]]
     preds = tables.predictions_frame(predictions)
-    result = frame.copy()
-    result["target_label"] = preds["label"].to_numpy()
-    result["confidence"] = preds["confidence"].round(4).to_numpy()
-    result["tier"] = preds["tier"].to_numpy()
-    result["model_version"] = preds["model_version"].to_numpy()
-    result["reason"] = preds["reason"].to_numpy()
-    return chunked_result(result, responses)
+    result, names = tables.append_columns(frame, {
+        "target_label": preds["label"].to_numpy(),
+        "confidence": preds["confidence"].round(4).to_numpy(),
+        "tier": preds["tier"].to_numpy(), "model_version": preds["model_version"].to_numpy(),
+        "reason": preds["reason"].to_numpy()})
+    return {**chunked_result(result, responses), "columns": names}
 
 
 st.title("Logs")
@@ -138,6 +137,8 @@ result = classify_once("logs", input_id, "Classify", lambda: classify(frame))
 if result is None:
     st.stop()
 labelled = result["frame"]
-spec = ResultSpec("logs", "target_label", "tier", "classified.csv", result["threshold"])
-show_results(labelled, spec, gated=(labelled["tier"] == "model").to_numpy(dtype=bool),
+names = result.get("columns") or {"target_label": "target_label", "tier": "tier"}
+spec = ResultSpec("logs", names["target_label"], names["tier"], "classified.csv",
+                  result["threshold"])
+show_results(labelled, spec, gated=(labelled[names["tier"]] == "model").to_numpy(dtype=bool),
              after_table=feedback_hook(labelled, spec, "log-classifier", REQUIRED))

@@ -45,13 +45,11 @@ def classify(frame: pd.DataFrame, session_col: str) -> dict[str, object]:
     responses = run_in_chunks(calls, len(frame), "Tagging")
     preds = pd.concat(pd.DataFrame(response["predictions"], index=chunk.index)
                       for chunk, response in zip(chunks, responses, strict=True)).sort_index()
-    result = frame.rename(columns={"step_name": "step_name_given"})
-    result = result.drop(columns=[c for c in OUTPUT if c in result.columns])
-    for column in OUTPUT:
-        result[column] = preds[column].to_numpy()
-    result["confidence"] = result["confidence"].astype(float)
-    result["model_version"] = responses[0]["model_version"]
-    return chunked_result(result, responses)
+    outputs: dict[str, object] = {c: preds[c].to_numpy() for c in OUTPUT}
+    outputs["confidence"] = preds["confidence"].astype(float).to_numpy()
+    outputs["model_version"] = responses[0]["model_version"]
+    result, names = tables.append_columns(frame, outputs)
+    return {**chunked_result(result, responses), "columns": names}
 
 
 st.title("Sessions")
@@ -84,7 +82,9 @@ result = classify_once("sessions", input_id, "Tag steps", lambda: classify(frame
 if result is None:
     st.stop()
 tagged = result["frame"]
-spec = ResultSpec("sessions", "step_name", None, "tagged_sessions.csv", result["threshold"])
-show_results(tagged, spec, gated=tagged["confidence"].notna().to_numpy(dtype=bool),
+names = result["columns"]
+spec = ResultSpec("sessions", names["step_name"], None, "tagged_sessions.csv",
+                  result["threshold"])
+show_results(tagged, spec, gated=tagged[names["confidence"]].notna().to_numpy(dtype=bool),
              after_table=feedback_hook(tagged, spec, "step-tagger",
                                        (session_col, "timestamp", "event_name")))

@@ -99,7 +99,7 @@ def test_pasted_lines_in_chunks_keep_order(live_api: str, monkeypatch: pytest.Mo
 def test_bad_file_is_a_readable_error(live_api: str) -> None:
     at = upload(open_page(), b"source,message\nA,b\n")
     assert not at.exception
-    assert "Missing column(s) 'log_message'" in at.error[0].value
+    assert "Missing required column(s): 'log_message'" in at.error[0].value
     assert not at.button  # nothing to classify
 
 

@@ -33,10 +33,10 @@ def test_tagging_in_chunks_keeps_input_order(live_api: str,
     shown = results(at)
     assert shown["session_id"].tolist()[:100] == events["session_id"].tolist()[:100]
     assert shown["timestamp"].tolist()[:100] == events["timestamp"].tolist()[:100]
-    assert shown["step_name_given"].tolist()[:100] == events["step_name"].tolist()[:100]
+    assert shown["step_name"].tolist()[:100] == events["step_name"].tolist()[:100]  # kept
     full = at.session_state["sessions_result"]["frame"]
     assert len(full) == len(events)
-    assert ((full["step_name"] == "Unclassified") == full["abstained"]).all()
+    assert ((full["sift_step_name"] == "Unclassified") == full["abstained"]).all()
     coverage = 1 - full["abstained"].mean()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Coverage"] == f"{coverage:.1%}"
@@ -54,7 +54,7 @@ def test_missing_model_column_is_the_apis_message(live_api: str) -> None:
 def test_missing_session_column_is_caught_before_sending(live_api: str) -> None:
     at = tag(b"case,timestamp,event_name\nA,2026-01-01T00:00:00Z,open\n")
     assert not at.exception
-    assert "Missing column(s) 'session_id'" in at.error[0].value
+    assert "Missing required column(s): 'session_id'" in at.error[0].value
 
 
 def test_api_down(dead_api: str) -> None:
