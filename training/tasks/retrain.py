@@ -24,7 +24,8 @@ from backend.registry.local import ModelNotFoundError
 from backend.registry.manifest import Manifest
 from backend.tasks.model import TaskHead
 from backend.tasks.text import input_key, task_text
-from training.tasks.evaluate import evaluate, plot_confusion
+from training.plots import plot_confusion
+from training.tasks.evaluate import evaluate
 from training.tasks.generator import generate_tasks
 from training.tasks.train import TaskTrainer, TaskTrainingArguments, group_split
 
@@ -106,7 +107,8 @@ def publish(store: PublishingStore, name: str, head: TaskHead, metrics: dict[str
     with store.staging(name) as staged:
         head.save_pretrained(staged)
         if metrics.get("heldout", {}).get("n"):
-            plot_confusion(metrics["heldout"], staged / "confusion.png",
+            confusion = metrics["heldout"]["confusion"]
+            plot_confusion(confusion["matrix"], confusion["labels"], staged / "confusion.png",
                            f"{name}: held-out templates")
         manifest = Manifest(name=name, kind=KIND, labels=head.classes, metrics=metrics,
                             params=params, data_hash=str(params.get("data_hash", "")))
