@@ -18,17 +18,42 @@ def retrainable(settings: Settings) -> tuple[str, ...]:
     return (settings.TASK_MODEL_NAME, settings.LOG_MODEL_NAME)
 
 
+def is_step_model(store: PublishingStore, name: str) -> bool:
+    """Step models (manifest kind step-tagger) of any name have a gated retrain too."""
+    from backend.sessions.service import KIND
+
+    try:
+        return bool(store.versions(name)) and store.manifest(name, store.resolve(name)).kind == KIND
+    except Exception:  # an unreadable model is reported by the retrain that opens it
+        return False
+
+
+def _retrain_steps(settings: Settings, store: PublishingStore, name: str,
+                   examples: list[LabelledExample], current_version: str | None
+                   ) -> RetrainReport:
+    from backend.sessions.service import build_text_source, needs_text
+    from training.steps.retrain import retrain_steps
+
+    version = current_version or "latest"
+    manifest = store.manifest(name, store.resolve(name, version))
+    source = build_text_source(settings) if needs_text(manifest.params) else None
+    return retrain_steps(store, name, source, examples, current_version=version,
+                         tolerance=settings.RETRAIN_TOLERANCE)
+
+
 def run_retrain(settings: Settings, name: str, examples: list[LabelledExample], *,
                 rows: int | None = None, seed: int | None = None,
                 current_version: str | None = None,
                 store: PublishingStore | None = None) -> RetrainReport:
     """Merge the feedback, train a candidate, gate it against `current_version` (default:
     the newest) and publish it through the configured store if it is not worse."""
+    store = store or build_store(settings)
+    if is_step_model(store, name):
+        return _retrain_steps(settings, store, name, examples, current_version)
     if name not in retrainable(settings):
         raise ValueError(f"gated retraining is implemented for "
                          f"{', '.join(retrainable(settings))}; for {name} train a new version "
                          "with its own train command")
-    store = store or build_store(settings)
     version = current_version or "latest"
     if name == settings.LOG_MODEL_NAME:
         from backend.logs.service import build_embedder

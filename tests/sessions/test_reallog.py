@@ -19,6 +19,7 @@ from backend.core.config import PROJECT_ROOT, get_settings
 from backend.logs.embedder import Embedder
 from backend.sessions.predictor import StepPredictor
 from tests.sessions.conftest import publish
+from tests.utils.auth import WRITER_HEADERS
 from tests.utils.data import shared_file
 from tests.utils.factories import make_settings
 from tests.utils.xes import frame_to_xes
@@ -146,3 +147,20 @@ def test_unknown_model_is_a_404_naming_the_served_ones(client: TestClient,
     response = client.post("/v1/sessions/predict", json={"events": bare, "model": "nope"})
     assert response.status_code == 404
     assert NAME in response.json()["detail"] and "step-tagger" in response.json()["detail"]
+
+
+def test_step_correction_by_prediction_id_is_kept_for_retraining(
+        client: TestClient, log: pd.DataFrame) -> None:
+    events = log.drop(columns=[ACTIVITY]).head(12).to_dict("records")
+    body = client.post("/v1/sessions/predict", json={"events": events, "model": NAME}).json()
+    first = body["predictions"][0]
+    response = client.post("/v1/feedback", headers=WRITER_HEADERS, json={
+        "prediction_id": first["prediction_id"], "verdict": "correct",
+        "correct_label": "Completed"})
+    assert response.status_code == 201, response.text
+    assert response.json()["model"] == NAME
+    store = client.app.state.learning.store  # type: ignore[attr-defined]
+    (example,) = store.labelled_examples(NAME)
+    assert example.label == "Completed"
+    assert example.input[CASE] == events[0][CASE] and example.input[TIME] == events[0][TIME]
+    assert set(example.input) >= {"org:resource", "org:group", "org:role", "impact"}

@@ -65,7 +65,8 @@ def train_steps(data: Path, config: StepsConfig, text_source: VectorSource | Non
                "temperature": predictor.temperature,
                "target_precision": config.evaluation.target_precision}
     manifest = Manifest(name=name, kind=KIND, data_hash=data_hash(frame), labels=predictor.labels,
-                        metrics=metrics, params=config.model_dump(mode="json"))
+                        metrics=metrics, params={**config.model_dump(mode="json"),
+                                                 "data": str(Path(data).resolve())})
     with store.staging(name) as staged:
         predictor.save_pretrained(staged)
         dump_config(config, staged / "config.yaml")

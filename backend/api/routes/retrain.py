@@ -15,6 +15,7 @@ from backend.core.errors import ProblemError
 from backend.feedback.retrain_job import run_retrain_process
 from backend.feedback.store import LabelledExample
 from backend.registry.active import ModelManager
+from backend.sessions.predictor import StepPredictor
 
 router = APIRouter(prefix="/v1", tags=["models"])
 
@@ -40,6 +41,9 @@ async def retrain_model(name: str, response: Response, manager: ManagerDep,
     """Retrain with the feedback so far (token required); poll the job at
     GET /v1/jobs/{id}. The candidate goes live only if it is not worse."""
     kinds = {settings.TASK_MODEL_NAME: "task", settings.LOG_MODEL_NAME: "log"}
+    entry = manager.active().get(name)
+    if entry is not None and isinstance(entry.model, StepPredictor):
+        kinds[name] = "step"  # any served step model, by name
     if name not in kinds:
         known = set(manager.loaders) | set(manager.store.names())
         if name not in known:
