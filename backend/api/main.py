@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -94,6 +95,20 @@ def _confined(load: Loader, root: Path | None) -> Loader:
     return confined
 
 
+def load_and_freeze(manager: ModelManager, versions: dict[str, str]) -> None:
+    """The served process's start-up load; then the loaded models leave the cyclic GC.
+
+    Half a million long-lived objects (models, vocabularies) made every full collection
+    walk them: 0.3-1.6 s pauses landing on whichever request allocated at the time.
+    Frozen objects are still freed by reference counting; the collection runs before the
+    load, while the heap is small, so readiness is not held up. Tests build many apps in
+    one process, so they load in the foreground and freeze nothing.
+    """
+    gc.collect()
+    manager.load_all(versions)
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, load_in_background: bool = True) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
@@ -105,7 +120,7 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
                     settings.TASK_MODEL_NAME: settings.TASK_MODEL_VERSION,
                     settings.STEP_MODEL_NAME: settings.STEP_MODEL_VERSION}
         if load_in_background:
-            threading.Thread(target=manager.load_all, args=(versions,), daemon=True,
+            threading.Thread(target=load_and_freeze, args=(manager, versions), daemon=True,
                              name="model-loader").start()
         else:
             manager.load_all(versions)
