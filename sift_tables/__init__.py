@@ -5,7 +5,7 @@ layer may import it: decoding, delimiter choice, header matching, lenient readin
 with exact row accounting, limits, and formula-safe RFC 4180 output live here once.
 """
 
-from sift_tables.decode import decode, scrub_surrogates
+from sift_tables.decode import decode, scrub_surrogates, stream_encoding
 from sift_tables.errors import TableError
 from sift_tables.headers import match_columns, normalize_header
 from sift_tables.limits import Limits, check_column_limit, check_row_limit
@@ -14,4 +14,5 @@ from sift_tables.writer import append_columns, neutralise, output_names, to_safe
 
 __all__ = ["Limits", "Table", "TableError", "append_columns", "check_column_limit",
            "check_row_limit", "decode", "match_columns", "neutralise", "normalize_header",
-           "output_names", "pick_delimiter", "read_table", "scrub_surrogates", "to_safe_csv"]
+           "output_names", "pick_delimiter", "read_table", "scrub_surrogates", "stream_encoding",
+           "to_safe_csv"]

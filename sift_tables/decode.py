@@ -46,6 +46,23 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
     return text, encoding, [f"file is not UTF-8; read it as {encoding}"]
 
 
+def stream_encoding(sample: bytes) -> str:
+    """The encoding `decode` would choose for a file that starts with `sample`, for readers
+    that stream (the bulk engines): BOMs, UTF-8, UTF-16 without BOM, cp1252, detected."""
+    for bom, encoding in _BOMS:
+        if sample.startswith(bom):
+            return encoding
+    utf16 = _utf16_without_bom(sample)
+    if utf16:
+        return utf16
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 3:  # not just a character cut by the sample's end
+            return _western(sample) or _detected(sample)
+    return "utf-8-sig"
+
+
 def scrub_surrogates(text: str) -> tuple[str, int]:
     """Lone UTF-16 surrogates (sent by JavaScript clients) -> U+FFFD; (text, how many)."""
     if not _SURROGATES.search(text):

@@ -18,9 +18,9 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from sift_tables import TableError, match_columns, pick_delimiter
+from sift_tables import TableError, match_columns, pick_delimiter, stream_encoding
 from sift_tables.stream import fit, records
 
 FORMATS = ("csv", "jsonl", "parquet", "log")
@@ -77,13 +77,23 @@ class Lines:
 
     def __init__(self, path: Path, gz: bool) -> None:
         self.path, self.gz = path, gz
+        self.encoding: str | None = None  # chosen from the first 64 KB, as the API chooses
         self.failure: str | None = None  # set when decompression failed mid-file
         self.last_terminated = True
         self.count = 0
 
+    def _open(self) -> IO[bytes]:
+        return gzip.open(self.path, "rb") if self.gz else open(self.path, "rb")  # noqa: SIM115
+
     def __iter__(self) -> Iterator[str]:
-        binary = gzip.open(self.path, "rb") if self.gz else open(self.path, "rb")  # noqa: SIM115
-        with io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace",
+        if self.encoding is None:
+            try:
+                with self._open() as head:
+                    self.encoding = stream_encoding(head.read(1 << 16))
+            except (EOFError, OSError, zlib.error):
+                self.encoding = "utf-8-sig"  # the failure is reported by the read below
+        binary = self._open()
+        with io.TextIOWrapper(binary, encoding=self.encoding, errors="replace",
                               newline="") as text:
             lines = iter(text)
             while True:
