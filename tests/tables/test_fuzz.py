@@ -21,7 +21,7 @@ from tests.tables.strategies import PIECES, CsvBody, cells, csv_bodies, garbage
 REQUIRED = ("source", "log_message")
 QUICK = settings(max_examples=60, deadline=None, derandomize=True,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-LONG = settings(QUICK, max_examples=4_000, derandomize=False)
+LONG = settings(QUICK, max_examples=1_000, derandomize=False)
 
 
 def check_csv_body(body: CsvBody) -> None:
