@@ -32,6 +32,7 @@ WORKDIR /app
 COPY --chown=sift:sift backend ./backend
 COPY --chown=sift:sift training ./training
 COPY --chown=sift:sift frontend ./frontend
+COPY --chown=sift:sift .streamlit ./.streamlit
 COPY --chown=sift:sift configs ./configs
 COPY --chown=sift:sift pyproject.toml ./
 # The default models seed the volume the first time it is mounted.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from backend.core.redact import RedactingFilter
+
 
 def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     """`fmt="json"` (the API's default) writes one JSON object per line with request ids."""
@@ -17,8 +19,11 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
         handler._sift_json = True  # type: ignore[attr-defined]
         root.addHandler(handler)
         root.setLevel(level.upper())
-        return
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    else:
+        logging.basicConfig(
+            level=level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+    for handler in logging.getLogger().handlers:  # URL credentials never reach a log line
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -14,3 +16,24 @@ def redact_url(url: str) -> str:
     if parts.port is not None:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+_URL_CREDENTIALS = re.compile(r"//[^/\s:@]+:[^/\s@]*@")
+
+
+def redact_text(text: str) -> str:
+    """`text` with the `user:password@` of every URL in it masked."""
+    return _URL_CREDENTIALS.sub("//***@", text)
+
+
+class RedactingFilter(logging.Filter):
+    """A handler filter: no log line carries URL credentials (an HTTP client logging the
+    URL it calls, an error quoting one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "@" in message:
+            cleaned = redact_text(message)
+            if cleaned != message:
+                record.msg, record.args = cleaned, ()
+        return True

@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -37,7 +36,7 @@ from huggingface_hub.errors import (  # noqa: E402
 )
 
 from backend.core.errors import ModelIntegrityError  # noqa: E402
-from backend.core.redact import redact_url  # noqa: E402
+from backend.core.redact import redact_text, redact_url  # noqa: E402
 from backend.core.retry import TransientError, retry_after_seconds, with_retries  # noqa: E402
 from backend.registry.base import RemoteUnavailableError  # noqa: E402
 from backend.registry.card import CARD_FILE, render_card  # noqa: E402
@@ -318,10 +317,7 @@ class HubModelStore:
         return str(info.oid)
 
 
-_URL_CREDENTIALS = re.compile(r"//[^/\s:@]+:[^/\s@]*@")
-
-
 def _first_line(exc: Exception) -> str:
     """The first line of an error, with any `user:password@` in a URL masked."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return _URL_CREDENTIALS.sub("//***@", text)
+    return redact_text(text)
