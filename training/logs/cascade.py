@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -63,15 +64,26 @@ def choose_cascade_threshold(fast: np.ndarray, full: np.ndarray, y: np.ndarray,
 def fit_fast_stage(static: StaticEmbedder, text: TextFeatures | None, keys: Sequence[str],
                    y: list[str], groups: np.ndarray, full_proba: np.ndarray,
                    args: LogTrainingArguments) -> tuple[FastStage, dict[str, float]]:
-    """The fast head on the model-tier training rows, and the cascade threshold."""
+    """The fast head on the model-tier training rows, and the cascade threshold. C is
+    chosen for the cascade, not for stage 1 alone: the value whose out-of-fold threshold
+    lets stage 1 answer the most keys (ties: the more accurate cascade)."""
     from training.logs.train import train_head
 
     x = static_inputs(static, text, keys, args.fast_blocks)
-    head, params, proba = train_head(x, y, groups, args)
     classes = sorted(set(y))
     y_idx = np.array([classes.index(label) for label in y])
-    threshold, figures = choose_cascade_threshold(proba, full_proba, y_idx,
-                                                  args.cascade_tolerance)
+    best = None
+    for c in args.c_grid:
+        head, params, proba = train_head(x, y, groups, replace(args, c_grid=(c,)))
+        threshold, figures = choose_cascade_threshold(proba, full_proba, y_idx,
+                                                      args.cascade_tolerance)
+        rank = (figures["cascade_cv_fast_share"], figures["cascade_cv_accuracy"])
+        logger.info("fast head C=%s: threshold %.4f, stage 1 answers %.1f%% out-of-fold",
+                    c, threshold, 100 * rank[0])
+        if best is None or rank > best[0]:
+            best = (rank, head, params, threshold, figures)
+    assert best is not None
+    _, head, params, threshold, figures = best
     logger.info("cascade threshold %.4f: stage 1 answers %.1f%% of held-out keys "
                 "(out-of-fold accuracy %.4f vs MiniLM %.4f)", threshold,
                 100 * figures["cascade_cv_fast_share"], figures["cascade_cv_accuracy"],
