@@ -6,6 +6,7 @@ Shown only when the server has POST /v1/feedback; until then the control is abse
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -25,7 +26,7 @@ def feedback_available() -> bool:
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def _models(base_url: str) -> list[dict[str, object]]:
+def _models(base_url: str) -> list[dict[str, Any]]:
     return ApiClient(base_url).models()
 
 

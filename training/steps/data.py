@@ -61,7 +61,8 @@ def split_sessions(frame: pd.DataFrame, config: StepsConfig) -> Splits:
     n_val = max(1, round(n_sessions * config.training.val_fraction))
     test, val, train = perm[:n_test], perm[n_test:n_test + n_val], perm[n_test + n_val:]
     labels = sorted(labels_text.unique().tolist())
-    return Splits(*(_subset(events, np.sort(s)) for s in (train, val, test)), labels=labels)
+    train_set, val_set, test_set = (_subset(events, np.sort(s)) for s in (train, val, test))
+    return Splits(train_set, val_set, test_set, labels)
 
 
 def label_ids(events: Events, column: str, labels: list[str], ignore_index: int) -> np.ndarray:

@@ -26,7 +26,7 @@ class HPOResult:
     pruned: int
 
 
-def suggest(trial: optuna.Trial, base: StepsConfig) -> StepsConfig:
+def suggest(trial: optuna.Trial | optuna.trial.FixedTrial, base: StepsConfig) -> StepsConfig:
     """A copy of `base` with the searched fields drawn from the trial."""
     data = base.model_dump()
     model, train, feats = data["model"], data["training"], data["features"]
