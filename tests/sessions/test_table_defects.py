@@ -144,3 +144,11 @@ def test_unclear_deep_json_says_nested(client: TestClient) -> None:
     response = client.post("/v1/sessions/predict", content="[" * 10_000 + "]" * 10_000,
                            headers={"Content-Type": "application/json"})
     assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
+
+
+def test_unclear_json_sent_as_a_form_says_content_type(client: TestClient,
+                                                       sample: pd.DataFrame) -> None:
+    body = pd.io.json.ujson_dumps({"events": _records(sample.head(2))})
+    response = client.post("/v1/sessions/predict", content=body,  # what curl -d sends
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert_problem(response, 422, "Content-Type: application/json")
