@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
@@ -15,6 +16,7 @@ from backend.logs.llm.base import LLMItem
 from backend.logs.llm.openai_compat import OpenAICompatProvider
 from backend.logs.llm.tier import LLMTier
 from backend.registry.local import LocalModelStore
+from tests.tasks.services import ServiceUnavailable, redis_server
 from tests.utils.auth import WRITER_HEADERS
 from tests.utils.factories import make_settings
 from tests.utils.llm_doubles import OpenAIDouble, answer, text_answer
@@ -111,3 +113,19 @@ def test_the_api_says_when_a_quota_refused_and_counts_it(tiny_store: LocalModelS
         # the anonymous caller (another key: its address) still has its own allowance
         r = client.post("/v1/logs/classify", json={"logs": logs[:1]})
         assert "retry-after" not in r.headers and len(openai_double.requests) == 2  # cached
+
+
+def test_quotas_are_shared_through_redis_by_every_worker() -> None:
+    """Two workers (two CallQuota instances, as two processes would have) count against
+    one set of counters in a real redis-server."""
+    try:
+        with redis_server() as url:
+            workers = [CallQuota("off", "4/minute", url), CallQuota("off", "4/minute", url)]
+            token = current_client.set("writer:a")
+            try:
+                granted = [workers[0].grant(3)[0], workers[1].grant(3)[0]]
+            finally:
+                current_client.reset(token)
+            assert granted == [3, 1]
+    except ServiceUnavailable as exc:
+        pytest.skip(f"redis-server cannot start here: {exc}")
