@@ -4,6 +4,8 @@ OpenAI-compatible double that speaks the wire format."""
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from pathlib import Path
 
@@ -12,14 +14,22 @@ from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
 from backend.core.quota import CallQuota, current_client
+from backend.feedback.jobs import JobRunner
 from backend.logs.llm.base import LLMItem
+from backend.logs.llm.gemini import GeminiProvider
 from backend.logs.llm.openai_compat import OpenAICompatProvider
 from backend.logs.llm.tier import LLMTier
 from backend.registry.local import LocalModelStore
 from tests.tasks.services import ServiceUnavailable, redis_server
 from tests.utils.auth import WRITER_HEADERS
 from tests.utils.factories import make_settings
-from tests.utils.llm_doubles import OpenAIDouble, answer, text_answer
+from tests.utils.llm_doubles import (
+    Behaviour,
+    GeminiDouble,
+    OpenAIDouble,
+    answer,
+    text_answer,
+)
 
 LABELS = ["Workflow Error", "Deprecation Warning"]
 UNCLASSIFIED = text_answer('{"label": "Unclassified", "confidence": 0.2}')
@@ -129,3 +139,27 @@ def test_quotas_are_shared_through_redis_by_every_worker() -> None:
             assert granted == [3, 1]
     except ServiceUnavailable as exc:
         pytest.skip(f"redis-server cannot start here: {exc}")
+
+
+def test_provider_and_job_error_text_stays_in_the_log(gemini_double: GeminiDouble) -> None:
+    detail = "internal: project acme-prod key AIza-leaked quota bucket 7"
+    body = json.dumps({"error": {"code": 400, "message": detail,
+                                 "status": "INVALID_ARGUMENT"}}).encode()
+    gemini_double.script(Behaviour(status=400, raw=body))
+    provider = GeminiProvider("test-key", base_url=gemini_double.url, timeout_s=5.0,
+                              max_retries=0)
+    (answer_,) = provider.classify([LLMItem("LegacyCRM", "Order 1 failed")], LABELS)
+    assert answer_.label is None and "400" in (answer_.reason or "")
+    assert "acme-prod" not in (answer_.reason or "")
+
+    runner = JobRunner()
+
+    def fail() -> dict[str, object]:
+        raise RuntimeError(f"cannot open /srv/secret/models: {detail}")
+
+    job = runner.submit("retrain:x", fail)
+    deadline = time.monotonic() + 10
+    while job.status != "failed" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.status == "failed" and job.error is not None
+    assert "/srv/secret" not in job.error and "RuntimeError" in job.error
