@@ -224,7 +224,7 @@ class LogClassifier:
         to_llm: list[int] = []
         sources = [_text(r[0]).strip() for r in records]
         messages = [_text(r[1]) for r in records]
-        remembered = memory.lookup(sources, [self.key(m) for m in messages]) if memory else None
+        remembered = memory.lookup(sources, self.keys(messages)) if memory else None
 
         matched = (self._rule_matches(sources, messages)
                    if opts.rules_enabled and self.rules is not None else None)
