@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -32,8 +33,12 @@ class _Batch:
 
 
 class PredictionRecorder:
-    def __init__(self, store: FeedbackStore, max_pending: int = 1000) -> None:
+    def __init__(self, store: FeedbackStore, max_pending: int = 1000,
+                 linger_s: float = 0.05) -> None:
         self.store = store
+        # a first batch waits this long for company: single-line calls arriving one by
+        # one share a transaction instead of paying a commit (and the GIL) each
+        self.linger_s = linger_s
         self._queue: queue.Queue[_Batch | None] = queue.Queue(max_pending)
         self._healthy = True
         self._thread = threading.Thread(target=self._run, name="prediction-recorder",
@@ -75,8 +80,9 @@ class PredictionRecorder:
             if first is None:
                 self._queue.task_done()
                 return
+            time.sleep(self.linger_s)
             batches = [first]
-            while len(batches) < 64:  # what has piled up goes in one transaction
+            while len(batches) < 256:  # what has piled up goes in one transaction
                 try:
                     more = self._queue.get_nowait()
                 except queue.Empty:

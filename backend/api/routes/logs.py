@@ -79,15 +79,19 @@ async def classify_logs_json(body: ClassifyRequest, classifier: LogClassifier,
     records = [(r.source, r.log_message) for r in body.logs]
     warnings = body.warnings
     check_message_lengths(records, settings.MAX_MESSAGE_CHARS_HARD)
-    memory = await run_in_threadpool(learning.log_memory)
-    predictions = await run_in_threadpool(
-        lambda: classifier.classify(records, body.threshold, memory=memory))
+
+    def answer() -> tuple[list[Prediction], list[str] | None]:
+        """One worker-thread hop for memory, tiers and ids (each hop costs a loop wake-up)."""
+        memory = learning.log_memory()
+        predictions = classifier.classify(records, body.threshold, memory=memory)
+        # --- feedback hook (issue 6): ids that POST /v1/feedback can name ---
+        return predictions, record_log_predictions(
+            learning, settings.LOG_MODEL_NAME, classifier.version, predictions)
+
+    predictions, ids = await run_in_threadpool(answer)
     observe_predictions(predictions)
     response = _response(classifier, predictions, body.threshold, warnings)
-    # --- feedback hook (issue 6): ids that POST /v1/feedback can name ---
-    response.prediction_ids = await run_in_threadpool(
-        record_log_predictions, learning, settings.LOG_MODEL_NAME, classifier.version,
-        predictions)
+    response.prediction_ids = ids
     return response
 
 
