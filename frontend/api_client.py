@@ -173,31 +173,25 @@ class ApiClient:
             headers={"Accept": "application/json"}).json()
         return result
 
-    def classify_log_file(self, data: bytes, filename: str, log_format: str = "auto",
-                          source_field: str = "") -> dict[str, Any]:
-        """A raw log file (.log / .txt, plain or .gz) parsed by the server with `log_format`:
-        its records with the parsed fields and the labels (JSON)."""
-        form = {"log_format": log_format or "auto"}
-        if source_field:
-            form["source_field"] = source_field
-        files = {"file": (filename, data, "text/plain")}
-        result: dict[str, Any] = self._request(
-            "POST", "/v1/logs/classify/csv", files=files, data=form,
-            headers={"Accept": "application/json"}).json()
-        return result
-
     # --- sessions, tasks, feedback (present only once the server has the routes) ---
     def predict_sessions(self, body: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._json("POST", SESSIONS_PREDICT, json=body)
         return result
 
-    def predict_sessions_csv(self, data: bytes, filename: str = "sessions.csv"
-                             ) -> dict[str, Any]:
-        """Upload an event CSV; the answer is JSON (per-event steps, threshold, coverage)."""
+    def predict_sessions_csv(self, data: bytes, filename: str = "sessions.csv",
+                             model: str | None = None) -> dict[str, Any]:
+        """Upload an event CSV; the answer is JSON (per-event steps, threshold, coverage),
+        from the step model named `model` (the server's default when None)."""
         files = {"file": (filename, data, "text/csv")}
+        form = {"model": model} if model else None
         result: dict[str, Any] = self._json("POST", SESSIONS_PREDICT_CSV, files=files,
-                                            headers={"Accept": "application/json"})
+                                            data=form, headers={"Accept": "application/json"})
         return result
+
+    def step_models(self) -> list[dict[str, Any]]:
+        """The registered step models with the columns each needs (GET /v1/models)."""
+        steps = [m for m in self.models() if m.get("kind") == "step-tagger" and m.get("columns")]
+        return sorted(steps, key=lambda m: not m.get("default"))  # the server's default first
 
     def categorize_task(self, body: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._json("POST", TASKS_CATEGORIZE, json=body)
@@ -205,6 +199,18 @@ class ApiClient:
 
     def send_feedback(self, body: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._json("POST", FEEDBACK, json=body)
+        return result
+
+    def classify_csv_json(self, data: bytes, filename: str = "logs.csv") -> dict[str, Any]:
+        """The CSV endpoint's JSON answer (with `agreement` when the file has labels)."""
+        files = {"file": (filename, data, "text/csv")}
+        result: dict[str, Any] = self._json("POST", "/v1/logs/classify/csv", files=files,
+                                            headers={"Accept": "application/json"})
+        return result
+
+    def retrain(self, model: str) -> dict[str, Any]:
+        """Start a gated retrain (needs the admin token); the job to poll."""
+        result: dict[str, Any] = self._json("POST", f"/v1/models/{model}/retrain")
         return result
 
 

@@ -79,8 +79,12 @@ def row_feedback(frame: pd.DataFrame, spec: ResultSpec, model: str,
         body = verdict_body(accept, correct, label, predicted, "label")
         if body is None:
             return
-        body |= {"model": model, "input": {c: str(row[c]) for c in input_cols},
-                 "predicted": predicted}
+        prediction_id = row.get("prediction_id")
+        if isinstance(prediction_id, str) and prediction_id:  # the server's own record
+            body |= {"prediction_id": prediction_id}
+        else:
+            body |= {"model": model, "input": {c: str(row[c]) for c in input_cols},
+                     "predicted": predicted}
         send_feedback(body, f" for row {int(number)}")
 
 

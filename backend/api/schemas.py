@@ -100,6 +100,8 @@ class ModelPublic(BaseModel):
     name: str
     kind: str | None = Field(default=None, description="log-classifier, task-categorizer, "
                                                        "step-tagger, ...")
+    default: bool = Field(default=False, description="Answers requests that name no model "
+                                                    "(LOG/TASK/STEP_MODEL_NAME).")
     columns: StepColumnsPublic | None = Field(
         default=None, description="Step models: the columns a request needs.")
     active_version: str | None

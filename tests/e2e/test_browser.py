@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 
 from backend.core.config import PROJECT_ROOT
-from tests.utils.processes import api_server, models_root, ui_server
+from tests.utils.data import shared_file
+from tests.utils.processes import add_eventlog_model, api_server, models_root, ui_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -39,7 +40,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow,
 @pytest.fixture(scope="module")
 def ui_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     logs = tmp_path_factory.mktemp("browser")
-    with api_server(logs, models_root(logs)) as api_url, ui_server(logs, api_url) as url:
+    root = models_root(logs)
+    add_eventlog_model(root, logs)  # the Sessions page offers two step models
+    with api_server(logs, root) as api_url, ui_server(logs, api_url) as url:
         yield url
 
 
@@ -129,6 +132,30 @@ def test_sessions_tagging(ui_url: str, browser: object) -> None:
     page.wait_for_timeout(1500)
     assert page.locator("[data-testid=stException]").count() == 0
     shot(page, "sessions")
+    page.close()
+
+
+def test_sessions_page_picks_a_step_model_and_shows_its_columns(ui_url: str, browser: object,
+                                                                tmp_path: Path) -> None:
+    log = pd.read_csv(shared_file("eventlogs/BPI2013_closed.csv"), dtype=str).head(40)
+    upload = tmp_path / "bpi.csv"
+    log.drop(columns=["concept:name"]).to_csv(upload, index=False)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.set_default_timeout(120_000)
+    page.goto(f"{ui_url}/sessions")
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.get_by_text("window_title").first.wait_for()  # the default model's columns
+    sidebar.locator("[data-testid=stSelectbox]").click()
+    page.get_by_role("option", name="bpi-2013").click()
+    sidebar.get_by_text("case:concept:name").first.wait_for()
+    assert sidebar.get_by_text("window_title").count() == 0
+    page.locator("input[type=file]").set_input_files(str(upload))
+    page.get_by_text("40 events in").wait_for()
+    page.get_by_role("button", name="Tag steps").click()
+    page.locator("[data-testid=stMetric]", has_text="Coverage").first.wait_for()
+    page.wait_for_timeout(1000)
+    assert page.locator("[data-testid=stException]").count() == 0
+    shot(page, "sessions_model")
     page.close()
 
 

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.utils.processes import api_server, free_port, models_root
+from tests.utils.processes import add_eventlog_model, api_server, free_port, models_root
 
 
 @pytest.fixture(scope="session")
 def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("api")
-    with api_server(tmp, models_root(tmp)) as url:
+    root = models_root(tmp)
+    add_eventlog_model(root, tmp)  # two step models to pick from
+    with api_server(tmp, root) as url:
         yield url
 
 

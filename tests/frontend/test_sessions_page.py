@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from backend.core.config import PROJECT_ROOT
+from tests.utils.data import shared_file
 
 SESSIONS_PAGE = str(PROJECT_ROOT / "frontend" / "views" / "sessions.py")
 DATA = PROJECT_ROOT / "tests" / "frontend" / "data" / "sessions_small.csv"
@@ -61,3 +62,24 @@ def test_api_down(dead_api: str) -> None:
     at = AppTest.from_file(SESSIONS_PAGE, default_timeout=120).run()
     assert not at.exception
     assert "is not reachable" in at.error[0].value
+
+
+def test_picks_a_step_model_and_shows_the_columns_it_needs(live_api: str) -> None:
+    at = AppTest.from_file(SESSIONS_PAGE, default_timeout=120).run()
+    assert not at.exception
+    box = at.selectbox(key="sessions_model")
+    assert box.value == "step-tagger" and "bpi-2013" in box.options  # server default first
+    notes = " ".join(m.value for m in at.sidebar.markdown)
+    assert "`session_id`, `timestamp`, `event_name`" in notes and "`window_title`" in notes
+    box.set_value("bpi-2013").run()
+    notes = " ".join(m.value for m in at.sidebar.markdown)
+    assert "`case:concept:name`, `time:timestamp`, `org:resource`" in notes
+    assert "`org:group`, `impact`" in notes
+    log = pd.read_csv(shared_file("eventlogs/BPI2013_closed.csv"), dtype=str).head(40)
+    upload = log.drop(columns=["concept:name"]).to_csv(index=False).encode()
+    at.file_uploader(key="sessions_upload").set_value(("bpi.csv", upload, "text/csv")).run()
+    at.button(key="sessions_classify").click().run()
+    assert not at.exception and not at.error
+    full = at.session_state["sessions_result"]["frame"]
+    assert len(full) == 40
+    assert set(full["predicted_step"]) <= {"Accepted", "Completed", "Queued", "Unmatched"}

@@ -26,6 +26,27 @@ def _train(root: Path, *args: str) -> None:
                    check=True, capture_output=True, timeout=300)
 
 
+EVENTLOG_MODEL = "bpi-2013"  # a second step model, trained on a real log with its own columns
+
+
+def add_eventlog_model(root: Path, tmp: Path, cases: int = 120) -> None:
+    """Train EVENTLOG_MODEL on the first cases of the real BPI 2013 log by flags only (one
+    epoch: seconds, not accuracy), so the UI can pick between two step models."""
+    import pandas as pd
+
+    from tests.utils.data import shared_file
+
+    log = pd.read_csv(shared_file("eventlogs/BPI2013_closed.csv"), dtype=str)
+    keep = log["case:concept:name"].drop_duplicates().head(cases)
+    data = tmp / "bpi2013_small.csv"
+    log[log["case:concept:name"].isin(keep)].to_csv(data, index=False)
+    _train(root, "train-steps", "--data", str(data), "--name", EVENTLOG_MODEL,
+           "--config", str(PROJECT_ROOT / "configs" / "steps-eventlog.yaml"),
+           "--case-column", "case:concept:name", "--timestamp-column", "time:timestamp",
+           "--event-column", "org:resource", "--label-column", "concept:name",
+           "--categorical", "org:group,impact", "--epochs", "1")
+
+
 def models_root(tmp: Path) -> Path:
     """A copy of the repo's models, plus small real task and step models for any the repo
     does not have yet (trained in seconds, not for accuracy)."""

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
-from backend.api.deps import ManagerDep, TokenDep
+from backend.api.deps import ManagerDep, SettingsDep, TokenDep
 from backend.api.schemas import (
     ActivateRequest,
     ModelPublic,
@@ -15,6 +15,7 @@ from backend.api.schemas import (
     ModelVersionPublic,
     StepColumnsPublic,
 )
+from backend.core.config import Settings
 from backend.core.errors import BadInputError, ModelIntegrityError, ProblemError
 from backend.registry.active import ModelManager
 from backend.registry.base import RemoteUnavailableError
@@ -27,7 +28,8 @@ from backend.sessions.service import KIND as STEP_KIND
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
 
-def describe(manager: ModelManager, name: str) -> ModelPublic:
+def describe(manager: ModelManager, name: str, settings: Settings | None = None
+             ) -> ModelPublic:
     versions = []
     for version in manager.store.versions(name):
         try:
@@ -41,6 +43,9 @@ def describe(manager: ModelManager, name: str) -> ModelPublic:
         manager.store.manifest(name, versions[-1].version) if versions else None)
     return ModelPublic(
         name=name, kind=manifest.kind if manifest else None,
+        default=settings is not None and name in (settings.LOG_MODEL_NAME,
+                                                  settings.TASK_MODEL_NAME,
+                                                  settings.STEP_MODEL_NAME),
         columns=step_columns(entry.model.featurizer.columns.model_dump()
                              if entry and isinstance(entry.model, StepPredictor)
                              else manifest.params if manifest and manifest.kind == STEP_KIND
@@ -72,15 +77,16 @@ def describe_remote(manager: ModelManager, name: str) -> dict[str, Any] | None:
 
 
 @router.get("", response_model=ModelsResponse)
-def read_models(manager: ManagerDep) -> ModelsResponse:
+def read_models(manager: ManagerDep, settings: SettingsDep) -> ModelsResponse:
     """Every model: the version being served, the versions available, their metrics."""
     names = sorted(set(manager.loaders) | set(manager.store.names()))
-    return ModelsResponse(models=[describe(manager, name) for name in names])
+    return ModelsResponse(models=[describe(manager, name, settings) for name in names])
 
 
 @router.post("/{name}/activate", response_model=ModelPublic, dependencies=[TokenDep],
              responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}, 503: {}})
-async def activate_model(name: str, body: ActivateRequest, manager: ManagerDep) -> ModelPublic:
+async def activate_model(name: str, body: ActivateRequest, manager: ManagerDep,
+                         settings: SettingsDep) -> ModelPublic:
     """Switch the served version at run time (token required). Requests in flight finish
     on the old version; new ones get the new one."""
     if name not in manager.loaders:
@@ -98,4 +104,4 @@ async def activate_model(name: str, body: ActivateRequest, manager: ManagerDep) 
         raise ProblemError(503, f"{exc}. {body.version} is not in the local registry; the "
                                 "previous version stays active.",
                            headers={"Retry-After": "30"}) from exc
-    return describe(manager, name)
+    return describe(manager, name, settings)
