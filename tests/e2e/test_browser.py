@@ -171,6 +171,10 @@ def test_task_suggestion_and_feedback(ui_url: str, browser: object) -> None:
     page.get_by_role("button", name="Yes, correct").click()
     page.get_by_text("saved (accept)").wait_for()
     page.wait_for_timeout(1000)
+    confidence = page.locator("[data-testid=stMetric]", has_text="Confidence").inner_text()
+    assert re.search(r"\d+%", confidence), confidence
+    assert page.get_by_text("saved (accept)").count() >= 1
+    assert page.locator("[data-testid=stException]").count() == 0
     shot(page, "tasks")
     page.close()
 

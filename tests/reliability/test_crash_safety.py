@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import sqlite3
@@ -63,8 +62,6 @@ def test_registry_survives_kill_during_publish(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("backend.feedback.store") is None,
-                    reason="backend/feedback does not exist yet")
 def test_feedback_db_survives_killed_writer(tmp_path: Path) -> None:
     from backend.feedback.store import FeedbackStore, PredictionRecord
 

@@ -8,10 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from backend.core.config import PROJECT_ROOT
 from backend.logs.normalize import template_key, template_keys
+from tests.utils.data import shared_file
 
-LOGHUB = PROJECT_ROOT.parent / "shared" / "data" / "loghub"
 SAMPLES = ("Apache", "HDFS", "Linux", "OpenSSH", "Thunderbird")
 
 
@@ -97,9 +96,7 @@ def majority_key_share(path: Path) -> float:
 
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_loghub_same_event_id_shares_key(sample: str) -> None:
-    path = LOGHUB / f"{sample}_2k.log_structured.csv"
-    if not path.is_file():
-        pytest.skip(f"Loghub sample {path} not present")
+    path = shared_file(f"loghub/{sample}_2k.log_structured.csv")  # missing data fails
     share = majority_key_share(path)
     assert share >= 0.95, f"{sample}: only {share:.3f} of lines share their EventId's key"
 
@@ -108,6 +105,7 @@ def test_template_key_ignores_which_digits_a_line_has() -> None:
     """The router caches keys by the line with digits 1-9 folded to 1; exact only if every mask
     treats those digits alike. Checked on every Loghub sample line."""
     fold = str.maketrans("23456789", "11111111")
-    for path in sorted(LOGHUB.glob("*_structured.csv")):
+    paths = [shared_file(f"loghub/{sample}_2k.log_structured.csv") for sample in SAMPLES]
+    for path in paths:
         for line in pd.read_csv(path, dtype=str, keep_default_na=False)["Content"]:
             assert template_key(line) == template_key(line.translate(fold)), line
