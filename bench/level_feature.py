@@ -7,11 +7,12 @@ one (HDFS: INFO/WARN, Apache: notice/error; Linux's "Level" is the host name and
 is ignored, OpenSSH and Thunderbird state none). Both runs split by event id with
 the same seed (held-out templates), MiniLM head without the cascade, into a
 temporary registry. Prints one JSON line with both runs' held-out figures.
-Usage: python bench/level_feature.py
+Usage: python bench/level_feature.py [--seed N]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -44,26 +45,29 @@ def loghub_frame() -> pd.DataFrame:
     return rows[["source", "log_message", "target_label", "template_id", "level"]]
 
 
-def train(data: Path, registry: Path, *options: str) -> dict[str, object]:
+def train(data: Path, registry: Path, seed: int, *options: str) -> dict[str, object]:
     env = {**os.environ, "MODELS_ROOT": str(registry), "HF_HUB_OFFLINE": "1"}
     subprocess.run([sys.executable, "-m", "training", "train-logs", "--data", str(data),
-                    "--no-cascade", "--name", "loghub-level", *options], cwd=ROOT, env=env,
-                   check=True, capture_output=True, text=True)
+                    "--no-cascade", "--name", "loghub-level", "--seed", str(seed), *options],
+                   cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     folder = sorted((registry / "loghub-level").iterdir())[-1]
     metrics = json.loads((folder / "manifest.json").read_text())["metrics"]
     return {k: metrics[k] for k in (*FIGURES, "test_rows", "test_templates") if k in metrics}
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=42, help="the template split's seed")
+    seed = parser.parse_args().seed
     with tempfile.TemporaryDirectory(prefix="sift-level-bench-") as folder:
         base = Path(folder)
         frame = loghub_frame()
         data = base / "loghub.csv"
         frame.to_csv(data, index=False)
-        without = train(data, base / "a")
-        with_level = train(data, base / "b", "--level-column", "level")
+        without = train(data, base / "a", seed)
+        with_level = train(data, base / "b", seed, "--level-column", "level")
     print(json.dumps({  # noqa: T201 - the bench's one JSON line
-        "bench": "level_feature", "rows": len(frame),
+        "bench": "level_feature", "seed": seed, "rows": len(frame),
         "rows_with_level": int((frame["level"] != "").sum()),
         "without_level": without, "with_level": with_level,
         "load_1m": round(os.getloadavg()[0], 2)}))
