@@ -14,8 +14,12 @@ from backend.registry.mirror import build_store
 
 
 def retrainable(settings: Settings) -> tuple[str, ...]:
-    """Model names with a gated retrain."""
-    return (settings.TASK_MODEL_NAME, settings.LOG_MODEL_NAME)
+    """Model names with a gated retrain: the task and log models, and every step model."""
+    from backend.registry.local import LocalModelStore
+    from backend.sessions.service import step_model_names
+
+    steps = step_model_names(LocalModelStore(settings.MODELS_ROOT), settings.STEP_MODEL_NAME)
+    return (settings.TASK_MODEL_NAME, settings.LOG_MODEL_NAME, *steps)
 
 
 def is_step_model(store: PublishingStore, name: str) -> bool:

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.slow
 
 CASE, TIME, ACTIVITY = "case:concept:name", "time:timestamp", "concept:name"
 NAME = "bpi-2013"
+ADMIN_TOKEN = "admin-token-for-tests-0123456789"
 FLAGS = ["--config", str(PROJECT_ROOT / "configs" / "steps-eventlog.yaml"), "--name", NAME,
          "--case-column", CASE, "--timestamp-column", TIME, "--event-column", "org:resource",
          "--label-column", ACTIVITY, "--categorical", "org:group,org:role",
@@ -95,7 +96,7 @@ def test_cli_predicts_csv_with_renamed_headers_and_xes(registry: Path, log: pd.D
 
 @pytest.fixture(scope="module")
 def client(registry: Path, embedder: Embedder) -> Iterator[TestClient]:
-    settings = make_settings(registry, RATE_LIMIT="off")
+    settings = make_settings(registry, RATE_LIMIT="off", API_TOKEN=ADMIN_TOKEN)
     with TestClient(create_app(settings, load_in_background=False)) as test_client:
         yield test_client
 
@@ -147,6 +148,13 @@ def test_unknown_model_is_a_404_naming_the_served_ones(client: TestClient,
     response = client.post("/v1/sessions/predict", json={"events": bare, "model": "nope"})
     assert response.status_code == 404
     assert NAME in response.json()["detail"] and "step-tagger" in response.json()["detail"]
+
+
+def test_step_models_are_retrainable_through_the_api(client: TestClient) -> None:
+    response = client.post("/v1/models/step-tagger/retrain",
+                           headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert response.status_code == 409  # accepted as retrainable; nothing to learn yet
+    assert "No labelled feedback for step-tagger" in response.json()["detail"]
 
 
 def test_step_correction_by_prediction_id_is_kept_for_retraining(
