@@ -4,7 +4,6 @@ API with a real SQLite feedback file (classify, correct, retrain, poisoned retra
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from backend.registry.local import LocalModelStore
 from tests.retrain.conftest import LOG_MODEL, TOKEN
 from tests.utils.auth import WRITER_HEADERS
 from tests.utils.factories import make_settings
+from tests.utils.jobs import retrain_and_wait
 from training.cli import app
 from training.logs.generator import generate_logs
 from training.logs.retrain import corrections_frame, split_data
@@ -55,17 +55,7 @@ def test_corrections_win_over_base_rows_and_a_share_is_held_out():
 
 
 def _retrain(client: TestClient) -> dict[str, Any]:
-    r = client.post(f"/v1/models/{LOG_MODEL}/retrain", headers=AUTH)
-    assert r.status_code == 202, r.text
-    job_id = r.json()["id"]
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["status"] in ("succeeded", "failed"):
-            assert job["status"] == "succeeded", job["error"]
-            return dict(job["result"])
-        time.sleep(0.5)
-    raise AssertionError("retrain job did not finish in 600 s")
+    return retrain_and_wait(client, LOG_MODEL, AUTH)
 
 
 def _versions(client: TestClient) -> tuple[str, list[str]]:

@@ -6,7 +6,6 @@ data no client can write) is not promoted."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from backend.registry.gate import decide
 from tests.retrain.conftest import LOG_MODEL, LOG_ROWS
 from tests.utils.auth import WRITER_HEADERS, bearer
 from tests.utils.factories import make_settings
+from tests.utils.jobs import retrain_and_wait
 from training.logs.generator import generate_logs
 from training.logs.retrain import corrections_frame, split_data
 from training.logs.train import LogTrainingArguments
@@ -44,16 +44,7 @@ def _poison(client: TestClient, rows: list[dict[str, str]], headers: dict[str, s
 
 
 def _retrain(client: TestClient) -> dict[str, Any]:
-    r = client.post(f"/v1/models/{LOG_MODEL}/retrain", headers=ADMIN)
-    assert r.status_code == 202, r.text
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{r.json()['id']}").json()
-        if job["status"] in ("succeeded", "failed"):
-            assert job["status"] == "succeeded", job["error"]
-            return dict(job["result"])
-        time.sleep(0.5)
-    raise AssertionError("retrain job did not finish in 600 s")
+    return retrain_and_wait(client, LOG_MODEL, ADMIN)
 
 
 @pytest.mark.slow

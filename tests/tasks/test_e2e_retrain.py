@@ -3,7 +3,6 @@ see the new version serve the correction; then a poisoned retrain is not promote
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.tasks.conftest import TASK_MODEL, TOKEN
 from tests.utils.auth import WRITER_HEADERS
+from tests.utils.jobs import retrain_and_wait
 from training.tasks.generator import generate_tasks
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -23,18 +23,7 @@ SWAP = {"Development": "Meeting", "Meeting": "Design", "Design": "Research",
 
 
 def _retrain(client: TestClient) -> dict[str, Any]:
-    r = client.post(f"/v1/models/{TASK_MODEL}/retrain", headers=AUTH)
-    assert r.status_code == 202, r.text
-    job_id = r.json()["id"]
-    assert r.headers["location"] == f"/v1/jobs/{job_id}"
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["status"] in ("succeeded", "failed"):
-            assert job["status"] == "succeeded", job["error"]
-            return dict(job["result"])
-        time.sleep(0.5)
-    raise AssertionError("retrain job did not finish in 600 s")
+    return retrain_and_wait(client, TASK_MODEL, AUTH)
 
 
 def _served(client: TestClient) -> str:

@@ -3,7 +3,6 @@ the new version is published to the Hub (double) as well as to the local registr
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from backend.registry.local import LocalModelStore
 from tests.registry.hub_double import HubDouble
 from tests.tasks.conftest import TASK_MODEL, TOKEN, task_settings
 from tests.utils.auth import WRITER_HEADERS, writer_settings
+from tests.utils.jobs import retrain_and_wait
 
 HUB_TOKEN = "hf_test_token"
 NAMESPACE = "acme"
@@ -39,10 +39,7 @@ def test_promoted_retrain_is_mirrored_to_the_hub(task_models: Path, tmp_path: Pa
                 "prediction_id": before["prediction_id"], "verdict": "correct",
                 "correct_label": wanted})
             assert r.status_code == 201, r.text
-            r = client.post(f"/v1/models/{TASK_MODEL}/retrain", headers=AUTH)
-            assert r.status_code == 202, r.text
-            job = _wait(client, r.json()["id"])
-        report = job["result"]
+            report = retrain_and_wait(client, TASK_MODEL, AUTH)
         assert report["promoted"] is True, report["reason"]
         assert report["candidate_version"] == "v2"
         assert report["mirrored"].startswith(f"{remote.repo_id(TASK_MODEL)}@v2")
@@ -51,13 +48,3 @@ def test_promoted_retrain_is_mirrored_to_the_hub(task_models: Path, tmp_path: Pa
         folder, manifest = remote.open(TASK_MODEL, "v2")  # downloads and verifies every sha256
         assert manifest.version == "v2" and (folder / "manifest.json").is_file()
 
-
-def _wait(client: TestClient, job_id: str) -> dict:
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["status"] in ("succeeded", "failed"):
-            assert job["status"] == "succeeded", job["error"]
-            return dict(job)
-        time.sleep(0.5)
-    raise AssertionError("retrain job did not finish in 600 s")
