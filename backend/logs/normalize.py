@@ -25,7 +25,7 @@ _has_digit = re.compile(r"\d").search
 
 # (guard, pattern, replacement): a mask runs only when its cheap guard holds.
 # Order matters: wide shapes first, the generic number mask last.
-_MASKS: tuple[tuple[Callable[[str], bool], re.Pattern[str], str], ...] = tuple(
+_MASKS: tuple[tuple[Callable[[str], object], re.Pattern[str], str], ...] = tuple(
     (guard, re.compile(pattern), repl)
     for guard, pattern, repl in (
         (lambda s: "://" in s, r"\b[a-z][a-z0-9+.\-]*://[^\s\"'<>]+", "<url>"),
