@@ -1,7 +1,7 @@
 """Step-tagger CPU inference throughput, in-process and through the API; one JSON line.
 
     .venv/bin/python bench/steps_throughput.py \
-        --model bilstm=models/step-tagger/v1 --model transformer=/path/to/transformer/version
+        --model bilstm=models/step-tagger/v2 --model transformer=/path/to/transformer/version
 
 Each model is timed on held-out generated sessions (a seed the training data
 did not use) after one warm-up pass, in-process (`StepPredictor.predict`)
@@ -102,7 +102,7 @@ def main() -> None:
     parser.add_argument("--no-api", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    models = dict(m.split("=", 1) for m in args.model) or {"default": "models/step-tagger/v1"}
+    models = dict(m.split("=", 1) for m in args.model) or {"default": "models/step-tagger/v2"}
     frame = generate_sessions(args.sessions, seed=args.seed).drop(columns=["step_name"])
     source = build_text_source(Settings(_env_file=None))  # type: ignore[call-arg]
     result: dict[str, object] = {"events": len(frame), "sessions": args.sessions,
