@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.utils.auth import WRITER_TOKEN
 from tests.utils.processes import add_eventlog_model, api_server, free_port, models_root
 
 
@@ -22,8 +23,9 @@ def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def live_api(api_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Point the UI (SIFT_API_URL) at the real API."""
+    """Point the UI (SIFT_API_URL) at the real API, with the test writer key (feedback)."""
     monkeypatch.setenv("SIFT_API_URL", api_url)
+    monkeypatch.setenv("SIFT_WRITER_TOKEN", WRITER_TOKEN)
     return api_url
 
 
