@@ -43,7 +43,10 @@ def test_correction_is_learnt_and_poisoned_retrain_is_not_promoted(task_client: 
     r = task_client.post("/v1/feedback", headers=WRITER_HEADERS,
                          json={"prediction_id": new_pid, "verdict": "correct",
                                "correct_label": "Finance"})
-    assert r.json()["new_label"] is True
+    assert r.json()["new_label"] is True and r.json()["held_for_approval"] is True
+    r = task_client.post("/v1/feedback/labels/approve", headers=AUTH,
+                         json={"model": TASK_MODEL, "label": "Finance"})
+    assert r.status_code == 200 and r.json()["corrections"] == 1
 
     report = _retrain(task_client)
     assert report["promoted"] is True, report["reason"]
