@@ -56,7 +56,7 @@ def task_models(tmp_path: Path, task_registry_v1: Path) -> Path:
 
 def task_settings(models: Path, db: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "API_TOKEN": TOKEN, "RATE_LIMIT": "off", "LOG_FORMAT": "text",
+        "API_TOKEN": TOKEN, "RATE_LIMIT": "off", "WRITE_QUOTA": "off", "LOG_FORMAT": "text",
         "DATABASE_URL": f"sqlite:///{db}", "TASK_TRAIN_ROWS": TEST_ROWS, **overrides}
     return make_settings(models, **values)
 
