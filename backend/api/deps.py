@@ -15,13 +15,16 @@ from backend.registry.active import ModelManager, ModelNotLoadedError
 
 _bearer = HTTPBearer(auto_error=False)
 
+# Lookups that never block are `async def`: FastAPI runs a plain `def` dependency in the
+# thread pool, and those hops were most of a single-line call's dependency time.
 
-def get_settings_dep(request: Request) -> Settings:
+
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_manager(request: Request) -> ModelManager:
+async def get_manager(request: Request) -> ModelManager:
     manager: ModelManager = request.app.state.models
     return manager
 
@@ -38,7 +41,7 @@ def active_model(manager: ModelManager, name: str) -> Any:
                            title="Model not ready", headers={"Retry-After": "5"}) from exc
 
 
-def get_classifier(manager: ManagerDep, settings: SettingsDep) -> LogClassifier:
+async def get_classifier(manager: ManagerDep, settings: SettingsDep) -> LogClassifier:
     classifier: LogClassifier = active_model(manager, settings.LOG_MODEL_NAME)
     return classifier
 

@@ -108,7 +108,12 @@ def get_learning(request: Request) -> Learning:
     return learning
 
 
-LearningDep = Annotated[Learning, Depends(get_learning)]
+async def _learning_dep(request: Request) -> Learning:
+    """`get_learning` on the event loop (a plain `def` dependency costs a thread hop)."""
+    return get_learning(request)
+
+
+LearningDep = Annotated[Learning, Depends(_learning_dep)]
 
 
 def client_key(request: Request, given: str | None) -> str:

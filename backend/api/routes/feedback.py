@@ -115,6 +115,7 @@ async def read_feedback_stats(learning: LearningDep, settings: SettingsDep,
                               model: str | None = Query(default=None, max_length=128)
                               ) -> dict[str, Any]:
     """Accept rate per model, version (A/B side) and predicted label."""
+    await run_in_threadpool(learning.recorder.flush)  # predictions still queued count too
     stats = await run_in_threadpool(learning.store.stats, model)
     stats["ab"] = {"model": settings.TASK_MODEL_NAME, "b_version": settings.TASK_AB_VERSION,
                    "b_share": settings.TASK_AB_SPLIT,
