@@ -65,7 +65,7 @@ def read_xes(data: bytes, max_bytes: int = 1 << 30, max_events: int | None = Non
     """Parse XES bytes (optionally gzip-compressed) into a frame of string columns."""
     raw: IO[bytes] = io.BytesIO(data)
     if data.startswith(GZIP_MAGIC):
-        raw = gzip.GzipFile(fileobj=raw)
+        raw = gzip.GzipFile(fileobj=raw)  # type: ignore[assignment]
     stream = io.BufferedReader(_Limited(raw, max_bytes))
     if b"<!ENTITY" in stream.peek(65536)[:65536]:
         raise BadInputError("The XES file declares XML entities; remove the DOCTYPE/ENTITY "

@@ -20,7 +20,7 @@ from backend.core.errors import BadInputError, ModelIntegrityError, ProblemError
 from backend.registry.active import ModelManager
 from backend.registry.base import RemoteUnavailableError
 from backend.registry.local import ModelNotFoundError
-from backend.registry.manifest import is_version
+from backend.registry.manifest import Manifest, is_version
 from backend.registry.mirror import MirroredModelStore
 from backend.sessions.predictor import StepPredictor
 from backend.sessions.service import KIND as STEP_KIND
@@ -39,16 +39,16 @@ def describe(manager: ModelManager, name: str, settings: Settings | None = None
         versions.append(ModelVersionPublic(version=version, created=manifest.created,
                                            metrics=manifest.metrics, labels=manifest.labels))
     entry = manager.active().get(name)
-    manifest = entry.manifest if entry else (
+    current: Manifest | None = entry.manifest if entry else (
         manager.store.manifest(name, versions[-1].version) if versions else None)
     return ModelPublic(
-        name=name, kind=manifest.kind if manifest else None,
+        name=name, kind=current.kind if current else None,
         default=settings is not None and name in (settings.LOG_MODEL_NAME,
                                                   settings.TASK_MODEL_NAME,
                                                   settings.STEP_MODEL_NAME),
         columns=step_columns(entry.model.featurizer.columns.model_dump()
                              if entry and isinstance(entry.model, StepPredictor)
-                             else manifest.params if manifest and manifest.kind == STEP_KIND
+                             else current.params if current and current.kind == STEP_KIND
                              else {}),
         active_version=entry.version if entry else None,
         status="serving" if entry else "not loaded", error=manager.error(name),

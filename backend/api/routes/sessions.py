@@ -144,8 +144,9 @@ def _response(tagger: StepPredictor, frame: pd.DataFrame, threshold: float | Non
     session = tagger.featurizer.columns.session
     out = summary.pop("columns")
     warnings = [*(warnings or []), *summary.pop("warnings", [])]
-    ids = (record_step_predictions(learning, name, tagger, frame, tagged, out)
-           if learning is not None else None) or [None] * len(tagged)
+    recorded = (record_step_predictions(learning, name, tagger, frame, tagged, out)
+                if learning is not None else None)
+    ids: list[str | None] = list(recorded) if recorded else [None] * len(tagged)
     columns = {"index": range(len(tagged)), "prediction_id": ids,
                "session_id": tagged[session].astype(str).tolist(),
                "step_name": tagged[out["step_name"]].tolist(),
