@@ -97,7 +97,8 @@ def label_status(manager: ModelManager, learning: Learning, model: str,
     return "ok" if taught in learning.store.approved_labels(model) else "pending"
 
 
-def held_note(model: str, label: str) -> str:
-    return (f"'{label}' is a new label for {model}: the correction is kept but does not train "
-            "or answer until an admin approves the label (POST /v1/feedback/labels/approve).")
+def held_note(settings: Settings, model: str, label: str) -> str:
+    what = "category" if model == settings.TASK_MODEL_NAME else "label"
+    return (f"'{label}' is a new {what} for {model}: the correction is kept but does not "
+            "train or answer until an admin approves it (POST /v1/feedback/labels/approve).")
 

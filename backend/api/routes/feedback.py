@@ -98,7 +98,7 @@ async def create_feedback(body: FeedbackRequest, manager: ManagerDep, settings: 
         raise ProblemError(404, f"Unknown prediction_id {exc}.") from exc
     held = status == "pending"
     if held and taught is not None:  # neither trains nor answers until approved
-        new_label, note, remembered = True, held_note(model, taught), None
+        new_label, note, remembered = True, held_note(settings, model, taught), None
     else:
         new_label, note = _note(settings, model, model_labels(manager, model), label)
         remembered = await run_in_threadpool(
