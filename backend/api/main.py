@@ -129,6 +129,9 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
         if learning is not None:
             learning.close()  # predictions still queued for the feedback store
         await app.state.otlp.close()
+        metrics = getattr(app.state, "metrics", None)
+        if metrics is not None:
+            metrics.stream.close()  # the drift thread ends with the app
 
     app = FastAPI(title="sift", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan)

@@ -79,8 +79,9 @@ class StreamObserver:
                     psi=settings.DRIFT_MAX_LABEL_PSI,
                     mean_confidence=settings.DRIFT_MIN_MEAN_CONFIDENCE,
                     min_records=settings.DRIFT_MIN_RECORDS))
-            threading.Thread(target=self._drain, daemon=True, name="drift-observer").start()
             registry.register(_DriftCollector(self.drift))
+        self._thread: threading.Thread | None = None  # started with the first batch
+        self._thread_lock = threading.Lock()
 
     def observe(self, predictions: Sequence[Any]) -> None:
         """Count a batch. Rows answered alike may share one Prediction object (the CSV
@@ -91,20 +92,41 @@ class StreamObserver:
         for (source, label, tier), n in tally.items():
             self.labels.labels(self.names(source), label, tier).inc(n)
         if self.drift is not None and predictions:
+            self._ensure_thread()
             try:
                 self._queue.put_nowait(predictions)
             except queue.Full:
                 self.skipped.inc()
 
+    def _ensure_thread(self) -> None:
+        if self._thread is None:
+            with self._thread_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._drain, daemon=True,
+                                                    name="drift-observer")
+                    self._thread.start()
+
     def flush(self, timeout_s: float = 5.0) -> None:
         """Wait until queued batches are in the drift window (tests, GET /v1/drift)."""
+        if self._thread is None:
+            return  # nothing was ever queued
         done = threading.Event()
         self._queue.put(_Marker(done), timeout=timeout_s)
         done.wait(timeout_s)
 
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop the drift thread once the batches queued before are observed (shutdown)."""
+        thread = self._thread
+        if thread is not None:
+            self._queue.put(_STOP, timeout=timeout_s)
+            thread.join(timeout_s)
+            self._thread = None
+
     def _drain(self) -> None:
         while True:
             batch = self._queue.get()
+            if batch is _STOP:
+                return
             if isinstance(batch, _Marker):
                 batch.event.set()
                 continue
@@ -141,6 +163,9 @@ class StreamObserver:
         self.drift.observe([p.source for p, _ in rows], keys, [p.label for p, _ in rows],
                            [float(p.confidence) for p, _ in rows], classifier.threshold_for(),
                            weights=[n for _, n in rows])
+
+
+_STOP: Any = object()  # the queue item that ends the drift thread
 
 
 def _distinct(predictions: Sequence[Any]) -> list[tuple[Any, int]]:
