@@ -62,6 +62,11 @@ def _json(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=True, default=str)
 
 
+def _rowcount(result: Any) -> int:
+    """Rows a DELETE removed (the cursor result of a bulk statement)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def capped(value: dict[str, Any], chars: int) -> dict[str, Any]:
     """`value` with every string cut to `chars`: what retraining needs is kept (the
     first characters decide the template), the bulk of a hostile body is not stored."""
@@ -227,15 +232,14 @@ class FeedbackStore:
             n_fb = n_pred = 0
             if feedback_days > 0:
                 cut = utcnow() - timedelta(days=feedback_days)
-                n_fb = session.execute(delete(FeedbackRow).where(
-                    FeedbackRow.created_at < cut)).rowcount or 0
+                n_fb = _rowcount(session.execute(delete(FeedbackRow).where(
+                    FeedbackRow.created_at < cut)))
             if prediction_days > 0:
                 cut = utcnow() - timedelta(days=prediction_days)
                 referenced = select(FeedbackRow.prediction_id).where(
                     FeedbackRow.prediction_id.is_not(None))
-                n_pred = session.execute(delete(PredictionRow).where(
-                    PredictionRow.created_at < cut, PredictionRow.id.not_in(referenced))
-                ).rowcount or 0
+                n_pred = _rowcount(session.execute(delete(PredictionRow).where(
+                    PredictionRow.created_at < cut, PredictionRow.id.not_in(referenced))))
             return n_pred, n_fb
 
         return self._write(work)

@@ -84,7 +84,7 @@ class MirroredModelStore:
         commit = self.remote.tag_commit(name, tag)
         known = self.pinned_commit(name, tag)
         moved = known is not None and known != commit
-        if moved and not allow_moved_tag:
+        if known is not None and moved and not allow_moved_tag:
             raise MovedTagError(
                 f"{self.remote.repo_id(name)}@{tag} now points at commit {commit[:12]}, not "
                 f"{known[:12]} pulled or pinned before; a moved tag is refused (someone may "
