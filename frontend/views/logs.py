@@ -18,7 +18,8 @@ from frontend.components import (
     show_preview,
     show_results,
 )
-from frontend.feedback import feedback_hook
+from frontend.conventions import agreement_section
+from frontend.feedback import feedback_available, feedback_hook
 
 REQUIRED = ("source", "log_message")
 EXAMPLE = """ModernCRM,User User123 logged in.
@@ -142,3 +143,5 @@ spec = ResultSpec("logs", names["target_label"], names["tier"], "classified.csv"
                   result["threshold"])
 show_results(labelled, spec, gated=(labelled[names["tier"]] == "model").to_numpy(dtype=bool),
              after_table=feedback_hook(labelled, spec, "log-classifier", REQUIRED))
+if feedback_available():
+    agreement_section(frame, labelled[names["target_label"]], "log-classifier")

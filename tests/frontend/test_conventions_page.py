@@ -1,0 +1,34 @@
+"""Logs page with a labelled upload (issue 17): agreement figures and chart, disagreements
+first, one click teaches a row and says how many other rows changed with it."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.frontend.test_logs_page import open_page, upload
+from tests.utils.auth import WRITER_TOKEN
+
+# a source of its own, so the correction (scoped to it) touches no other test's rows
+LABELLED = (b"source,log_message,target_label\n"
+            b"TeamConventions,Payment service crashed with exit code 3,System Notification\n"
+            b"TeamConventions,Payment service crashed with exit code 7,System Notification\n"
+            b"TeamConventions,Payment service crashed with exit code 11,System Notification\n"
+            b"TeamConventions,Brute force attack suspected from IP 10.0.0.7,Security Alert\n"
+            )
+
+
+def test_labelled_upload_shows_agreement_and_one_click_teaches_the_template(
+        live_api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIFT_WRITER_TOKEN", WRITER_TOKEN)
+    at: AppTest = upload(open_page(), LABELLED)
+    at.button(key="logs_classify").click().run()
+    assert not at.exception and not at.error
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["Disagreements"] == "3" and figures["Accuracy"] == "25.0%"
+    first = at.button(key="logs_teach_0")
+    assert first.label == "Teach: System Notification"
+    first.click().run()
+    assert not at.exception
+    assert "2 other rows changed with it" in at.success[0].value
+    assert at.button(key="logs_retrain").label.startswith("Retrain")
