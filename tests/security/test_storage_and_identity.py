@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -163,3 +164,16 @@ def test_hub_credentials_never_reach_models_or_logs(published: HubModelStore, hu
     logged = capfd.readouterr().err
     assert "HTTP Request" in logged and "***@" in logged  # the service log, as written
     assert secret not in logged
+
+
+def test_short_tokens_and_default_service_passwords_are_refused() -> None:
+    with pytest.raises(ValueError, match="at least 16 characters"):
+        make_settings(API_TOKEN="sift-admin")
+    with pytest.raises(ValueError, match=r"WRITER_TOKENS\['ui'\] must have at least 16"):
+        make_settings(WRITER_TOKENS={"ui": "short"})
+    spec = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+    postgres = spec["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"]
+    assert postgres == "${POSTGRES_PASSWORD:-}"  # no default: the image will not start
+    redis = " ".join(spec["services"]["redis"]["command"])
+    assert "--requirepass" in redis and "exit 1" in redis
+    assert "SIFT_WRITER_TOKEN" in spec["services"]["ui"]["environment"]
