@@ -68,6 +68,7 @@ def _versions(client: TestClient) -> tuple[str, list[str]]:
 def test_log_corrections_retrain_promotes_and_poison_is_not_promoted(log_models: Path,
                                                                      tmp_path: Path):
     settings = make_settings(log_models, API_TOKEN=TOKEN, RATE_LIMIT="off", LOG_FORMAT="text",
+                             WRITE_QUOTA="off",  # the poisoning below sends >60 corrections
                              DATABASE_URL=f"sqlite:///{tmp_path / 'feedback.db'}")
     with TestClient(create_app(settings, load_in_background=False)) as client:
         body = client.post("/v1/logs/classify", json={"logs": LOGS}).json()
