@@ -155,7 +155,7 @@ def _result(prediction: Prediction, version: str) -> dict[str, Any]:
             "tier": prediction.tier, "model_version": version, "reason": prediction.reason or ""}
 
 
-async def _classify(classifier: LogClassifier, pairs: list[tuple[str, ...]],
+async def _classify(classifier: LogClassifier, pairs: Sequence[tuple[str, ...]],
                     threshold: float | None, settings: Settings) -> list[Prediction]:
     if len(pairs) > settings.MAX_ROWS_PER_REQUEST:
         raise ProblemError(413, f"{len(pairs):,} records in one request; the limit is "
@@ -178,7 +178,7 @@ async def classify_raw_text(text: str, reading: LogReading, note: str | None,
     rows = [reading.row(r) for r in records]
     columns = reading.columns
     at = columns.index(SOURCE)
-    pairs = [(row[at], row[-1]) for row in rows]  # (source, Content)
+    pairs: list[tuple[str, ...]] = [(row[at], row[-1]) for row in rows]  # (source, Content)
     level = reading.format.level_field if reading.format is not None else None
     if level is not None and uses_level(classifier.model.config):  # the model reads levels
         lv = columns.index(level)

@@ -8,6 +8,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -74,7 +75,8 @@ def build_manager(settings: Settings) -> ModelManager:
         embedder = embedder or build_embedder(settings)
         return load_predictor(folder, manifest.version, build_text_source(settings, embedder))
 
-    loaders = {settings.LOG_MODEL_NAME: load_log_classifier}
+    loaders: dict[str, Callable[[Path, Manifest], Any]] = {
+        settings.LOG_MODEL_NAME: load_log_classifier}
     if store.versions(settings.TASK_MODEL_NAME):  # optional: absent from a bare registry
         loaders[settings.TASK_MODEL_NAME] = load_task_categorizer
     for name in step_model_names(store, settings.STEP_MODEL_NAME):  # optional, any number

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-EXAMPLE_LOGS = [
+EXAMPLE_LOGS: list[Any] = [
     {"source": "ModernCRM", "log_message": "User User123 logged in."},
     {"source": "ComputeCloud", "log_message":
         'nova.osapi_compute.wsgi.server [req-b9718cd8] 10.11.10.1 "GET /v2/servers/detail '

@@ -83,7 +83,9 @@ class Lines:
         self.count = 0
 
     def _open(self) -> IO[bytes]:
-        return gzip.open(self.path, "rb") if self.gz else open(self.path, "rb")  # noqa: SIM115
+        if self.gz:
+            return gzip.open(self.path, "rb")  # type: ignore[return-value]  # a binary IO
+        return open(self.path, "rb")  # noqa: SIM115
 
     def __iter__(self) -> Iterator[str]:
         if self.encoding is None:

@@ -24,6 +24,6 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
             level=level.upper(),
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
-    for handler in logging.getLogger().handlers:  # URL credentials never reach a log line
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())
+    for root_handler in logging.getLogger().handlers:  # URL credentials never reach a log line
+        if not any(isinstance(f, RedactingFilter) for f in root_handler.filters):
+            root_handler.addFilter(RedactingFilter())

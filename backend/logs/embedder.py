@@ -97,7 +97,7 @@ class GeminiEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         result = self._client.models.embed_content(
-            model=self.name, contents=list(texts),
+            model=self.name, contents=list(texts),  # type: ignore[arg-type]  # strs are Contents
             config=self._types.EmbedContentConfig(output_dimensionality=self.dim),
         )
         vectors = np.asarray([e.values for e in result.embeddings or []], dtype=np.float32)

@@ -51,12 +51,14 @@ class LogModel:
             self.text_features.save_pretrained(folder)
         if self.fast is not None:
             self.fast.save_pretrained(folder)
-        np.savez(folder / EXAMPLES_FILE, vectors=self.example_vectors.astype(np.float32),
-                 labels=np.asarray(self.example_labels, dtype=str),
-                 sources=np.asarray(self.example_sources, dtype=str),
-                 keys=np.asarray(self.example_keys, dtype=str),
-                 **({"static_vectors": self.example_static.astype(np.float32)}
-                    if self.example_static is not None else {}))
+        arrays: dict[str, np.ndarray] = {
+            "vectors": self.example_vectors.astype(np.float32),
+            "labels": np.asarray(self.example_labels, dtype=str),
+            "sources": np.asarray(self.example_sources, dtype=str),
+            "keys": np.asarray(self.example_keys, dtype=str)}
+        if self.example_static is not None:
+            arrays["static_vectors"] = self.example_static.astype(np.float32)
+        np.savez(folder / EXAMPLES_FILE, **arrays)  # type: ignore[arg-type]
         (folder / MODEL_CONFIG).write_text(
             json.dumps({"embedder": self.embedder, **self.config}, indent=2) + "\n",
             encoding="utf-8")

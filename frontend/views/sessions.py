@@ -43,10 +43,10 @@ def step_models(base_url: str) -> list[dict[str, object]]:
     return ApiClient(base_url).step_models()
 
 
-def columns_note(columns: dict[str, object]) -> str:
+def columns_note(columns: dict[str, list[str]]) -> str:
     """Markdown naming what the model reads (names match ignoring case and spaces)."""
-    need = ", ".join(f"`{c}`" for c in columns["required"])  # type: ignore[union-attr]
-    optional = ", ".join(f"`{c}`" for c in columns["optional"]) or "none"  # type: ignore[union-attr]
+    need = ", ".join(f"`{c}`" for c in columns["required"])
+    optional = ", ".join(f"`{c}`" for c in columns["optional"]) or "none"
     return (f"**Needs:** {need}  \n**Uses if present:** {optional} (a missing one counts as "
             "blank, with a warning). Names match ignoring case, spaces, colons and dots.")
 

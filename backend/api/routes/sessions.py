@@ -73,7 +73,7 @@ class PredictStepsRequest(BaseModel):
 
     def scrub(self) -> list[str]:
         """Lone surrogates in text values -> U+FFFD; a warning naming the first event."""
-        rows = []
+        rows: list[int] = []
         for i, event in enumerate(self.events):
             for key, value in event.items():
                 if isinstance(value, str):
