@@ -317,7 +317,7 @@ class HubModelStore:
         return str(info.oid)
 
 
-def _first_line(exc: Exception) -> str:
+def _first_line(exc: BaseException) -> str:
     """The first line of an error, with any `user:password@` in a URL masked."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return redact_text(text)
