@@ -42,7 +42,7 @@ router = APIRouter(prefix="/v1/logs", tags=["logs"])
 legacy_router = APIRouter(tags=["logs"])
 
 REQUIRED_COLUMNS = ("source", "log_message")
-OUTPUT_COLUMNS = ("target_label", "confidence", "tier", "model_version", "reason")
+OUTPUT_COLUMNS = ("target_label", "confidence", "tier", "model_version", "reason", "stage")
 CSV_EXAMPLE = "source,log_message\nModernCRM,User User123 logged in.\n"
 
 
@@ -139,7 +139,8 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
         "confidence": pd.Series(batch.column("confidence", convert=lambda c: round(c, 4)),
                                 dtype="float64", index=frame.index),
         "tier": batch.column("tier"), "model_version": classifier.version,
-        "reason": batch.column("reason", "")})
+        "reason": batch.column("reason", ""),
+        "stage": batch.column("stage", "")})
     warnings = [*table.warnings, *renamed]
     summary = account(summarize(rows), len(frame))
     headers = {"Content-Disposition": 'attachment; filename="classified.csv"',
