@@ -158,8 +158,9 @@ class StreamObserver:
         if batch[0].model_version != classifier.version:
             return  # answered by the version before a switch: not this reference
         rows = _distinct(batch)
-        keys = [classifier.key(p.log_message) if p.log_message.strip() else ""
-                for p, _ in rows]
+        texts = [p.log_message for p, _ in rows]
+        keys = [key if text.strip() else ""
+                for key, text in zip(classifier.keys(texts), texts, strict=True)]
         self.drift.observe([p.source for p, _ in rows], keys, [p.label for p, _ in rows],
                            [float(p.confidence) for p, _ in rows], classifier.threshold_for(),
                            weights=[n for _, n in rows])
