@@ -37,7 +37,7 @@ def agreement(given: Sequence[object], predicted: Sequence[str],
     if not n:
         return {"column": column, "labelled_rows": 0, "accuracy": None, "macro_f1": None,
                 "coverage": None, "labels": [], "confusion": [], "disagreements": []}
-    pairs = [(truth[i], predicted[i]) for i in rows]
+    pairs = [(str(truth[i]), predicted[i]) for i in rows]  # rows hold a label
     agree = sum(t == p for t, p in pairs)
     covered = sum(p != UNCLASSIFIED for _, p in pairs)
     labels = sorted({t for t, _ in pairs} | {p for _, p in pairs})

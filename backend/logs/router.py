@@ -160,7 +160,7 @@ class LogClassifier:
                 if hit is None:
                     hit = fresh[ids[i]] = rules.match(sources[i], texts[i]) or False
                     self.rule_cache.put(ids[i], hit)
-            out.append(hit or None)
+            out.append(hit if isinstance(hit, Rule) else None)
         return out
 
     def _model_answers(self, keys: Sequence[str]) -> dict[str, tuple[str, float, str]]:

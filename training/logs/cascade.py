@@ -63,7 +63,7 @@ def choose_cascade_threshold(fast: np.ndarray, full: np.ndarray, y: np.ndarray,
 
 def fit_fast_stage(static: StaticEmbedder, text: TextFeatures | None, keys: Sequence[str],
                    y: list[str], groups: np.ndarray, full_proba: np.ndarray,
-                   args: LogTrainingArguments) -> tuple[FastStage, dict[str, float]]:
+                   args: LogTrainingArguments) -> tuple[FastStage, dict[str, object]]:
     """The fast head on the model-tier training rows, and the cascade threshold. C is
     chosen for the cascade, not for stage 1 alone: the value whose out-of-fold threshold
     lets stage 1 answer the most keys (ties: the more accurate cascade)."""
@@ -90,6 +90,7 @@ def fit_fast_stage(static: StaticEmbedder, text: TextFeatures | None, keys: Sequ
                 figures["cascade_cv_full_accuracy"])
     fast_params = {f"fast_{k}": v for k, v in params.items()
                    if k in ("C", "cv_model_tier_accuracy", "temperature", "threshold")}
-    return FastStage(head, static, threshold, args.fast_blocks), {
+    manifest_params: dict[str, object] = {
         **fast_params, **figures, "static_model": static.name,
         "fast_blocks": ",".join(args.fast_blocks) if args.fast_blocks is not None else "all"}
+    return FastStage(head, static, threshold, args.fast_blocks), manifest_params

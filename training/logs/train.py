@@ -190,7 +190,7 @@ def fit_log_model(train: pd.DataFrame, groups: np.ndarray, vectors: dict[str, np
     if static is not None:
         fast, fast_params = fit_fast_stage(static, text, model_keys, y,
                                            np.asarray(groups)[modelled], full_proba, args)
-        head_params = {**head_params, **fast_params}
+        head_params = {**head_params, **fast_params}  # type: ignore[dict-item]  # + names
     bank = train.drop_duplicates(["key", "target_label"])
     bank = bank.sample(min(len(bank), MAX_EXAMPLES), random_state=args.seed)
     model = LogModel(head, np.stack([vectors[k] for k in bank["key"]]),

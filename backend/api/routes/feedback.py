@@ -97,6 +97,7 @@ async def create_feedback(body: FeedbackRequest, manager: ManagerDep, settings: 
     except UnknownPredictionError as exc:
         raise ProblemError(404, f"Unknown prediction_id {exc}.") from exc
     held = status == "pending"
+    note: str | None
     if held and taught is not None:  # neither trains nor answers until approved
         new_label, note, remembered = True, held_note(settings, model, taught), None
     else:

@@ -127,7 +127,7 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
         lambda: classify_batch(classifier, sources, messages, threshold, memory=memory))
     rows = batch.rows()
     observe_predictions(rows)
-    agreed = file_agreement(frame, batch.column("label"),
+    agreed = file_agreement(frame, batch.column("label").tolist(),
                             request.app.state.settings.LABEL_COLUMN)
     if wants_json(request):
         predictions = batch.predictions(sources, messages)
