@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from backend.core.config import PROJECT_ROOT
 from tests.reliability.conftest import TOKEN
 
 MAX_EXAMPLES = 15
@@ -25,7 +27,9 @@ def test_openapi_operations_never_answer_5xx(live_api: str, tmp_path: Path) -> N
            "--seed", "7", "--request-timeout", "60", "--report", "ndjson",
            "--report-ndjson-path", str(report), "--no-color",
            "--header", f"Authorization: Bearer {TOKEN}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.reliability.schemathesis_hooks"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env,
+                          cwd=PROJECT_ROOT)
     tail = proc.stdout[-4000:]
     assert proc.returncode == 0, f"schemathesis found failures:\n{tail}\n{proc.stderr[-2000:]}"
     events = [json.loads(line) for line in report.read_text().splitlines() if line.strip()]
