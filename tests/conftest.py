@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,3 +89,13 @@ def repo_models_untouched() -> Iterator[None]:
     changed = sorted(set(before) ^ set(after)) + sorted(
         k for k in set(before) & set(after) if before[k] != after[k])
     assert not changed, f"tests changed the repository's models/: {changed[:10]}"
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module() -> Iterator[None]:
+    """Streamlit's AppTest leaves the page it ran as `sys.modules["__main__"]`; a later test in
+    the same process that spawns workers (the bulk engine) would re-run that page in every
+    child. Put the real `__main__` back after each test."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main

@@ -44,9 +44,12 @@ def test_models_page_shows_active_version(live_api: str) -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Status"] == "serving"
     assert metrics["Active version"].startswith("v")
-    versions = at.dataframe[0].value
-    assert versions["active"].any()
-    assert "accuracy" in versions.columns
+    subheaders = [s.value for s in at.subheader]
+    assert "log-classifier" in subheaders  # every served model has its own section
+    tables = [df.value for df in at.dataframe if "version" in df.value.columns]
+    assert all(t["active"].any() for t in tables)
+    log_versions = next(t for t in tables if "accuracy" in t.columns)  # the log classifier's
+    assert {"v1", "v2"} <= set(log_versions["version"])
 
 
 def test_models_page_api_down(dead_api: str) -> None:
