@@ -25,9 +25,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.utils.local_server import LocalHTTPServer
 
 
 def git_blob_sha(data: bytes) -> str:
@@ -64,7 +66,7 @@ class Fault:
     retry_after_s: int = 1
 
 
-class HubDouble:
+class HubDouble(LocalHTTPServer):
     """In-memory Hub: `repos["ns/name"]` holds commits, branches and tags."""
 
     def __init__(self, token: str | None = "hf_test_token") -> None:
@@ -76,33 +78,13 @@ class HubDouble:
         self._faults_lock = threading.Lock()  # taken inside `lock` while a route answers
         self.requests: list[tuple[str, str]] = []
         self.lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self.port = 0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> Self:
-        """Listen (again on the same port after `stop()`, so clients keep their endpoint)."""
-        handler = type("Handler", (_Handler,), {"hub": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return type("Handler", (_Handler,), {"hub": self})
 
     def tamper(self, repo_id: str, tag: str, path: str, data: bytes) -> None:
         """Serve other bytes for `path` at `tag` (a new commit the tag is moved to)."""

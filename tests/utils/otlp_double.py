@@ -11,8 +11,7 @@ from __future__ import annotations
 import gzip
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from http.server import BaseHTTPRequestHandler
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest,
@@ -20,6 +19,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
 )
 
 from bench.server import free_port
+from tests.utils.local_server import LocalHTTPServer
 
 
 @dataclass(frozen=True)
@@ -34,23 +34,22 @@ def _value(any_value: object) -> object:
     return getattr(any_value, kind) if kind else None
 
 
-class OTLPReceiverDouble:
+class OTLPReceiverDouble(LocalHTTPServer):
     """Collects the records it is sent; `fail_with` makes it answer an error status."""
 
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
+        self.port = port or free_port()  # known before the first start: a peer that is down
         self.records: list[ReceivedRecord] = []
         self.requests = 0
         self.fail_with: int | None = None
         self.retry_after: str | None = None
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1/logs"
 
-    def start(self) -> Self:
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         double = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,54 +57,39 @@ class OTLPReceiverDouble:
                 pass
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if self.headers.get("Content-Encoding") == "gzip":
-                    body = gzip.decompress(body)
-                with double._lock:
-                    double.requests += 1
-                    status = double.fail_with
-                if status is not None:
-                    self.send_response(status)
-                    if double.retry_after:
-                        self.send_header("Retry-After", double.retry_after)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                request = ExportLogsServiceRequest()
-                request.ParseFromString(body)
-                got = []
-                for resource_logs in request.resource_logs:
-                    resource = {kv.key: _value(kv.value)
-                                for kv in resource_logs.resource.attributes}
-                    for scope_logs in resource_logs.scope_logs:
-                        for record in scope_logs.log_records:
-                            got.append(ReceivedRecord(
-                                str(_value(record.body)),
-                                {kv.key: _value(kv.value) for kv in record.attributes},
-                                resource))
-                with double._lock:
-                    double.records.extend(got)
-                reply = ExportLogsServiceResponse().SerializeToString()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
+                double._receive(self)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
+        return Handler
 
-    def stop(self) -> None:
-        """Close the port: senders get connection refused until `start()` again."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _receive(self, handler: BaseHTTPRequestHandler) -> None:
+        body = handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
+        if handler.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        with self._lock:
+            self.requests += 1
+            status = self.fail_with
+        if status is not None:
+            handler.send_response(status)
+            if self.retry_after:
+                handler.send_header("Retry-After", self.retry_after)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        request = ExportLogsServiceRequest()
+        request.ParseFromString(body)
+        got = []
+        for resource_logs in request.resource_logs:
+            resource = {kv.key: _value(kv.value) for kv in resource_logs.resource.attributes}
+            for scope_logs in resource_logs.scope_logs:
+                for record in scope_logs.log_records:
+                    got.append(ReceivedRecord(
+                        str(_value(record.body)),
+                        {kv.key: _value(kv.value) for kv in record.attributes}, resource))
+        with self._lock:
+            self.records.extend(got)
+        reply = ExportLogsServiceResponse().SerializeToString()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/x-protobuf")
+        handler.send_header("Content-Length", str(len(reply)))
+        handler.end_headers()
+        handler.wfile.write(reply)
