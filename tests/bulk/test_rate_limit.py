@@ -13,15 +13,8 @@ import pytest
 from backend.bulk.worker import TokenBucket
 from backend.core.config import get_settings
 from tests.bulk.conftest import RunCli
+from tests.utils.clock import FakeClock
 from tests.utils.llm_doubles import Behaviour, OpenAIDouble, answer
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_token_bucket_spreads_calls_at_the_rate() -> None:

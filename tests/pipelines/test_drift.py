@@ -9,16 +9,9 @@ import pytest
 
 from backend.logs.drift import DriftMonitor, DriftThresholds, Reference, psi
 from tests.pipelines.conftest import AppFactory
+from tests.utils.clock import FakeClock
 from tests.utils.data import loghub_structured
 from training.logs.generator import generate_logs
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _reference() -> Reference:
@@ -37,7 +30,7 @@ def test_psi_is_zero_for_equal_mixes_and_grows_with_the_shift() -> None:
 
 
 def test_monitor_flags_new_templates_label_shift_and_low_confidence() -> None:
-    clock = Clock()
+    clock = FakeClock(1_000_000.0)
     monitor = DriftMonitor(window_s=600, thresholds=DriftThresholds(min_records=10),
                            clock=clock)
     monitor.set_reference(_reference())
@@ -55,7 +48,7 @@ def test_monitor_flags_new_templates_label_shift_and_low_confidence() -> None:
 
 
 def test_window_slides_and_sources_fold_into_other() -> None:
-    clock = Clock()
+    clock = FakeClock(1_000_000.0)
     monitor = DriftMonitor(window_s=120, bucket_s=60, max_sources=2, clock=clock)
     monitor.set_reference(_reference())
     for source in ("a", "b", "c", "d"):
@@ -67,7 +60,7 @@ def test_window_slides_and_sources_fold_into_other() -> None:
 
 
 def test_a_new_model_version_starts_a_new_comparison() -> None:
-    monitor = DriftMonitor(clock=Clock())
+    monitor = DriftMonitor(clock=FakeClock(1_000_000.0))
     monitor.set_reference(_reference())
     monitor.observe(["svc"], ["key 1"], ["Error"], [0.9], 0.5)
     monitor.set_reference(Reference("v2", frozenset(), Counter({"Error": 1})))

@@ -5,14 +5,7 @@ from __future__ import annotations
 from backend.api.drift_retrain import DriftRetrainer, DriftTrigger
 from backend.logs.drift import SourceDrift
 from tests.pipelines.conftest import AppFactory
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.utils.clock import FakeClock
 
 
 def _row(source: str, drifting: bool) -> SourceDrift:
@@ -21,7 +14,7 @@ def _row(source: str, drifting: bool) -> SourceDrift:
 
 
 def test_trigger_waits_for_drift_to_persist_then_cools_down() -> None:
-    clock = Clock()
+    clock = FakeClock(0.0)
     trigger = DriftTrigger(after_s=600, clock=clock)
     assert trigger.due([_row("billing", True)]) == []
     clock.now = 300
@@ -42,7 +35,7 @@ def test_persistent_drift_without_corrections_says_there_is_nothing_to_learn(
                      DATABASE_URL=f"sqlite:///{tmp_path / 'feedback.db'}") as client:
         retrainer = client.app.state.metrics.stream.on_report  # type: ignore[attr-defined]
         assert isinstance(retrainer, DriftRetrainer)
-        retrainer.trigger.clock = Clock()
+        retrainer.trigger.clock = FakeClock(0.0)
         retrainer([_row("billing", True)])
         retrainer.trigger.clock.now = 5.0  # type: ignore[attr-defined]
         retrainer([_row("billing", True)])
