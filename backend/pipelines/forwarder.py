@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from backend.core.redact import redact_url
 from backend.core.retry import retry_after_seconds
 from backend.pipelines.otlp import PROTOBUF, decode_response
 
@@ -77,8 +78,8 @@ class OTLPForwarder:
     def status(self) -> dict[str, object]:
         """What /ready shows (the endpoint without credentials)."""
         s = self.stats
-        return {"endpoint": httpx.URL(self.endpoint).copy_with(username=None, password=None)
-                .__str__(), "healthy": self.healthy, "in_flight": self._in_flight,
+        return {"endpoint": redact_url(self.endpoint), "healthy": self.healthy,
+                "in_flight": self._in_flight,
                 "forwarded_records": s.records, "retries": s.retries, "failures": s.failures,
                 "consecutive_failures": s.consecutive_failures, "last_error": s.last_error}
 

@@ -3,6 +3,8 @@ every record, labelled, to the next receiver."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
@@ -93,7 +95,5 @@ def _rejected(received: otlp.Received, max_chars: int) -> dict[int, str]:
 def _message(rejected: dict[int, str]) -> str:
     if not rejected:
         return ""
-    counts: dict[str, int] = {}
-    for reason in rejected.values():
-        counts[reason] = counts.get(reason, 0) + 1
+    counts = Counter(rejected.values())
     return "; ".join(f"{n} record(s): {reason}" for reason, n in counts.items())
