@@ -137,7 +137,7 @@ def test_log_retrain_cli_reports_both_figures(monkeypatch: pytest.MonkeyPatch,
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "promoted as v2" in result.output
-    figures = json.loads(result.output[result.output.index("{"):])
+    figures = json.loads(result.stdout[result.stdout.index("{"):])
     assert figures["current"] == "v1" and figures["corrections"] == 1
     assert figures["candidate_accuracy"] >= figures["current_accuracy"] - 0.01
     assert (log_models / LOG_MODEL / "v2" / "report.md").is_file()

@@ -49,7 +49,7 @@ def test_retrain_cli_promotes_with_a_correction_and_reports_both(cli_env: str,
     result = CliRunner().invoke(app, ["retrain", "--model", "task-categorizer"])
     assert result.exit_code == 0, result.output
     assert "promoted as v2" in result.output
-    figures = json.loads(result.output[result.output.index("{"):])
+    figures = json.loads(result.stdout[result.stdout.index("{"):])
     assert figures["current"] == "v1" and figures["corrections"] == 1
     assert figures["candidate_accuracy"] >= figures["current_accuracy"] - 0.01
     assert (task_models / "task-categorizer" / "v2" / "manifest.json").is_file()
