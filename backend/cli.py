@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from backend.api.commands import serve_cmd
-from backend.bulk.command import classify_file_cmd
+from backend.bulk.commands import classify_file_cmd
 from backend.core.commands import settings_table_cmd
 from backend.registry import commands as registry
 

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from backend.api.limits import check_message_lengths
 from backend.api.metrics import observe_predictions
-from backend.api.schemas import ClassifyRequest
+from backend.api.schemas.logs import ClassifyRequest
 from backend.api.uploads import parse_json_body
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError

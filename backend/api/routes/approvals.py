@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import AdminDep
 from backend.api.learning import LearningDep
-from backend.api.schemas_learning import LabelApprovalRequest, LabelApprovalResponse
+from backend.api.schemas.approvals import LabelApprovalRequest, LabelApprovalResponse
 
 router = APIRouter(prefix="/v1/feedback/labels", tags=["feedback"])
 

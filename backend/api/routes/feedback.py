@@ -12,7 +12,7 @@ from backend.api.approval import FeedbackWriterDep, check_input_size, held_note,
 from backend.api.deps import ManagerDep, SettingsDep
 from backend.api.learning import LearningDep, log_key, model_labels
 from backend.api.routes.memory import remember_log_feedback
-from backend.api.schemas_learning import FeedbackRequest, FeedbackResponse
+from backend.api.schemas.feedback import FeedbackRequest, FeedbackResponse
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
 from backend.feedback.store import UnknownPredictionError

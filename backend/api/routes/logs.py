@@ -24,7 +24,7 @@ from backend.api.logbodies import (
     media_type,
 )
 from backend.api.metrics import observe_predictions
-from backend.api.schemas import ClassifyRequest, ClassifyResponse
+from backend.api.schemas.logs import ClassifyRequest, ClassifyResponse
 from backend.api.uploads import (
     account,
     accounting_headers,

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import ManagerDep, SettingsDep, TokenDep
-from backend.api.schemas import (
+from backend.api.schemas.models import (
     ActivateRequest,
     ModelPublic,
     ModelsResponse,

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import ManagerDep, SettingsDep, TokenDep
 from backend.api.learning import LearningDep
-from backend.api.schemas_learning import JobPublic, RetrainRequest
+from backend.api.schemas.retrain import JobPublic, RetrainRequest
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
 from backend.feedback.retrain_job import run_retrain_process

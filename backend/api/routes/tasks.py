@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import ManagerDep, SettingsDep
 from backend.api.learning import Learning, LearningDep, pick_task_model
-from backend.api.schemas_learning import (
+from backend.api.schemas.tasks import (
     CategorizeBatchRequest,
     CategorizeBatchResponse,
     CategorizeRequest,

@@ -1,0 +1,42 @@
+"""Bodies of the feedback endpoint (/v1/feedback)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"prediction_id": "9c337f85635445a3ab7c6fac5900becd", "verdict": "reject",
+         "correct_label": "Planning"},
+        {"model": "log-classifier", "input": {"source": "ModernCRM",
+                                              "log_message": "User User123 logged in."},
+         "predicted": "User Action", "verdict": "accept"}]})
+
+    prediction_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$",
+                                      description="32 hex characters, from a prediction.")
+    model: str | None = Field(default=None, max_length=128)
+    input: dict[str, Any] | None = Field(default=None, description="The input, when there is "
+                                         "no prediction_id: {title, description} for tasks, "
+                                         "{source, log_message} for logs.")
+    predicted: str | None = Field(default=None, max_length=256)
+    verdict: Literal["accept", "reject", "correct"]
+    correct_label: str | None = Field(default=None, max_length=256)
+
+
+class FeedbackResponse(BaseModel):
+    feedback_id: int
+    model: str
+    model_version: str | None
+    verdict: str
+    correct_label: str | None
+    new_label: bool = Field(description="correct_label is not a label of the served version.")
+    held_for_approval: bool = Field(
+        default=False, description="The label is new to the model: kept, but it neither "
+        "trains nor answers until an admin approves it (POST /v1/feedback/labels/approve).")
+    note: str | None = None
+    memory: dict[str, Any] | None = Field(
+        default=None, description="Log corrections: the feedback-memory entry that now answers "
+        "every line of this template key in its scope (undo: DELETE /v1/feedback/memory/{id}).")

@@ -1,0 +1,24 @@
+"""Bodies of the retrain and job endpoints (/v1/models/{name}/retrain, /v1/jobs/{job_id})."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class RetrainRequest(BaseModel):
+    rows: int | None = Field(default=None, ge=100, le=20_000,
+                             description="Generated base rows (default: as the served version).")
+    seed: int | None = None
+
+
+class JobPublic(BaseModel):
+    id: str
+    kind: str
+    status: str = Field(description="queued | running | succeeded | failed")
+    created: float
+    started: float | None = None
+    finished: float | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
