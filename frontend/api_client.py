@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -58,6 +58,21 @@ def _problem_message(response: httpx.Response) -> str:
             return str(body["title"])
     text = response.text.strip()
     return text[:300] if text else response.reason_phrase
+
+
+class TaggedLog(NamedTuple):
+    """The server's CSV answer for an event log: its events with the step columns appended."""
+
+    csv: bytes
+    model_version: str
+    warnings: str  # the X-Warnings header as sent ("; "-joined), "" when none
+
+
+def _upload_type(filename: str) -> str:
+    name = filename.lower()
+    if name.endswith(".gz"):
+        return "application/gzip"
+    return "application/xml" if name.endswith(".xes") else "text/csv"
 
 
 class ApiClient:
@@ -187,6 +202,20 @@ class ApiClient:
         result: dict[str, Any] = self._json("POST", SESSIONS_PREDICT_CSV, files=files,
                                             data=form, headers={"Accept": "application/json"})
         return result
+
+    def predict_sessions_file(self, data: bytes, filename: str, model: str | None = None,
+                              threshold: float | None = None) -> TaggedLog:
+        """Send an event log as is: an XES log (.xes, .xes.gz) is parsed by the server (trace
+        attributes become `case:<key>` columns). The answer is the server's CSV of the events
+        with the step columns appended, from the step model `model` (the server's default
+        when None), abstaining below `threshold` (the model's own when None)."""
+        files = {"file": (filename, data, _upload_type(filename))}
+        form = {k: str(v) for k, v in (("model", model), ("threshold", threshold))
+                if v is not None}
+        response = self._request("POST", SESSIONS_PREDICT_CSV, files=files, data=form or None,
+                                 headers={"Accept": "text/csv"})
+        return TaggedLog(response.content, response.headers.get("X-Model-Version", ""),
+                         response.headers.get("X-Warnings", ""))
 
     def step_models(self) -> list[dict[str, Any]]:
         """The registered step models with the columns each needs (GET /v1/models)."""

@@ -16,7 +16,11 @@ import pandas as pd
 import sift_tables
 
 UNCLASSIFIED = "Unclassified"
+XES_SUFFIXES = (".xes", ".xes.gz")  # IEEE 1849 event logs, plain or gzip-compressed
 _SOURCE_PREFIX = re.compile(r"^\s*([A-Za-z][\w.-]{0,63})\s*,\s*(.+)$")
+# the apostrophe the API's CSV writer puts before a cell that would start a spreadsheet
+# formula (sift_tables.neutralise): a tab or CR, or = + - @ after any blanks
+_GUARD = r"'(?=[\t\r]|[ \t\r\n]*[=+\-@])"
 
 
 class InputError(ValueError):
@@ -32,6 +36,25 @@ def read_csv(data: bytes, required: Sequence[str]) -> pd.DataFrame:
         raise InputError(exc.message) from None
     frame = table.frame.reset_index(drop=True)
     frame.attrs["warnings"] = list(table.warnings)
+    return frame
+
+
+def is_xes(filename: str) -> bool:
+    """An XES event log by its name (`.xes`, `.xes.gz`), as process-mining tools export it."""
+    return filename.lower().endswith(XES_SUFFIXES)
+
+
+def read_answer_csv(data: bytes, required: Sequence[str]) -> pd.DataFrame:
+    """A CSV the API wrote (`read_csv`), with each cell and header as the API read them: the
+    apostrophe its formula-safe writer put before `=`, `+`, `-` or `@` is taken off again,
+    so a negative number shows as one (the download puts it back)."""
+    frame = read_csv(data, required)
+    frame.columns = [re.sub(f"^{_GUARD}", "", str(c)) for c in frame.columns]
+    for column in frame.columns:
+        values = frame[column].astype(object)
+        guarded = values.str.match(_GUARD, na=False).astype(bool)
+        if guarded.any():
+            frame[column] = values.where(~guarded, values.str[1:])
     return frame
 
 

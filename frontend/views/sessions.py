@@ -1,13 +1,19 @@
 """Sessions page: tag every event of task-mining sessions with its process step.
 
-Uploads go to POST /v1/sessions/predict/csv in chunks of whole sessions (a session is
-never split), so progress is real; the page appears only once the server has the route.
-The user picks one of the registered step models and sees the columns it needs.
+Uploads go to POST /v1/sessions/predict/csv: a CSV in chunks of whole sessions (a session
+is never split), so progress is real; an XES log (.xes, .xes.gz) as is, in one request,
+since the API is what reads XES (its answer is the events as CSV, step columns appended).
+The page appears only once the server has the route. The user picks one of the
+registered step models and sees the columns it needs, and where an XES log holds them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -29,6 +35,9 @@ from frontend.feedback import feedback_hook
 
 CHUNK_ROWS = 5000
 OUTPUT = ("step_name", "confidence", "abstained", "predicted_step", "reason")
+_TRACE_KEY = re.compile(r"case[\s:._\-]+(.+)", re.IGNORECASE)  # `case:<key>`, as names match
+XES_HINT = ("In an XES log each event attribute is a column under its key and each trace "
+            "attribute is `case:<key>` (the trace's `concept:name` is `case:concept:name`).")
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading the file...")
@@ -51,6 +60,30 @@ def columns_note(columns: dict[str, list[str]]) -> str:
             "blank, with a warning). Names match ignoring case, spaces, colons and dots.")
 
 
+def xes_note(required: list[str]) -> str:
+    """Where an XES log holds each required column: `case:<key>` is the trace's <key>."""
+    trace, event = [], []
+    for name in required:
+        key = _TRACE_KEY.fullmatch(name)
+        if key:
+            trace.append(f"`{key.group(1)}`")
+        else:
+            event.append(f"`{name}`")
+    parts = [f"{kind} attribute{'s' * (len(keys) > 1)} {', '.join(keys)}"
+             for kind, keys in (("trace", trace), ("event", event)) if keys]
+    return (f"**In an XES log:** {'; '.join(parts)}. Any other trace attribute is read as "
+            "`case:<key>`, an event attribute under its key.")
+
+
+def served_threshold(entry: dict[str, Any]) -> float | None:
+    """The abstain threshold of the version the API serves (its manifest's metrics)."""
+    for version in entry.get("versions", []):
+        if version.get("version") == entry.get("active_version"):
+            value = (version.get("metrics") or {}).get("threshold")
+            return None if value is None else float(value)
+    return None
+
+
 def classify(frame: pd.DataFrame, session_col: str, model: str) -> dict[str, object]:
     """Send whole sessions in chunks; the answers come back in each chunk's row order."""
     api = client()
@@ -67,6 +100,37 @@ def classify(frame: pd.DataFrame, session_col: str, model: str) -> dict[str, obj
         outputs["prediction_id"] = preds["prediction_id"].to_numpy()
     result, names = tables.append_columns(frame, outputs)
     return {**chunked_result(result, responses), "columns": names}
+
+
+def classify_xes(data: bytes, filename: str, model: str, required: list[str],
+                 threshold: float | None) -> dict[str, object]:
+    """The whole log in one request, parsed by the API (nothing is read here first); its
+    answer, the events with the step columns appended, becomes the results frame. The
+    model's threshold is sent along, so the one shown is the one applied."""
+    try:
+        with st.spinner(f"Tagging {filename}: the API reads the XES log..."):
+            answer = client().predict_sessions_file(data, filename, model, threshold)
+    except ApiError as exc:
+        if exc.status == 422 and "column" in exc.message.lower():
+            raise ApiError(f"{exc.message} {XES_HINT}", exc.status) from exc
+        raise
+    try:
+        frame = tables.read_answer_csv(answer.csv, required)
+    except tables.InputError as exc:
+        raise ApiError(f"The API's answer could not be read: {exc}", kind="bad_response") \
+            from exc
+    names = dict(zip((*OUTPUT, "model_version"),  # the columns the API appended, in order
+                     [str(c) for c in frame.columns[-len(OUTPUT) - 1:]], strict=True))
+    confidence = pd.to_numeric(frame[names["confidence"]])
+    frame[names["confidence"]] = confidence
+    abstained = frame[names["abstained"]].str.lower().eq("true")
+    frame[names["abstained"]] = abstained
+    if threshold is None:  # not in the manifest: the lowest confidence that got a step
+        threshold = float(confidence[~abstained].min()) if not abstained.all() else 1.0
+    warnings = sorted({*frame.attrs.get("warnings", []), *filter(None, [answer.warnings])})
+    return {"frame": frame, "threshold": threshold,
+            "model_version": answer.model_version or str(frame[names["model_version"]].iloc[0]),
+            "warnings": warnings, "columns": names}
 
 
 st.title("Sessions")
@@ -90,31 +154,42 @@ with st.sidebar:
     model = st.selectbox("Step model", list(models), key="sessions_model")
     columns: dict[str, list[str]] = models[model]["columns"]  # type: ignore[assignment]
     st.markdown(columns_note(columns))
+    st.markdown(xes_note(columns["required"]))
     needed = ", ".join(columns["required"])
-    uploaded = st.file_uploader(f"CSV with {needed} (+ features)", type=["csv", "txt"],
-                                key="sessions_upload")
+    uploaded = st.file_uploader(f"CSV with {needed} (+ features), or an XES log",
+                                type=["csv", "txt", "xes", "xes.gz"], key="sessions_upload")
     session_col = columns["required"][0]
 if uploaded is None:
-    st.info(f"Upload an event log CSV in the sidebar: one row per event with "
+    st.info(f"Upload an event log in the sidebar: a CSV with one row per event with "
             f"{', '.join(f'`{c}`' for c in columns['required'])} and, where you have them, "
-            "the feature columns the model was trained on.", icon=":material/upload_file:")
+            "the feature columns the model was trained on; or an XES log (`.xes`, `.xes.gz`) "
+            "as process-mining tools export it.", icon=":material/upload_file:")
     st.stop()
 data = uploaded.getvalue()
-try:
-    frame = read_upload(data, session_col)
-except tables.InputError as exc:
-    show_error(exc)
-    st.stop()
 input_id = hashlib.sha1(data + model.encode()).hexdigest()
-
-show_preview(frame, "sessions",
-             f"{len(frame):,} events in {frame[session_col].nunique():,} sessions")
-result = classify_once("sessions", input_id, "Tag steps",
-                       lambda: classify(frame, session_col, model))
+run: Callable[[], dict[str, object]]
+if tables.is_xes(uploaded.name):
+    st.subheader("Event log")
+    st.caption(f"XES log `{uploaded.name}` ({len(data) / 1024:,.1f} KB). The API reads it "
+               "when you tag it: its events, with their steps, appear below.")
+    threshold = served_threshold(models[model])
+    run = partial(classify_xes, data, uploaded.name, model, columns["required"], threshold)
+else:
+    try:
+        frame = read_upload(data, session_col)
+    except tables.InputError as exc:
+        show_error(exc)
+        st.stop()
+    show_preview(frame, "sessions",
+                 f"{len(frame):,} events in {frame[session_col].nunique():,} sessions")
+    run = partial(classify, frame, session_col, model)
+result = classify_once("sessions", input_id, "Tag steps", run)
 if result is None:
     st.stop()
 tagged = result["frame"]
 names = result["columns"]
+if tables.is_xes(uploaded.name):
+    st.caption(f"{len(tagged):,} events in {tagged[session_col].nunique():,} sessions")
 spec = ResultSpec("sessions", names["step_name"], None, "tagged_sessions.csv",
                   result["threshold"])
 show_results(tagged, spec, gated=tagged[names["confidence"]].notna().to_numpy(dtype=bool),

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from backend.core.config import PROJECT_ROOT
 from tests.utils.data import shared_file
+from tests.utils.xes import frame_to_xes
 
 SESSIONS_PAGE = str(PROJECT_ROOT / "frontend" / "views" / "sessions.py")
 DATA = PROJECT_ROOT / "tests" / "frontend" / "data" / "sessions_small.csv"
 
 
-def tag(data: bytes) -> AppTest:
+def tag(data: bytes, name: str = "events.csv", model: str | None = None) -> AppTest:
     at = AppTest.from_file(SESSIONS_PAGE, default_timeout=120).run()
-    at.file_uploader(key="sessions_upload").set_value(("events.csv", data, "text/csv")).run()
+    if model:
+        at.selectbox(key="sessions_model").set_value(model).run()
+    kind = "text/csv" if name.endswith(".csv") else "application/octet-stream"
+    at.file_uploader(key="sessions_upload").set_value((name, data, kind)).run()
     if at.button:
         at.button(key="sessions_classify").click().run()
     return at
@@ -83,3 +89,56 @@ def test_picks_a_step_model_and_shows_the_columns_it_needs(live_api: str) -> Non
     full = at.session_state["sessions_result"]["frame"]
     assert len(full) == 40
     assert set(full["predicted_step"]) <= {"Accepted", "Completed", "Queued", "Unmatched"}
+
+
+def bpi_log(events: int) -> pd.DataFrame:
+    """The first events of the real BPI 2013 log, as a process-mining tool has them."""
+    return pd.read_csv(shared_file("eventlogs/BPI2013_closed.csv"), dtype=str).head(events)
+
+
+def test_xes_log_is_tagged_by_the_api_like_the_same_csv(live_api: str) -> None:
+    events = pd.read_csv(DATA, dtype=str, keep_default_na=False)
+    in_log_order = pd.concat(s for _, s in events.groupby("session_id", sort=False))
+    at = tag(frame_to_xes(events, case="session_id").encode(), "events.xes")
+    assert not at.exception and not at.error
+    full = at.session_state["sessions_result"]["frame"]
+    assert len(full) == len(events) == 150  # every event sent, in the log's order
+    assert full["session_id"].tolist() == in_log_order["session_id"].tolist()
+    assert full["timestamp"].tolist() == in_log_order["timestamp"].tolist()
+    assert full["step_name"].tolist() == in_log_order["step_name"].tolist()  # the log's own
+    steps = full["sift_step_name"]
+    assert steps.notna().all() and (steps != "Unclassified").any()
+    assert ((steps == "Unclassified") == full["abstained"]).all()
+    assert full["confidence"].between(0.0, 1.0).all()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rows"] == "150"
+    assert metrics["Coverage"] == f"{1 - full['abstained'].mean():.1%}"
+    assert len(results(at)) == 100  # the first page of the tagged events
+    assert "150 events in 2 sessions" in [c.value for c in at.caption]
+    as_csv = tag(DATA.read_bytes()).session_state["sessions_result"]["frame"]
+    assert as_csv.loc[in_log_order.index, "sift_step_name"].tolist() == steps.tolist()
+
+
+def test_gzipped_xes_from_a_process_mining_tool(live_api: str) -> None:
+    log = bpi_log(40)  # concept:name (the activity) included, as exported
+    at = tag(gzip.compress(frame_to_xes(log).encode()), "BPI2013.xes.gz", model="bpi-2013")
+    assert not at.exception and not at.error
+    notes = " ".join(m.value for m in at.sidebar.markdown)
+    assert ("trace attribute `concept:name`; event attributes `time:timestamp`, "
+            "`org:resource`") in notes
+    full = at.session_state["sessions_result"]["frame"]
+    assert len(full) == 40
+    assert full["case:concept:name"].tolist() == log["case:concept:name"].tolist()
+    assert full["concept:name"].tolist() == log["concept:name"].tolist()
+    assert set(full["predicted_step"]) <= {"Accepted", "Completed", "Queued", "Unmatched"}
+    assert full["step_name"].notna().all() and full["model_version"].eq("v1").all()
+    assert {m.label: m.value for m in at.metric}["Rows"] == "40"
+
+
+def test_xes_without_the_models_columns_is_the_apis_message(live_api: str) -> None:
+    at = tag(frame_to_xes(bpi_log(10)).encode(), "bpi.xes")  # the default model: session_id
+    assert not at.exception
+    message = at.error[0].value
+    assert "(422)" in message and "'session_id'" in message and "case:concept:name" in message
+    assert "`case:<key>`" in message
+    assert "sessions_result" not in at.session_state

@@ -91,6 +91,23 @@ def test_to_safe_csv_neutralises_formulas_and_round_trips() -> None:
     assert back["confidence"].tolist() == [0.5, 1.0, 0.25, 0.0, 1.0]
 
 
+def test_read_answer_csv_takes_off_the_formula_guard_the_export_puts_back() -> None:
+    frame = pd.DataFrame({"=col": ["=1+1", "-2.5", "'kept", " @x", "\tt", "a-b", ""],
+                          "session_id": list("aabbccd")})
+    written = tables.to_safe_csv(frame)
+    back = tables.read_answer_csv(written, ("session_id",))
+    assert list(back.columns) == ["=col", "session_id"]
+    assert back["=col"].tolist() == frame["=col"].tolist()
+    assert tables.to_safe_csv(back) == written
+
+
+@pytest.mark.parametrize(("name", "xes"), [("log.xes", True), ("LOG.XES.GZ", True),
+                                           ("log.csv", False), ("log.csv.gz", False),
+                                           ("xes.csv", False)])
+def test_is_xes_by_name(name: str, xes: bool) -> None:
+    assert tables.is_xes(name) is xes
+
+
 def test_session_chunks_never_split_a_session_and_keep_positions() -> None:
     frame = pd.DataFrame({"session_id": ["a", "b", "a", "c", "b", "c", "d"],
                           "n": range(7)})
