@@ -28,6 +28,14 @@ from tests.utils.factories import (  # noqa: E402
 from tests.utils.llm_doubles import GeminiDouble, OpenAIDouble  # noqa: E402
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with slow tests run first. `pytest -n 2 --dist loadscope` hands whole modules
+    out in collection order, so a long module collected last keeps one worker busy while
+    the other idles; started first, the short ones fill in around it."""
+    slow_files = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_files)
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The process-wide MiniLM (the app factory reuses the same instance)."""
