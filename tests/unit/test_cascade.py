@@ -192,3 +192,15 @@ def test_retrain_trains_and_gates_both_stages(cascade_model: LogModel, embedder:
     promoted = LogModel.from_pretrained(store.path(LOG_MODEL, report.candidate_version),
                                         report.candidate_version)
     assert promoted.fast is not None  # the candidate kept its fast stage
+
+
+def test_a_target_no_threshold_reaches_sends_every_key_to_stage_2():
+    y = np.zeros(3, dtype=int)
+    fast = _proba([(0.6, True), (0.7, False), (0.9, True)])
+    full = _proba([(0.9, True), (0.9, False), (0.9, True)])
+    # a negative tolerance asks for more than stage 2 alone: nothing qualifies, so the
+    # threshold sits above every confidence and stage 1 answers no key
+    threshold, figures = choose_cascade_threshold(fast, full, y, tolerance=-0.5)
+    assert threshold > 0.9
+    assert figures["cascade_cv_fast_share"] == 0.0
+    assert figures["cascade_cv_accuracy"] == pytest.approx(2 / 3, abs=1e-4)

@@ -48,7 +48,7 @@ def choose_cascade_threshold(fast: np.ndarray, full: np.ndarray, y: np.ndarray,
     target = right2.mean() - tolerance
     ok = (accuracy >= target - 1e-12) | ~first  # a tie's inner rows are not thresholds
     bad = np.flatnonzero(~ok)
-    j = int(bad[-1]) + 1 if len(bad) else 0
+    j = min(int(bad[-1]) + 1, n) if len(bad) else 0
     while j < n and not first[j]:
         j += 1
     threshold = float(c[j]) if j < n else float(min(1.0, c[-1] + 1e-6) if n else 1.0)
