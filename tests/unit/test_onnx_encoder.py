@@ -6,9 +6,11 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 
 from backend.logs.embedder import Embedder, MiniLMEmbedder
+from backend.logs.onnx_encoder import INPUTS, OPSET
 
 TEXTS = [
     "user <user> logged in from <host>",
@@ -34,6 +36,7 @@ def test_default_embedder_runs_onnx_and_matches_torch(embedder: Embedder,
     assert onnx_vectors.shape == (len(TEXTS), 384) and onnx_vectors.dtype == np.float32
     np.testing.assert_allclose(onnx_vectors, torch_vectors, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(onnx_vectors, axis=1), 1.0, atol=1e-5)
+    assert (onnx_vectors * torch_vectors).sum(axis=1).min() >= 0.9999  # today's vectors kept
 
 
 def test_order_and_batching_do_not_change_a_vector(embedder: Embedder) -> None:
@@ -47,11 +50,32 @@ def test_order_and_batching_do_not_change_a_vector(embedder: Embedder) -> None:
 def test_export_is_written_once_and_reused(tmp_path: Path) -> None:
     first = MiniLMEmbedder(cache_dir=tmp_path)
     (export,) = tmp_path.glob("minilm-*.onnx")
+    graph = onnx.load(str(export))
+    assert [o.version for o in graph.opset_import if o.domain in ("", "ai.onnx")] == [OPSET]
+    for value in (*graph.graph.input, *graph.graph.output):  # batch and tokens stay free
+        assert [d.dim_param for d in value.type.tensor_type.shape.dim][:2] == ["batch", "tokens"]
     stamp = export.stat().st_mtime_ns
     second = MiniLMEmbedder(cache_dir=tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == [export.name]  # no temp file left
     assert export.stat().st_mtime_ns == stamp
     np.testing.assert_array_equal(first.embed(TEXTS[:2]), second.embed(TEXTS[:2]))
+
+
+@pytest.mark.parametrize(("rows", "tokens"), [(1, 3), (1, 256), (64, 3), (64, 256)])
+def test_exported_graph_takes_any_batch_and_length(embedder: Embedder, rows: int,
+                                                   tokens: int) -> None:
+    import torch
+
+    inner = getattr(embedder, "inner", embedder)
+    ids = np.random.default_rng(rows + tokens).integers(1000, 20000, (rows, tokens))
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.zeros_like(ids)}
+    hidden = inner._onnx.session.run(None, {n: feed[n] for n in INPUTS})[0]
+    with torch.inference_mode():
+        expected = inner._model[0].auto_model(
+            **{n: torch.from_numpy(v) for n, v in feed.items()}).last_hidden_state.numpy()
+    assert hidden.shape == (rows, tokens, 384)
+    np.testing.assert_allclose(hidden, expected, atol=1e-4)
 
 
 def test_unwritable_cache_falls_back_to_torch(tmp_path: Path,
