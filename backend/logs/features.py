@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import sklearn
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -52,9 +53,13 @@ class TextFeatures:
 
     def transform(self, keys: Sequence[str], blocks: Sequence[str] | None = None
                   ) -> sparse.csr_matrix:
-        """The weighted TF-IDF blocks (all, or the named ones in column order)."""
-        parts = [v.transform(keys) for name, v in self.vectorizers.items()
-                 if blocks is None or name in blocks]
+        """The weighted TF-IDF blocks (all, or the named ones in column order).
+
+        The vocabularies are fitted and the input is strings, so scikit-learn's per-call
+        checks are skipped: for one never-seen line they cost more than the transform."""
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            parts = [v.transform(keys) for name, v in self.vectorizers.items()
+                     if blocks is None or name in blocks]
         return (sparse.hstack(parts, format="csr") * self.weight).astype(np.float32)
 
     def combine(self, vectors: np.ndarray, keys: Sequence[str],
