@@ -9,6 +9,7 @@ the LLM tier through `current_client` (context variables follow run_in_threadpoo
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
@@ -46,8 +47,10 @@ def abandoned() -> bool:
 current_refusals: ContextVar[Refusals | None] = ContextVar("sift_refusals", default=None)
 
 
-def _limits(spec: str) -> list[RateLimitItem]:
-    return [] if spec.strip().lower() in OFF else parse_many(spec)
+@functools.lru_cache(maxsize=64)
+def _limits(spec: str) -> tuple[RateLimitItem, ...]:
+    """Parsed once per spec: the quota checks run on every request."""
+    return () if spec.strip().lower() in OFF else tuple(parse_many(spec))
 
 
 class CallQuota:
@@ -134,5 +137,8 @@ def shared_row_quota(spec: str, storage_uri: str) -> RowQuota | None:
     """One row quota per configuration in this process; None when off."""
     if not _limits(spec):
         return None
+    key = (spec, storage_uri)
     with _shared_lock:
-        return _rows.setdefault((spec, storage_uri), RowQuota(spec, storage_uri))
+        if key not in _rows:  # built once: a limiter and its storage per call cost ~1 ms
+            _rows[key] = RowQuota(spec, storage_uri)
+        return _rows[key]
