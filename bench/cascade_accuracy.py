@@ -7,7 +7,7 @@ accuracy through the cascade, the same pipeline with MiniLM for every key
 (today's recipe: the same MiniLM head), the share of model-tier rows the fast
 stage answered, and the chosen cascade threshold. One process and one cached
 encoder, so every split after the first costs the heads only. Usage:
-    python bench/cascade_accuracy.py [--seeds 42 1 2] [--static-model DIR]
+    python bench/cascade_accuracy.py [--seeds 42 1 2] [--static-model DIR] [--tolerance T]
 """
 
 from __future__ import annotations
@@ -38,19 +38,23 @@ def main() -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2])
     parser.add_argument("--static-model", type=Path, default=None)
+    parser.add_argument("--tolerance", type=float, default=LogTrainingArguments.cascade_tolerance,
+                        help="how much out-of-fold accuracy the fast stage may cost")
     args = parser.parse_args()
     folder = args.static_model or shipped_static_model(ROOT / "models", "log-classifier")
     if folder is None:
         raise SystemExit("no static model: pass --static-model (make distill)")
     static = StaticEmbedder(folder)
-    out: dict[str, object] = {"static_model": static.name, "cpu_count": os.cpu_count()}
+    out: dict[str, object] = {"static_model": static.name, "cpu_count": os.cpu_count(),
+                              "tolerance": args.tolerance}
     with tempfile.TemporaryDirectory(prefix="sift-cascade-acc-") as tmp:
         data = Path(tmp) / "logs.csv"
         generate_logs(n=8000, seed=42).to_csv(data, index=False)
         settings = Settings(_env_file=None, MODELS_ROOT=Path(tmp) / "models")  # type: ignore[call-arg]
         embedder = build_embedder(settings)
         for seed in args.seeds:
-            manifest = train_logs(data, settings, embedder, LogTrainingArguments(seed=seed),
+            training = LogTrainingArguments(seed=seed, cascade_tolerance=args.tolerance)
+            manifest = train_logs(data, settings, embedder, training,
                                   static=static)
             out[f"seed_{seed}"] = {k: manifest.metrics.get(k) for k in KEEP}
     return out

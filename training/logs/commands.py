@@ -43,6 +43,9 @@ def train_logs_cmd(
     level_column: Annotated[str | None, typer.Option(
         help="column with the stated level (INFO, WARN, ERROR, ...): a feature of the model, "
              "read from parsed raw logs when serving")] = None,
+    cascade_tolerance: Annotated[float, typer.Option(
+        help="out-of-fold accuracy the fast stage may cost (0: none; more: faster on "
+             "never-seen lines, less accurate)")] = 0.0,
 ) -> None:
     """Train the log classifier on any labelled CSV and publish a new registry version."""
     from backend.logs.service import build_embedder
@@ -54,7 +57,8 @@ def train_logs_cmd(
         raise typer.BadParameter(f"{data} does not exist", param_hint="--data")
     args = LogTrainingArguments(group_column=group_column, target_precision=target_precision,
                                 seed=seed, llm_sources=tuple(settings.LLM_SOURCES),
-                                level_column=level_column)
+                                level_column=level_column,
+                                cascade_tolerance=cascade_tolerance)
     static = None
     if cascade:
         folder = static_model or shipped_static_model(settings.MODELS_ROOT,
