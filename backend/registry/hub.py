@@ -18,9 +18,12 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
+
+if TYPE_CHECKING:
+    import httpx2
 
 # Offline by default for every other huggingface_hub user in the process (read at import);
 # the registry lifts it for its own calls only, see `hub_online`.
@@ -128,12 +131,19 @@ def install_timeout(timeout_s: float) -> None:
     try:
         import httpx2
         from huggingface_hub import set_client_factory
-        from huggingface_hub.utils._http import hf_request_event_hook
     except ImportError:  # an older huggingface_hub: keep its own defaults
         return
     set_client_factory(lambda: httpx2.Client(
-        event_hooks={"request": [hf_request_event_hook]}, follow_redirects=True,
+        event_hooks={"request": [_offline_guard]}, follow_redirects=True,
         timeout=httpx2.Timeout(timeout_s)))
+
+
+def _offline_guard(request: httpx2.Request) -> None:
+    """The check huggingface_hub's own client makes before every request (its hook is
+    private): nothing leaves the process while offline mode is on."""
+    if constants.is_offline_mode():
+        raise OfflineModeIsEnabled(f"Cannot reach {redact_url(str(request.url))}: "
+                                   "offline mode is enabled (HF_HUB_OFFLINE)")
 
 
 class HubModelStore:

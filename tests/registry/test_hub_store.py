@@ -173,3 +173,16 @@ def test_offline_mode_is_restored_after_registry_calls(published: HubModelStore)
     assert constants.HF_HUB_OFFLINE is True  # tests/conftest.py sets HF_HUB_OFFLINE=1
     published.versions(LOG_MODEL)
     assert constants.HF_HUB_OFFLINE is True
+
+
+def test_other_hub_users_stay_offline_while_the_registry_is_configured(
+        published: HubModelStore, hub: HubDouble) -> None:
+    """The registry's HTTP client factory is process-wide; a library call outside the
+    registry (a model download, say) must still be refused by offline mode."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import OfflineModeIsEnabled
+
+    repo = published.repo_id(LOG_MODEL)
+    assert "v2" in published.versions(LOG_MODEL)  # the registry itself goes online
+    with pytest.raises(OfflineModeIsEnabled):
+        HfApi(endpoint=hub.url, token=HUB_TOKEN).list_repo_refs(repo)
