@@ -18,9 +18,9 @@ import sift_tables
 UNCLASSIFIED = "Unclassified"
 XES_SUFFIXES = (".xes", ".xes.gz")  # IEEE 1849 event logs, plain or gzip-compressed
 _SOURCE_PREFIX = re.compile(r"^\s*([A-Za-z][\w.-]{0,63})\s*,\s*(.+)$")
-# the apostrophe the API's CSV writer puts before a cell that would start a spreadsheet
-# formula (sift_tables.neutralise): a tab or CR, or = + - @ after any blanks
-_GUARD = r"'(?=[\t\r]|[ \t\r\n]*[=+\-@])"
+# the apostrophe the API's CSV writer (sift_tables.neutralise) puts before a cell that
+# would start a spreadsheet formula
+_GUARD = f"'(?={sift_tables.FORMULA_START})"
 
 
 class InputError(ValueError):

@@ -18,8 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# neutralise(): a tab or CR first, or = + - @ after any leading spaces, tabs, CR or LF
-_FORMULA_CELL = r"^(?:[\t\r]|[ \t\r\n]*[=+\-@])"
+# how a cell that neutralise() guards begins: a tab or CR, or = + - @ after any leading
+# spaces, tabs, CR or LF (public: the UI strips the guard again for display)
+FORMULA_START = r"(?:[\t\r]|[ \t\r\n]*[=+\-@])"
 # csv.QUOTE_MINIMAL with "," and "\r\n": quote a cell holding a comma, quote, CR or LF
 _NEEDS_QUOTES = '[,"\r\n]'
 
@@ -70,7 +71,7 @@ def _column(series: pd.Series) -> pa.Array | None:
     if not (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)):
         return None
     cells = pc.fill_null(cells.cast(pa.large_string()), "")
-    formula = pc.match_substring_regex(cells, _FORMULA_CELL)
+    formula = pc.match_substring_regex(cells, "^" + FORMULA_START)
     if pc.any(formula).as_py():
         cells = pc.if_else(formula, pc.binary_join_element_wise(_text("'"), cells, _text("")),
                            cells)
