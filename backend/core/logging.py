@@ -43,11 +43,10 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
-    handler.addFilter(RedactingFilter())  # URL credentials never reach a log line
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if not isinstance(h, CurrentStderrHandler)]
     root.addHandler(handler)
     root.setLevel(level.upper())
-    for root_handler in root.handlers:
+    for root_handler in root.handlers:  # URL credentials never reach a log line
         if not any(isinstance(f, RedactingFilter) for f in root_handler.filters):
             root_handler.addFilter(RedactingFilter())
