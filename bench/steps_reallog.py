@@ -176,6 +176,10 @@ def score(name: str, spec: dict[str, Any], root: Path, args: argparse.Namespace
         "threshold": round(predictor.threshold, 4), "temperature": predictor.temperature,
         "coverage_at_threshold": selective["coverage"],
         "precision_at_threshold": selective["accuracy"],
+        # the floor: precision when every validation event is answered; a target below it
+        # is met by answering everything, and no threshold brings precision down to it
+        "validation_precision_answering_all":
+            report["calibration"].get("validation_precision_answering_all"),
         "stricter_targets": stricter_targets(predictor, splits),
         "events_per_s": round(len(test_rows) / best), "train_s": round(seconds, 1),
         "rf_reference": random_forest(splits, spec, args.seed),

@@ -129,3 +129,32 @@ def test_xes_with_entities_or_broken_xml_is_refused() -> None:
         read_xes(bomb)
     with pytest.raises(BadInputError, match="not well-formed"):
         read_xes(b"<log><trace><event></trace></log>")
+
+
+def test_a_target_below_what_answering_everything_gives_is_reported(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from tests.sessions.conftest import tiny_config
+    from training.steps.evaluate import to_markdown
+    from training.steps.trainer import StepTrainer
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, 500)
+    probs = np.full((500, 3), 0.02)
+    probs[np.arange(500), y] = 0.96  # right on every event but 10
+    probs[:10] = probs[:10, [1, 2, 0]]
+    probs[:10] = np.where(probs[:10] > 0.5, 0.6, probs[:10])  # and less sure there
+    probs /= probs.sum(axis=1, keepdims=True)
+    trainer = StepTrainer(tiny_config(), None, progress=False)
+    for target, below in ((0.95, True), (0.999, False)):
+        trainer.config.evaluation.target_precision = target
+        _, threshold, calibration = trainer.calibrate(probs, y)
+        assert calibration["validation_precision_answering_all"] == 0.98
+        assert (calibration["validation_coverage"] == 1.0) is below
+        assert ("raise --target-precision" in caplog.text) is below
+        caplog.clear()
+        report = {"events": 1, "loss": 0, "token_accuracy": 0, "macro_f1": 0,
+                  "selective": {"threshold": threshold, "coverage": 1, "accuracy": 1,
+                                "macro_f1": 1},
+                  "calibration": {**calibration, "threshold": threshold},
+                  "top_confusions": [], "per_class": {}}
+        assert ("no threshold can bring precision down" in to_markdown(report)) is below

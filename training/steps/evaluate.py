@@ -109,6 +109,12 @@ def to_markdown(report: dict[str, Any], title: str = "Step tagger evaluation") -
                   f"precision of {calibration['target_precision']} (validation precision "
                   f"{calibration.get('validation_precision')}, coverage "
                   f"{calibration.get('validation_coverage')}).", ""]
+        floor = calibration.get("validation_precision_answering_all")
+        if floor is not None and floor >= calibration["target_precision"]:
+            lines += [f"Answering every validation event already gives precision {floor}, "
+                      "at or above the target, so the threshold answers everything: no "
+                      "threshold can bring precision down to the target. Raise "
+                      "`--target-precision` to trade coverage for precision.", ""]
     lines += ["## Coverage vs precision (held-out events, most confident first)", "",
               "| coverage | threshold | precision |", "|---|---|---|"]
     lines += [f"| {p['coverage']} | {p['threshold']} | {p['precision']} |"

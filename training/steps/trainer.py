@@ -157,10 +157,18 @@ class StepTrainer:
         scaled = apply_temperature(probs[keep], temperature)
         chosen = threshold_for_precision(scaled.max(axis=1), scaled.argmax(axis=1) == y[keep],
                                          target)
+        # what answering every event gives: no threshold brings precision below it
+        precision_all = round(float((scaled.argmax(axis=1) == y[keep]).mean()), 4)
         calibration = {"temperature": temperature, "target_precision": target,
                        "validation_events": int(keep.sum()),
                        "validation_precision": chosen["precision"],
-                       "validation_coverage": chosen["coverage"]}
+                       "validation_coverage": chosen["coverage"],
+                       "validation_precision_answering_all": precision_all}
+        if precision_all >= target:
+            logger.warning("target precision %s is below the %s this model reaches answering "
+                           "every validation event: it will answer everything; raise "
+                           "--target-precision to trade coverage for precision",
+                           target, precision_all)
         logger.info("calibrated on validation: %s, threshold %.4f", calibration,
                     chosen["threshold"])
         return temperature, chosen["threshold"], calibration
