@@ -37,8 +37,8 @@ import torch  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 
+from backend.core.calibration import threshold_for_precision  # noqa: E402
 from backend.registry.local import LocalModelStore  # noqa: E402
-from backend.sessions.calibration import threshold_for_precision  # noqa: E402
 from backend.sessions.config import load_config  # noqa: E402
 from backend.sessions.encoders import as_text  # noqa: E402
 from backend.sessions.features import Events  # noqa: E402

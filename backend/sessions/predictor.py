@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import torch
 
+from backend.core.calibration import apply_temperature
 from backend.core.errors import BadInputError
 from backend.core.labels import UNCLASSIFIED
 from backend.sessions.batching import make_batch, token_batches, windows
-from backend.sessions.calibration import apply_temperature
 from backend.sessions.columns import align_columns
 from backend.sessions.encoders import VectorSource
 from backend.sessions.features import Encoded, SessionFeaturizer, prepare_events

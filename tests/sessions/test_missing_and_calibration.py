@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backend.core.errors import BadInputError
-from backend.sessions.calibration import (
+from backend.core.calibration import (
     apply_temperature,
     fit_temperature,
     threshold_for_precision,
 )
+from backend.core.errors import BadInputError
 from backend.sessions.features import FEATURIZER_FILE, SessionFeaturizer, prepare_events
 from backend.sessions.predictor import StepPredictor
 from backend.sessions.xes import looks_like_xes, read_xes
@@ -60,7 +60,7 @@ def test_temperature_is_recovered_from_overconfident_scores() -> None:
     logits = rng.normal(0, 3, (4000, 5))
     true_t = 2.5  # labels drawn from softmax(logits / 2.5): softmax(logits) is overconfident
     y = np.array([rng.choice(5, p=p) for p in _softmax(logits / true_t)])
-    fitted = fit_temperature(_softmax(logits), y)
+    fitted = fit_temperature(logits, y)
     assert 2.2 <= fitted <= 2.8
     scaled = apply_temperature(_softmax(logits), fitted)
     assert np.allclose(scaled.sum(axis=1), 1.0, atol=1e-6)
@@ -72,7 +72,8 @@ def test_threshold_reaches_the_target_with_the_most_coverage() -> None:
     correct = np.array([1, 1, 1, 0, 1, 0, 0], dtype=bool)
     chosen = threshold_for_precision(conf, correct, 0.8)
     # top-5 (>= 0.8) = 4/5 = 0.8; the 0.9 tie is answered as a whole
-    assert chosen == {"threshold": 0.8, "precision": 0.8, "coverage": round(5 / 7, 4)}
+    assert chosen == {"threshold": 0.8, "precision": 0.8, "coverage": round(5 / 7, 4),
+                      "precision_answering_all": round(4 / 7, 4)}
     assert threshold_for_precision(conf, correct, 1.0)["threshold"] == 0.95
 
 

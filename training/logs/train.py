@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import minimize_scalar
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 from tqdm import tqdm
 
+from backend.core.calibration import fit_temperature, threshold_for_precision
 from backend.core.config import Settings
 from backend.core.tabular import read_table
 from backend.logs.embedder import Embedder
@@ -44,6 +44,8 @@ from training.logs.cascade import fit_fast_stage
 from training.logs.report import write_report
 
 logger = logging.getLogger(__name__)
+# a log line always keeps a way to be answered: the threshold never asks for more than this
+MAX_THRESHOLD = 0.99
 
 REQUIRED = ("source", "log_message", "target_label")
 MAX_EXAMPLES = 6000
@@ -102,27 +104,6 @@ def embed_keys(embedder: Embedder, keys: list[str], batch: int = 256) -> dict[st
     return vectors
 
 
-def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
-    """Temperature that minimises held-out negative log-likelihood."""
-    def nll(t: float) -> float:
-        z = logits / t
-        z = z - z.max(axis=1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        return float(-logp[np.arange(len(y)), y].mean())
-
-    return float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
-
-
-def pick_threshold(confidence: np.ndarray, correct: np.ndarray, target: float) -> float:
-    """Lowest confidence threshold whose accepted predictions reach `target` precision."""
-    order = np.argsort(-confidence)
-    precision = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
-    ok = np.nonzero(precision >= target)[0]
-    if len(ok) == 0:
-        return float(confidence.max()) if len(confidence) else 0.5
-    return float(min(confidence[order][ok[-1]], 0.99))
-
-
 def out_of_fold_logits(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float,
                        seed: int, folds: int = 5) -> tuple[np.ndarray, list[float]]:
     """Logits for every training row from a model that never saw its template."""
@@ -164,7 +145,8 @@ def train_head(x: np.ndarray | sparse.csr_matrix, y: list[str], groups: np.ndarr
     proba = np.exp(z - z.max(1, keepdims=True))
     proba /= proba.sum(1, keepdims=True)
     correct = proba.argmax(1) == y_idx
-    head.threshold = pick_threshold(proba.max(1), correct, args.target_precision)
+    chosen = threshold_for_precision(proba.max(1), correct, args.target_precision)
+    head.threshold = min(chosen["threshold"], MAX_THRESHOLD)
     return head, {"C": c, "cv_model_tier_macro_f1": round(score, 4),
                   "cv_model_tier_accuracy": round(float(np.mean(fold_acc)), 4),
                   "cv_model_tier_accuracy_std": round(float(np.std(fold_acc)), 4),

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import classification_report, f1_score
 
-from backend.sessions.calibration import precision_curve
+from backend.core.calibration import precision_curve
 
 
 def _selective(pred: np.ndarray, y: np.ndarray, conf: np.ndarray, threshold: float

@@ -19,8 +19,13 @@ from sklearn.metrics import f1_score
 from torch import nn
 from tqdm.auto import tqdm
 
+from backend.core.calibration import (
+    apply_temperature,
+    fit_temperature,
+    log_probs,
+    threshold_for_precision,
+)
 from backend.sessions.batching import make_batch, windows
-from backend.sessions.calibration import apply_temperature, fit_temperature, threshold_for_precision
 from backend.sessions.config import StepsConfig
 from backend.sessions.encoders import UNKNOWN, VectorSource
 from backend.sessions.features import Encoded, SessionFeaturizer
@@ -153,12 +158,11 @@ class StepTrainer:
         if target is None:
             return 1.0, self.config.evaluation.threshold, {}
         keep = y >= 0
-        temperature = fit_temperature(probs[keep], y[keep])
+        temperature = fit_temperature(log_probs(probs[keep]), y[keep])
         scaled = apply_temperature(probs[keep], temperature)
         chosen = threshold_for_precision(scaled.max(axis=1), scaled.argmax(axis=1) == y[keep],
                                          target)
-        # what answering every event gives: no threshold brings precision below it
-        precision_all = round(float((scaled.argmax(axis=1) == y[keep]).mean()), 4)
+        precision_all = chosen["precision_answering_all"]  # no threshold gives less
         calibration = {"temperature": temperature, "target_precision": target,
                        "validation_events": int(keep.sum()),
                        "validation_precision": chosen["precision"],

@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from backend.core.calibration import fit_temperature
 from backend.tasks.model import TaskHead
 
 logger = logging.getLogger(__name__)
@@ -151,14 +152,4 @@ class TaskTrainer:
             return 1.0
         with torch.no_grad():
             logits = head(x)
-        log_t = torch.zeros(1, requires_grad=True)
-        optimiser = torch.optim.LBFGS([log_t], lr=0.1, max_iter=50)
-
-        def closure() -> torch.Tensor:
-            optimiser.zero_grad()
-            loss = nn.functional.cross_entropy(logits / log_t.exp(), y)
-            loss.backward()
-            return loss
-
-        optimiser.step(closure)
-        return float(np.clip(log_t.exp().item(), 0.05, 20.0))
+        return fit_temperature(logits.numpy(), y.numpy())
