@@ -19,7 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 # how a cell that neutralise() guards begins: a tab or CR, or = + - @ after any leading
-# spaces, tabs, CR or LF (public: the UI strips the guard again for display)
+# spaces, tabs, CR or LF; neutralise() and this columnar writer both use it, and the UI
+# strips the guard again for display
 FORMULA_START = r"(?:[\t\r]|[ \t\r\n]*[=+\-@])"
 # csv.QUOTE_MINIMAL with "," and "\r\n": quote a cell holding a comma, quote, CR or LF
 _NEEDS_QUOTES = '[,"\r\n]'

@@ -5,28 +5,26 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from sift_tables.columnar import columnar_csv
+from sift_tables.columnar import FORMULA_START, columnar_csv
 from sift_tables.headers import normalize_header
 
-_TRIGGERS = frozenset("=+-@\t\r\n")
-_BLANK = frozenset(" \t\r\n")
-_FORMULA = frozenset("=+-@")
+_TRIGGERS = frozenset("=+-@\t\r\n ")  # first characters worth the pattern's look
+_FORMULA_CELL = re.compile(FORMULA_START)
 PREFIX = "sift_"
 
 
 def neutralise(value: Any) -> Any:
     """A text cell a spreadsheet would run as a formula (`= + - @`, also after leading
     spaces, tabs, CR or LF) gets a leading apostrophe; anything else is returned as is."""
-    if type(value) is not str or not value or value[0] not in _TRIGGERS and value[0] != " ":
+    if type(value) is not str or not value or value[0] not in _TRIGGERS:
         return value
-    if value[0] in "\t\r" or value.lstrip(" \t\r\n")[:1] in _FORMULA:
-        return "'" + value
-    return value
+    return "'" + value if _FORMULA_CELL.match(value) else value
 
 
 def _cell(value: Any) -> Any:
