@@ -21,14 +21,20 @@ def log_probs(probs: np.ndarray) -> np.ndarray:
     return np.log(np.clip(probs, _EPS, None))
 
 
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Row-wise softmax(logits / T): what a threshold is chosen on in training is what
+    serving compares with it."""
+    z = logits / temperature
+    z -= z.max(axis=1, keepdims=True)
+    out = np.exp(z)
+    return out / out.sum(axis=1, keepdims=True)
+
+
 def apply_temperature(probs: np.ndarray, temperature: float) -> np.ndarray:
     """softmax(log p / T): the same as dividing the logits by T."""
     if temperature == 1.0 or not len(probs):
         return probs
-    logits = log_probs(probs) / temperature
-    logits -= logits.max(axis=1, keepdims=True)
-    out = np.exp(logits)
-    return (out / out.sum(axis=1, keepdims=True)).astype(probs.dtype)
+    return softmax(log_probs(probs), temperature).astype(probs.dtype)
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:

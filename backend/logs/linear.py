@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from backend.core.calibration import softmax
+
 HEAD_WEIGHTS = "head.npz"
 HEAD_CONFIG = "head.json"
 
@@ -40,10 +42,7 @@ class LinearHead:
         return np.asarray(x @ self.coef.T) + self.intercept
 
     def predict_proba(self, x: np.ndarray | sparse.spmatrix) -> np.ndarray:
-        z = self.logits(x) / self.temperature
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        return p / p.sum(axis=1, keepdims=True)
+        return softmax(self.logits(x), self.temperature)
 
     def predict(self, x: np.ndarray | sparse.spmatrix) -> tuple[list[str], np.ndarray]:
         """Labels and their calibrated probabilities."""

@@ -23,7 +23,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 from tqdm import tqdm
 
-from backend.core.calibration import fit_temperature, threshold_for_precision
+from backend.core.calibration import fit_temperature, softmax, threshold_for_precision
 from backend.core.config import Settings
 from backend.core.tabular import read_table
 from backend.logs.embedder import Embedder
@@ -141,9 +141,7 @@ def train_head(x: np.ndarray | sparse.csr_matrix, y: list[str], groups: np.ndarr
     lr = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y_idx)
     head = LinearHead(lr.coef_, lr.intercept_, [classes[i] for i in lr.classes_])
     head.temperature = fit_temperature(logits, y_idx)
-    z = logits / head.temperature
-    proba = np.exp(z - z.max(1, keepdims=True))
-    proba /= proba.sum(1, keepdims=True)
+    proba = softmax(logits, head.temperature)
     correct = proba.argmax(1) == y_idx
     chosen = threshold_for_precision(proba.max(1), correct, args.target_precision)
     head.threshold = min(chosen["threshold"], MAX_THRESHOLD)
