@@ -33,7 +33,7 @@ run: models  ## start the API on :8000 (and the UI on :8501)
 	$(VENV)/bin/sift serve --api-port $(API_PORT) --ui-port $(UI_PORT)
 
 api: models  ## start the API only
-	$(PY) -m uvicorn backend.api.main:create_app --factory --host $(API_HOST) --port $(API_PORT) --timeout-keep-alive 75 --no-proxy-headers
+	$(PY) -m uvicorn backend.api.main:create_app --factory --host $(API_HOST) --port $(API_PORT) --timeout-keep-alive 75 --no-proxy-headers --no-access-log
 
 test: install  ## run the whole test suite (TEST_WORKERS processes in parallel)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope

@@ -14,6 +14,15 @@ import typer
 from backend.core.config import PROJECT_ROOT
 
 
+def api_command(host: str, port: int) -> list[str]:
+    """The uvicorn command line of the API. Trusted proxies: FORWARDED_ALLOW_IPS, in the
+    app. No uvicorn access log: it writes query strings (a token sent as `?token=`) in
+    clear; the app's own access line (sift.access) logs the path only."""
+    return [sys.executable, "-m", "uvicorn", "backend.api.main:create_app", "--factory",
+            "--host", host, "--port", str(port), "--timeout-keep-alive", "75",
+            "--no-proxy-headers", "--no-access-log"]
+
+
 def serve_cmd(
     api_port: Annotated[int, typer.Option()] = 8000,
     ui_port: Annotated[int, typer.Option()] = 8501,
@@ -22,9 +31,7 @@ def serve_cmd(
     ui: Annotated[bool, typer.Option(help="start the Streamlit UI too")] = True,
 ) -> None:
     """Start the API (and the UI) and keep them running until Ctrl-C."""
-    commands = [[sys.executable, "-m", "uvicorn", "backend.api.main:create_app", "--factory",
-                 "--host", host, "--port", str(api_port), "--timeout-keep-alive", "75",
-                 "--no-proxy-headers"]]  # trusted proxies: FORWARDED_ALLOW_IPS, in the app
+    commands = [api_command(host, api_port)]
     ui_app = PROJECT_ROOT / "frontend" / "app.py"
     if ui and ui_app.is_file():
         env_api = os.environ.setdefault("SIFT_API_URL", f"http://127.0.0.1:{api_port}")

@@ -48,11 +48,39 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+# C0/C1 controls and Unicode line breaks: in a text log they could end a line and forge
+# the next one (a request path holding %0d%0a), or drive the terminal (ESC).
+_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def escape_controls(text: str) -> str:
+    """`text` on one line: control characters (tab aside) written as escapes."""
+    return _CONTROLS.sub(lambda m: _NAMED.get(m[0]) or m[0].encode("unicode_escape")
+                         .decode("ascii"), text)
+
+
+def _block(text: str) -> str:
+    """A traceback or stack, each line escaped and indented, so none of its lines can pass
+    for a log line of its own."""
+    return "\n".join("    " + escape_controls(line) for line in text.splitlines())
+
+
 class TextFormatter(logging.Formatter):
-    """The human format, with the request id appended when there is one."""
+    """The human format (LOG_FORMAT=text), with the request id appended when there is one.
+    Whatever a request brought in (path, query, headers) stays on its own line."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return escape_controls(super().formatMessage(record))
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802
+        return _block(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802
+        return _block(super().formatStack(stack_info))
 
     def format(self, record: logging.LogRecord) -> str:
         line = redact(super().format(record))

@@ -6,9 +6,8 @@ import logging
 import sys
 from typing import TextIO
 
+from backend.core.jsonlog import JsonFormatter, TextFormatter
 from backend.core.redact import RedactingFilter
-
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -37,12 +36,7 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     Calling it again replaces sift's own handler instead of adding a second one.
     """
     handler = CurrentStderrHandler()
-    if fmt == "json":
-        from backend.core.jsonlog import JsonFormatter
-
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if not isinstance(h, CurrentStderrHandler)]
     root.addHandler(handler)

@@ -19,11 +19,15 @@ def redact_url(url: str) -> str:
 
 
 _URL_CREDENTIALS = re.compile(r"//[^/\s:@]+:[^/\s@]*@")
+# a credential passed in a query string (?token=, &api_key=, ...): its value
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&][\w.-]*(?:token|key|secret|password|auth)[\w.-]*=)[^&#\s\"']+")
 
 
 def redact_text(text: str) -> str:
-    """`text` with the `user:password@` of every URL in it masked."""
-    return _URL_CREDENTIALS.sub("//***@", text)
+    """`text` with the `user:password@` of every URL in it, and the values of query
+    parameters named like credentials, masked."""
+    return _QUERY_SECRET.sub(r"\1***", _URL_CREDENTIALS.sub("//***@", text))
 
 
 class RedactingFilter(logging.Filter):
@@ -32,7 +36,7 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "@" in message:
+        if "@" in message or "=" in message:
             cleaned = redact_text(message)
             if cleaned != message:
                 record.msg, record.args = cleaned, ()
