@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import SettingsDep, WriterDep
@@ -16,6 +16,7 @@ from backend.logs.llm.base import UNCLASSIFIED
 from backend.registry.active import ModelManager
 
 router = APIRouter(prefix="/v1/feedback/memory", tags=["feedback"])
+MAX_ENTRY_ID = 2**31 - 1  # the id column is a 32-bit INTEGER in PostgreSQL
 
 
 def remember_log_feedback(settings: Settings, manager: ModelManager, learning: Learning,
@@ -56,8 +57,9 @@ async def list_memory(learning: LearningDep, settings: SettingsDep,
             "enabled": settings.FEEDBACK_MEMORY, "entries": [e.public() for e in entries]}
 
 
-@router.delete("/{entry_id}", responses={401: {}, 403: {}, 404: {}})
-async def undo_memory(entry_id: int, learning: LearningDep, settings: SettingsDep,
+@router.delete("/{entry_id}", responses={401: {}, 403: {}, 404: {}, 422: {}})
+async def undo_memory(entry_id: Annotated[int, Path(ge=1, le=MAX_ENTRY_ID)],
+                      learning: LearningDep, settings: SettingsDep,
                       _caller: WriterDep) -> dict[str, Any]:
     """Undo one remembered correction: its template gets the model's answer again (the
     feedback row itself stays for retraining; send a new verdict to change that)."""

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 class RetrainRequest(BaseModel):
     rows: int | None = Field(default=None, ge=100, le=20_000,
                              description="Generated base rows (default: as the served version).")
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1,
+                             description="Training seed, 0 .. 2**32-1 (numpy's range).")
 
 
 class JobPublic(BaseModel):
