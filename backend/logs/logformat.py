@@ -14,6 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
+
+import re2
 
 CONTENT = "Content"
 _FIELD = re.compile(r"<([A-Za-z_]\w*)(?::([^<>]*))?>")
@@ -25,6 +28,46 @@ class LogFormatError(ValueError):
     """A format string that cannot be compiled, with what to fix."""
 
 
+MAX_PATTERN_CHARS = 4096
+# RE2 error text -> the construct it refuses, in words a user can act on
+_UNSUPPORTED = (
+    (re.compile(r"invalid escape sequence: \\[1-9]"), "a backreference (\\1 .. \\9)"),
+    (re.compile(r"\(\?="), "a lookahead ((?=...))"),
+    (re.compile(r"\(\?!"), "a negative lookahead ((?!...))"),
+    (re.compile(r"\(\?<="), "a lookbehind ((?<=...))"),
+    (re.compile(r"\(\?<!"), "a negative lookbehind ((?<!...))"),
+    (re.compile(r"\(\?>"), "an atomic group ((?>...))"),
+    (re.compile(r"bad repetition operator: [*+?]\+"), "a possessive quantifier (++, *+, ?+)"),
+)
+
+
+def compile_pattern(pattern: str, what: str, dot_all: bool = False) -> Any:
+    """A user-supplied regular expression compiled on RE2, whose matching time is linear in
+    the line (Python's `re` backtracks: `(a+)+!` on 40 characters takes a day, holding the
+    GIL). RE2 refuses backreferences and lookaround; LogFormatError names the construct."""
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise LogFormatError(f"{what} is {len(pattern):,} characters long; the limit is "
+                             f"{MAX_PATTERN_CHARS:,}")
+    options = re2.Options()
+    options.log_errors = False
+    options.dot_nl = dot_all
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(
+            exc.args[0], bytes) else str(exc)
+        construct = next((name for key, name in _UNSUPPORTED if key.search(reason)), None)
+        if construct is None and "(?P=" in pattern:  # RE2 says only "invalid perl operator"
+            construct = "a named backreference ((?P=name))"
+        if construct is not None:
+            raise LogFormatError(
+                f"{what} uses {construct}, which the pattern engine does not run: sift "
+                "matches user patterns with RE2, in time linear in the line, and RE2 has no "
+                f"backreferences or lookaround ({reason}); rewrite the pattern without it"
+            ) from None
+        raise LogFormatError(f"{what} is not a valid pattern ({reason})") from None
+
+
 @dataclass(frozen=True)
 class LogFormat:
     """A compiled header format: `parse(line)` gives the fields, or None when it does not match."""
@@ -32,7 +75,7 @@ class LogFormat:
     name: str
     spec: str
     fields: tuple[str, ...]
-    regex: re.Pattern[str]
+    regex: Any  # an RE2 pattern (see compile_pattern)
     content: str = CONTENT
     template: str | None = None  # builds the message from fields when there is no Content field
     description: str = ""
@@ -89,12 +132,16 @@ def compile_format(spec: str, name: str = "custom", template: str | None = None,
         parts.append(f"(?P<{field}>{pattern or ('.*' if last else '.*?')})")
         position = match.end()
     parts.append(_literal(spec[position:]))
+    if len(spec) > MAX_PATTERN_CHARS:
+        raise LogFormatError(f"the format is {len(spec):,} characters long; the limit is "
+                             f"{MAX_PATTERN_CHARS:,}")
     try:
-        regex = re.compile("^" + "".join(parts) + "$", re.DOTALL)
-    except re.error as exc:
-        raise LogFormatError(f"the format {spec!r} is not a valid pattern ({exc}); text "
-                             r"between fields is a regular expression: write a literal "
-                             r"[ ] ( ) . * + ? as \[ \] \( \) \. \* \+ \?") from exc
+        regex = compile_pattern("^" + "".join(parts) + "$", f"the format {spec!r}", dot_all=True)
+    except LogFormatError as exc:
+        if "is not a valid pattern" not in str(exc):
+            raise
+        raise LogFormatError(f"{exc}; text between fields is a regular expression: write a "
+                             r"literal [ ] ( ) . * + ? as \[ \] \( \) \. \* \+ \?") from None
     content = CONTENT if CONTENT in fields else fields[-1]
     if template is not None:
         content = CONTENT
@@ -102,7 +149,9 @@ def compile_format(spec: str, name: str = "custom", template: str | None = None,
 
 
 def _literal(text: str) -> str:
-    return re.sub(" +", r"\\s+", text)
+    """Spaces match any run of whitespace; a space a quantifier applies to (` +`, ` *`)
+    becomes one `\\s` so that the quantifier keeps its meaning (RE2 has no `\\s++`)."""
+    return re.sub(r" +(?![*+?{])", r"\\s+", text).replace(" ", r"\s")
 
 
 _TIME = r"\d\d:\d\d:\d\d"

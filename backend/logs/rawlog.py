@@ -12,12 +12,12 @@ Fluent Bit do. Lines before the first header, and every non-matching line when
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
-from backend.logs.logformat import CONTENT, LogFormat, LogFormatError
+from backend.logs.logformat import CONTENT, LogFormat, LogFormatError, compile_pattern
 
 LINE, LINE_COUNT, SOURCE, PARSED = "line", "line_count", "source", "parsed"
 
@@ -63,15 +63,19 @@ class LogReading:
 
     def __post_init__(self) -> None:
         if self.record_start:
-            try:
-                re.compile(self.record_start)
-            except re.error as exc:
-                raise LogFormatError(f"the record start pattern {self.record_start!r} is not "
-                                     f"a valid regular expression ({exc})") from exc
+            self.start_pattern  # noqa: B018 - compiled now, so a bad pattern is refused early
         if self.source_field and self.source_field not in self.field_names:
             known = ", ".join(self.field_names) or "none (no format given)"
             raise LogFormatError(f"the source field {self.source_field!r} is not a field of "
                                  f"the format; fields: {known}")
+
+    @cached_property
+    def start_pattern(self) -> Any:
+        """`record_start` on RE2 (linear time; see logformat.compile_pattern), or None."""
+        if not self.record_start:
+            return None
+        return compile_pattern(self.record_start,
+                               f"the record start pattern {self.record_start!r}")
 
     @cached_property
     def field_names(self) -> tuple[str, ...]:
@@ -85,8 +89,7 @@ class LogReading:
     def records(self, lines: Iterable[str], stats: ParseStats | None = None
                 ) -> Iterator[RawRecord]:
         """Records in file order; `stats` (if given) is updated as lines are read."""
-        return assemble(lines, self.format, self.multiline,
-                        re.compile(self.record_start) if self.record_start else None,
+        return assemble(lines, self.format, self.multiline, self.start_pattern,
                         stats if stats is not None else ParseStats())
 
     def row(self, record: RawRecord) -> tuple[str, ...]:
@@ -101,7 +104,7 @@ class LogReading:
 
 
 def assemble(lines: Iterable[str], fmt: LogFormat | None, multiline: bool,
-             start: re.Pattern[str] | None, stats: ParseStats) -> Iterator[RawRecord]:
+             start: Any, stats: ParseStats) -> Iterator[RawRecord]:
     """The record state machine; one pass, one record held back at a time."""
     current: RawRecord | None = None
     for number, raw in enumerate(lines, start=1):
