@@ -25,6 +25,7 @@ from backend.api.routes import (
     models,
     otlp,
     retrain,
+    session_views,
     sessions,
     tasks,
 )
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     app.include_router(feedback.router)
     app.include_router(approvals.router)
     app.include_router(sessions.router)
+    app.include_router(session_views.router)
     app.include_router(retrain.router)
     app.include_router(otlp.router)
     app.include_router(drift.router)

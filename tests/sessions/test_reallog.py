@@ -12,12 +12,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from sklearn.metrics import accuracy_score, f1_score
 from typer.testing import CliRunner
 
 from backend.api.main import create_app
 from backend.core.config import PROJECT_ROOT, get_settings
 from backend.logs.embedder import Embedder
 from backend.sessions.predictor import StepPredictor
+from backend.sessions.xes import read_xes
 from tests.sessions.conftest import publish
 from tests.utils.auth import WRITER_HEADERS
 from tests.utils.data import shared_file
@@ -172,3 +174,86 @@ def test_step_correction_by_prediction_id_is_kept_for_retraining(
     assert example.label == "Completed"
     assert example.input[CASE] == events[0][CASE] and example.input[TIME] == events[0][TIME]
     assert set(example.input) >= {"org:resource", "org:group", "org:role", "impact"}
+
+
+# --- task mining on the tagged log (issue 27): cases the model never saw -------------------
+
+@pytest.fixture(scope="module")
+def held_out() -> pd.DataFrame:
+    """Cases 251-450 of the real log: the model was trained on the first 250 only."""
+    frame = pd.read_csv(shared_file("eventlogs/BPI2013_closed.csv"), dtype=str)
+    cases = frame[CASE].drop_duplicates().iloc[250:450]
+    return frame[frame[CASE].isin(cases)].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def tagged_csv(client: TestClient, held_out: pd.DataFrame) -> bytes:
+    """The held-out cases tagged through the API, activity column kept, some abstained."""
+    response = client.post("/v1/sessions/predict/csv", data={"model": NAME, "threshold": "0.8"},
+                           files={"file": ("held.csv", held_out.to_csv(index=False).encode())})
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def test_views_of_held_out_cases_with_agreement(client: TestClient, tagged_csv: bytes) -> None:
+    tagged = pd.read_csv(io.BytesIO(tagged_csv), dtype=str, keep_default_na=False)
+    response = client.post("/v1/sessions/views", data={"model": NAME,
+                                                       "label_column": "Concept Name"},
+                           files={"file": ("tagged.csv", tagged_csv)})
+    assert response.status_code == 200, response.text
+    views = response.json()
+    assert views["summary"]["events"] == len(tagged)
+    assert views["summary"]["cases"] == tagged[CASE].nunique() == 200
+    nodes = {n["step"]: n["events"] for n in views["process_map"]["nodes"]}
+    assert nodes == tagged["step_name"].value_counts().to_dict()
+    assert views["summary"]["abstained_events"] == (tagged["abstained"] == "True").sum() > 0
+    # agreement, independently: sklearn over every held-out event (abstained = a miss)
+    truth, sift = tagged[ACTIVITY], tagged["step_name"]
+    figures = views["agreement"]
+    assert figures["labelled_rows"] == len(tagged)
+    assert figures["accuracy"] == round(accuracy_score(truth, sift), 4)
+    assert figures["macro_f1"] == round(f1_score(truth, sift, labels=sorted(set(truth)),
+                                                 average="macro", zero_division=0), 4)
+    assert figures["disagreements"] == [i for i in range(len(tagged)) if truth[i] != sift[i]]
+    labels = figures["labels"]
+    assert sum(map(sum, figures["confusion"])) == len(tagged) and "Unclassified" in labels
+
+
+def test_xes_export_of_the_tagged_log_keeps_every_event(client: TestClient, tagged_csv: bytes,
+                                                        tmp_path: Path) -> None:
+    tagged = pd.read_csv(io.BytesIO(tagged_csv), dtype=str, keep_default_na=False)
+    response = client.post("/v1/sessions/xes", data={"model": NAME},
+                           files={"file": ("tagged.csv", tagged_csv)})
+    assert response.status_code == 200, response.text
+    assert response.headers["x-events"] == str(len(tagged))
+    back = read_xes(response.content).set_index("sift:row").sort_index(key=lambda i: i.astype(int))
+    assert back["concept:name"].tolist() == tagged["step_name"].tolist()
+    assert back["original:concept:name"].tolist() == tagged[ACTIVITY].tolist()
+    assert back["lifecycle:transition"].tolist() == tagged["lifecycle:transition"].tolist()
+    pm4py = pytest.importorskip("pm4py")
+    path = tmp_path / "tagged.xes"
+    path.write_bytes(response.content)
+    assert len(pm4py.read_xes(str(path))) == len(tagged)
+    missing = client.post("/v1/sessions/xes", data={"model": NAME},
+                          files={"file": ("t.csv", held_out_bytes(tagged))})
+    assert missing.status_code == 422 and "step_name" in missing.json()["detail"]
+
+
+def held_out_bytes(tagged: pd.DataFrame) -> bytes:
+    return tagged.drop(columns=["step_name"]).to_csv(index=False).encode()
+
+
+def test_cli_writes_xes_and_reports_agreement(registry: Path, held_out: pd.DataFrame,
+                                              tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MODELS_ROOT", str(registry))
+    get_settings.cache_clear()
+    given = tmp_path / "held.csv"
+    held_out.head(300).to_csv(given, index=False)
+    out = tmp_path / "held.xes"
+    result = CliRunner().invoke(app, ["predict-steps", "--input", str(given), "--output",
+                                      str(out), "--name", NAME])
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "agreement with 'concept:name' on 300 events: accuracy" in result.output
+    assert len(read_xes(out.read_bytes())) == 300

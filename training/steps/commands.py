@@ -165,13 +165,23 @@ def predict_steps_cmd(
     version: Annotated[str, typer.Option(help="model version or latest")] = "latest",
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
     name: Annotated[str, typer.Option(help="registry model name")] = "step-tagger",
+    label_column: Annotated[str | None, typer.Option(
+        help="the log's own activity / label column to report agreement with (default: the "
+             "model's label column, when the input has it)")] = None,
 ) -> None:
     """Tag every event of a CSV or XES log (.xes, .xes.gz) with step_name, confidence and
-    abstained (input order kept). Header names match the model's ignoring case and spaces."""
+    abstained (input order kept). Header names match the model's ignoring case and spaces.
+    An --output ending in .xes writes XES (step in concept:name, sift:* attributes)."""
     from backend.core.tabular import to_safe_csv
     from backend.registry.local import LocalModelStore
     from backend.sessions.eventfile import read_event_bytes
     from backend.sessions.service import load_predictor, tag_frame
+    from backend.sessions.tagged import (
+        find_column,
+        label_agreement,
+        tagged_columns,
+        tagged_xes,
+    )
 
     if not input.is_file():
         raise typer.BadParameter(f"{input} does not exist", param_hint="--input")
@@ -186,12 +196,25 @@ def predict_steps_cmd(
         frame, summary = tag_frame(predictor, table, threshold)
     except BadInputError as exc:
         raise typer.BadParameter(exc.detail, param_hint="--input") from None
-    for warning in [*warnings, *summary.get("warnings", [])]:
+    cols = predictor.featurizer.columns
+    tagged = tagged_columns(frame, cols.session, cols.timestamp, summary["columns"]["step_name"])
+    try:
+        export = tagged_xes(frame, tagged) if output.name.lower().endswith(".xes") else None
+        label = label_column or find_column(table, cols.label)
+        figures = label_agreement(frame, tagged, label) if label else None
+    except BadInputError as exc:
+        raise typer.BadParameter(exc.detail) from None
+    for warning in [*warnings, *summary.get("warnings", []), *(export.warnings if export
+                                                                 else [])]:
         typer.echo(f"warning: {warning}", err=True)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(to_safe_csv(frame), encoding="utf-8")
+    output.write_text(export.text if export else to_safe_csv(frame), encoding="utf-8")
     typer.echo(f"tagged {summary['events']:,} events with {name} {manifest.version}: coverage "
                f"{summary['coverage']} -> {output}")
+    if figures and figures["labelled_rows"]:
+        typer.echo(f"agreement with {figures['column']!r} on {figures['labelled_rows']:,} "
+                   f"events: accuracy {figures['accuracy']}, macro-F1 {figures['macro_f1']}, "
+                   f"{len(figures['disagreements']):,} disagreements (abstained included)")
 
 
 def ensure_default_step_model() -> None:
