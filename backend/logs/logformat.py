@@ -18,6 +18,14 @@ from typing import Any
 
 import re2
 
+# the stated level has one mapping, in backend.logs.levels; re-exported for the doors
+from backend.logs.levels import (  # noqa: F401
+    LEVEL_FEATURE,
+    normalize_level,
+    uses_level,
+    with_level,
+)
+
 CONTENT = "Content"
 _FIELD = re.compile(r"<([A-Za-z_]\w*)(?::([^<>]*))?>")
 # names the readers add to every record; a format may not define them
@@ -170,9 +178,33 @@ _PRESET_SPECS: tuple[tuple[str, str, str | None, str], ...] = (
                     rf"<Month:[A-Z][a-z]{{2}}> +<Day:\d{{1,2}}> <Time:{_TIME}> <Location:\S+> "
                     r"<Component:.*?>(\[<PID:\d+>\])?: <Content>", None,
      "Loghub Thunderbird sample (supercomputer syslog with alert label)"),
-    ("linux", rf"<Month:[A-Z][a-z]{{2}}> +<Date:\d{{1,2}}> <Time:{_TIME}> <Level:\S+> "
+    ("linux", rf"<Month:[A-Z][a-z]{{2}}> +<Date:\d{{1,2}}> <Time:{_TIME}> <Host:\S+> "
               r"<Component:.*?>(\[<PID:\d+>\])?: <Content>", None,
-     "Loghub Linux sample (syslog; Loghub names the host field Level)"),
+     "Loghub Linux sample (syslog; Loghub calls the host field Level, sift calls it Host)"),
+    ("android", r"<Date:\d\d-\d\d> <Time:\d\d:\d\d:\d\d\.\d{3}> <Pid:\d+> <Tid:\d+> "
+                r"<Level:[VDIWEFA]> <Component:[^:]*?>: <Content>", None,
+     "Android logcat (threadtime): date time pid tid level tag: message"),
+    ("hadoop", r"<Date:\d{4}-\d\d-\d\d> <Time:\d\d:\d\d:\d\d,\d{3}> <Level:[A-Z]+> "
+               r"\[<Process:[^\]]*>\] <Component:\S+>: <Content>", None,
+     "Hadoop / YARN MapReduce log4j (date time LEVEL [thread] class: message)"),
+    ("openstack", r"(<Logrecord:\S+\.log\S*> )?<Date:\d{4}-\d\d-\d\d> "
+                  r"<Time:\d\d:\d\d:\d\d\.\d+> <Pid:\d+> <Level:[A-Z]+> <Component:\S+> "
+                  r"(\[<ADDR:[^\]]*>\] )?<Content>", None,
+     "OpenStack (oslo.log; Loghub's sample prefixes the file name)"),
+    ("spark", r"<Date:\d\d/\d\d/\d\d> <Time:\d\d:\d\d:\d\d> <Level:[A-Z]+> "
+              r"<Component:\S+>: <Content>", None,
+     "Spark log4j default (yy/MM/dd HH:mm:ss LEVEL class: message)"),
+    ("windows", r"<Date:\d{4}-\d\d-\d\d> <Time:\d\d:\d\d:\d\d>, <Level:[A-Za-z]+> "
+                r"<Component:\S+> <Content>", None,
+     "Windows CBS / component servicing log (date time, Level Component message)"),
+    ("zookeeper", r"<Date:\d{4}-\d\d-\d\d> <Time:\d\d:\d\d:\d\d,\d{3}> - "
+                  r"<Level:[A-Z]+> \[<Node:.*>:<Component:[^:@\]]*>@<Id:\d+>\] - <Content>",
+     None, "ZooKeeper log4j (date time - LEVEL [thread:class@line] - message)"),
+    ("healthapp", r"<Time:\d{8}-\d{1,2}:\d{1,2}:\d{1,2}:\d+>\|<Component:[^|]*>\|"
+                  r"<Pid:\d+>\|<Content>", None,
+     "Loghub HealthApp sample (time|component|pid|message)"),
+    ("proxifier", r"\[<Time:\d\d\.\d\d \d\d:\d\d:\d\d>\] <Program:.*?> - <Content>", None,
+     "Proxifier log ([MM.dd HH:mm:ss] program - message)"),
     ("apache-error", r"\[<Time:[^\]]+>\] \[<Module:[\w-]*>:<Level:\w+>\] "
                      r"\[pid <Pid:\d+>(:tid <Tid:\d+>)?\]( \[client <Client:[^\]]+>\])? "
                      r"<Content>", None, "Apache httpd 2.4 ErrorLog"),
@@ -276,42 +308,3 @@ def resolve(spec: str | None, head: Iterable[str] | None = None
 def presets_table() -> Mapping[str, str]:
     """Preset name -> what it is for (for help texts and the UI)."""
     return {name: PRESETS[name].description for name, *_ in _PRESET_SPECS}
-
-
-_LEVEL_WORDS = {
-    "trace": "DEBUG", "debug": "DEBUG", "fine": "DEBUG", "finer": "DEBUG", "finest": "DEBUG",
-    "info": "INFO", "information": "INFO", "notice": "INFO", "config": "INFO",
-    "warn": "WARN", "warning": "WARN",
-    "error": "ERROR", "err": "ERROR", "severe": "ERROR",
-    "crit": "FATAL", "critical": "FATAL", "fatal": "FATAL", "alert": "FATAL",
-    "emerg": "FATAL", "emergency": "FATAL", "panic": "FATAL",
-}
-LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
-
-
-def normalize_level(value: object) -> str | None:
-    """A stated level mapped onto five classes (syslog, log4j, Python and Apache names), or
-    None when the value is not a level (e.g. Loghub's Linux sample puts the host there)."""
-    if not isinstance(value, str) or not value:
-        return None
-    word = value.strip().lower()
-    if ":" in word:  # Apache 2.4 "core:error"
-        word = word.rsplit(":", 1)[1]
-    return _LEVEL_WORDS.get(word)
-
-
-LEVEL_FEATURE = "level_feature"  # model.json key: the model was trained with stated levels
-
-
-def with_level(message: str, level: object) -> str:
-    """The message as a model trained with the level feature reads it (training and serving
-    both call this): `[lvl_error] disk full`. A missing or unknown level leaves it as is, so
-    such a model still answers lines without a level the way it was trained on them."""
-    norm = normalize_level(level)
-    return f"[lvl_{norm.lower()}] {message}" if norm else message
-
-
-def uses_level(config: Mapping[str, object]) -> bool:
-    """Whether a model (its model.json config) was trained with the level feature; models
-    trained without it never see the marker."""
-    return bool(config.get(LEVEL_FEATURE))

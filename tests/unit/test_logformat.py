@@ -118,7 +118,7 @@ def test_unknown_source_field_is_refused() -> None:
 
 def test_levels_map_onto_five_classes_and_mark_the_message() -> None:
     assert [normalize_level(v) for v in ("warning", "E", "core:crit", "notice", "combo")] == [
-        "WARN", None, "FATAL", "INFO", None]
+        "WARN", "ERROR", "FATAL", "INFO", None]
     assert with_level("disk full", "err") == "[lvl_error] disk full"
     assert with_level("disk full", "dn228") == "disk full"  # not a level: unchanged
     assert uses_level({"level_feature": True}) and not uses_level({})
