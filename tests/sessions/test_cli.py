@@ -50,3 +50,40 @@ def test_bad_config_is_reported_with_the_field(models_root: Path, tmp_path: Path
     config.write_text("model:\n  type: cnn\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["train-steps", "--config", str(config)])
     assert result.exit_code != 0 and "model.type" in result.output
+
+
+def test_report_flags_a_support_one_class_and_prints_the_baselines(models_root: Path,
+                                                                    tmp_path: Path) -> None:
+    """One held-out event gets a step of its own: the report flags it (support 1), gives
+    macro-F1 without it, the majority / position / event baselines and the case split."""
+    from training.steps.data import split_sessions
+    from training.steps.generator import generate_sessions
+
+    config = tiny_config()
+    frame = generate_sessions(30, seed=5)
+    test_session = split_sessions(frame, config).test.frame["session_id"].iloc[0]
+    frame.loc[frame.index[frame["session_id"] == test_session][3], "step_name"] = "Rare step"
+    data, path = tmp_path / "steps.csv", tmp_path / "steps.yaml"
+    frame.to_csv(data, index=False)
+    dump_config(config, path)
+    result = CliRunner().invoke(app, ["train-steps", "--data", str(data), "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "baselines on the same test events: majority accuracy" in result.output
+    assert "position accuracy" in result.output and "event accuracy" in result.output
+    assert "Rare step (1)" in result.output
+    report = (models_root / "step-tagger" / "v1" / "report.md").read_text()
+    assert "Rare step (1)" in report and "## Baselines (same test cases)" in report
+    assert "## Case split" in report
+    import json
+
+    figures = json.loads((models_root / "step-tagger" / "v1" / "report.json").read_text())
+    assert {"step": "Rare step", "support": 1} in figures["support"]["low_support"]
+    split = figures["split"]
+    assert sum(p["cases"] for p in split.values()) == 30
+    assert split["test"]["events"] == figures["events"]
+    majority = figures["baselines"]["majority"]
+    truth = frame[frame["session_id"].isin(split_sessions(frame, config).test.frame[
+        "session_id"])]["step_name"]
+    assert majority["accuracy"] == round(float((truth == majority["step"]).mean()), 4)
+    supported = [m["f1-score"] for m in figures["per_class"].values() if m["support"] >= 5]
+    assert figures["support"]["macro_f1_supported"] == round(sum(supported) / len(supported), 4)

@@ -89,6 +89,7 @@ def train_steps_cmd(
     """
     from backend.registry.local import LocalModelStore
     from backend.sessions.config import parse_config
+    from training.steps.baselines import warnings_for
     from training.steps.pipeline import train_steps
 
     cfg = _config(config)
@@ -137,6 +138,17 @@ def train_steps_cmd(
                f"{m['token_accuracy']}; at threshold {m['threshold']}: coverage "
                f"{m['coverage_at_threshold']}, accuracy {m['accuracy_at_threshold']} "
                f"(held-out sessions); report: {outcome.folder / 'report.md'}")
+    report = outcome.report
+    split = ", ".join(f"{k} {v['cases']:,} cases / {v['events']:,} events"
+                      for k, v in report["split"].items())
+    typer.echo(f"case split: {split}")
+    typer.echo("baselines on the same test events: " + "; ".join(
+        f"{k} accuracy {b['accuracy']}, macro-F1 {b['macro_f1']}"
+        for k, b in report["baselines"].items()))
+    typer.echo(f"macro-F1 over classes with >= {report['support']['min_support']} test events: "
+               f"{report['support']['macro_f1_supported']} (all: {m['macro_f1']})")
+    for warning in warnings_for(report):
+        typer.echo(f"warning: {warning}", err=True)
 
 
 def _names(values: list[str] | None) -> list[str] | None:

@@ -100,6 +100,7 @@ def to_markdown(report: dict[str, Any], title: str = "Step tagger evaluation") -
              f"| accuracy at threshold | {s['accuracy']} |",
              f"| macro-F1 at threshold | {s['macro_f1']} |", "",
              "![coverage vs accuracy](coverage_accuracy.png)", ""]
+    lines += _context(report)
     calibration = report.get("calibration") or {}
     if calibration.get("target_precision"):
         lines += ["## Calibrated abstention", "",
@@ -129,6 +130,36 @@ def to_markdown(report: dict[str, Any], title: str = "Step tagger evaluation") -
     lines += [f"| {name} | {m['precision']} | {m['recall']} | {m['f1-score']} | "
               f"{int(m['support'])} |" for name, m in report["per_class"].items()]
     return "\n".join(lines) + "\n"
+
+
+def _context(report: dict[str, Any]) -> list[str]:
+    """Case split, baselines and thin-class warnings (reports from before them have none)."""
+    from training.steps.baselines import warnings_for
+
+    lines = []
+    split = report.get("split")
+    if split:
+        lines += ["## Case split", "", "| split | cases | events |", "|---|---|---|"]
+        lines += [f"| {name} | {p['cases']:,} | {p['events']:,} |" for name, p in split.items()]
+        lines.append("")
+    base = report.get("baselines")
+    if base:
+        lines += ["## Baselines (same test cases)", "", "| tagger | accuracy | macro-F1 |",
+                  "|---|---|---|",
+                  f"| this model | {report['token_accuracy']} | {report['macro_f1']} |"]
+        names = {"majority": f"majority step (`{base['majority'].get('step')}`)",
+                 "position": "most common step at the event's position in its case",
+                 "event": f"most common step per `{base.get('event', {}).get('column')}`"}
+        lines += [f"| {names.get(k, k)} | {b['accuracy']} | {b['macro_f1']} |"
+                  for k, b in base.items()]
+        lines.append("")
+    support = report.get("support")
+    if support:
+        lines += [f"Macro-F1 over the {support['supported_classes']} classes with at least "
+                  f"{support['min_support']} test events: **{support['macro_f1_supported']}** "
+                  f"(all classes: {support['macro_f1_all_classes']}).", ""]
+    lines += [f"> **Warning:** {w}" for w in warnings_for(report)]
+    return [*lines, ""] if lines else []
 
 
 def write_report(report: dict[str, Any], folder: Path) -> None:

@@ -13,6 +13,7 @@ from backend.sessions.config import StepsConfig, dump_config
 from backend.sessions.encoders import VectorSource
 from backend.sessions.features import Events
 from backend.sessions.predictor import StepPredictor, predict_encoded
+from training.steps.baselines import baselines, case_split, support_check
 from training.steps.data import data_hash, label_ids, read_events, split_sessions
 from training.steps.evaluate import evaluate, write_report
 from training.steps.trainer import StepTrainer
@@ -53,6 +54,9 @@ def train_steps(data: Path, config: StepsConfig, text_source: VectorSource | Non
     report = evaluate_events(predictor, splits.test, config.columns.label, threshold,
                              config.evaluation.top_confusions)
     report["calibration"] = {**predictor.calibration, "threshold": threshold}
+    report["split"] = case_split(splits)
+    report["baselines"] = baselines(splits, config.columns.label, config.columns.event)
+    report["support"] = support_check(report["per_class"], report["macro_f1"])
     report["training"] = {"best_epoch": result.best_epoch,
                           "best_val_macro_f1": result.best_val_macro_f1,
                           "history": result.history}
@@ -63,7 +67,11 @@ def train_steps(data: Path, config: StepsConfig, text_source: VectorSource | Non
                "macro_f1_at_threshold": s["macro_f1"], "test_events": report["events"],
                "best_val_macro_f1": result.best_val_macro_f1,
                "temperature": predictor.temperature,
-               "target_precision": config.evaluation.target_precision}
+               "target_precision": config.evaluation.target_precision,
+               "macro_f1_supported": report["support"]["macro_f1_supported"],
+               "majority_baseline_macro_f1": report["baselines"]["majority"]["macro_f1"],
+               "position_baseline_macro_f1": report["baselines"]["position"]["macro_f1"],
+               "test_cases": report["split"]["test"]["cases"]}
     manifest = Manifest(name=name, kind=KIND, data_hash=data_hash(frame), labels=predictor.labels,
                         metrics=metrics, params={**config.model_dump(mode="json"),
                                                  "data": str(Path(data).resolve())})
