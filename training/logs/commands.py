@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from backend.core.config import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from backend.registry.manifest import Manifest
 
 DEFAULT_LOG_DATA_ROWS = 8000
 
@@ -72,10 +76,19 @@ def train_logs_cmd(
     typer.echo(f"published {manifest.name} {manifest.version}: accuracy {m['accuracy']}, "
                f"macro-F1 {m['macro_f1']}, coverage {m['coverage_at_threshold']} at threshold "
                f"{m['threshold']:.3f} (held-out templates)")
+    for warning in quality_warnings_of(manifest):
+        typer.echo(f"warning: {warning}", err=True)
     if "fast_share" in m:
         typer.echo(f"cascade: threshold {m['cascade_threshold']:.3f}, stage 1 answered "
                    f"{m['fast_share']:.1%} of model-tier rows; all-MiniLM accuracy "
                    f"{m['accuracy_all_minilm']} on the same rows")
+
+
+def quality_warnings_of(manifest: Manifest) -> list[str]:
+    """The warnings train-logs wrote into the published version's report.json."""
+    report = get_settings().MODELS_ROOT / manifest.name / manifest.version / "report.json"
+    warnings = json.loads(report.read_text(encoding="utf-8")).get("warnings", [])
+    return [str(w) for w in warnings]
 
 
 def ensure_default_log_model() -> None:

@@ -10,6 +10,17 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix
 
 from training.plots import plot_confusion
+from training.quality import majority_baseline, quality_warnings
+
+
+def quality_figures(train_labels: pd.Series, test_labels: pd.Series, metrics: dict[str, Any]
+                    ) -> dict[str, Any]:
+    """The majority-label baseline on the held-out rows and the warnings it leads to."""
+    label, accuracy = majority_baseline(train_labels.astype(str), test_labels.astype(str))
+    return {"baseline_label": label, "baseline_majority_accuracy": accuracy,
+            "warnings": quality_warnings(float(metrics["accuracy"]),
+                                         float(metrics["coverage_at_threshold"]), label,
+                                         accuracy, unit="rows")}
 
 
 def write_report(folder: Path, metrics: dict[str, Any], test: pd.DataFrame) -> None:
@@ -26,11 +37,14 @@ def write_report(folder: Path, metrics: dict[str, Any], test: pd.DataFrame) -> N
         "# Log classifier evaluation", "",
         f"Held-out split by template: {metrics['test_rows']} rows from "
         f"{metrics['test_templates']} templates never seen in training.", "",
-        "| metric | value |", "|---|---|",
     ]
+    if metrics.get("warnings"):
+        lines += ["## Warnings", "", *(f"- **{w}**" for w in metrics["warnings"]), ""]
+    lines += ["| metric | value |", "|---|---|"]
     for key in ("accuracy", "macro_f1", "threshold", "coverage_at_threshold",
-                "accuracy_at_threshold", "macro_f1_at_threshold"):
-        lines.append(f"| {key} | {metrics[key]} |")
+                "accuracy_at_threshold", "macro_f1_at_threshold", "baseline_majority_accuracy"):
+        if key in metrics:
+            lines.append(f"| {key} | {metrics[key]} |")
     if "cv_model_tier_accuracy" in metrics:
         lines += ["", f"Model tier alone, {metrics['cv_folds']}-fold template-grouped "
                       f"cross-validation on the training templates: accuracy "

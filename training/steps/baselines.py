@@ -24,6 +24,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from backend.sessions.encoders import as_text
 from backend.sessions.features import Events
+from training.quality import quality_warnings
 from training.steps.data import Splits
 
 MIN_SUPPORT = 5
@@ -94,6 +95,10 @@ def warnings_for(report: dict[str, Any]) -> list[str]:
                    f"Macro-F1 over the {support['supported_classes']} classes with enough "
                    f"support: {support['macro_f1_supported']} (all classes: "
                    f"{support['macro_f1_all_classes']}).")
+    majority = (report.get("baselines") or {}).get("majority")
+    if majority and "accuracy" in majority and "selective" in report:
+        out += quality_warnings(report["token_accuracy"], report["selective"]["coverage"],
+                                majority["step"], majority["accuracy"], unit="events")
     for name, base in (report.get("baselines") or {}).items():
         if base["macro_f1"] >= report["macro_f1"]:
             out.append(f"the {name} baseline's macro-F1 ({base['macro_f1']}) is not below "

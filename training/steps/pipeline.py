@@ -13,7 +13,8 @@ from backend.sessions.config import StepsConfig, dump_config
 from backend.sessions.encoders import VectorSource
 from backend.sessions.features import Events
 from backend.sessions.predictor import StepPredictor, predict_encoded
-from training.steps.baselines import baselines, case_split, support_check
+from training.quality import log_warnings
+from training.steps.baselines import baselines, case_split, support_check, warnings_for
 from training.steps.data import data_hash, label_ids, read_events, split_sessions
 from training.steps.evaluate import evaluate, write_report
 from training.steps.trainer import StepTrainer
@@ -75,6 +76,7 @@ def train_steps(data: Path, config: StepsConfig, text_source: VectorSource | Non
     manifest = Manifest(name=name, kind=KIND, data_hash=data_hash(frame), labels=predictor.labels,
                         metrics=metrics, params={**config.model_dump(mode="json"),
                                                  "data": str(Path(data).resolve())})
+    log_warnings(name, warnings_for(report))
     with store.staging(name) as staged:
         predictor.save_pretrained(staged)
         dump_config(config, staged / "config.yaml")
