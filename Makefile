@@ -17,8 +17,8 @@ help:  ## list the targets
 
 install: $(STAMP)  ## create .venv and install pinned dependencies (idempotent)
 
-# Lock files: requirements/runtime.txt (the image installs only this), dev.txt, ray.txt.
-LOCKS := requirements/runtime.txt requirements/dev.txt requirements/ray.txt
+# Lock files: requirements/runtime.txt (the image installs only this), dev.txt, ray.txt, bench.txt.
+LOCKS := requirements/runtime.txt requirements/dev.txt requirements/ray.txt requirements/bench.txt
 
 $(STAMP): $(LOCKS) pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)

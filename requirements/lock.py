@@ -1,8 +1,8 @@
-"""Write the lock files (requirements/runtime.txt, dev.txt, ray.txt) from pyproject.toml.
+"""Write the lock files (requirements/runtime.txt, dev.txt, ray.txt, bench.txt) from pyproject.toml.
 
 Each file pins the full closure of one dependency group at the versions installed
 in the tested venv (`make lock`). runtime.txt is what the Docker image installs;
-dev.txt and ray.txt hold only what they add on top of it. pip-compile against this
+dev.txt, ray.txt and bench.txt hold only what they add on top of it. pip-compile against this
 machine's file index did not finish in 15 minutes on 2 cores, so the pins come
 from the venv the suite passed in, without hashes.
 """
@@ -59,7 +59,8 @@ def main() -> None:
     _write("runtime.txt", runtime, "runtime: what the service and its retrain jobs import "
                                    "(the Docker image installs only this)")
     for group, what in (("dev", "tests, lint and lock tools"),
-                        ("ray", "optional Ray engine for bulk classification")):
+                        ("ray", "optional Ray engine for bulk classification"),
+                        ("bench", "Drain3, the anchor of bench/template_grouping.py")):
         extra = closure(project["optional-dependencies"][group])
         _write(f"{group}.txt", {k: v for k, v in extra.items() if k not in runtime},
                f"{group}: {what}, on top of runtime.txt")

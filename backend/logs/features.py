@@ -1,7 +1,7 @@
 """Surface features of template keys, beside the sentence embedding.
 
 MiniLM sees meaning but blurs the literal tokens that decide a log's label
-("deprecated", "status <num>", "oom-killer"). TF-IDF word 1-2-grams and
+("deprecated", "status <var>", "oom-killer"). TF-IDF word 1-2-grams and
 character 3-5-grams of the key keep them. Both the LR head and the offline
 LLM tier use ``embedding ++ weight * [words, chars]``, so training and
 serving share this one definition.

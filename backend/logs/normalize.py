@@ -1,10 +1,22 @@
 """Normalisation and template keys, shared by training and serving.
 
-A *template key* is the lower-cased message with its variable parts masked
-(numbers, ids, IPs and host names, paths, hex, timestamps, quoted values,
-user names) and whitespace collapsed. Lines that differ only in their
-variables share a key, so the embedding tier embeds each key once, and
-training splits by key so no template is in both train and test.
+A *template key* is the lower-cased message with its variable parts masked and
+whitespace collapsed. Lines that differ only in their variables share a key, so
+the embedding tier embeds each key once, training splits by key so no template
+is in both train and test, and the pattern counter counts lines per key.
+
+Two passes. Shapes that span or hide inside tokens come first, each behind a
+cheap guard: URLs, e-mail addresses, timestamps, paths, user names in prose,
+quoted values. Then every whitespace-separated token is looked at once: a token
+with a digit in it (a number, an IP, a hex or block id, "local(0)") or a dotted
+host name is a *value*, `<var>`, as Drain and the Loghub parsers treat it. One
+placeholder for every kind of value keeps a field that holds an IP on one line
+and "#3#" on the next in one template. What stays: a `name=` / `name:` in front
+(`uid=<var>`), the brackets around the token and the punctuation after it, and
+short names that end in 0 ("eth0", "en0", "wl0": devices, not values). Values in `key=value`
+form that have no digit stay as written (`user=root`, `tty=nodevssh`), like
+any other word. Every mask treats the digits 1-9 alike (the router caches keys
+by the line with those digits folded; a test checks it).
 """
 
 from __future__ import annotations
@@ -12,56 +24,94 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+# bump when the masks change: stored state keyed by template_key records the version it
+# was keyed with, and backend/feedback/rekey.py re-keys it from its stored example
+KEY_VERSION = 2
+
 _TLD = r"(?:com|net|org|edu|gov|mil|int|io|info|biz|local|internal|lan|[a-z]{2})"
 _DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
 _MON = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 # words that follow "user" in prose ("user not in sudoers") and are not a user name
 _FUNCTION_WORDS = r"(?:not|is|was|has|had|does|did|in|on|from|with|for|to|of|the|a|an|and|or)"
-_TOKEN_END = r"[^\s=:,;()\[\]{}'\"<>|]"
-
 
 _has_digit = re.compile(r"\d").search
+_has_clock = re.compile(r"\d:\d\d:\d").search
 
-
-# (guard, pattern, replacement): a mask runs only when its cheap guard holds.
-# Order matters: wide shapes first, the generic number mask last.
-_MASKS: tuple[tuple[Callable[[str], object], re.Pattern[str], str], ...] = tuple(
+# (guard, pattern, replacement), run in order on the whole line when the guard holds
+_SHAPES: tuple[tuple[Callable[[str], object], re.Pattern[str], str], ...] = tuple(
     (guard, re.compile(pattern), repl)
     for guard, pattern, repl in (
         (lambda s: "://" in s, r"\b[a-z][a-z0-9+.\-]*://[^\s\"'<>]+", "<url>"),
         (lambda s: "@" in s, r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b", "<email>"),
-        (lambda s: "-" in s,
-         r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "<id>"),
-        (lambda s: ":" in s,
-         rf"\b{_DAY}\s+{_MON}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d(?:\s+\d{{4}})?"
+        (_has_clock,
+         rf"\b(?:{_DAY}\s+)?{_MON}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d(?:\s+(?:[a-z]{{3,4}}\s+)?\d{{4}})?"
          r"|\b\d{4}-\d\d-\d\d[t ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:z|[+\-]\d\d:?\d\d)?", "<time>"),
-        (lambda s: "." in s or ":" in s,
-         r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?(?![\w.])"
-         r"|\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b"
-         rf"|(?<![\w.\-])(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+{_TLD}(?![\w.(\-])", "<host>"),
-        (_has_digit, r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", "<hex>"),
         (lambda s: "/" in s or "\\" in s,
          r"(?<![\w<])(?:[a-z]:)?(?:[\\/][\w.\-~%$@+]+)+[\\/]?", "<path>"),
         (lambda s: "user" in s or "password" in s,
-         r"\b(password for(?: invalid user)?|invalid user|for user|user)(?:\s+|\s*[=:]\s*)"
+         r"\b(password for(?: invalid user)?|invalid user|for user|user)(?:\s+|\s*:\s*)"
          rf"(?!{_FUNCTION_WORDS}\b)(?![\s<])[^\s,;:()\[\]'\"]+", r"\1 <user>"),
         # quoted values, but not JSON keys ("status": 200 keeps its "status")
         (lambda s: "'" in s or '"' in s, r"(['\"])[^'\"\s]{1,80}\1(?!\s*:)", "<str>"),
-        (_has_digit, rf"(?<!{_TOKEN_END}){_TOKEN_END}*\d{_TOKEN_END}*", "<num>"),
-        (lambda s: "(" in s, r"\(\s*(?:<\w+>)?\s*\)", "(<*>)"),
-        (lambda s: "<" in s, r"(<(?:num|host|hex|path|str|id)>)(?:[\s,.:/_\-]*\1)+", r"\1"),
     )
 )
-_SPACES = re.compile(r"\s+")
+
+_NAME_PREFIX = re.compile(r"[a-z_][a-z_\-]*[=:]").match
+_NAME_WITH_DIGIT = re.compile(r"[a-z]{1,4}0").fullmatch
+_HOST = re.compile(rf"(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+{_TLD}").fullmatch
+_CLOSING = {")": "(", "]": "[", "}": "{"}
+
+
+def _token(token: str) -> str:
+    """The token with its value masked, or as it was (see the module docstring)."""
+    start, end = 0, len(token)
+    while start < end and token[start] in "([{":
+        start += 1
+    while end > start and token[end - 1] in ",;:.)]}":
+        opener = _CLOSING.get(token[end - 1])
+        if opener is not None and opener in token[start:end - 1]:
+            break
+        end -= 1
+    prefix = _NAME_PREFIX(token, start, end)
+    if prefix is not None:
+        start = prefix.end()
+    if start >= end:
+        return token
+    if _has_digit(token, start, end):
+        if _NAME_WITH_DIGIT(token, start, end):
+            return token
+    elif not _HOST(token, start, end):
+        return token
+    return f"{token[:start]}<var>{token[end:]}"
+
+
+# run in order on the joined tokens when the guard holds
+_AFTER: tuple[tuple[Callable[[str], object], re.Pattern[str], str], ...] = tuple(
+    (guard, re.compile(pattern), repl)
+    for guard, pattern, repl in (
+        # a value restated with its unit in brackets ("1190 bytes (1.16 kb)") or followed by
+        # a unit of time ("<1 sec" beside "00:02") is one value
+        (lambda s: "(<var>" in s, r"(<var>(?: [a-z]+)?) ?\(<var> ?[a-z%]{1,5}\)", r"\1"),
+        (lambda s: "<var> " in s,
+         r"<var> (?:ms|msecs?|secs?|seconds?|mins?|minutes?|hours?|days?)\b", "<var>"),
+        (lambda s: "(" in s, r"\( ?(?:<\w+>)? ?\)", "(<*>)"),
+        # a list of values of any length is one value
+        (lambda s: "<" in s, r"(<(?:var|path|str)>)(?:[ ,.:/_\-]*\1)+", r"\1"),
+    )
+)
 
 
 def template_key(message: str) -> str:
     """Mask the variables of one message; lines of one template share the result."""
     text = message.lower()
-    for guard, pattern, repl in _MASKS:
+    for guard, pattern, repl in _SHAPES:
         if guard(text):
             text = pattern.sub(repl, text)
-    return _SPACES.sub(" ", text).strip()
+    text = " ".join([t if t.isalpha() else _token(t) for t in text.split()])
+    for guard, pattern, repl in _AFTER:
+        if guard(text):
+            text = pattern.sub(repl, text)
+    return text
 
 
 def template_keys(messages: Iterable[str]) -> list[str]:

@@ -22,7 +22,7 @@ KEYS = [template_key(m) for m in (
 
 def test_placeholders_are_words_and_blocks_are_unit_rows() -> None:
     features = TextFeatures.fit(KEYS)
-    assert "<num>" in features.vectorizers["words"].vocabulary_
+    assert "<var>" in features.vectorizers["words"].vocabulary_
     x = features.transform(KEYS[:1]).toarray()[0]
     words = len(features.vectorizers["words"].vocabulary_)
     assert np.linalg.norm(x[:words]) == pytest.approx(1.0, abs=1e-5)
