@@ -22,6 +22,8 @@ DEFAULT_CHUNK_ROWS = 1000
 # Routes other features add; a page shows "not available" until the server has them.
 SESSIONS_PREDICT = "/v1/sessions/predict"
 SESSIONS_PREDICT_CSV = "/v1/sessions/predict/csv"
+SESSIONS_VIEWS = "/v1/sessions/views"
+SESSIONS_XES = "/v1/sessions/xes"
 TASKS_CATEGORIZE = "/v1/tasks/categorize"
 FEEDBACK = "/v1/feedback"
 
@@ -73,6 +75,11 @@ def _upload_type(filename: str) -> str:
     if name.endswith(".gz"):
         return "application/gzip"
     return "application/xml" if name.endswith(".xes") else "text/csv"
+
+
+def _column_form(columns: dict[str, str]) -> dict[str, str]:
+    return {f"{key}_column": columns[key] for key in ("case", "timestamp", "step")
+            if columns.get(key)}
 
 
 class ApiClient:
@@ -216,6 +223,24 @@ class ApiClient:
                                  headers={"Accept": "text/csv"})
         return TaggedLog(response.content, response.headers.get("X-Model-Version", ""),
                          response.headers.get("X-Warnings", ""))
+
+    def session_views(self, tagged_csv: bytes, columns: dict[str, str],
+                      label_column: str | None = None, case: str | None = None
+                      ) -> dict[str, Any]:
+        """Process views of a tagged log (CSV): step map, variants, timeline of `case` (the
+        first case when None), step durations, and agreement with `label_column`.
+        `columns` names the case, timestamp and step columns (keys case/timestamp/step)."""
+        form = _column_form(columns)
+        form.update({k: v for k, v in (("label_column", label_column), ("case", case)) if v})
+        files = {"file": ("tagged.csv", tagged_csv, "text/csv")}
+        result: dict[str, Any] = self._json("POST", SESSIONS_VIEWS, files=files, data=form)
+        return result
+
+    def session_xes(self, tagged_csv: bytes, columns: dict[str, str]) -> bytes:
+        """The tagged log (CSV) as XES, written by the API."""
+        files = {"file": ("tagged.csv", tagged_csv, "text/csv")}
+        return self._request("POST", SESSIONS_XES, files=files,
+                             data=_column_form(columns)).content
 
     def step_models(self) -> list[dict[str, Any]]:
         """The registered step models with the columns each needs (GET /v1/models)."""

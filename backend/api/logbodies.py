@@ -246,7 +246,8 @@ async def classify_shipped_body(request: Request, classifier: LogClassifier,
         raise BadInputError(f"{detail}. Send NDJSON (one JSON object a line) or a JSON array "
                             f"of objects with a message field ({', '.join(messages)}).",
                             rejected=batch.rejected[:100])
-    predictions = await _classify(classifier, batch.pairs, _threshold(query), settings)
+    stated = [(*pair, level) for pair, level in zip(batch.pairs, batch.levels, strict=True)]
+    predictions = await _classify(classifier, stated, _threshold(query), settings)
     records, warnings = labelled(batch, [_result(p, classifier.version) for p in predictions])
     summary = {**summarize(predictions), "rows_in": len(batch.records),
                "refused": len(batch.rejected)}

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MESSAGE_FIELDS = ("message", "log", "log_message", "msg", "MESSAGE", "body")
+# where shippers put the level: plain, ECS (`log.level`), OTLP-style, Python's logging
+LEVEL_FIELDS = ("level", "severity", "log.level", "severity_text", "severity_number",
+                "levelname", "loglevel")
 SOURCE_FIELDS = ("source", "service", "kubernetes.container_name", "container_name", "appname",
                  "ident", "SYSLOG_IDENTIFIER", "host", "hostname", "_HOSTNAME")
 OUTPUT_FIELDS = ("target_label", "confidence", "tier", "model_version", "reason")
@@ -33,6 +36,7 @@ class ShippedBatch:
     records: list[dict[str, Any] | None] = field(default_factory=list)
     pairs: list[tuple[str, str]] = field(default_factory=list)
     index: list[int] = field(default_factory=list)  # record position of each pair
+    levels: list[object] = field(default_factory=list)  # each pair's stated level, or None
     rejected: list[dict[str, Any]] = field(default_factory=list)
     kind: str = "ndjson"
 
@@ -63,6 +67,15 @@ def _text(value: Any) -> str | None:
     if value is None or isinstance(value, (dict, list)):
         return None
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def stated_level(record: Mapping[str, Any]) -> object:
+    """The record's level as it states it (backend.logs.levels reads it), or None."""
+    for name in LEVEL_FIELDS:
+        value = lookup(record, name)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return value
+    return None
 
 
 def _first(record: Mapping[str, Any], names: Sequence[str]) -> str | None:
@@ -124,6 +137,7 @@ def _add(batch: ShippedBatch, number: int, item: Any, line: str | None,
     batch.index.append(len(batch.records))
     batch.records.append(item)
     batch.pairs.append((_first(item, source_fields) or default_source, message))
+    batch.levels.append(stated_level(item))
 
 
 def output_names(records: Sequence[Mapping[str, Any] | None]) -> dict[str, str]:

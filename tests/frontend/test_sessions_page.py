@@ -142,3 +142,32 @@ def test_xes_without_the_models_columns_is_the_apis_message(live_api: str) -> No
     assert "(422)" in message and "'session_id'" in message and "case:concept:name" in message
     assert "`case:<key>`" in message
     assert "sessions_result" not in at.session_state
+
+
+def test_process_views_of_a_tagged_bpi_log(live_api: str) -> None:
+    """Tag 300 BPI 2013 events with the BPI model: the page shows the API's process map,
+    variants, durations, a case timeline and agreement with the log's own activity."""
+    log = bpi_log(300)
+    at = tag(log.to_csv(index=False).encode(), "bpi.csv", model="bpi-2013")
+    assert not at.exception and not at.error
+    full = at.session_state["sessions_result"]["frame"]
+    (graph,) = at.get("graphviz_chart")
+    dot = graph.proto.spec
+    for step in full["step_name"].unique():
+        assert f'"{step}"' in dot
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Cases"] == f"{log['case:concept:name'].nunique():,}"
+    variants = next(d.value for d in at.dataframe if "example case" in d.value.columns)
+    assert variants["cases"].sum() <= log["case:concept:name"].nunique()
+    durations = next(d.value for d in at.dataframe if "median until next" in d.value.columns)
+    assert set(durations["step"]) == set(full["step_name"])
+    assert at.selectbox(key="views_label").value == "concept:name"  # the model's label column
+    accuracy = (full["step_name"] == log["concept:name"]).mean()
+    assert metrics["Accuracy"] == f"{accuracy:.1%}"
+    assert at.selectbox(key="views_case").value == log["case:concept:name"].iloc[0]
+    at.selectbox(key="views_case").set_value(log["case:concept:name"].iloc[40]).run()
+    assert not at.exception and not at.error
+    assert any(log["case:concept:name"].iloc[40] in c.value for c in at.caption)
+    at.button(key="views_xes_export").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["views_xes"][1].startswith(b"<?xml")

@@ -36,6 +36,7 @@ from backend.core.config import Settings
 from backend.core.tabular import append_columns, check_row_limit, read_table, to_safe_csv
 from backend.logs.agreement import agreement_headers, file_agreement
 from backend.logs.batch import classify_batch
+from backend.logs.levels import level_column
 from backend.logs.router import LogClassifier, Prediction, summarize
 
 router = APIRouter(prefix="/v1/logs", tags=["logs"])
@@ -76,9 +77,9 @@ async def classify_logs_json(body: ClassifyRequest, classifier: LogClassifier,
                              settings: Settings, learning: Learning) -> ClassifyResponse:
     """The `{logs: [...]}` body."""
     check_row_limit(len(body.logs), settings.MAX_ROWS_PER_REQUEST, "logs")
-    records = [(r.source, r.log_message) for r in body.logs]
+    records = [(r.source, r.log_message, r.level) for r in body.logs]  # level: evidence
     warnings = body.warnings
-    check_message_lengths(records, settings.MAX_MESSAGE_CHARS_HARD)
+    check_message_lengths([r[:2] for r in records], settings.MAX_MESSAGE_CHARS_HARD)
 
     def answer() -> tuple[list[Prediction], list[str] | None]:
         """One worker-thread hop for memory, tiers and ids (each hop costs a loop wake-up)."""
@@ -120,11 +121,13 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
     frame = table.frame
     # columns as lists (iterating an Arrow-backed Series boxes every cell: ~50x slower)
     sources, messages = frame["source"].tolist(), frame["log_message"].tolist()
+    levels = level_column(frame)
     check_message_lengths(list(zip(sources, messages, strict=True)),
                           request.app.state.settings.MAX_MESSAGE_CHARS_HARD, first_row=1)
     memory = await run_in_threadpool(get_learning(request).log_memory)
     batch = await run_in_threadpool(
-        lambda: classify_batch(classifier, sources, messages, threshold, memory=memory))
+        lambda: classify_batch(classifier, sources, messages, threshold, memory=memory,
+                               levels=levels))
     rows = batch.rows()
     observe_predictions(rows)
     agreed = file_agreement(frame, batch.column("label").tolist(),
