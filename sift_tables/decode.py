@@ -18,12 +18,13 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _SAMPLE = 65536
 
 
-def decode(data: bytes) -> tuple[str, str, list[str]]:
-    """(text, encoding, warnings); `TableError` 415 for archives and binary data."""
+def decode(data: bytes, kind: str = "CSV") -> tuple[str, str, list[str]]:
+    """(text, encoding, warnings); `TableError` 415 for archives and binary data. `kind`
+    names the file in messages: CSV uploads and raw `.log` uploads share this decoding."""
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
-            raise TableError(f"The upload is {what}, not a CSV file. Send plain-text CSV "
-                             "(UTF-8 preferred).", status=415)
+            raise TableError(f"The upload is {what}, not a {kind} file. Send plain-text "
+                             f"{kind} (UTF-8 preferred).", status=415)
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace"), encoding, []
@@ -37,10 +38,10 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
         pass
     else:
         if "\x00" in text[:_SAMPLE] and text[:_SAMPLE].count("\x00") * 8 > len(text[:_SAMPLE]):
-            raise _binary()
+            raise _binary(kind)
         return text, "utf-8", []
     if b"\x00" in data[:8192]:
-        raise _binary()
+        raise _binary(kind)
     encoding = _western(data) or _detected(data)
     text = data.decode(encoding, errors="replace")
     return text, encoding, [f"file is not UTF-8; read it as {encoding}"]
@@ -70,8 +71,8 @@ def scrub_surrogates(text: str) -> tuple[str, int]:
     return _SURROGATES.subn("\ufffd", text)
 
 
-def _binary() -> TableError:
-    return TableError("The upload contains binary data (NUL bytes); send a plain-text CSV "
+def _binary(kind: str) -> TableError:
+    return TableError(f"The upload contains binary data (NUL bytes); send a plain-text {kind} "
                       "file (UTF-8 preferred).", status=415)
 
 

@@ -15,6 +15,7 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers
@@ -26,6 +27,7 @@ from backend.api.auth import authenticate, bearer_token, client_id, identify, re
 from backend.api.metrics import ServiceMetrics, current_metrics
 from backend.api.metrics import router as metrics_router
 from backend.api.ratelimit import EXEMPT_PATHS, ClientRateLimiter
+from backend.core.cancel import CancelScope, current_scope
 from backend.core.config import Settings
 from backend.core.errors import ProblemError, problem_response
 from backend.core.jsonlog import request_id_var
@@ -78,7 +80,8 @@ class RequestGuard:
         id_token = request_id_var.set(request_id)
         metrics_token = current_metrics.set(self.metrics)
         started = time.perf_counter()
-        state: dict[str, int | bool] = {"status": 500, "started": False, "closed": False}
+        state: dict[str, int | bool] = {"status": 500, "started": False, "closed": False,
+                                        "finished": False}
         refusals = Refusals()
         refusals_token = current_refusals.set(refusals)
         tagged = _tag(send, request_id, state, refusals)
@@ -96,10 +99,18 @@ class RequestGuard:
                 await _send_problem(problem, scope, receive, tagged)
                 return
             client_token = current_client.set(client_id(scope))  # LLM quotas count on it
+            cancel = CancelScope(time.monotonic() + self.settings.REQUEST_TIMEOUT_S)
+            cancel_token = current_scope.set(cancel)  # worker threads inherit it
+            watch: list[asyncio.Future[Message]] = []
             try:
                 await self._run_with_deadline(
-                    scope, self._limited(receive), send_from_app, tagged, state)
+                    scope, self._limited(receive, cancel, state, watch), send_from_app, tagged,
+                    state, cancel)
             finally:
+                for watcher in watch:
+                    watcher.cancel()
+                    watcher.add_done_callback(_retrieve)
+                current_scope.reset(cancel_token)
                 current_client.reset(client_token)
         finally:
             if self.metrics and refusals.calls:
@@ -129,16 +140,25 @@ class RequestGuard:
                                     f"the {self.settings.MAX_UPLOAD_MB:g} MB limit "
                                     "(MAX_UPLOAD_MB). Send smaller batches.")
 
-    def _limited(self, receive: Receive) -> Receive:
-        """`receive` that stops a body (chunked or lying about its length) at the limit."""
+    def _limited(self, receive: Receive, cancel: CancelScope, state: dict[str, int | bool],
+                 watch: list[asyncio.Future[Message]]) -> Receive:
+        """`receive` that stops a body (chunked or lying about its length) at the limit, and,
+        once the body is in, watches for the client leaving: that cancels the request's work
+        (`cancel`), so a parse in a worker thread stops instead of running on for no one."""
         received = 0
         complete = False
         idle = self.settings.BODY_IDLE_TIMEOUT_S
 
+        def left(watcher: asyncio.Future[Message]) -> None:
+            if watcher.cancelled() or watcher.exception() is not None:
+                return
+            if watcher.result()["type"] == "http.disconnect" and not state["finished"]:
+                cancel.cancel("the client went away")
+
         async def limited() -> Message:
             nonlocal received, complete
             if complete:  # after the body: waiting for a disconnect is not a stall
-                return await receive()
+                return await asyncio.shield(watch[0]) if watch else await receive()
             try:
                 message = await asyncio.wait_for(receive(), idle)
             except TimeoutError:
@@ -148,16 +168,22 @@ class RequestGuard:
                 received += len(message.get("body", b""))
                 if received > self.max_body:
                     raise BodyTooLargeError(self.settings.MAX_UPLOAD_MB)
+            if complete and message["type"] == "http.request":
+                watcher = asyncio.ensure_future(receive())  # the one reader from now on
+                watcher.add_done_callback(left)
+                watch.append(watcher)
             return message
 
         return limited
 
     async def _run_with_deadline(self, scope: Scope, receive: Receive, send_from_app: Send,
-                                 tagged: Send, state: dict[str, int | bool]) -> None:
+                                 tagged: Send, state: dict[str, int | bool],
+                                 cancel: CancelScope) -> None:
         task = asyncio.ensure_future(self.app(scope, receive, send_from_app))
         try:
             done, _ = await asyncio.wait({task}, timeout=self.settings.REQUEST_TIMEOUT_S)
         except asyncio.CancelledError:  # the server is shutting down or the client left
+            cancel.cancel("the server is shutting down")
             task.cancel()
             raise
         if task in done:
@@ -171,6 +197,7 @@ class RequestGuard:
             return
         task.cancel()
         task.add_done_callback(_retrieve)
+        cancel.cancel("it took longer than REQUEST_TIMEOUT_S", 504)  # its threads stop
         refusals = current_refusals.get()
         if refusals is not None:  # a worker thread still running stops its remote calls
             refusals.abandoned = True
@@ -219,12 +246,14 @@ def _tag(send: Send, request_id: str, state: dict[str, int | bool], refusals: Re
                                                 for k, _ in message.get("headers", [])):
                 extra.append((b"retry-after", str(refusals.retry_after).encode()))
             message["headers"] = [*message.get("headers", []), *extra]
+        elif message["type"] == "http.response.body" and not message.get("more_body"):
+            state["finished"] = True
         await send(message)
 
     return tagged
 
 
-def _retrieve(task: asyncio.Future[None]) -> None:
+def _retrieve(task: asyncio.Future[Any]) -> None:
     """Consume an abandoned handler's outcome so asyncio does not warn about it."""
     with contextlib.suppress(BaseException):
         task.result()

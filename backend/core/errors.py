@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.core.cancel import WorkCancelled
 from sift_tables import TableError
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,16 @@ def install_error_handlers(app: FastAPI) -> None:
         response = problem_response(exc.status_code, detail)
         if exc.headers:
             response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(WorkCancelled)
+    async def _cancelled(_: Request, exc: WorkCancelled) -> JSONResponse:
+        # the client left or the deadline passed: this answer is read by no one, or is the 504
+        response = problem_response(exc.status, f"The request's work was stopped: {exc}. "
+                                                 "Send fewer rows per request, or use the "
+                                                 "bulk CLI.")
+        if exc.status == 503:
+            response.headers["Retry-After"] = "1"
         return response
 
     @app.exception_handler(Exception)

@@ -17,9 +17,27 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from backend.core.cancel import checkpoint
 from backend.logs.logformat import CONTENT, LogFormat, LogFormatError, compile_pattern
 
 LINE, LINE_COUNT, SOURCE, PARSED = "line", "line_count", "source", "parsed"
+_CHECK_EVERY = 4096  # lines between cancellation checks
+
+
+class TooManyRecords(ValueError):  # noqa: N818 - the condition, as the API states it
+    """The text holds more records than the limit (found while reading, before keeping them)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit:,} records")
+        self.limit = limit
+
+
+class RecordTooLong(ValueError):  # noqa: N818
+    """One record's message (its line plus joined lines) is longer than the limit."""
+
+    def __init__(self, line: int, limit: int) -> None:
+        super().__init__(f"the record at line {line} is longer than {limit:,} characters")
+        self.line, self.limit = line, limit
 
 
 @dataclass
@@ -86,11 +104,14 @@ class LogReading:
         """Output columns of every record, the message (`Content`) last."""
         return [LINE, LINE_COUNT, PARSED, SOURCE, *self.field_names, CONTENT]
 
-    def records(self, lines: Iterable[str], stats: ParseStats | None = None
+    def records(self, lines: Iterable[str], stats: ParseStats | None = None,
+                max_records: int | None = None, max_chars: int | None = None
                 ) -> Iterator[RawRecord]:
-        """Records in file order; `stats` (if given) is updated as lines are read."""
+        """Records in file order; `stats` (if given) is updated as lines are read. Past
+        `max_records` records, or a record message past `max_chars`, the reading stops with
+        TooManyRecords / RecordTooLong."""
         return assemble(lines, self.format, self.multiline, self.start_pattern,
-                        stats if stats is not None else ParseStats())
+                        stats if stats is not None else ParseStats(), max_records, max_chars)
 
     def row(self, record: RawRecord) -> tuple[str, ...]:
         """A record as values in `columns` order."""
@@ -104,11 +125,19 @@ class LogReading:
 
 
 def assemble(lines: Iterable[str], fmt: LogFormat | None, multiline: bool,
-             start: Any, stats: ParseStats) -> Iterator[RawRecord]:
-    """The record state machine; one pass, one record held back at a time."""
+             start: Any, stats: ParseStats, max_records: int | None = None,
+             max_chars: int | None = None) -> Iterator[RawRecord]:
+    """The record state machine; one pass, one record held back at a time. It checks the
+    limits as it goes (so a body of millions of tiny lines, or one endless record, stops at
+    the limit rather than after it has been built) and the request's cancel flag."""
     current: RawRecord | None = None
+    records_limit = max_records if max_records is not None else -1
+    chars_limit = max_chars if max_chars is not None else -1
+    size = 0  # characters of the current record's message
     for number, raw in enumerate(lines, start=1):
         stats.lines = number
+        if not number % _CHECK_EVERY:
+            checkpoint()
         text = raw.rstrip("\r\n")
         stripped = text.strip()
         if not stripped:
@@ -116,12 +145,19 @@ def assemble(lines: Iterable[str], fmt: LogFormat | None, multiline: bool,
             continue
         if fmt is None and start is None:
             stats.records += 1
+            if stats.records > records_limit >= 0:
+                raise TooManyRecords(records_limit)
+            if len(stripped) > chars_limit >= 0:
+                raise RecordTooLong(number, chars_limit)
             stats.unmatched += 1
             yield RawRecord(number, None, stripped)
             continue
         fields = fmt.parse(stripped) if fmt is not None else None
         starts = start.match(text) is not None if start is not None else fields is not None
         if not starts and multiline and current is not None:
+            size += len(text) + 1
+            if size > chars_limit >= 0:
+                raise RecordTooLong(current.line, chars_limit)
             current.extra.append(text)
             current.line_count += 1
             stats.joined += 1
@@ -129,12 +165,17 @@ def assemble(lines: Iterable[str], fmt: LogFormat | None, multiline: bool,
         if current is not None:
             yield current
         stats.records += 1
+        if stats.records > records_limit >= 0:
+            raise TooManyRecords(records_limit)
         if fields is not None:
             stats.matched += 1
             current = RawRecord(number, fields, fields.get(CONTENT, ""))
         else:
             stats.unmatched += 1
             current = RawRecord(number, None, stripped)
+        size = len(current.content)
+        if size > chars_limit >= 0:
+            raise RecordTooLong(number, chars_limit)
         if not multiline:
             yield current
             current = None
@@ -142,7 +183,15 @@ def assemble(lines: Iterable[str], fmt: LogFormat | None, multiline: bool,
         yield current
 
 
-def parse_text(text: str, reading: LogReading) -> tuple[list[RawRecord], ParseStats]:
-    """A whole text at once (API uploads)."""
+def parse_text(text: str, reading: LogReading, max_records: int | None = None,
+               max_chars: int | None = None) -> tuple[list[RawRecord], ParseStats]:
+    """A whole text at once (API uploads), within the limits. When the text has more lines
+    than `max_records`, a first pass counts its records without keeping them, so a body of
+    millions of short lines is refused before a million records are built."""
+    if max_records is not None and text.count("\n") + text.count("\r") >= max_records:
+        for _ in reading.records(io.StringIO(text, newline=""), ParseStats(), max_records,
+                                 max_chars):
+            pass
     stats = ParseStats()
-    return list(reading.records(io.StringIO(text, newline=""), stats)), stats
+    records = reading.records(io.StringIO(text, newline=""), stats, max_records, max_chars)
+    return list(records), stats

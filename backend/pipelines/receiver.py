@@ -3,7 +3,6 @@ the optional forwarder, and the counters /metrics shows for both."""
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,6 +12,7 @@ from prometheus_client.registry import Collector
 
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
+from backend.core.inflate import InflateError, InflateTooLarge, inflate
 from backend.pipelines.forwarder import OTLPForwarder
 
 
@@ -72,15 +72,13 @@ def decompress(body: bytes, encoding: str | None, max_bytes: int) -> bytes:
     if kind not in ("gzip", "deflate"):
         raise ProblemError(415, f"Content-Encoding {kind!r} is not supported; send gzip, "
                                 "deflate or no encoding.")
-    inflater = zlib.decompressobj(wbits=31 if kind == "gzip" else 15)
-    try:
-        out = inflater.decompress(body, max_bytes + 1)
-    except zlib.error as exc:
-        raise ProblemError(400, f"The body is not valid {kind} ({exc}).") from exc
-    if len(out) > max_bytes or inflater.unconsumed_tail:
+    try:  # every gzip member (a concatenated body is not cut short), bounded
+        return inflate(body, max_bytes, kind)
+    except InflateTooLarge:
         raise ProblemError(413, f"The body inflates past the {max_bytes / 2**20:g} MB limit "
-                                "(MAX_UPLOAD_MB). Send smaller batches.")
-    return out
+                                "(MAX_UPLOAD_MB). Send smaller batches.") from None
+    except InflateError as exc:
+        raise ProblemError(400, f"The body is not valid {kind} ({exc}).") from None
 
 
 class _ForwarderCollector(Collector):

@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 
 from backend.core.calibration import apply_temperature
+from backend.core.cancel import checkpoint
 from backend.core.errors import BadInputError
 from backend.core.labels import UNCLASSIFIED
 from backend.sessions.batching import make_batch, token_batches, windows
@@ -56,6 +57,7 @@ def predict_encoded(net: StepTaggerNet, encoded: Encoded, max_tokens: int = 16_3
     probs = np.zeros((encoded.n, int(net.spec["n_labels"])), np.float32)
     group = windows(encoded.offsets, net.config.max_len, overlap=True)
     for chunk in token_batches(group, max_tokens):
+        checkpoint()  # a request that timed out or lost its client stops here
         batch = make_batch(encoded, chunk)
         out = torch.softmax(net(batch.events, batch.cats, batch.dense, batch.mask), dim=-1)
         out_np = out.numpy()
