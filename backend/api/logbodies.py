@@ -10,7 +10,6 @@ this module only turns requests into records and predictions into answers.
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,10 +26,20 @@ from backend.api.schemas.logs import ClassifyRequest
 from backend.api.uploads import parse_json_body
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
+from backend.core.inflate import GZIP_MAGIC, InflateError, InflateTooLarge, inflate
 from backend.logs.logformat import LogFormatError, resolve, uses_level
-from backend.logs.rawlog import SOURCE, LogReading, parse_text
+from backend.logs.rawlog import (
+    SOURCE,
+    LogReading,
+    ParseStats,
+    RawRecord,
+    RecordTooLong,
+    TooManyRecords,
+    parse_text,
+)
 from backend.logs.router import LogClassifier, Prediction, summarize
 from backend.logs.shipped import OUTPUT_FIELDS, labelled, output_names, parse_body, split_fields
+from sift_tables import TableError, decode
 
 TEXT_TYPES = ("text/plain", "text/x-log")
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl",
@@ -107,33 +116,24 @@ def is_raw_log(filename: str | None, log_format: object) -> bool:
 
 
 def decode_text(data: bytes, max_bytes: int, filename: str = "") -> tuple[str, list[str]]:
-    """Raw log bytes -> text: gunzip a `.gz` (bounded), UTF-8 (BOM-aware), else Latin-1."""
-    if data[:2] == b"\x1f\x8b":
+    """Raw log bytes -> text: every gzip member inflated (bounded by MAX_UPLOAD_MB), then the
+    charset as for a CSV upload (BOMs, UTF-16 with or without BOM, UTF-8, cp1252, detected)."""
+    if data.startswith(GZIP_MAGIC):
         try:
-            data = _gunzip(data, max_bytes)
-        except (OSError, EOFError, zlib.error) as exc:
+            data = inflate(data, max_bytes)
+        except InflateTooLarge:
+            raise ProblemError(413, f"The unpacked log is larger than the "
+                                    f"{max_bytes / 2**20:.0f} MB upload limit (MAX_UPLOAD_MB); "
+                                    "split it, or use `sift classify-file`.") from None
+        except InflateError as exc:
             raise BadInputError(f"{filename or 'the upload'} looks gzip'd but cannot be "
                                 f"unpacked ({exc}); send the plain text or a complete .gz"
                                 ) from None
-    if b"\x00" in data[:8192]:
-        raise ProblemError(415, "The upload contains binary data (NUL bytes); send a plain-text "
-                                "log file (UTF-8 preferred).")
     try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), ["the log is not UTF-8; read it as Latin-1"]
-
-
-def _gunzip(data: bytes, max_bytes: int) -> bytes:
-    unpacker = zlib.decompressobj(wbits=31)
-    out = unpacker.decompress(data, max_bytes + 1)
-    if len(out) > max_bytes:
-        raise ProblemError(413, f"The unpacked log is larger than the {max_bytes / 2**20:.0f} "
-                                "MB upload limit (MAX_UPLOAD_MB); split it, or use "
-                                "`sift classify-file`.")
-    if not unpacker.eof:
-        raise EOFError("the gzip stream ends early")
-    return out
+        text, _encoding, warnings = decode(data, "log")
+    except TableError as exc:
+        raise ProblemError(exc.status, exc.message) from None
+    return text, [w.replace("file is", "the log is", 1) for w in warnings]
 
 
 def reading_for(text: str, log_format: str | None, multiline: bool, record_start: str | None,
@@ -148,6 +148,24 @@ def reading_for(text: str, log_format: str | None, multiline: bool, record_start
     except LogFormatError as exc:
         raise BadInputError(str(exc)) from None
     return reading, note
+
+
+def parse_within_limits(text: str, reading: LogReading, settings: Settings
+                        ) -> tuple[list[RawRecord], ParseStats]:
+    """Records of a raw log, refused (413 / 422) as soon as they pass MAX_ROWS_PER_REQUEST or
+    one record passes MAX_MESSAGE_CHARS_HARD, before the rest is read or kept."""
+    try:
+        return parse_text(text, reading, settings.MAX_ROWS_PER_REQUEST,
+                          settings.MAX_MESSAGE_CHARS_HARD)
+    except TooManyRecords as exc:
+        raise ProblemError(413, f"The log holds more than {exc.limit:,} records; the limit per "
+                                "request is that (MAX_ROWS_PER_REQUEST). Split it, or use "
+                                "`sift classify-file`.") from None
+    except RecordTooLong as exc:
+        raise BadInputError(f"The record at line {exc.line} is longer than {exc.limit:,} "
+                            "characters (MAX_MESSAGE_CHARS_HARD); split or trim it, or check "
+                            "`record_start` / `multiline` if lines were joined by mistake.",
+                            line=exc.line) from None
 
 
 def _result(prediction: Prediction, version: str) -> dict[str, Any]:
@@ -172,7 +190,7 @@ async def classify_raw_text(text: str, reading: LogReading, note: str | None,
                             settings: Settings, as_csv: bool, warnings: Sequence[str] = ()
                             ) -> Response:
     """Parse, classify, answer: JSON records (fields + labels) or the same as CSV."""
-    records, stats = await run_in_threadpool(parse_text, text, reading)
+    records, stats = await run_in_threadpool(parse_within_limits, text, reading, settings)
     if not records:
         raise BadInputError("The log has no lines to classify (empty or only blank lines).")
     rows = [reading.row(r) for r in records]
@@ -256,7 +274,13 @@ async def classify_shipped_body(request: Request, classifier: LogClassifier,
         "threshold": classifier.threshold_for(_threshold(query)),
         "records": records, "rejected": batch.rejected, "summary": summary,
         "message_fields": list(messages), "source_fields": list(sources),
-        "warnings": warnings})
+        "warnings": [*_capped(batch.warnings), *warnings]})
+
+
+def _capped(notes: Sequence[str], most: int = 100) -> list[str]:
+    """The first `most` per-record warnings and how many more there were."""
+    extra = [f"... and {len(notes) - most:,} more like these"] if len(notes) > most else []
+    return [*notes[:most], *extra]
 
 
 def _flag(value: str | None, default: bool = True) -> bool:

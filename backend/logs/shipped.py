@@ -14,6 +14,7 @@ fields added under names that do not collide with its own keys.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,37 @@ class ShippedBatch:
     levels: list[object] = field(default_factory=list)  # each pair's stated level, or None
     rejected: list[dict[str, Any]] = field(default_factory=list)
     kind: str = "ndjson"
+    warnings: list[str] = field(default_factory=list)
+
+
+class _NonFinite:
+    """A NaN / Infinity / -Infinity / out-of-range number as parsed, before it becomes null."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _loads(text: str) -> Any:
+    """json.loads, with non-finite numbers (which Python's parser accepts but JSON has not,
+    and our answer cannot carry) marked, to be nulled by `_nulled`."""
+    return json.loads(text, parse_constant=_NonFinite, parse_float=_float)
+
+
+def _float(text: str) -> float | _NonFinite:
+    value = float(text)
+    return value if math.isfinite(value) else _NonFinite(text)
+
+
+def _nulled(value: Any, path: str, found: list[str]) -> Any:
+    """`value` with every non-finite number replaced by None; `found` gets `field (value)`."""
+    if isinstance(value, _NonFinite):
+        found.append(f"{path or 'the value'} ({value.text})")
+        return None
+    if isinstance(value, dict):
+        return {k: _nulled(v, f"{path}.{k}" if path else str(k), found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nulled(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    return value
 
 
 def split_fields(value: str | Sequence[str] | None, default: str | Sequence[str]
@@ -95,7 +127,7 @@ def parse_body(data: bytes, message_fields: Sequence[str], source_fields: Sequen
     if text.lstrip().startswith("["):
         batch.kind = "array"
         try:
-            items = json.loads(text)
+            items = _loads(text)
         except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             raise ValueError(f"the body starts like a JSON array but is not valid JSON "
                              f"({exc}); send one array of objects, or NDJSON") from None
@@ -106,7 +138,7 @@ def parse_body(data: bytes, message_fields: Sequence[str], source_fields: Sequen
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = _loads(line)
         except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             batch.records.append(None)
             batch.rejected.append({"line": number, "error": f"invalid JSON ({exc})",
@@ -120,6 +152,11 @@ def _add(batch: ShippedBatch, number: int, item: Any, line: str | None,
          message_fields: Sequence[str], source_fields: Sequence[str],
          default_source: str) -> None:
     where = "line" if batch.kind == "ndjson" else "item"
+    found: list[str] = []
+    item = _nulled(item, "", found)
+    if found:  # one bad field does not sink the record: it is null, and said so
+        batch.warnings.append(f"{where} {number}: {', '.join(found)} is not a finite number, "
+                              "which JSON cannot carry; set to null")
     raw = (line or json.dumps(item, default=str)).strip()[:_EXCERPT]
     error = None
     if not isinstance(item, dict):
