@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from backend.logs.levels import normalize_level, uses_level
 from backend.logs.router import LogClassifier, Prediction, _shape, _text
 
 
@@ -63,33 +64,42 @@ class BatchAnswers:
 
 def classify_batch(classifier: LogClassifier, sources: Sequence[object],
                    messages: Sequence[object], threshold: float | None = None,
-                   llm_budget: int | None = None, **options: Any) -> BatchAnswers:
+                   llm_budget: int | None = None, levels: Sequence[object] | None = None,
+                   **options: Any) -> BatchAnswers:
     """The router's answers for every row (in order), computed once per group of rows that
-    every tier answers alike. `options` go to `LogClassifier.classify` (e.g. memory)."""
-    firsts, index = group_rows(classifier, sources, messages)
-    distinct = classifier.classify([(sources[i], messages[i]) for i in firsts], threshold,
-                                   llm_budget, **options)
+    every tier answers alike. `levels`: each row's stated level (a `level` / `severity`
+    column), evidence for models trained with it. `options` go to
+    `LogClassifier.classify` (e.g. memory)."""
+    firsts, index = group_rows(classifier, sources, messages, levels)
+    records = ([(sources[i], messages[i], levels[i]) for i in firsts] if levels is not None
+               else [(sources[i], messages[i]) for i in firsts])
+    distinct = classifier.classify(records, threshold, llm_budget, **options)
     return BatchAnswers(distinct, index)
 
 
 def group_rows(classifier: LogClassifier, sources: Sequence[object],
-               messages: Sequence[object]) -> tuple[list[int], np.ndarray]:
+               messages: Sequence[object], levels: Sequence[object] | None = None
+               ) -> tuple[list[int], np.ndarray]:
     """(first row of each group, group of each row). Rows share a group when the router
-    answers them alike: same source and same digit shape, or same exact text where the
-    digits may matter (LLM-bound rows, rules that tell digits apart)."""
+    answers them alike: same source, stated level (when the model reads it) and digit
+    shape, or same exact text where the digits may matter (LLM-bound rows, rules that
+    tell digits apart)."""
     opts = classifier.options
     llm_on = opts.llm_enabled and classifier.llm is not None
     exact_all = (llm_on and opts.llm_for_low_confidence) or (
         opts.rules_enabled and classifier.rules is not None
         and not classifier.rules.digit_blind)
     exact_sources = opts.llm_sources if llm_on else frozenset()
-    groups: dict[tuple[str, str | bytes], int] = {}
+    stated = (levels is not None and uses_level(classifier.model.config))
+    groups: dict[tuple[str, str | bytes] | tuple[str, str | bytes, str | None], int] = {}
     firsts: list[int] = []
     index = np.empty(len(messages), dtype=np.intp)
     for i, (raw_source, raw_message) in enumerate(zip(sources, messages, strict=True)):
         source = _text(raw_source).strip()
         message = _text(raw_message)
-        key = (source, message if exact_all or source in exact_sources else _shape(message))
+        text = message if exact_all or source in exact_sources else _shape(message)
+        key = ((source, text, normalize_level(levels[i])) if stated  # type: ignore[index]
+               else (source, text))
         group = groups.get(key)
         if group is None:
             group = groups[key] = len(firsts)

@@ -118,3 +118,17 @@ def level_columns(levels: Sequence[str | None], weight: float = 1.0) -> sparse.c
     data = np.full(len(rows), weight, dtype=np.float32)
     return sparse.csr_matrix((data, (rows, cols)), shape=(len(levels), len(LEVELS)),
                              dtype=np.float32)
+
+
+LEVEL_COLUMNS = ("level", "severity")  # the names a table or record states its level under
+
+
+def level_column(table: object) -> list[object] | None:
+    """The values of a table's `level` or `severity` column (any case; the first found), or
+    None when it has neither (a pandas DataFrame, or anything with columns and [name])."""
+    columns = getattr(table, "columns", ())
+    names = {str(c).lower(): c for c in columns}
+    for name in LEVEL_COLUMNS:
+        if name in names:
+            return list(table[names[name]].tolist())  # type: ignore[index]
+    return None

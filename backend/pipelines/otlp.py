@@ -15,7 +15,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from google.protobuf import json_format
@@ -55,6 +55,8 @@ class Received:
     request: ExportLogsServiceRequest
     sources: list[str]
     messages: list[str]
+    # each record's stated level: severity_number when set (1-24), else severity_text
+    levels: list[object] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.messages)
@@ -121,6 +123,7 @@ def extract(request: ExportLogsServiceRequest, source_attribute: str) -> Receive
     record's own attribute of that name, else empty)."""
     sources: list[str] = []
     messages: list[str] = []
+    levels: list[object] = []
     for resource, record in records(request):
         source = resource.get(source_attribute)
         if source is None:
@@ -128,7 +131,8 @@ def extract(request: ExportLogsServiceRequest, source_attribute: str) -> Receive
             source = text_of(own[source_attribute]) if source_attribute in own else ""
         sources.append(source)
         messages.append(text_of(record.body))
-    return Received(request, sources, messages)
+        levels.append(record.severity_number or record.severity_text or None)
+    return Received(request, sources, messages, levels)
 
 
 def text_of(value: AnyValue) -> str:

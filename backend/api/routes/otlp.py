@@ -57,8 +57,9 @@ async def export_logs(request: Request, classifier: ClassifierDep,
         receiver.rejected.labels(reason).inc()
     with receiver.admit():
         keep = [i for i in range(len(received)) if i not in rejected]
-        answers = await run_in_threadpool(
-            classifier.classify, [(received.sources[i], received.messages[i]) for i in keep])
+        answers = await run_in_threadpool(  # (source, body, severity): the level is evidence
+            classifier.classify, [(received.sources[i], received.messages[i],
+                                   received.levels[i]) for i in keep])
         observe_predictions(answers)
         predictions: list[Prediction | None] = [None] * len(received)
         for i, answer in zip(keep, answers, strict=True):

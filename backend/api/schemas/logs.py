@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 EXAMPLE_LOGS: list[Any] = [
     {"source": "ModernCRM", "log_message": "User User123 logged in."},
@@ -21,6 +21,20 @@ EXAMPLE_LOGS: list[Any] = [
 class LogRecord(BaseModel):
     source: str = Field(default="", max_length=256, description="System that wrote the line.")
     log_message: str | None = Field(default=None, description="The raw log line.")
+    level: str | int | None = Field(
+        default=None, validation_alias=AliasChoices("level", "severity"),
+        description="The level the line states, if known (`level` or `severity`: INFO, warn, "
+                    "E, crit, an OTLP severity number 1-24, ...): evidence for models "
+                    "trained with it; a value that is no level is ignored.")
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _short_level(cls, value: object) -> object:
+        if isinstance(value, str) and len(value) > 64:
+            raise ValueError("a level is a word or a number (at most 64 characters)")
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
 
 class ClassifyRequest(BaseModel):
