@@ -18,6 +18,8 @@ from backend.api.learning import Learning, LearningDep, model_labels
 from backend.api.ratelimit import ClientRateLimiter
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
+from backend.core.labels import PROBLEM_LABELS
+from backend.feedback.store import HELD
 from backend.registry.active import ModelManager
 
 logger = logging.getLogger(__name__)
@@ -97,8 +99,36 @@ def label_status(manager: ModelManager, learning: Learning, model: str,
     return "ok" if taught in learning.store.approved_labels(model) else "pending"
 
 
+def served_answer(settings: Settings, manager: ModelManager, model: str,
+                  given: dict[str, Any]) -> str | None:
+    """What the service answers for a log line without any memory (rules and model), so a
+    writer cannot dodge the downgrade check by naming a routine `predicted`."""
+    entry = manager.active().get(model)
+    if model != settings.LOG_MODEL_NAME or entry is None or "log_message" not in given:
+        return None
+    answer = entry.model.classify([(given.get("source"), given.get("log_message"))])[0]
+    label: str = answer.label
+    return label
+
+
+def downgrade_status(caller: Caller, taught: str | None, was: list[str | None]) -> str:
+    """HELD when a writer turns a problem label (`was`: the predicted label it names, the
+    service's own answer) into a routine one: one correction must not hide a problem from
+    everyone it answers before an admin looked; "ok" otherwise (the admin is the approver)."""
+    if caller.role == "admin" or taught is None or taught in PROBLEM_LABELS:
+        return "ok"
+    return HELD if any(label in PROBLEM_LABELS for label in was) else "ok"
+
+
 def held_note(settings: Settings, model: str, label: str) -> str:
     what = "category" if model == settings.TASK_MODEL_NAME else "label"
     return (f"'{label}' is a new {what} for {model}: the correction is kept but does not "
             "train or answer until an admin approves it (POST /v1/feedback/labels/approve).")
+
+
+def downgrade_note(was: list[str | None], label: str) -> str:
+    problem = next(lbl for lbl in was if lbl in PROBLEM_LABELS)
+    return (f"Held for approval: '{problem}' -> '{label}' turns a problem into a routine "
+            "label; the correction is kept but neither answers nor trains until an admin "
+            "approves it (GET /v1/feedback/held, POST /v1/feedback/held/{id}/approve).")
 

@@ -9,15 +9,17 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from backend.api.auth import Caller
 from backend.api.deps import ManagerDep, SettingsDep, active_model
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
 from backend.core.quota import shared_row_quota
 from backend.feedback.jobs import JobRunner
-from backend.feedback.memory import MemoryStore
+from backend.feedback.memory import Grants, MemoryStore
 from backend.feedback.recorder import PredictionRecorder
 from backend.feedback.store import FeedbackStore, PredictionRecord
-from backend.logs.memory import MemoryFeed, MemorySnapshot
+from backend.logs.memory import MemoryFeed, MemoryView
+from backend.logs.rekey import rekey_store
 from backend.registry.active import ModelManager
 from backend.registry.local import ModelNotFoundError
 from backend.tasks.ab import choose_variant
@@ -49,6 +51,7 @@ class Learning:
             if self._store is None:
                 self._store = FeedbackStore(self.settings.DATABASE_URL,
                                             text_chars=self.settings.STORE_TEXT_CHARS)
+                rekey_store(self._store)  # keys stored under an older KEY_VERSION
             return self._store
 
     @property
@@ -68,19 +71,22 @@ class Learning:
             if self._memory is None:
                 self._memory = MemoryFeed(MemoryStore(store), self.settings.LOG_MODEL_NAME,
                                           self.settings.FEEDBACK_MEMORY_REFRESH_S,
-                                          self.settings.FEEDBACK_NEIGHBOURS)
+                                          self.settings.FEEDBACK_NEIGHBOURS,
+                                          writer_grants(self.settings))
             return self._memory
 
-    def log_memory(self) -> MemorySnapshot | None:
-        """The memory to classify with; None when off, empty or the store is unavailable
-        (classification never fails because of the memory)."""
+    def log_memory(self, caller: str | None) -> MemoryView | None:
+        """The memory to classify `caller`'s request with (a caller name, None when
+        anonymous); None when off, empty or the store is unavailable (classification
+        never fails because of the memory)."""
         if not self.settings.FEEDBACK_MEMORY:
             return None
         try:
-            return self.memory.snapshot()
+            snapshot = self.memory.snapshot()
         except Exception as exc:  # the store is optional for log classification
             logger.error("feedback memory unavailable, served without it: %s", exc)
             return None
+        return snapshot.view(caller) if snapshot is not None else None
 
     def close(self) -> None:
         """Write what is still queued (app shutdown)."""
@@ -98,6 +104,19 @@ class Learning:
                                                a_side.embedder)
                 self._variants[version] = model
             return model
+
+
+def writer_grants(settings: Settings) -> Grants:
+    """WRITER_SOURCES by caller name: where a writer's corrections answer everyone."""
+    return Grants({f"writer:{name}": frozenset(sources)
+                   for name, sources in settings.WRITER_SOURCES.items()})
+
+
+def caller_name(request: Request) -> str | None:
+    """The name of the credential this request carries (the guard identified it), None
+    when anonymous: whose corrections answer it."""
+    caller = request.scope.get("state", {}).get("caller")
+    return caller.name if isinstance(caller, Caller) else None
 
 
 def get_learning(request: Request) -> Learning:

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     WRITER_TOKENS: dict[str, SecretStr] = Field(
         default={}, description="Per-client writer keys for POST /v1/feedback, a JSON object "
         '{"client-name": "token"}; each correction records the client name.')
+    WRITER_SOURCES: dict[str, list[str]] = Field(
+        default={}, description="Sources on which a writer's corrections change every "
+        'client\'s answers, a JSON object {"client-name": ["source", ...]}; otherwise they '
+        "change only that writer's own requests. \"*\" (every source) is the admin's only.")
     FORWARDED_ALLOW_IPS: str = Field(
         default="", description="Comma-separated proxy addresses whose X-Forwarded-For is "
         "trusted (empty: none; the peer address is the client).")
@@ -313,6 +317,17 @@ class Settings(BaseSettings):
             if len(token.get_secret_value()) < MIN_TOKEN_CHARS:
                 raise ValueError(f"WRITER_TOKENS[{name!r}] must have at least "
                                  f"{MIN_TOKEN_CHARS} characters")
+        return value
+
+    @field_validator("WRITER_SOURCES")
+    @classmethod
+    def _no_global_writer(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, sources in value.items():
+            if any(source.strip() == "*" for source in sources):
+                raise ValueError(
+                    f"WRITER_SOURCES[{name!r}] contains '*': a writer may be granted named "
+                    "sources only; corrections for every source are the admin API_TOKEN's "
+                    "(docs/security.md, the writer model)")
         return value
 
     @property

@@ -28,6 +28,8 @@ from backend.feedback.tables import FeedbackRow, LabelApprovalRow, PredictionRow
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 VERDICTS = ("accept", "reject", "correct")
+HELD = "held"  # status of one correction waiting for an admin (see backend.api.approval)
+REJECTED = "rejected"  # an admin refused it: it never trains nor answers
 
 
 class UnknownPredictionError(LookupError):
@@ -184,6 +186,8 @@ class FeedbackStore:
         with self._session() as session:
             for row in session.scalars(query):
                 label = row.correct_label or (row.predicted if row.verdict == "accept" else None)
+                if row.status in (HELD, REJECTED):
+                    continue
                 if row.status == "pending" and label not in approved:
                     continue
                 if label:
@@ -224,6 +228,31 @@ class FeedbackStore:
                 select(LabelApprovalRow.model, LabelApprovalRow.label))}
         return [{"model": m, "label": lab, "corrections": n, "clients": c}
                 for m, lab, n, c in rows if (m, lab) not in approved]
+
+    def held_feedback(self, limit: int = 500) -> list[dict[str, Any]]:
+        """Single corrections waiting for an admin (status "held"), oldest first."""
+        query = (select(FeedbackRow).where(FeedbackRow.status == HELD)
+                 .order_by(FeedbackRow.id).limit(limit))
+        with self._session() as session:
+            return [{"feedback_id": r.id, "model": r.model, "model_version": r.model_version,
+                     "client": r.client, "verdict": r.verdict, "predicted": r.predicted,
+                     "correct_label": r.correct_label, "input": json.loads(r.input_json),
+                     "label": r.correct_label or r.predicted,
+                     "created_at": r.created_at.isoformat() if r.created_at else None}
+                    for r in session.scalars(query)]
+
+    def decide_held(self, feedback_id: int, status: str) -> FeedbackRow | None:
+        """Set a held correction's status ("ok": approved, REJECTED); None when no
+        correction with that id is held."""
+        def work(session: Session) -> FeedbackRow | None:
+            row = session.get(FeedbackRow, feedback_id)
+            if row is None or row.status != HELD:
+                return None
+            row.status = status
+            session.flush()
+            return row
+
+        return self._write(work)
 
     def purge(self, prediction_days: float, feedback_days: float) -> tuple[int, int]:
         """Delete feedback, then predictions no feedback points to, older than the

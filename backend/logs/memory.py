@@ -2,10 +2,11 @@
 
 `MemoryFeed` keeps one snapshot of the store's memory per worker and checks the
 store's fingerprint at most every `refresh_s` seconds. `MemorySnapshot` answers
-(source, key) lookups (one dict probe per row) and holds the neighbour index:
-keys very close in the embedding space to corrected ones follow them when the
-model is unsure or disagrees weakly, with the similarity threshold chosen on the
-corrections themselves (leave one out), never guessed.
+(source, key) lookups for one caller (`view(caller)`: a correction answers its author's
+own requests, and everyone's only where `Grants` shares it) and holds the neighbour
+index: keys very close in the embedding space to corrected ones follow them only where
+the model is below its served threshold, with the similarity (and how unsure) chosen on
+the corrections themselves (leave one out), never guessed.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backend.feedback.memory import GLOBAL_SCOPE, MemoryEntry, MemoryStore
+from backend.feedback.memory import GLOBAL_SCOPE, Grants, MemoryEntry, MemoryStore
 
 NEIGHBOUR_MIN_ENTRIES = 8  # fewer corrections cannot choose a threshold
 NEIGHBOUR_MAX_ENTRIES = 5000  # the leave-one-out matrix is n x n
 SIMILARITY_GRID = tuple(round(0.50 + 0.02 * i, 2) for i in range(25))  # 0.50 .. 0.98
-UNSURE_GRID = (0.0, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)  # follow when model confidence < this
+# follow when model confidence < this, capped at the served threshold: a confident model
+# answer is never overridden by a neighbour
+UNSURE_GRID = (0.0, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
 
 HeadFn = Callable[[Sequence[str]], dict[str, tuple[str, float]]]
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
@@ -45,41 +48,82 @@ class NeighbourIndex:
     vectors: np.ndarray  # (n, d), unit norm
     entries: list[MemoryEntry]
     rule: NeighbourRule | None
-    cache: dict[tuple[str, str], tuple[MemoryEntry, float] | None] = field(default_factory=dict)
+    grants: Grants = field(default_factory=Grants)
+    cache: dict[tuple[str | None, str, str], tuple[MemoryEntry, float] | None] = field(
+        default_factory=dict)
 
-    def nearest(self, scope_keys: Sequence[tuple[str, str]], embed: EmbedFn
-                ) -> list[tuple[MemoryEntry, float] | None]:
-        """The nearest correction in scope (source's own or global) per (source, key)."""
-        todo = [sk for sk in dict.fromkeys(scope_keys) if sk not in self.cache]
+    def allowed(self, source: str, caller: str | None) -> np.ndarray:
+        """Which entries may answer `caller`'s line from `source` (see Grants.applies)."""
+        return np.fromiter((self.grants.applies(e, source, caller) for e in self.entries),
+                           dtype=bool, count=len(self.entries))
+
+    def nearest(self, scope_keys: Sequence[tuple[str, str]], embed: EmbedFn,
+                caller: str | None = None) -> list[tuple[MemoryEntry, float] | None]:
+        """The nearest correction that answers `caller` per (source, key)."""
+        todo = [sk for sk in dict.fromkeys(scope_keys) if (caller, *sk) not in self.cache]
         if todo:
             sims = embed([k for _, k in todo]) @ self.vectors.T
-            scopes = np.array([e.scope for e in self.entries], dtype=object)
+            masks: dict[str, np.ndarray] = {}
             for row, (source, key) in zip(sims, todo, strict=True):
-                allowed = (scopes == source) | (scopes == GLOBAL_SCOPE)
+                allowed = masks.get(source)
+                if allowed is None:
+                    allowed = masks[source] = self.allowed(source, caller)
                 if not allowed.any():
-                    self.cache[(source, key)] = None
+                    self.cache[(caller, source, key)] = None
                     continue
                 masked = np.where(allowed, row, -np.inf)
                 best = int(masked.argmax())
-                self.cache[(source, key)] = (self.entries[best], float(masked[best]))
-        return [self.cache[sk] for sk in scope_keys]
+                self.cache[(caller, source, key)] = (self.entries[best], float(masked[best]))
+        return [self.cache[(caller, *sk)] for sk in scope_keys]
+
+
+@dataclass(frozen=True)
+class CallerNeighbours:
+    """The neighbour index as one caller sees it (what the router asks)."""
+
+    index: NeighbourIndex
+    caller: str | None
+
+    @property
+    def rule(self) -> NeighbourRule | None:
+        return self.index.rule
+
+    def nearest(self, scope_keys: Sequence[tuple[str, str]], embed: EmbedFn
+                ) -> list[tuple[MemoryEntry, float] | None]:
+        return self.index.nearest(scope_keys, embed, self.caller)
+
+
+def _loo_allowed(entries: list[MemoryEntry], grants: Grants) -> np.ndarray:
+    """allowed[i, j]: correction j may answer correction i's line in leave-one-out (the
+    line of i's source, asked by i's author), never i's own key."""
+    sources = {s: i for i, s in enumerate(dict.fromkeys(e.scope for e in entries))}
+    authors = {a: i for i, a in enumerate(dict.fromkeys(e.author for e in entries))}
+    s_code = np.array([sources[e.scope] for e in entries])
+    a_code = np.array([authors[e.author] for e in entries])
+    shares = np.array([[grants.shares(a, s) for s in sources] for a in authors], dtype=bool)
+    scopes = np.array([e.scope for e in entries], dtype=object)
+    keys = np.array([e.key for e in entries], dtype=object)
+    in_scope = ((scopes[:, None] == scopes[None, :]) | (scopes[None, :] == GLOBAL_SCOPE)
+                | (scopes[:, None] == GLOBAL_SCOPE))
+    known = np.array([e.author is not None for e in entries])
+    same_author = (a_code[:, None] == a_code[None, :]) & known[None, :]
+    shared = shares[a_code[None, :], s_code[:, None]]
+    allowed: np.ndarray = in_scope & (same_author | shared) & (keys[:, None] != keys[None, :])
+    return allowed
 
 
 def choose_rule(entries: list[MemoryEntry], vectors: np.ndarray,
-                model: dict[str, tuple[str, float]], threshold: float) -> NeighbourRule | None:
+                model: dict[str, tuple[str, float]], threshold: float,
+                grants: Grants | None = None) -> NeighbourRule | None:
     """Leave one out over the corrections: each is answered by the model or by its nearest
-    other correction in scope; keep the (similarity, unsure) pair that answers most of
-    them right, if it beats the model alone. Ties go to the stricter pair."""
+    other correction that may answer it; keep the (similarity, unsure) pair that answers
+    most of them right, if it beats the model alone. Ties go to the stricter pair.
+    `unsure` never exceeds `threshold`: neighbours follow only where the model is below
+    its served threshold (issue 24)."""
     n = len(entries)
     if n < NEIGHBOUR_MIN_ENTRIES:
         return None
-    sims = vectors @ vectors.T
-    scopes = np.array([e.scope for e in entries], dtype=object)
-    keys = np.array([e.key for e in entries], dtype=object)
-    same_scope = ((scopes[:, None] == scopes[None, :]) | (scopes[None, :] == GLOBAL_SCOPE)
-                  | (scopes[:, None] == GLOBAL_SCOPE))
-    allowed = same_scope & (keys[:, None] != keys[None, :])
-    sims = np.where(allowed, sims, -np.inf)
+    sims = np.where(_loo_allowed(entries, grants or Grants()), vectors @ vectors.T, -np.inf)
     best = sims.argmax(axis=1)
     best_sim = sims[np.arange(n), best]
     truth = np.array([e.label for e in entries], dtype=object)
@@ -92,13 +136,12 @@ def choose_rule(entries: list[MemoryEntry], vectors: np.ndarray,
     chosen: NeighbourRule | None = None
     best_acc = without
     for sim_min in sorted(SIMILARITY_GRID, reverse=True):
-        for unsure in UNSURE_GRID:
-            follow = (best_sim >= sim_min) & (conf < max(unsure, threshold))
+        for unsure in sorted({min(u, threshold) for u in UNSURE_GRID}):
+            follow = (best_sim >= sim_min) & (conf < unsure)
             acc = float(np.where(follow, nb_right, model_right).mean())
             if acc > best_acc + 1e-9:
                 best_acc = acc
-                chosen = NeighbourRule(sim_min, max(unsure, threshold), n, round(acc, 4),
-                                       round(without, 4))
+                chosen = NeighbourRule(sim_min, unsure, n, round(acc, 4), round(without, 4))
     return chosen
 
 
@@ -106,24 +149,45 @@ class MemorySnapshot:
     """An immutable view of the active memory entries of one model."""
 
     def __init__(self, entries: Sequence[MemoryEntry], fingerprint: tuple[int, int],
-                 neighbours: bool = True) -> None:
+                 neighbours: bool = True, grants: Grants | None = None) -> None:
         self.fingerprint = fingerprint
         self.use_neighbours = neighbours
+        self.grants = grants or Grants()
         self.entries = list(entries)
-        self.by_key: dict[tuple[str, str], MemoryEntry] = {}
+        latest: dict[tuple[str, str, str | None], MemoryEntry] = {}
         for entry in self.entries:  # oldest first: the latest correction of a key wins
-            self.by_key[(entry.scope, entry.key)] = entry
+            latest.pop((entry.scope, entry.key, entry.author), None)
+            latest[(entry.scope, entry.key, entry.author)] = entry
+        self.by_key: dict[str, list[MemoryEntry]] = {}  # newest first
+        for entry in reversed(latest.values()):
+            self.by_key.setdefault(entry.key, []).append(entry)
+        self._latest = list(latest.values())
         self._neighbours: dict[str, NeighbourIndex] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self.by_key)
+        return len(self._latest)
 
-    def lookup(self, sources: Sequence[str], keys: Sequence[str]) -> list[MemoryEntry | None]:
-        """The remembered correction per row: its source's own first, then a global one."""
-        get = self.by_key.get
-        return [get((s, k)) or get((GLOBAL_SCOPE, k)) for s, k in zip(sources, keys,
-                                                                         strict=True)]
+    def view(self, caller: str | None) -> MemoryView:
+        """The memory as `caller` (an auth caller name, None: anonymous) sees it."""
+        return MemoryView(self, caller)
+
+    def lookup(self, sources: Sequence[str], keys: Sequence[str],
+               caller: str | None = None) -> list[MemoryEntry | None]:
+        """The remembered correction per row that answers `caller`: the newest of its
+        source's own, else the newest global one."""
+        get, applies = self.by_key.get, self.grants.applies
+        out: list[MemoryEntry | None] = []
+        for source, key in zip(sources, keys, strict=True):
+            found = None
+            for entry in get(key, ()):
+                if applies(entry, source, caller):
+                    if entry.scope == source:
+                        found = entry
+                        break
+                    found = found or entry
+            out.append(found)
+        return out
 
     def neighbours(self, version: str, embed: EmbedFn, head: HeadFn,
                    threshold: float) -> NeighbourIndex | None:
@@ -133,22 +197,41 @@ class MemorySnapshot:
         with self._lock:
             index = self._neighbours.get(version)
             if index is None:
-                entries = list(self.by_key.values())[-NEIGHBOUR_MAX_ENTRIES:]
+                entries = self._latest[-NEIGHBOUR_MAX_ENTRIES:]
                 if not entries:
                     return None
                 vectors = np.asarray(embed([e.key for e in entries]), dtype=np.float32)
-                rule = choose_rule(entries, vectors, head([e.key for e in entries]), threshold)
-                index = self._neighbours[version] = NeighbourIndex(vectors, entries, rule)
+                rule = choose_rule(entries, vectors, head([e.key for e in entries]), threshold,
+                                   self.grants)
+                index = self._neighbours[version] = NeighbourIndex(vectors, entries, rule,
+                                                                   self.grants)
             return index if index.rule is not None else None
+
+
+@dataclass(frozen=True)
+class MemoryView:
+    """One caller's view of a snapshot: what `LogClassifier.classify` consults."""
+
+    snapshot: MemorySnapshot
+    caller: str | None
+
+    def lookup(self, sources: Sequence[str], keys: Sequence[str]) -> list[MemoryEntry | None]:
+        return self.snapshot.lookup(sources, keys, self.caller)
+
+    def neighbours(self, version: str, embed: EmbedFn, head: HeadFn,
+                   threshold: float) -> CallerNeighbours | None:
+        index = self.snapshot.neighbours(version, embed, head, threshold)
+        return CallerNeighbours(index, self.caller) if index is not None else None
 
 
 class MemoryFeed:
     """One worker's view of the store's memory: re-read when its fingerprint changes."""
 
     def __init__(self, store: MemoryStore, model: str, refresh_s: float = 2.0,
-                 neighbours: bool = True) -> None:
+                 neighbours: bool = True, grants: Grants | None = None) -> None:
         self.store = store
         self.neighbours = neighbours
+        self.grants = grants or Grants()
         self.model = model
         self.refresh_s = refresh_s
         self._snapshot: MemorySnapshot | None = None
@@ -164,7 +247,8 @@ class MemoryFeed:
             fingerprint = self.store.fingerprint(self.model)
             if self._snapshot is None or fingerprint != self._snapshot.fingerprint:
                 entries = self.store.entries(self.model) if fingerprint[0] else []
-                self._snapshot = MemorySnapshot(entries, fingerprint, self.neighbours)
+                self._snapshot = MemorySnapshot(entries, fingerprint, self.neighbours,
+                                                self.grants)
             self._checked = now
             return self._snapshot if len(self._snapshot) else None
 

@@ -16,7 +16,7 @@ from backend.logs.embedder import Embedder
 from backend.logs.llm.base import UNCLASSIFIED, LLMItem
 from backend.logs.llm.tier import LLMTier
 from backend.logs.logformat import uses_level, with_level
-from backend.logs.memory import MemorySnapshot
+from backend.logs.memory import MemoryView
 from backend.logs.model import LogModel
 from backend.logs.normalize import template_key
 from backend.logs.rules import Rule, RuleSet
@@ -189,11 +189,12 @@ class LogClassifier:
         vectors = np.asarray(self.embedder.embed(list(keys)), dtype=np.float32)
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
-    def _neighbours(self, memory: MemorySnapshot, sources: Sequence[str],
+    def _neighbours(self, memory: MemoryView, sources: Sequence[str],
                     keys: Sequence[str], confidences: Sequence[float], thr: float
                     ) -> list[Prediction | None]:
-        """Feedback-tier answers for model rows whose key is close to a correction in
-        scope and whose model answer is unsure (rule chosen on held-out corrections)."""
+        """Feedback-tier answers for model rows whose key is close to a correction that
+        answers this caller and whose model answer is below the served threshold `thr`
+        (and the rule's limit, chosen on held-out corrections)."""
         index = memory.neighbours(self.version, self._unit_vectors, self._head_answers, thr)
         if index is None or index.rule is None:
             return [None] * len(keys)
@@ -201,7 +202,7 @@ class LogClassifier:
         near = index.nearest(list(zip(sources, keys, strict=True)), self._unit_vectors)
         out: list[Prediction | None] = []
         for hit, conf in zip(near, confidences, strict=True):
-            if hit is None or hit[1] < rule.similarity or conf >= rule.unsure_below:
+            if hit is None or hit[1] < rule.similarity or conf >= min(rule.unsure_below, thr):
                 out.append(None)
                 continue
             entry, sim = hit
@@ -212,9 +213,10 @@ class LogClassifier:
 
     def classify(self, records: Sequence[tuple[object, ...]],
                  threshold: float | None = None, llm_budget: int | None = None,
-                 memory: MemorySnapshot | None = None) -> list[Prediction]:
-        """Every row answered, in order. `memory` (corrections per template key) is
-        consulted before every other tier; None or empty costs nothing. A record is
+                 memory: MemoryView | None = None) -> list[Prediction]:
+        """Every row answered, in order. `memory` (corrections per template key, as the
+        caller sees them) is consulted before every other tier; None or empty costs
+        nothing. A record is
         (source, message) or (source, message, level): the level is read by models trained
         with it (`train-logs --level-column`) and ignored by the others."""
         opts = self.options

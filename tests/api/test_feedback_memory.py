@@ -1,6 +1,7 @@
 """The feedback memory through the real API and a real SQLite file: one correction labels
-its whole template in the next request, undo restores the model, the store is shared by
-workers and survives restarts, and per-source scope stops cross-source poisoning."""
+its whole template in the writer's next request, undo restores the model, the store is
+shared by workers and survives restarts, and per-source scope stops cross-source poisoning.
+(Who else a writer's corrections answer is in tests/security/test_writer_model.py.)"""
 
 from __future__ import annotations
 
@@ -29,8 +30,10 @@ def _app(store: LocalModelStore, db: Path, **overrides: Any) -> TestClient:
     return TestClient(create_app(settings, load_in_background=False))
 
 
-def _answers(client: TestClient, logs: list[dict[str, str]]) -> list[dict[str, Any]]:
-    r = client.post("/v1/logs/classify", json={"logs": logs})
+def _answers(client: TestClient, logs: list[dict[str, str]],
+             headers: dict[str, str] = WRITER_HEADERS) -> list[dict[str, Any]]:
+    """The answers to the writer's own request (its corrections answer it)."""
+    r = client.post("/v1/logs/classify", json={"logs": logs}, headers=headers)
     assert r.status_code == 200, r.text
     return list(r.json()["predictions"])
 
@@ -47,24 +50,25 @@ def test_one_correction_labels_its_template_at_once_and_undo_restores(
         tiny_store: LocalModelStore, tmp_path: Path):
     with _app(tiny_store, tmp_path / "fb.db") as client:
         before = _answers(client, [LINE, *SAME_TEMPLATE, OTHER])
-        assert before[0]["label"] != "Resource Usage" and before[0]["tier"] == "model"
-        body = _correct(client, LINE, "Resource Usage")
+        assert before[0]["label"] != "Security Alert" and before[0]["tier"] == "model"
+        body = _correct(client, LINE, "Security Alert")
         entry = body["memory"]
-        assert entry["scope"] == "BillingSystem" and entry["label"] == "Resource Usage"
+        assert entry["scope"] == "BillingSystem" and entry["label"] == "Security Alert"
 
         after = _answers(client, [LINE, *SAME_TEMPLATE, OTHER])
         for p in after[:-1]:  # the line and every line of its template, next request
-            assert (p["label"], p["tier"]) == ("Resource Usage", "feedback"), p
+            assert (p["label"], p["tier"]) == ("Security Alert", "feedback"), p
             assert f"correction {entry['id']}" in p["reason"]
         assert after[-1] == before[-1]  # another template: untouched
 
-        listed = client.get("/v1/feedback/memory").json()["entries"]
+        listed = client.get("/v1/feedback/memory", headers=WRITER_HEADERS).json()["entries"]
         assert [e["id"] for e in listed] == [entry["id"]]
         assert client.delete(f"/v1/feedback/memory/{entry['id']}").status_code == 401
         r = client.delete(f"/v1/feedback/memory/{entry['id']}", headers=WRITER_HEADERS)
         assert r.status_code == 200 and r.json()["active"] is False
         assert _answers(client, [LINE, *SAME_TEMPLATE, OTHER]) == before  # model's answer
-        assert client.get("/v1/feedback/memory").json()["entries"] == []
+        assert client.get("/v1/feedback/memory",
+                          headers=WRITER_HEADERS).json()["entries"] == []
         assert client.delete("/v1/feedback/memory/999", headers=WRITER_HEADERS
                              ).status_code == 404
 
@@ -94,25 +98,26 @@ def test_per_source_scope_stops_cross_source_poisoning(tiny_store: LocalModelSto
         for tag in ("at once", "again", "now"):
             for line in victims:
                 poisoned = {"source": "EvilSource", "log_message": f"{line['log_message']} {tag}"}
-                _correct(client, poisoned, "Resource Usage")
+                _correct(client, poisoned, "Critical Error")
         assert _answers(client, victims) == before
         evil = _answers(client, [{"source": "EvilSource",
                                   "log_message": f"{LINE['log_message']} now"}])
-        assert evil[0]["label"] == "Resource Usage"  # its own scope did change
+        assert evil[0]["label"] == "Critical Error"  # its own scope did change
 
 
 def test_global_scope_applies_to_every_source(tiny_store: LocalModelStore, tmp_path: Path):
     with _app(tiny_store, tmp_path / "fb.db", FEEDBACK_MEMORY_SCOPE="global") as client:
-        entry = _correct(client, LINE, "Resource Usage")["memory"]
+        entry = _correct(client, LINE, "Security Alert")["memory"]
         assert entry["scope"] == "*"
         moved = {"source": "ModernHR", "log_message": SAME_TEMPLATE[0]["log_message"]}
-        assert _answers(client, [moved])[0]["label"] == "Resource Usage"
+        assert _answers(client, [moved])[0]["label"] == "Security Alert"  # the writer's own
+        assert _answers(client, [moved], headers={})[0]["tier"] == "model"  # not everyone's
 
 
 def test_memory_off_and_unknown_labels_are_not_remembered(tiny_store: LocalModelStore,
                                                          tmp_path: Path):
     with _app(tiny_store, tmp_path / "a.db", FEEDBACK_MEMORY=False) as client:
-        assert _correct(client, LINE, "Resource Usage")["memory"] is None
+        assert _correct(client, LINE, "Security Alert")["memory"] is None
         assert _answers(client, [LINE])[0]["tier"] == "model"
     with _app(tiny_store, tmp_path / "b.db") as client:
         r = client.post("/v1/feedback", headers=WRITER_HEADERS, json={

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backend.feedback.memory import MemoryEntry
+from backend.feedback.memory import ADMIN_AUTHOR, MemoryEntry
 from backend.logs.agreement import agreement
 from backend.logs.memory import MemorySnapshot, choose_rule
 from backend.logs.rules import Rule, RulesConfigError, RuleSet
@@ -48,17 +48,19 @@ def test_agreement_figures_confusion_and_disagreements_first():
 
 
 def _entry(i: int, scope: str, label: str) -> MemoryEntry:
-    return MemoryEntry(i, scope, f"key {i}", label, "v1", None, "", None)
+    """An admin's correction: it answers everyone (a writer's answers its own requests)."""
+    return MemoryEntry(i, scope, f"key {i}", label, "v1", None, "", None, author=ADMIN_AUTHOR)
 
 
 def test_neighbour_rule_is_chosen_on_held_out_corrections_or_not_at_all():
-    # two tight clusters of corrections; the model is unsure and wrong on all of them
+    # two tight clusters of corrections; the model is unsure (below its threshold: it would
+    # abstain) and wrong on all of them
     rng = np.random.default_rng(0)
     centres = np.eye(8)[:2]
     vectors = np.vstack([centres[i % 2] + 0.05 * rng.normal(size=8) for i in range(12)])
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     entries = [_entry(i, "S", ("Error", "Resource Usage")[i % 2]) for i in range(12)]
-    model = {e.key: ("HTTP Status", 0.55) for e in entries}
+    model = {e.key: ("HTTP Status", 0.45) for e in entries}
     rule = choose_rule(entries, vectors, model, threshold=0.5)
     assert rule is not None and rule.accuracy_with == 1.0 and rule.accuracy_without == 0.0
     assert rule.similarity >= 0.9  # the strictest threshold that gets them all

@@ -8,14 +8,22 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from backend.api.approval import FeedbackWriterDep, check_input_size, held_note, label_status
+from backend.api.approval import (
+    FeedbackWriterDep,
+    check_input_size,
+    downgrade_note,
+    downgrade_status,
+    held_note,
+    label_status,
+    served_answer,
+)
 from backend.api.deps import ManagerDep, SettingsDep
 from backend.api.learning import LearningDep, log_key, model_labels
 from backend.api.routes.memory import remember_log_feedback
 from backend.api.schemas.feedback import FeedbackRequest, FeedbackResponse
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
-from backend.feedback.store import UnknownPredictionError
+from backend.feedback.store import HELD, UnknownPredictionError
 from backend.registry.active import ModelManager
 from backend.tasks.text import input_key, task_text
 
@@ -53,8 +61,10 @@ def _note(settings: Settings, model: str, labels: list[str] | None, label: str |
 async def create_feedback(body: FeedbackRequest, manager: ManagerDep, settings: SettingsDep,
                           learning: LearningDep, caller: FeedbackWriterDep) -> FeedbackResponse:
     """Accept, reject or correct a prediction, by prediction_id or by (model, input,
-    predicted); needs a writer key or the API token. Corrections feed the next retrain;
-    one that brings a label the model does not know waits for an admin's approval."""
+    predicted); needs a writer key or the API token. Corrections feed the next retrain and
+    answer the writer's own requests at once (everyone's on its WRITER_SOURCES); one that
+    brings a label the model does not know, or turns a problem label into a routine one,
+    waits for an admin's approval."""
     label = body.correct_label.strip() if body.correct_label else None
     if body.verdict == "correct" and not label:
         raise BadInputError("verdict 'correct' needs correct_label: the label that is right.")
@@ -90,21 +100,28 @@ async def create_feedback(body: FeedbackRequest, manager: ManagerDep, settings: 
                   "model_version": version}
     taught = label or (predicted if body.verdict == "accept" else None)
     status = await run_in_threadpool(label_status, manager, learning, model, taught)
+    was: list[str | None] = [predicted]
+    if status == "ok" and caller.role != "admin" and taught is not None:
+        was.append(await run_in_threadpool(served_answer, settings, manager, model, given))
+        status = downgrade_status(caller, taught, was)
     try:
         feedback_id = await run_in_threadpool(
             lambda: store.add_feedback(body.verdict, correct_label=label, client=caller.name,
                                        status=status, **kwargs))
     except UnknownPredictionError as exc:
         raise ProblemError(404, f"Unknown prediction_id {exc}.") from exc
-    held = status == "pending"
+    held = status in ("pending", HELD)
     note: str | None
     if held and taught is not None:  # neither trains nor answers until approved
-        new_label, note, remembered = True, held_note(settings, model, taught), None
+        remembered = None
+        new_label = status == "pending"
+        note = (held_note(settings, model, taught) if new_label
+                else downgrade_note(was, taught))
     else:
         new_label, note = _note(settings, model, model_labels(manager, model), label)
         remembered = await run_in_threadpool(
             remember_log_feedback, settings, manager, learning, model, version, given,
-            predicted if body.verdict == "accept" else label, feedback_id)
+            predicted if body.verdict == "accept" else label, feedback_id, caller.name)
     return FeedbackResponse(feedback_id=feedback_id, model=model, model_version=version,
                             verdict=body.verdict, correct_label=label, new_label=new_label,
                             note=note, memory=remembered.public() if remembered else None,

@@ -10,7 +10,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from backend.api.deps import ClassifierDep, SettingsDep
-from backend.api.learning import Learning, LearningDep, get_learning, record_log_predictions
+from backend.api.learning import (
+    Learning,
+    LearningDep,
+    caller_name,
+    get_learning,
+    record_log_predictions,
+)
 from backend.api.limits import check_message_lengths
 from backend.api.logbodies import (
     CLASSIFY_BODIES,
@@ -70,12 +76,14 @@ async def classify_logs(request: Request, classifier: ClassifierDep, settings: S
         return await classify_text_body(request, classifier, settings, body)
     if is_shipped(kind, body):
         return await classify_shipped_body(request, classifier, settings, body)
-    return await classify_logs_json(json_request(body), classifier, settings, learning)
+    return await classify_logs_json(json_request(body), classifier, settings, learning,
+                                    caller_name(request))
 
 
 async def classify_logs_json(body: ClassifyRequest, classifier: LogClassifier,
-                             settings: Settings, learning: Learning) -> ClassifyResponse:
-    """The `{logs: [...]}` body."""
+                             settings: Settings, learning: Learning,
+                             caller: str | None) -> ClassifyResponse:
+    """The `{logs: [...]}` body; `caller` names whose corrections answer it."""
     check_row_limit(len(body.logs), settings.MAX_ROWS_PER_REQUEST, "logs")
     records = [(r.source, r.log_message, r.level) for r in body.logs]  # level: evidence
     warnings = body.warnings
@@ -83,7 +91,7 @@ async def classify_logs_json(body: ClassifyRequest, classifier: LogClassifier,
 
     def answer() -> tuple[list[Prediction], list[str] | None]:
         """One worker-thread hop for memory, tiers and ids (each hop costs a loop wake-up)."""
-        memory = learning.log_memory()
+        memory = learning.log_memory(caller)
         predictions = classifier.classify(records, body.threshold, memory=memory)
         # --- feedback hook (issue 6): ids that POST /v1/feedback can name ---
         return predictions, record_log_predictions(
@@ -124,7 +132,7 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
     levels = level_column(frame)
     check_message_lengths(list(zip(sources, messages, strict=True)),
                           request.app.state.settings.MAX_MESSAGE_CHARS_HARD, first_row=1)
-    memory = await run_in_threadpool(get_learning(request).log_memory)
+    memory = await run_in_threadpool(get_learning(request).log_memory, caller_name(request))
     batch = await run_in_threadpool(
         lambda: classify_batch(classifier, sources, messages, threshold, memory=memory,
                                levels=levels))

@@ -1,6 +1,8 @@
-"""Bodies of the label approval endpoint (/v1/feedback/labels/approve)."""
+"""Bodies of the approval endpoints (/v1/feedback/labels/approve, /v1/feedback/held)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -15,3 +17,12 @@ class LabelApprovalResponse(BaseModel):
     label: str
     approved_by: str
     corrections: int = Field(description="Corrections to this label that were waiting.")
+
+
+class HeldDecisionResponse(BaseModel):
+    feedback_id: int
+    decision: str = Field(description="approved | rejected")
+    decided_by: str
+    memory: dict[str, Any] | None = Field(
+        default=None, description="Log corrections, once approved: the feedback-memory entry "
+        "that now answers the template (with its writer's reach).")

@@ -34,9 +34,13 @@ class FeedbackResponse(BaseModel):
     correct_label: str | None
     new_label: bool = Field(description="correct_label is not a label of the served version.")
     held_for_approval: bool = Field(
-        default=False, description="The label is new to the model: kept, but it neither "
-        "trains nor answers until an admin approves it (POST /v1/feedback/labels/approve).")
+        default=False, description="Held for an admin's approval: the label is new to the "
+        "model (POST /v1/feedback/labels/approve), or a writer turns a problem label into a "
+        "routine one (POST /v1/feedback/held/{id}/approve); kept, but it neither trains nor "
+        "answers until approved.")
     note: str | None = None
     memory: dict[str, Any] | None = Field(
         default=None, description="Log corrections: the feedback-memory entry that now answers "
-        "every line of this template key in its scope (undo: DELETE /v1/feedback/memory/{id}).")
+        "every line of this template key in its scope, in the writer's own requests and, on "
+        "the sources WRITER_SOURCES grants it, in everyone's (undo: DELETE "
+        "/v1/feedback/memory/{id}).")
