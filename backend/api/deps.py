@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from backend.api.auth import Caller, authenticate
@@ -41,9 +42,26 @@ def active_model(manager: ModelManager, name: str) -> Any:
                            title="Model not ready", headers={"Retry-After": "5"}) from exc
 
 
-async def get_classifier(manager: ManagerDep, settings: SettingsDep) -> LogClassifier:
-    classifier: LogClassifier = active_model(manager, settings.LOG_MODEL_NAME)
-    return classifier
+LogModelQuery = Annotated[str | None, Query(
+    max_length=128, description="A log model by registry name (default LOG_MODEL_NAME); one "
+    "published while the service runs is loaded on first use.")]
+
+
+async def get_classifier(manager: ManagerDep, settings: SettingsDep,
+                         model: LogModelQuery = None) -> LogClassifier:
+    """The served log model, or the one named in `?model=` (its first use loads it, off
+    the event loop)."""
+    if not model or model == settings.LOG_MODEL_NAME:
+        classifier: LogClassifier = active_model(manager, settings.LOG_MODEL_NAME)
+        return classifier
+    if not await run_in_threadpool(manager.adopt, model):
+        raise ProblemError(404, f"Unknown log model {model!r}. Known models: "
+                                f"{', '.join(manager.servable())} (GET /v1/models).")
+    named = await run_in_threadpool(active_model, manager, model)
+    if not isinstance(named, LogClassifier):
+        raise ProblemError(422, f"{model!r} is not a log model (GET /v1/models lists each "
+                                "model's kind).")
+    return named
 
 
 ClassifierDep = Annotated[LogClassifier, Depends(get_classifier)]

@@ -32,17 +32,20 @@ from backend.api.routes import (
 from backend.core.config import Settings, get_settings
 from backend.core.errors import install_error_handlers
 from backend.core.logging import configure_logging
+from backend.logs.service import KIND as LOG_KIND
 from backend.logs.service import build_classifier, build_embedder
 from backend.pipelines.receiver import OTLPReceiver
 from backend.registry.active import ModelManager
 from backend.registry.manifest import Manifest
 from backend.registry.mirror import build_store
+from backend.sessions.service import KIND as STEP_KIND
 from backend.sessions.service import (
     build_text_source,
     load_predictor,
     needs_text,
     step_model_names,
 )
+from backend.tasks.service import KIND as TASK_KIND
 from backend.tasks.service import build_task_categorizer
 
 logger = logging.getLogger(__name__)
@@ -82,10 +85,14 @@ def build_manager(settings: Settings) -> ModelManager:
         loaders[settings.TASK_MODEL_NAME] = load_task_categorizer
     for name in step_model_names(store, settings.STEP_MODEL_NAME):  # optional, any number
         loaders.setdefault(name, load_step_tagger)
+    confined_steps = _confined(load_step_tagger, settings.SCREENSHOTS_DIR)
     for name, load in list(loaders.items()):  # step models: image paths under SCREENSHOTS_DIR
         if load is load_step_tagger:
-            loaders[name] = _confined(load, settings.SCREENSHOTS_DIR)
-    return ModelManager(store, loaders)
+            loaders[name] = confined_steps
+    # models published under new names while the service runs are served by their kind
+    kinds: dict[str, Loader] = {LOG_KIND: load_log_classifier, TASK_KIND: load_task_categorizer,
+                                STEP_KIND: confined_steps}
+    return ModelManager(store, loaders, kinds)
 
 
 def _confined(load: Loader, root: Path | None) -> Loader:

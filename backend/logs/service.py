@@ -19,6 +19,7 @@ from backend.logs.router import LogClassifier, RouterOptions
 from backend.logs.rules import RuleSet
 
 logger = logging.getLogger(__name__)
+KIND = "log-classifier"  # manifest kind of a log model
 
 
 @lru_cache(maxsize=4)

@@ -12,6 +12,8 @@ from backend.tasks.cache import PredictionCache, build_prediction_cache
 from backend.tasks.categorizer import TaskCategorizer
 from backend.tasks.model import TaskHead
 
+KIND = "task-categorizer"  # manifest kind of a task model
+
 
 @lru_cache(maxsize=8)
 def _cache(redis_url: str | None, maxsize: int) -> PredictionCache:

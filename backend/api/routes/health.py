@@ -18,10 +18,11 @@ def read_health() -> dict[str, str]:
 
 @router.get("/ready", responses={503: {"description": "A model is still loading or missing"}})
 def read_ready(manager: ManagerDep, request: Request) -> JSONResponse:
-    """Readiness: every model with a loader is loaded and serving (and, when logs are
-    forwarded, how the downstream OTLP receiver is doing)."""
+    """Readiness: every model loaded at start is serving (models adopted from the
+    registry later are listed on GET /v1/models), and, when logs are forwarded, how the
+    downstream OTLP receiver is doing."""
     models = {}
-    for name in manager.loaders:
+    for name in sorted(manager.startup):
         if manager.is_loaded(name):
             models[name] = {"ready": True, "version": manager.get(name).version}
         else:

@@ -78,8 +78,9 @@ def describe_remote(manager: ModelManager, name: str) -> dict[str, Any] | None:
 
 @router.get("", response_model=ModelsResponse)
 def read_models(manager: ManagerDep, settings: SettingsDep) -> ModelsResponse:
-    """Every model: the version being served, the versions available, their metrics."""
-    names = sorted(set(manager.loaders) | set(manager.store.names()))
+    """Every model the service can serve: the version being served (a model published
+    while the service runs is loaded on first use), the versions available, their metrics."""
+    names = manager.servable()
     return ModelsResponse(models=[describe(manager, name, settings) for name in names])
 
 
@@ -89,8 +90,9 @@ async def activate_model(name: str, body: ActivateRequest, manager: ManagerDep,
                          settings: SettingsDep) -> ModelPublic:
     """Switch the served version at run time (token required). Requests in flight finish
     on the old version; new ones get the new one."""
-    if name not in manager.loaders:
-        raise ProblemError(404, f"Unknown model {name!r}. Known: {', '.join(manager.loaders)}.")
+    if not await run_in_threadpool(manager.adopt, name):
+        raise ProblemError(404, f"Unknown model {name!r}. Known: "
+                                f"{', '.join(manager.servable())}.")
     if body.version != "latest" and not is_version(body.version):
         raise BadInputError(f"version {body.version!r} is not a version tag: send v1, v2, ... "
                             "or 'latest'.")

@@ -51,7 +51,7 @@ async def retrain_model(name: str, response: Response, manager: ManagerDep,
         raise ProblemError(422, f"Retraining through the API is available for "
                                 f"{', '.join(sorted(kinds))}; for {name}, train a new version "
                                 "with the training CLI (its corrections are kept in the store).")
-    if name not in manager.loaders:
+    if not manager.adopt(name):
         raise ProblemError(409, f"No {name} version in the registry yet: train the first one "
                                 "with `python -m training train-tasks` / `train-logs` and "
                                 "restart the API.")

@@ -51,7 +51,7 @@ async def _read(request: Request, file: UploadFile, manager: ModelManager, setti
                 ) -> tuple[bytes, str, str]:
     """The upload and the case/time column names to look for."""
     if case_column is None or timestamp_column is None:
-        _, tagger = pick_step_model(manager, settings, model)
+        _, tagger = await run_in_threadpool(pick_step_model, manager, settings, model)
         cols = tagger.featurizer.columns
         case_column = case_column or cols.session
         timestamp_column = timestamp_column or cols.timestamp

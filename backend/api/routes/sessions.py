@@ -46,9 +46,10 @@ def step_models(manager: ModelManager) -> list[str]:
 
 def pick_step_model(manager: ModelManager, settings: Settings, name: str | None
                     ) -> tuple[str, StepPredictor]:
-    """The named step model (default STEP_MODEL_NAME); 404 naming the served ones."""
+    """The named step model (default STEP_MODEL_NAME); 404 naming the served ones. A model
+    published while the service runs is loaded here on first use (call it off the loop)."""
     name = name or settings.STEP_MODEL_NAME
-    if name not in manager.loaders:
+    if not manager.adopt(name):
         known = ", ".join(step_models(manager)) or "none"
         raise ProblemError(404, f"Unknown step model {name!r}. Served step models: {known} "
                                 "(GET /v1/models).")
@@ -91,7 +92,7 @@ async def predict_steps(body: PredictStepsRequest, manager: ManagerDep, settings
                         learning: LearningDep) -> JSONResponse:
     """Tag every event with its business step, confidence and abstain flag (input order),
     by the step model named in `model`; each prediction has an id for feedback."""
-    name, tagger = pick_step_model(manager, settings, body.model)
+    name, tagger = await run_in_threadpool(pick_step_model, manager, settings, body.model)
     check_row_limit(len(body.events), settings.MAX_ROWS_PER_REQUEST, "events")
     warnings = body.scrub()
     frame = pd.DataFrame.from_records(body.events)
@@ -140,7 +141,7 @@ async def predict_steps_csv(
 ) -> Response:
     """Tag an uploaded event CSV or XES log; returns the events with the step columns
     appended (CSV, or JSON with prediction ids when Accept: application/json)."""
-    name, tagger = pick_step_model(manager, settings, model)
+    name, tagger = await run_in_threadpool(pick_step_model, manager, settings, model)
     await check_one_file(request)
     data = await read_upload(file, settings.max_upload_bytes)
     return await run_in_threadpool(_tag_csv, tagger, data, file.filename, threshold, settings,
