@@ -45,6 +45,17 @@ def _known_models(manager: ModelManager) -> set[str]:
     return set(manager.loaders) | set(manager.store.names())
 
 
+def same_label_is_accept(verdict: str, label: str | None, predicted: str | None
+                         ) -> tuple[str, str | None, list[str]]:
+    """A `correct` whose label is the prediction is an accept: stored as one, so the
+    accept rate and retraining count it as agreement, and the answer says so."""
+    if verdict == "correct" and label is not None and label == predicted:
+        return "accept", None, [f"correct_label {label!r} is the predicted label: stored as "
+                                "verdict 'accept'. Send 'accept' to confirm a prediction, "
+                                "'correct' with a different label to change it."]
+    return verdict, label, []
+
+
 def _note(settings: Settings, model: str, labels: list[str] | None, label: str | None
           ) -> tuple[bool, str | None]:
     if label is None or labels is None or label in labels:
@@ -98,7 +109,8 @@ async def create_feedback(body: FeedbackRequest, manager: ManagerDep, settings: 
         kwargs = {"model": model, "input": body.input, "predicted": body.predicted,
                   "input_key": feedback_key(settings, model, body.input),
                   "model_version": version}
-    taught = label or (predicted if body.verdict == "accept" else None)
+    verdict, label, warnings = same_label_is_accept(body.verdict, label, predicted)
+    taught = label or (predicted if verdict == "accept" else None)
     status = await run_in_threadpool(label_status, manager, learning, model, taught)
     was: list[str | None] = [predicted]
     if status == "ok" and caller.role != "admin" and taught is not None:
@@ -106,7 +118,7 @@ async def create_feedback(body: FeedbackRequest, manager: ManagerDep, settings: 
         status = downgrade_status(caller, taught, was)
     try:
         feedback_id = await run_in_threadpool(
-            lambda: store.add_feedback(body.verdict, correct_label=label, client=caller.name,
+            lambda: store.add_feedback(verdict, correct_label=label, client=caller.name,
                                        status=status, **kwargs))
     except UnknownPredictionError as exc:
         raise ProblemError(404, f"Unknown prediction_id {exc}.") from exc
@@ -121,11 +133,11 @@ async def create_feedback(body: FeedbackRequest, manager: ManagerDep, settings: 
         new_label, note = _note(settings, model, model_labels(manager, model), label)
         remembered = await run_in_threadpool(
             remember_log_feedback, settings, manager, learning, model, version, given,
-            predicted if body.verdict == "accept" else label, feedback_id, caller.name)
+            predicted if verdict == "accept" else label, feedback_id, caller.name)
     return FeedbackResponse(feedback_id=feedback_id, model=model, model_version=version,
-                            verdict=body.verdict, correct_label=label, new_label=new_label,
+                            verdict=verdict, correct_label=label, new_label=new_label,
                             note=note, memory=remembered.public() if remembered else None,
-                            held_for_approval=held)
+                            held_for_approval=held, warnings=warnings)
 
 
 @router.get("/stats")

@@ -39,6 +39,9 @@ class FeedbackResponse(BaseModel):
         "routine one (POST /v1/feedback/held/{id}/approve); kept, but it neither trains nor "
         "answers until approved.")
     note: str | None = None
+    warnings: list[str] = Field(default_factory=list, description="What was changed on the "
+                                "way in, e.g. a 'correct' whose label is the prediction, "
+                                "stored as 'accept'.")
     memory: dict[str, Any] | None = Field(
         default=None, description="Log corrections: the feedback-memory entry that now answers "
         "every line of this template key in its scope, in the writer's own requests and, on "
