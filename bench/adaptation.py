@@ -9,8 +9,10 @@ never trained on these lines.
 For each K in (0, 1, 2, 5, 10), on a fresh server (a copy of models/, an empty feedback
 store): classify every line; then K rounds of one correction per label, as a user fixing
 what is still wrong would: a row drawn (fixed seed) among that label's rows sift answers
-wrongly, sent with POST /v1/feedback, the file classified again after each round (the
-immediate feedback memory); then retrain through POST /v1/models/.../retrain and classify
+wrongly, sent with POST /v1/feedback by the team's writer key (a correction from a problem
+label to a routine one is held, and approved by the admin as an operator reviewing it would),
+the file classified again with that key after each round (the immediate feedback memory
+answers its writer's own requests); then retrain through POST /v1/models/.../retrain and classify
 again. Accuracy is exact (Unclassified counts as wrong) on the rows that were not
 corrected. `ceiling` is a model trained on the whole file, scored on that same file with no
 abstention (an optimistic bound); `*_gap_closed` = (figure - K=0) / (ceiling - K=0).
@@ -65,7 +67,8 @@ def classify(client: httpx.Client, frame: pd.DataFrame) -> list[str]:
         chunk = frame.iloc[start:start + BATCH]
         logs = [{"source": s, "log_message": m}
                 for s, m in zip(chunk["source"], chunk["log_message"], strict=True)]
-        r = client.post("/v1/logs/classify", json={"logs": logs})
+        r = client.post("/v1/logs/classify", json={"logs": logs},
+                        headers={"Authorization": f"Bearer {WRITER}"})
         r.raise_for_status()
         labels += [p["label"] for p in r.json()["predictions"]]
     return labels
@@ -93,11 +96,15 @@ def correct(client: httpx.Client, frame: pd.DataFrame, rows: list[int],
             current: list[str]) -> None:
     for i in rows:
         row = frame.iloc[i]
-        client.post("/v1/feedback", headers={"Authorization": f"Bearer {WRITER}"}, json={
+        r = client.post("/v1/feedback", headers={"Authorization": f"Bearer {WRITER}"}, json={
             "model": MODEL, "predicted": current[i], "verdict": "correct",
             "correct_label": row["target_label"],
             "input": {"source": row["source"], "log_message": row["log_message"]},
-        }).raise_for_status()
+        })
+        r.raise_for_status()
+        if r.json().get("held_for_approval") and not r.json().get("new_label"):
+            client.post(f"/v1/feedback/held/{r.json()['feedback_id']}/approve",
+                        headers={"Authorization": f"Bearer {ADMIN}"}).raise_for_status()
 
 
 def retrain(client: httpx.Client, rows: int | None, timeout_s: float) -> dict[str, Any]:
