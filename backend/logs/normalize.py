@@ -32,7 +32,8 @@ _TLD = r"(?:com|net|org|edu|gov|mil|int|io|info|biz|local|internal|lan|[a-z]{2})
 _DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
 _MON = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 # words that follow "user" in prose ("user not in sudoers") and are not a user name
-_FUNCTION_WORDS = r"(?:not|is|was|has|had|does|did|in|on|from|with|for|to|of|the|a|an|and|or)"
+_FUNCTION_WORDS = (r"(?:not|is|was|has|had|does|did|in|on|from|with|for|to|of|the|a|an|and|or"
+                   r"|invalid)")
 
 _has_digit = re.compile(r"\d").search
 _has_clock = re.compile(r"\d:\d\d:\d").search
@@ -62,8 +63,8 @@ _HOST = re.compile(rf"(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+{_TLD}").fullmatch
 _CLOSING = {")": "(", "]": "[", "}": "{"}
 
 
-def _token(token: str) -> str:
-    """The token with its value masked, or as it was (see the module docstring)."""
+def _value_span(token: str) -> tuple[int, int] | None:
+    """Where the value of a lower-cased token is, None when it has none (module docstring)."""
     start, end = 0, len(token)
     while start < end and token[start] in "([{":
         start += 1
@@ -76,13 +77,18 @@ def _token(token: str) -> str:
     if prefix is not None:
         start = prefix.end()
     if start >= end:
-        return token
+        return None
     if _has_digit(token, start, end):
         if _NAME_WITH_DIGIT(token, start, end):
-            return token
+            return None
     elif not _HOST(token, start, end):
-        return token
-    return f"{token[:start]}<var>{token[end:]}"
+        return None
+    return start, end
+
+
+def _token(token: str) -> str:
+    span = _value_span(token)
+    return token if span is None else f"{token[:span[0]]}<var>{token[span[1]:]}"
 
 
 # run in order on the joined tokens when the guard holds
@@ -94,9 +100,9 @@ _AFTER: tuple[tuple[Callable[[str], object], re.Pattern[str], str], ...] = tuple
         (lambda s: "(<var>" in s, r"(<var>(?: [a-z]+)?) ?\(<var> ?[a-z%]{1,5}\)", r"\1"),
         (lambda s: "<var> " in s,
          r"<var> (?:ms|msecs?|secs?|seconds?|mins?|minutes?|hours?|days?)\b", "<var>"),
-        (lambda s: "(" in s, r"\( ?(?:<\w+>)? ?\)", "(<*>)"),
         # a list of values of any length is one value
         (lambda s: "<" in s, r"(<(?:var|path|str)>)(?:[ ,.:/_\-]*\1)+", r"\1"),
+        (lambda s: "(" in s, r"\( ?(?:<\w+>)? ?\)", "(<*>)"),
     )
 )
 
@@ -116,3 +122,21 @@ def template_key(message: str) -> str:
 
 def template_keys(messages: Iterable[str]) -> list[str]:
     return [template_key(m) for m in messages]
+
+
+_SHAPES_ANY_CASE = tuple((guard, re.compile(p.pattern, re.IGNORECASE), repl)
+                         for guard, p, repl in _SHAPES)
+
+
+def masked_example(message: str) -> str:
+    """The line as written, with what its key masks masked: an example that can be shown
+    (no IPs, ids, user names, paths or quoted values) and whose key is the line's key."""
+    text = message
+    for guard, pattern, repl in _SHAPES_ANY_CASE:
+        if guard(text.lower()):
+            text = pattern.sub(repl, text)
+    out = []
+    for token in text.split():
+        span = None if token.isalpha() else _value_span(token.lower())
+        out.append(token if span is None else f"{token[:span[0]]}<var>{token[span[1]:]}")
+    return " ".join(out)

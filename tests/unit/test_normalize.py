@@ -122,3 +122,24 @@ def test_template_key_ignores_which_digits_a_line_has() -> None:
     for path in paths:
         for line in pd.read_csv(path, dtype=str, keep_default_na=False)["Content"]:
             assert template_key(line) == template_key(line.translate(fold)), line
+
+
+def test_key_of_a_key_and_of_a_masked_example_is_the_key() -> None:
+    """Stored keys are re-derived from stored examples (backend.logs.rekey), and a pattern's
+    masked example is relabelled as a line: both must give the line's own key."""
+    from backend.logs.normalize import masked_example
+
+    for sample in SAMPLES + ("Mac", "Proxifier"):
+        path = shared_file(f"loghub/{sample}_2k.log_structured.csv")
+        for line in pd.read_csv(path, dtype=str, keep_default_na=False)["Content"]:
+            key = template_key(line)
+            assert template_key(key) == key, line
+            assert template_key(masked_example(line)) == key, line
+
+
+def test_masked_example_keeps_the_words_and_hides_the_values() -> None:
+    from backend.logs.normalize import masked_example
+
+    assert (masked_example("Accepted password for Root from 10.0.0.5 port 22 ssh2")
+            == "Accepted password for <user> from <var> port <var> <var>")
+    assert masked_example("Opened /var/log/App.log for Alice") == "Opened <path> for Alice"
