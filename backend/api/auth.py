@@ -20,6 +20,7 @@ from backend.core.errors import ProblemError
 # Reachable without a token even when REQUIRE_TOKEN_FOR_READS is on: probes and the docs.
 OPEN_PATHS = frozenset({"/health", "/ready", "/docs", "/docs/oauth2-redirect", "/redoc",
                         "/openapi.json"})
+DOCS_ASSETS = "/static-offline-docs/"  # Swagger UI / ReDoc files (backend/api/docs.py)
 ADMIN = "admin"
 Role = Literal["admin", "writer"]
 
@@ -89,4 +90,5 @@ def client_id(scope: Scope) -> str:
 
 def read_needs_token(settings: Settings, path: str) -> bool:
     """Whether the read guard asks this path for a token."""
-    return settings.REQUIRE_TOKEN_FOR_READS and path not in OPEN_PATHS
+    return (settings.REQUIRE_TOKEN_FOR_READS and path not in OPEN_PATHS
+            and not path.startswith(DOCS_ASSETS))

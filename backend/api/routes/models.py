@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import ManagerDep, SettingsDep, TokenDep
@@ -26,6 +26,8 @@ from backend.sessions.predictor import StepPredictor
 from backend.sessions.service import KIND as STEP_KIND
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
+ModelName = Annotated[str, Path(description="A model's registry name (GET /v1/models).",
+                                openapi_examples={"log model": {"value": "log-classifier"}})]
 
 
 def describe(manager: ModelManager, name: str, settings: Settings | None = None
@@ -86,7 +88,7 @@ def read_models(manager: ManagerDep, settings: SettingsDep) -> ModelsResponse:
 
 @router.post("/{name}/activate", response_model=ModelPublic, dependencies=[TokenDep],
              responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}, 503: {}})
-async def activate_model(name: str, body: ActivateRequest, manager: ManagerDep,
+async def activate_model(name: ModelName, body: ActivateRequest, manager: ManagerDep,
                          settings: SettingsDep) -> ModelPublic:
     """Switch the served version at run time (token required). Requests in flight finish
     on the old version; new ones get the new one."""

@@ -30,7 +30,18 @@ OTLP_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.post("/v1/logs", responses=OTLP_RESPONSES, response_class=Response)
+OTLP_EXAMPLE = {"resourceLogs": [{
+    "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "billing"}}]},
+    "scopeLogs": [{"logRecords": [{"body": {"stringValue": "Disk usage at 97% on /var"}}]}]}]}
+OTLP_BODY = {"requestBody": {"required": True, "content": {
+    otlp.JSON: {"schema": {"type": "object", "description": "ExportLogsServiceRequest (OTLP "
+                           "JSON); protobuf as application/x-protobuf"},
+                "example": OTLP_EXAMPLE},
+    otlp.PROTOBUF: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+@router.post("/v1/logs", responses=OTLP_RESPONSES, response_class=Response,
+             openapi_extra=OTLP_BODY)
 async def export_logs(request: Request, classifier: ClassifierDep,
                       settings: SettingsDep) -> Response:
     """OTLP/HTTP logs receiver: classifies each record's body (source from the

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class LabelApprovalRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"model": "log-classifier", "label": "Payment Failure"}]})
+
     model: str = Field(max_length=128, description="The model the label is for.")
     label: str = Field(min_length=1, max_length=256, description="The label to let train.")
 

@@ -8,12 +8,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class FeedbackRequest(BaseModel):
+    # Swagger sends the first example as is: a correction by (model, input, predicted),
+    # which needs no prediction id from an earlier answer
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"prediction_id": "9c337f85635445a3ab7c6fac5900becd", "verdict": "reject",
-         "correct_label": "Planning"},
+        {"model": "log-classifier", "input": {
+            "source": "Apache", "log_message": "jk2_init() Found child 6725 in scoreboard slot 10"},
+         "predicted": "Security Alert", "verdict": "correct",
+         "correct_label": "System Notification"},
         {"model": "log-classifier", "input": {"source": "ModernCRM",
                                               "log_message": "User User123 logged in."},
-         "predicted": "User Action", "verdict": "accept"}]})
+         "predicted": "User Action", "verdict": "accept"},
+        {"prediction_id": "9c337f85635445a3ab7c6fac5900becd", "verdict": "reject"}]})
 
     prediction_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$",
                                       description="32 hex characters, from a prediction.")

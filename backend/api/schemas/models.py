@@ -44,6 +44,6 @@ class ModelsResponse(BaseModel):
 
 
 class ActivateRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"version": "v2"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": "latest"}]})
 
     version: str = Field(description="A version tag such as v2, or 'latest'.")

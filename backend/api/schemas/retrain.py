@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RetrainRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{}]})  # the defaults
+
     rows: int | None = Field(default=None, ge=100, le=20_000,
                              description="Generated base rows (default: as the served version).")
     seed: int | None = Field(default=None, ge=0, le=2**32 - 1,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import BaseModel, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from sift_tables import scrub_surrogates
 
@@ -19,6 +19,8 @@ EVENT_EXAMPLE: dict[str, Scalar] = {
 
 
 class PredictStepsRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"events": [EVENT_EXAMPLE]}]})
+
     events: list[dict[str, Scalar]] = Field(
         ..., min_length=1, description="One object per event; keys are the model's columns "
         "(see GET /v1/models; case, spaces, colons and dots in names are ignored). Session, "
