@@ -26,6 +26,8 @@ SESSIONS_VIEWS = "/v1/sessions/views"
 SESSIONS_XES = "/v1/sessions/xes"
 TASKS_CATEGORIZE = "/v1/tasks/categorize"
 FEEDBACK = "/v1/feedback"
+HELD = "/v1/feedback/held"  # corrections waiting for an admin, one by one
+LABELS = "/v1/feedback/labels"  # new labels waiting for an admin
 
 
 def chunk_size(default: int) -> int:
@@ -260,6 +262,28 @@ class ApiClient:
         files = {"file": (filename, data, "text/csv")}
         result: dict[str, Any] = self._json("POST", "/v1/logs/classify/csv", files=files,
                                             headers={"Accept": "application/json"})
+        return result
+
+    # --- approvals (the admin token) ---
+    def held_feedback(self) -> list[dict[str, Any]]:
+        """Corrections held for approval (a writer turned a problem label routine)."""
+        held: list[dict[str, Any]] = self._json("GET", HELD).get("held", [])
+        return held
+
+    def decide_held(self, feedback_id: int, approve: bool) -> dict[str, Any]:
+        """Approve or reject one held correction."""
+        verb = "approve" if approve else "reject"
+        result: dict[str, Any] = self._json("POST", f"{HELD}/{int(feedback_id)}/{verb}")
+        return result
+
+    def pending_labels(self) -> list[dict[str, Any]]:
+        """Labels new to a model that corrections brought in, waiting for approval."""
+        pending: list[dict[str, Any]] = self._json("GET", LABELS).get("pending", [])
+        return pending
+
+    def approve_label(self, model: str, label: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("POST", f"{LABELS}/approve",
+                                            json={"model": model, "label": label})
         return result
 
     def retrain(self, model: str) -> dict[str, Any]:

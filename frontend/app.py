@@ -20,6 +20,7 @@ pages = [
     st.Page("views/sessions.py", title="Sessions", icon=":material/timeline:"),
     st.Page("views/tasks.py", title="Tasks", icon=":material/task_alt:"),
     st.Page("views/models.py", title="Models", icon=":material/model_training:"),
+    st.Page("views/approvals.py", title="Approvals", icon=":material/approval:"),
     st.Page("views/about.py", title="About / API", icon=":material/info:"),
 ]
 page = st.navigation(pages)

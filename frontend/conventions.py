@@ -80,13 +80,16 @@ def teach(given: pd.DataFrame, sift: pd.Series, i: int, label: str, predicted: s
         answer = client().send_feedback({
             "model": model, "verdict": "correct", "correct_label": label, "predicted": predicted,
             "input": {"source": str(row["source"]), "log_message": str(row["log_message"])}})
-        after = _relabel(given)
+        held = bool(answer.get("held_for_approval"))
+        after = None if held else _relabel(given)
     except ApiError as exc:
         show_error(exc)
         return
-    before = sift.astype(str).tolist()
-    changed = sum(1 for j, (b, a) in enumerate(zip(before, after, strict=True))
-                  if j != i and b != a)
+    changed = None
+    if after is not None:
+        before = sift.astype(str).tolist()
+        changed = sum(1 for j, (b, a) in enumerate(zip(before, after, strict=True))
+                      if j != i and b != a)
     st.session_state["logs_changed"] = (i, label, changed, answer.get("note"))
     show_changed()
 
@@ -97,9 +100,13 @@ def show_changed() -> None:
     if not last:
         return
     i, label, changed, note = last
-    st.success(f"Row {i} is now **{label}**; {changed:,} other rows changed with it "
-               "(same template, answered from the feedback memory). Classify again to see "
-               "them.")
+    if changed is None:  # the API held it: a problem label turned routine, or a new label
+        st.warning(f"Row {i} -> **{label}** is held for approval: it changes no answer "
+                   "until an admin approves it (Approvals page).", icon=":material/pending:")
+    else:
+        st.success(f"Row {i} is now **{label}**; {changed:,} other rows changed with it "
+                   "(same template, answered from the feedback memory, in your requests). "
+                   "Classify again to see them.")
     if note:
         st.caption(str(note))
     if st.button("Retrain the log model with my corrections", key="logs_retrain",

@@ -112,6 +112,11 @@ def send_feedback(body: dict[str, object], what: str = "") -> None:
         show_error(exc)
         return
     label = f": {answer['correct_label']}" if answer.get("correct_label") else ""
-    st.success(f"Feedback #{answer['feedback_id']} saved{what} ({answer['verdict']}{label}).")
+    saved = f"Feedback #{answer['feedback_id']} saved{what} ({answer['verdict']}{label})"
+    if answer.get("held_for_approval"):
+        st.warning(f"{saved}: held for approval. It neither answers nor trains until an "
+                   "admin approves it (Approvals page).", icon=":material/pending:")
+    else:
+        st.success(f"{saved}.")
     if answer.get("note"):
         st.caption(answer["note"])
