@@ -82,8 +82,11 @@ def fetch_views(base_url: str, data: bytes, columns: dict[str, str], label: str 
 
 def dot_source(process_map: dict, max_edges: int = MAX_EDGES) -> str:
     """Graphviz DOT of the step map: nodes with events, edges with count and median time."""
+    def esc(text: str) -> str:
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
     def quote(text: str) -> str:
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f'"{esc(text)}"'
 
     lines = ['digraph steps {', 'rankdir=LR; bgcolor="transparent";',
              'node [shape=box, style="rounded,filled", fillcolor="#e8f0fe", color="#4a6fa5", '
@@ -94,8 +97,8 @@ def dot_source(process_map: dict, max_edges: int = MAX_EDGES) -> str:
     for node in process_map["nodes"]:
         style = (', style="rounded,dashed,filled", fillcolor="#eeeeee", color="#888888"'
                  if node["abstained"] else "")
-        label = f"{node['step']}\\n{node['events']:,} events"
-        lines.append(f"{quote(node['step'])} [label={quote(label)}{style}];")
+        label = f'"{esc(node["step"])}\\n{node["events"]:,} events"'  # \\n: DOT's line break
+        lines.append(f"{quote(node['step'])} [label={label}{style}];")
         if node["starts"]:
             lines.append(f'"__start" -> {quote(node["step"])} [label="{node["starts"]:,}", '
                          'style=dotted];')

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from backend.core.config import PROJECT_ROOT
+from backend.sessions.xes import read_xes
 from tests.utils.data import shared_file
 from tests.utils.processes import add_eventlog_model, api_server, models_root, ui_server
 
@@ -156,6 +157,49 @@ def test_sessions_page_picks_a_step_model_and_shows_its_columns(ui_url: str, bro
     page.wait_for_timeout(1000)
     assert page.locator("[data-testid=stException]").count() == 0
     shot(page, "sessions_model")
+    page.close()
+
+
+def test_sessions_process_views_of_bpi2013_and_xes_download(ui_url: str, browser: object,
+                                                              tmp_path: Path) -> None:
+    """The whole real BPI 2013 log tagged in the UI by the BPI model: the process map (an
+    SVG drawn in the page), the variants and agreement with the log's own activity, then
+    the tagged log downloaded as XES with every event (issue 27)."""
+    log = pd.read_csv(shared_file("eventlogs/BPI2013_closed.csv"), dtype=str)
+    upload = tmp_path / "BPI2013_closed.csv"
+    log.to_csv(upload, index=False)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.set_default_timeout(180_000)
+    page.set_viewport_size({"width": 1400, "height": 3000})
+    page.goto(f"{ui_url}/sessions")
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.get_by_text("window_title").first.wait_for()
+    sidebar.locator("[data-testid=stSelectbox]").click()
+    page.get_by_role("option", name="bpi-2013").click()
+    sidebar.get_by_text("case:concept:name").first.wait_for()
+    page.locator("input[type=file]").set_input_files(str(upload))
+    page.get_by_text("6,660 events in 1,487 sessions").wait_for()
+    page.get_by_role("button", name="Tag steps").click()
+    page.get_by_role("heading", name="Process views").wait_for()
+    page.locator("[data-testid=stGraphVizChart] svg").first.wait_for()
+    assert page.locator("[data-testid=stGraphVizChart] svg g.node").count() >= 4
+    page.get_by_role("heading", name="Variants").wait_for()
+    page.get_by_text("variants (orders of steps) over 1,487 cases").wait_for()
+    page.get_by_role("heading", name=re.compile(r"^Agreement with")).wait_for()
+    page.locator("[data-testid=stMetric]", has_text="Macro-F1").wait_for()
+    page.get_by_role("button", name="Export XES").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download XES").click()
+    target = tmp_path / "tagged.xes"
+    download_info.value.save_as(str(target))
+    back = read_xes(target.read_bytes())
+    assert len(back) == 6660 and back["case:concept:name"].nunique() == 1487
+    assert set(back["original:concept:name"]) == set(log["concept:name"])
+    page.get_by_role("heading", name="Case timeline").wait_for()
+    page.get_by_role("heading", name="Process views").evaluate("h => h.scrollIntoView()")
+    page.wait_for_timeout(1500)  # let the charts finish drawing
+    assert page.locator("[data-testid=stException]").count() == 0
+    shot(page, "sessions_process_views")
     page.close()
 
 

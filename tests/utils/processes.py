@@ -29,9 +29,10 @@ def _train(root: Path, *args: str) -> None:
 EVENTLOG_MODEL = "bpi-2013"  # a second step model, trained on a real log with its own columns
 
 
-def add_eventlog_model(root: Path, tmp: Path, cases: int = 120) -> None:
-    """Train EVENTLOG_MODEL on the first cases of the real BPI 2013 log by flags only (one
-    epoch: seconds, not accuracy), so the UI can pick between two step models."""
+def add_eventlog_model(root: Path, tmp: Path, cases: int = 300) -> None:
+    """Train EVENTLOG_MODEL on the first cases of the real BPI 2013 log by flags only (eight
+    epochs, ~0.3 s each: enough that its process views show steps, not only abstentions),
+    so the UI can pick between two step models."""
     import pandas as pd
 
     from tests.utils.data import shared_file
@@ -44,7 +45,7 @@ def add_eventlog_model(root: Path, tmp: Path, cases: int = 120) -> None:
            "--config", str(PROJECT_ROOT / "configs" / "steps-eventlog.yaml"),
            "--case-column", "case:concept:name", "--timestamp-column", "time:timestamp",
            "--event-column", "org:resource", "--label-column", "concept:name",
-           "--categorical", "org:group,impact", "--epochs", "1")
+           "--categorical", "org:group,impact", "--epochs", "8")
 
 
 def models_root(tmp: Path) -> Path:
