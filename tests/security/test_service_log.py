@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from backend.api.commands import api_command as serve_api_command
 from backend.api.main import create_app
 from backend.core.config import PROJECT_ROOT
+from backend.core.redact import redact_text
 from backend.registry.local import LocalModelStore
 from bench.server import free_port, running
 from tests.utils.auth import writer_env
@@ -35,6 +36,13 @@ def test_control_characters_from_a_request_cannot_forge_a_text_log_line(
     assert not any(line.startswith(FORGED) or line.startswith("ERROR") for line
                    in logged.splitlines())  # ... on its own line, never as a line of its own
     assert "\\r\\n" + FORGED in logged and "\x1b" not in logged and "\x00" not in logged
+
+
+def test_credential_named_query_parameters_are_masked_in_log_lines() -> None:
+    line = f'GET /v1/x?token={ADMIN_TOKEN}&api_key=k3y-value&page=2 HTTP/1.1" 401'
+    cleaned = redact_text(line)
+    assert ADMIN_TOKEN not in cleaned and "k3y-value" not in cleaned
+    assert "?token=***&api_key=***&page=2" in cleaned
 
 
 def _make_api_arguments(port: int) -> list[str]:

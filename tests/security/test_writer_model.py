@@ -13,11 +13,13 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from backend.api.main import create_app
-from backend.feedback.memory import ADMIN_AUTHOR, MemoryEntry
-from backend.feedback.store import FeedbackStore
-from backend.logs.memory import choose_rule
+from backend.feedback.memory import ADMIN_AUTHOR, Grants, MemoryEntry, MemoryStore
+from backend.feedback.migrate import upgrade
+from backend.feedback.store import FeedbackStore, make_engine
+from backend.logs.memory import NeighbourIndex, choose_rule
 from backend.registry.local import LocalModelStore
 from tests.utils.auth import bearer
 from tests.utils.factories import make_settings
@@ -163,6 +165,45 @@ def test_neighbours_never_override_a_confident_model_answer() -> None:
     assert rule.accuracy_with == 0.5
     confident = {e.key: ("Security Alert", 0.99) for e in entries}
     assert choose_rule(entries, vectors, confident, threshold=0.5) is None
+
+
+def test_neighbours_follow_only_corrections_that_answer_the_caller() -> None:
+    entries = [MemoryEntry(1, "A", "k1", "Error", "v1", None, "", None, author="writer:bob"),
+               MemoryEntry(2, "B", "k2", "Error", "v1", None, "", None, author="writer:bob")]
+    index = NeighbourIndex(np.tile(np.eye(4)[0], (2, 1)), entries, None,
+                           Grants({"writer:bob": frozenset({"B"})}))
+    unit = lambda keys: np.tile(np.eye(4)[0], (len(keys), 1))  # noqa: E731
+    asked = [("A", "new"), ("B", "new")]
+    assert [h and h[0].id for h in index.nearest(asked, unit, "writer:bob")] == [1, 2]
+    assert [h and h[0].id for h in index.nearest(asked, unit, "writer:alice")] == [None, 2]
+    assert [h and h[0].id for h in index.nearest(asked, unit, None)] == [None, 2]
+
+
+def test_memory_entries_from_before_the_writer_model_keep_their_writers_reach(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    for revision in ("s001", "m001"):  # the store as the previous release left it
+        upgrade(engine, revision)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO feedback (id, created_at, model, input_json, input_key, predicted, "
+            "verdict, correct_label, client, status) VALUES (7, CURRENT_TIMESTAMP, "
+            "'log-classifier', '{}', 'k', 'Error', 'correct', 'Critical Error', "
+            "'writer:bob', 'ok')"))
+        for entry_id, feedback_id in ((1, 7), (2, None)):
+            connection.execute(text(
+                "INSERT INTO feedback_memory (id, created_at, model, scope, template_key, "
+                "label, feedback_id, example) VALUES (:id, CURRENT_TIMESTAMP, "
+                "'log-classifier', 'A', 'k', 'Critical Error', :fb, 'line')"),
+                {"id": entry_id, "fb": feedback_id})
+    engine.dispose()
+    entries = MemoryStore(FeedbackStore(url)).entries("log-classifier")  # migrates to heads
+    assert [(e.id, e.author) for e in entries] == [(1, "writer:bob"), (2, None)]
+    grants = Grants()
+    assert grants.applies(entries[0], "A", "writer:bob")
+    assert not any(grants.applies(e, "A", c) for e in entries[1:]
+                   for c in (None, "writer:bob", "admin"))
 
 
 def test_listing_the_memory_needs_a_credential_and_shows_masked_keys(
