@@ -24,6 +24,7 @@ from backend.api.limits import check_message_lengths
 from backend.api.metrics import observe_predictions
 from backend.api.schemas.logs import ClassifyRequest
 from backend.api.uploads import parse_json_body
+from backend.core.cancel import gil_bound_work
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
 from backend.core.inflate import GZIP_MAGIC, InflateError, InflateTooLarge, inflate
@@ -155,8 +156,9 @@ def parse_within_limits(text: str, reading: LogReading, settings: Settings
     """Records of a raw log, refused (413 / 422) as soon as they pass MAX_ROWS_PER_REQUEST or
     one record passes MAX_MESSAGE_CHARS_HARD, before the rest is read or kept."""
     try:
-        return parse_text(text, reading, settings.MAX_ROWS_PER_REQUEST,
-                          settings.MAX_MESSAGE_CHARS_HARD)
+        with gil_bound_work(len(text)):
+            return parse_text(text, reading, settings.MAX_ROWS_PER_REQUEST,
+                              settings.MAX_MESSAGE_CHARS_HARD)
     except TooManyRecords as exc:
         raise ProblemError(413, f"The log holds more than {exc.limit:,} records; the limit per "
                                 "request is that (MAX_ROWS_PER_REQUEST). Split it, or use "
@@ -238,10 +240,10 @@ async def classify_text_body(request: Request, classifier: LogClassifier, settin
                              body: bytes) -> Response:
     """`text/plain` on `POST /v1/logs/classify`: options come as query parameters."""
     query = request.query_params
-    text, warnings = decode_text(body, settings.max_upload_bytes)
-    reading, note = reading_for(text, query.get("log_format"), _flag(query.get("multiline")),
-                                query.get("record_start"), query.get("source_field"),
-                                query.get("source"), "")
+    text, warnings = await run_in_threadpool(decode_text, body, settings.max_upload_bytes)
+    reading, note = await run_in_threadpool(  # `auto` runs every preset on the head
+        reading_for, text, query.get("log_format"), _flag(query.get("multiline")),
+        query.get("record_start"), query.get("source_field"), query.get("source"), "")
     return await classify_raw_text(text, reading, note, classifier, _threshold(query),
                                    settings, as_csv=False, warnings=warnings)
 
@@ -306,7 +308,8 @@ async def classify_log_upload(data: bytes, filename: str, form: Mapping[str, Any
                               classifier: LogClassifier, threshold: float | None,
                               settings: Settings, as_csv: bool) -> Response:
     """A `.log` / `.txt` file on the upload endpoints; options are form fields."""
-    text, warnings = decode_text(data, settings.max_upload_bytes, filename)
+    text, warnings = await run_in_threadpool(decode_text, data, settings.max_upload_bytes,
+                                             filename)
     stem = filename.rsplit("/", 1)[-1]
     for suffix in (".gz", ".log", ".txt"):
         stem = stem[: -len(suffix)] if stem.lower().endswith(suffix) else stem
@@ -314,9 +317,9 @@ async def classify_log_upload(data: bytes, filename: str, form: Mapping[str, Any
         value = form.get(name)
         return value if isinstance(value, str) else None
 
-    reading, note = reading_for(text, field("log_format"), _flag(field("multiline")),
-                                field("record_start"), field("source_field"),
-                                field("source") or None, stem)
+    reading, note = await run_in_threadpool(
+        reading_for, text, field("log_format"), _flag(field("multiline")),
+        field("record_start"), field("source_field"), field("source") or None, stem)
     return await classify_raw_text(text, reading, note, classifier, threshold, settings,
                                    as_csv, warnings)
 

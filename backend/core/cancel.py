@@ -6,11 +6,22 @@ on for minutes. So the guard opens a `CancelScope` per request (a context variab
 which worker threads inherit) and cancels it when the request times out or its client
 goes away; heavy loops (raw log parsing, XES reading, step tagging) call `checkpoint()`
 as they go and stop with `WorkCancelled`.
+
+Parsing in pure Python also holds the interpreter lock, which the event loop needs to
+answer anything (`/ready` included). Two such parses in parallel finish no sooner than
+one after the other, and every extra thread makes the loop wait longer for the lock
+(measured: three parsing threads kept a 1 ms sleep waiting 440 ms, one thread 40 ms).
+So `gil_bound_work()` lets one large parse run at a time; the others wait, checking
+their cancel flag, without holding the lock. Small inputs (under GIL_BOUND_BYTES) never
+wait: they cost milliseconds, and must not queue behind a large one.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -51,3 +62,22 @@ def checkpoint() -> None:
     scope = current_scope.get()
     if scope is not None:
         scope.check()
+
+
+GIL_BOUND_BYTES = 4 << 20  # inputs larger than this take the one slot
+_GIL_BOUND = threading.BoundedSemaphore(1)
+
+
+@contextmanager
+def gil_bound_work(size: int = GIL_BOUND_BYTES + 1) -> Iterator[None]:
+    """Hold the process's one slot for pure-Python parsing of `size` bytes (a smaller input
+    goes straight on); waiting for the slot is cancellable."""
+    if size <= GIL_BOUND_BYTES:
+        yield
+        return
+    while not _GIL_BOUND.acquire(timeout=0.05):
+        checkpoint()
+    try:
+        yield
+    finally:
+        _GIL_BOUND.release()

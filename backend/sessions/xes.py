@@ -15,11 +15,12 @@ from __future__ import annotations
 import gzip
 import io
 import xml.etree.ElementTree as ET
+from contextlib import ExitStack
 from typing import IO
 
 import pandas as pd
 
-from backend.core.cancel import checkpoint
+from backend.core.cancel import GIL_BOUND_BYTES, checkpoint, gil_bound_work
 from backend.core.errors import BadInputError, ProblemError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -80,7 +81,8 @@ def read_xes(data: bytes, max_bytes: int = 1 << 30, max_events: int | None = Non
         if b"<!ENTITY" in stream.peek(65536)[:65536]:
             raise BadInputError("The XES file declares XML entities; remove the DOCTYPE/ENTITY "
                                 "declarations (XES does not use them).")
-        rows = _events(stream, max_events)
+        with ExitStack() as slot:  # _events takes the parse slot once the input is large
+            rows = _events(stream, max_events, slot)
     except ET.ParseError as exc:
         raise BadInputError(f"The XES file is not well-formed XML: {exc}.") from None
     except (OSError, EOFError) as exc:
@@ -90,9 +92,11 @@ def read_xes(data: bytes, max_bytes: int = 1 << 30, max_events: int | None = Non
     return pd.DataFrame.from_records(rows).astype(object)
 
 
-def _events(stream: IO[bytes], max_events: int | None) -> list[dict[str, str]]:
+def _events(stream: IO[bytes], max_events: int | None, slot: ExitStack
+            ) -> list[dict[str, str]]:
     """The event rows, trace attributes copied in; fed to expat in small chunks so that the
-    token bound and the cancel flag are checked between them."""
+    token bound and the cancel flag are checked between them. Past GIL_BOUND_BYTES it waits
+    for the process's parse slot (`slot` releases it)."""
     parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(
         events=("start", "end", "comment", "pi"))
     rows: list[dict[str, str]] = []
@@ -101,8 +105,12 @@ def _events(stream: IO[bytes], max_events: int | None) -> list[dict[str, str]]:
     path: list[ET.Element] = []
     trace_start = 0
     quiet = 0  # bytes fed since the last complete token
+    fed = 0
     while chunk := stream.read(_FEED):
         checkpoint()
+        fed += len(chunk)
+        if fed > GIL_BOUND_BYTES >= fed - len(chunk):
+            slot.enter_context(gil_bound_work())
         parser.feed(chunk)
         quiet += len(chunk)
         for kind, element in parser.read_events():  # type: ignore[misc]

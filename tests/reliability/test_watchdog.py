@@ -1,0 +1,47 @@
+"""Issue 24's watchdog on a real uvicorn server: hostile requests neither stall the process
+(/ready keeps answering, nothing is left running after them) nor grow its memory with
+the input (a compressible bomb is refused before RSS grows by 300 MB).
+
+The figures come from bench/hostile_watchdog.py (the same functions), which prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.hostile_watchdog import SERVER_ENV, rss_growth, watchdog
+from bench.server import api_process
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    db = tmp_path_factory.mktemp("watchdog") / "feedback.db"
+    with api_process({**SERVER_ENV, "DATABASE_URL": f"sqlite:///{db}"}) as (url, proc):
+        yield url, proc.pid
+
+
+def test_compressible_bombs_are_refused_before_rss_grows_by_300_mb(
+        server: tuple[str, int]) -> None:
+    figures = rss_growth(*server)
+    log, xes = figures["log_gzip"], figures["xes_comment"]
+    assert log["bytes_sent"] < 10_000 and xes["bytes_sent"] < 20_000
+    assert log["status"] == 413 and "MAX_ROWS_PER_REQUEST" in log["detail"], log
+    assert xes["status"] == 413 and "token" in xes["detail"], xes
+    assert log["rss_growth_mb"] < 300 and xes["rss_growth_mb"] < 300, figures
+
+
+def test_hostile_requests_at_once_neither_stall_ready_nor_leave_threads_busy(
+        server: tuple[str, int], tmp_path: Path) -> None:
+    figures = watchdog(*server)
+    statuses = list(figures["statuses"].values())
+    assert statuses[:4] == [200, 200, 200, 200], figures  # defect 1: answered, in linear time
+    assert statuses[4:9] == [413] * 5, figures  # defects 4, 5: refused early
+    assert statuses[9] in (200, 504), figures  # the 300k-event trace: done or timed out
+    assert figures["ready_probes"] >= 20, figures
+    assert figures["ready_p99_ms"] < 250, figures
+    assert figures["busy_cores_after"] < 0.2, figures  # a thread left running shows as ~1
