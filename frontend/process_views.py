@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -172,14 +171,17 @@ def show_timeline(log: TaggedLog, first: dict | None) -> None:
                f"{timeline['instances']:,} step instances over "
                f"{human(timeline['duration_seconds'])}.")
     data = pd.DataFrame(timeline["steps"]).assign(
-        start=lambda d: pd.to_datetime(d["start"]), end=lambda d: pd.to_datetime(d["end"]),
         duration=lambda d: d["duration_seconds"].map(human))
-    base = alt.Chart(data).encode(
-        y=alt.Y("step:N", sort=None, title=None), color=alt.Color("step:N", legend=None),
-        tooltip=["step", "start", "end", "duration", "events"])
-    chart = base.mark_bar(height=14).encode(x=alt.X("start:T", title="time"), x2="end:T") + \
-        base.mark_point(filled=True, size=60).encode(x="start:T")
-    st.altair_chart(chart, use_container_width=True)
+    encoding = {"y": {"field": "step", "type": "nominal", "sort": None, "title": None},
+                "color": {"field": "step", "type": "nominal", "legend": None},
+                "tooltip": [{"field": f} for f in ("step", "start", "end", "duration",
+                                                    "events")]}
+    start = {"field": "start", "type": "temporal", "title": "time"}
+    st.vega_lite_chart(data, {"layer": [  # bars for steps that last, points for instants
+        {"mark": {"type": "bar", "height": 14},
+         "encoding": {**encoding, "x": start, "x2": {"field": "end"}}},
+        {"mark": {"type": "point", "filled": True, "size": 60},
+         "encoding": {**encoding, "x": start}}]}, use_container_width=True)
 
 
 def export_xes(log: TaggedLog) -> None:
