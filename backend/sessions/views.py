@@ -87,7 +87,7 @@ def _seconds(value: float) -> float:
 
 
 def _iso(seconds: float) -> str:
-    return pd.Timestamp(seconds, unit="s", tz="UTC").isoformat()
+    return pd.Timestamp(round(seconds * 1000), unit="ms", tz="UTC").isoformat()
 
 
 def process_map(inst: StepInstances, cases: int) -> dict[str, Any]:

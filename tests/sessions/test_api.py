@@ -88,3 +88,63 @@ def test_predict_csv_as_json_and_missing_header(client: TestClient, events: pd.D
     bad = b"session,time,event\nS1,2026-01-01,click\n"
     response = client.post("/v1/sessions/predict/csv", files={"file": ("e.csv", bad)})
     assert response.status_code == 422 and "'session_id'" in response.json()["detail"]
+
+
+@pytest.fixture(scope="module")
+def tagged_csv(client: TestClient, events: pd.DataFrame) -> bytes:
+    """Generated sessions tagged by the API (the given step_name kept beside sift's)."""
+    response = client.post("/v1/sessions/predict/csv",
+                           files={"file": ("s.csv", events.head(300).to_csv(index=False))})
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def test_views_default_to_the_models_columns_and_sifts_step(client: TestClient,
+                                                           tagged_csv: bytes) -> None:
+    tagged = pd.read_csv(io.BytesIO(tagged_csv), dtype=str, keep_default_na=False)
+    response = client.post("/v1/sessions/views", data={"label_column": "step_name"},
+                           files={"file": ("tagged.csv", tagged_csv)})
+    assert response.status_code == 200, response.text
+    views = response.json()
+    assert views["columns"]["step"] == "sift_step_name"  # the input's own step_name is kept
+    assert views["summary"]["cases"] == tagged["session_id"].nunique()
+    assert views["agreement"]["column"] == "step_name"
+    assert views["timeline"]["case"] == tagged["session_id"].iloc[0]
+
+
+@pytest.mark.parametrize(("change", "form", "words"), [
+    (lambda f: f.drop(columns=["sift_step_name", "step_name"]), {},
+     "No step column 'step_name'"),
+    (lambda f: f.assign(timestamp="yesterday"), {}, "'timestamp'"),
+    (lambda f: f, {"label_column": "no_such"}, "No label column 'no_such'"),
+    (lambda f: f, {"label_column": "sift_step_name"}, "sift's own step column"),
+    (lambda f: f, {"case_column": "nope"}, "nope"),
+])
+def test_views_and_xes_bad_input_is_a_named_422(client: TestClient, tagged_csv: bytes,
+                                                change: object, form: dict[str, str],
+                                                words: str) -> None:
+    tagged = pd.read_csv(io.BytesIO(tagged_csv), dtype=str, keep_default_na=False)
+    body = change(tagged).to_csv(index=False)  # type: ignore[operator]
+    for path in ("/v1/sessions/views", "/v1/sessions/xes"):
+        if path.endswith("xes") and "label_column" in form:
+            continue
+        response = client.post(path, data=form, files={"file": ("t.csv", body)})
+        assert response.status_code == 422, (path, response.text)
+        assert words in response.json()["detail"]
+
+
+def test_views_of_sifts_own_xes_and_an_unknown_case(client: TestClient,
+                                                    tagged_csv: bytes) -> None:
+    xes = client.post("/v1/sessions/xes", files={"file": ("t.csv", tagged_csv)})
+    assert xes.status_code == 200 and xes.content.startswith(b"<?xml")
+    response = client.post("/v1/sessions/views", data={
+        "case_column": "case:concept:name", "timestamp_column": "time:timestamp",
+        "step_column": "concept:name", "case": "no-such-case"},
+        files={"file": ("tagged.xes", xes.content)})
+    assert response.status_code == 200, response.text
+    views = response.json()
+    tagged = pd.read_csv(io.BytesIO(tagged_csv), dtype=str, keep_default_na=False)
+    assert views["summary"]["events"] == len(tagged)
+    assert views["timeline"] is None and "no-such-case" in views["warnings"][0]
+    binary = client.post("/v1/sessions/views", files={"file": ("t.csv", b"\x00\x01\x02" * 50)})
+    assert 400 <= binary.status_code < 500
