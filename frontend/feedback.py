@@ -45,6 +45,17 @@ def served_labels(model: str) -> list[str]:
     return []
 
 
+NO_CREDENTIAL = ("Feedback is off: this UI has no credential to send it with. `make run` "
+                 "creates one in `.env` on first run; elsewhere start the UI with "
+                 "SIFT_WRITER_TOKEN (a WRITER_TOKENS key) or SIFT_API_TOKEN.")
+
+
+def missing_credential() -> str | None:
+    """Why feedback buttons are disabled (the API refuses feedback without a token), or
+    None when this UI has a credential."""
+    return None if client().token else NO_CREDENTIAL
+
+
 def feedback_hook(frame: pd.DataFrame, spec: ResultSpec, model: str,
                   input_cols: tuple[str, ...]) -> Callable[[], None] | None:
     """`row_feedback` for `show_results(after_table=...)`, or None when the server
@@ -57,7 +68,9 @@ def feedback_hook(frame: pd.DataFrame, spec: ResultSpec, model: str,
 def row_feedback(frame: pd.DataFrame, spec: ResultSpec, model: str,
                  input_cols: tuple[str, ...]) -> None:
     """Pick a row by its number, then accept its label or send the right one."""
-    with st.expander("Feedback on a row", icon=":material/rate_review:"):
+    # keyed, so it stays open across the reruns its own inputs cause
+    with st.expander("Feedback on a row", icon=":material/rate_review:",
+                     key=f"{spec.key}_fb_open"):
         number = st.number_input("Row number (the table's index)", 0, len(frame) - 1, 0,
                                  key=f"{spec.key}_fb_row")
         row = frame.iloc[int(number)]
@@ -66,15 +79,19 @@ def row_feedback(frame: pd.DataFrame, spec: ResultSpec, model: str,
                    + f" -> **{predicted}** ({float(row['confidence']):.2f})")
         labels = sorted((set(frame[spec.label_col]) | set(served_labels(model)))
                         - {UNCLASSIFIED})
+        blocked = missing_credential()
+        if blocked:
+            st.info(blocked, icon=":material/lock:")
         left, right = st.columns(2)
         accept = left.button("Label is correct", key=f"{spec.key}_fb_accept",
-                             icon=":material/thumb_up:", disabled=predicted == UNCLASSIFIED)
+                             icon=":material/thumb_up:",
+                             disabled=predicted == UNCLASSIFIED or bool(blocked))
         with right:
             choice = st.selectbox("Right label", [*labels, OTHER], key=f"{spec.key}_fb_choice")
             other = st.text_input("Other label", key=f"{spec.key}_fb_other",
                                   disabled=choice != OTHER)
             correct = st.button("Send correction", key=f"{spec.key}_fb_correct",
-                                icon=":material/edit:")
+                                icon=":material/edit:", disabled=bool(blocked))
         label = other.strip() if choice == OTHER else choice
         body = verdict_body(accept, correct, label, predicted, "label")
         if body is None:

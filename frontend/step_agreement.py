@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from frontend.feedback import feedback_available, send_feedback
+from frontend.feedback import feedback_available, missing_credential, send_feedback
 from sift_tables import normalize_header
 
 if TYPE_CHECKING:
@@ -67,6 +67,9 @@ def agreement_section(log: TaggedLog, figures: dict[str, Any]) -> None:
         st.success("sift agrees with every labelled event.")
         return
     teach = feedback_available()
+    blocked = missing_credential() if teach else None
+    if blocked:
+        st.info(blocked, icon=":material/lock:")
     frame = log.frame
     for i in disagreements[:SHOWN]:
         row = frame.iloc[i]
@@ -74,7 +77,8 @@ def agreement_section(log: TaggedLog, figures: dict[str, Any]) -> None:
         text, button = st.columns([5, 2])
         text.markdown(f"`{i}` case {row[log.case]} at {row[log.timestamp]}: "
                       f"log **{theirs}**, sift **{sift}**")
-        if teach and button.button(f"Teach: {theirs}", key=f"views_teach_{i}"):
+        if teach and button.button(f"Teach: {theirs}", key=f"views_teach_{i}",
+                                   disabled=bool(blocked)):
             send_feedback(correction(log, row, theirs, sift), f" for event {i}")
     if len(disagreements) > SHOWN:
         st.caption(f"First {SHOWN} of {len(disagreements):,} disagreements.")

@@ -7,11 +7,13 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from backend.core.config import PROJECT_ROOT
+from backend.core.credential import ensure_local_credential
 
 
 def api_command(host: str, port: int) -> list[str]:
@@ -32,15 +34,25 @@ def serve_cmd(
 ) -> None:
     """Start the API (and the UI) and keep them running until Ctrl-C."""
     commands = [api_command(host, api_port)]
+    workdir = Path.cwd()  # where `.env` is read (by every setting) and, on first run, written
+    token, created = ensure_local_credential(workdir / ".env", host)
+    if created:
+        typer.echo("created a local admin credential in .env (API_TOKEN): the API and the UI "
+                   "share it; send it as 'Authorization: Bearer <API_TOKEN>'")
+    elif token is None:
+        typer.echo("no API_TOKEN set: feedback and admin calls are refused until one is "
+                   "(a listening address other than 127.0.0.1 never gets one automatically)")
     ui_app = PROJECT_ROOT / "frontend" / "app.py"
     if ui and ui_app.is_file():
         env_api = os.environ.setdefault("SIFT_API_URL", f"http://127.0.0.1:{api_port}")
+        if token and not (os.environ.get("SIFT_API_TOKEN") or os.environ.get("SIFT_WRITER_TOKEN")):
+            os.environ["SIFT_API_TOKEN"] = token  # the UI's feedback buttons use it
         commands.append([sys.executable, "-m", "streamlit", "run", str(ui_app),
                          "--server.port", str(ui_port), "--server.address", host,
                          "--server.headless", "true", "--browser.gatherUsageStats", "false"])
         typer.echo(f"UI  -> http://localhost:{ui_port} (API {env_api})")
     typer.echo(f"API -> http://localhost:{api_port}  (Swagger: /docs)")
-    procs = [subprocess.Popen(cmd, cwd=PROJECT_ROOT) for cmd in commands]
+    procs = [subprocess.Popen(cmd, cwd=workdir) for cmd in commands]
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

@@ -7,23 +7,32 @@ import streamlit as st
 
 from frontend.api_client import TASKS_CATEGORIZE, ApiError
 from frontend.components import client, require_route, show_error
-from frontend.feedback import OTHER, feedback_available, send_feedback, verdict_body
+from frontend.feedback import (
+    OTHER,
+    feedback_available,
+    missing_credential,
+    send_feedback,
+    verdict_body,
+)
 
 
 def feedback_controls(result: dict[str, object]) -> None:
     """Accept the category or give the right one; stored through POST /v1/feedback."""
     st.markdown("**Was this right?**")
     suggestions = [s["category"] for s in result["suggestions"]]  # type: ignore[attr-defined]
+    blocked = missing_credential()
+    if blocked:
+        st.info(blocked, icon=":material/lock:")
     left, right = st.columns(2)
     accept = left.button("Yes, correct", key="tasks_feedback_accept",
-                         icon=":material/thumb_up:")
+                         icon=":material/thumb_up:", disabled=bool(blocked))
     with right:
         choice = st.selectbox("The right category", [*suggestions, OTHER],
                               key="tasks_feedback_choice")
         other = st.text_input("Other category", key="tasks_feedback_other",
                               disabled=choice != OTHER)
         correct = st.button("Send correction", key="tasks_feedback_correct",
-                            icon=":material/edit:")
+                            icon=":material/edit:", disabled=bool(blocked))
     predicted = str(result["category"])
     label = other.strip() if choice == OTHER else choice
     body = verdict_body(accept, correct, label, predicted, "category")
