@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -14,7 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
-from backend.core.cancel import CancelScope, WorkCancelled, current_scope
+from backend.core.cancel import (
+    GIL_BOUND_BYTES,
+    CancelScope,
+    WorkCancelled,
+    current_scope,
+    gil_bound_work,
+)
 from backend.core.config import Settings
 from backend.logs.embedder import Embedder
 from backend.logs.logformat import compile_format
@@ -58,7 +65,8 @@ def test_user_log_format_and_record_start_run_in_linear_time(client: TestClient)
 def test_pattern_engine_refuses_backreferences_and_lookaround_with_422(
         client: TestClient) -> None:
     cases = {r"<A:(\w)\1> <Content>": "backreference", "<A:(?=x)\\w+> <Content>": "lookahead",
-             "(?<!x)<Content>": "lookbehind"}
+             "(?<!x)<Content>": "lookbehind", "(?>x+)<Content>": "atomic group",
+             "<A:x++> <Content>": "possessive quantifier"}
     for log_format, construct in cases.items():
         response = client.post("/v1/logs/classify/csv", data={"log_format": log_format},
                                files={"file": ("r.log", b"xx hello\n", "text/plain")})
@@ -68,6 +76,9 @@ def test_pattern_engine_refuses_backreferences_and_lookaround_with_422(
     start = client.post("/v1/logs/classify", params={"record_start": r"^(?P<a>x)(?P=a)"},
                         content=b"xx\n", headers={"Content-Type": "text/plain"})
     assert start.status_code == 422 and "named backreference" in start.json()["detail"]
+    long = client.post("/v1/logs/classify", params={"log_format": "<A:x>" + "y" * 5000},
+                       content=b"xy\n", headers={"Content-Type": "text/plain"})
+    assert long.status_code == 422 and "4,096" in long.json()["detail"]
 
 
 def test_named_fields_still_parse_on_re2(client: TestClient) -> None:
@@ -128,6 +139,9 @@ def test_every_gzip_member_of_a_log_upload_is_read(client: TestClient) -> None:
     short = client.post("/v1/logs/classify/csv",
                         files={"file": ("cut.log.gz", cut, "application/gzip")})
     assert short.status_code == 422 and "ends early" in short.json()["detail"]
+    junk = client.post("/v1/logs/classify/csv", files={
+        "file": ("junk.log.gz", gzip.compress(half) + b"junk", "application/gzip")})
+    assert junk.status_code == 422 and "not another gzip member" in junk.json()["detail"]
 
 
 def _received(client: TestClient) -> float:
@@ -145,6 +159,9 @@ def test_every_gzip_member_of_an_otlp_body_is_classified(client: TestClient) -> 
         "Content-Type": otlp.PROTOBUF, "Content-Encoding": "gzip"})
     assert response.status_code == 200, response.text
     assert _received(client) - before == 2000
+    cut = client.post("/v1/logs", content=packed + packed[:-12], headers={
+        "Content-Type": otlp.PROTOBUF, "Content-Encoding": "gzip"})
+    assert cut.status_code == 400 and "ends early" in cut.json()["detail"]
 
 
 # --- defect 13: a UTF-16 .log is decoded as a UTF-16 CSV is ---
@@ -234,3 +251,31 @@ def test_cancelled_work_stops_at_its_next_checkpoint() -> None:
             parse_text("x\n" * 10_000, LogReading())
     finally:
         current_scope.reset(token)
+
+
+def test_large_parses_take_turns_and_small_ones_never_wait() -> None:
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with gil_bound_work():
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    try:
+        started = time.perf_counter()
+        with gil_bound_work(1000):  # a small input goes straight on
+            assert time.perf_counter() - started < 0.05
+        scope = CancelScope()
+        scope.cancel("the client went away")
+        token = current_scope.set(scope)
+        try:  # a large one waits for the slot, and its wait ends with its request
+            with pytest.raises(WorkCancelled), gil_bound_work(GIL_BOUND_BYTES + 1):
+                pass
+        finally:
+            current_scope.reset(token)
+    finally:
+        release.set()
+        holder.join()

@@ -7,12 +7,14 @@ The figures come from bench/hostile_watchdog.py (the same functions), which prin
 
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bench.hostile_watchdog import SERVER_ENV, rss_growth, watchdog
+from bench.hostile_watchdog import SERVER_ENV, cpu_seconds, rss_growth, watchdog, xes_long_trace
 from bench.server import api_process
 
 pytestmark = pytest.mark.slow
@@ -45,3 +47,28 @@ def test_hostile_requests_at_once_neither_stall_ready_nor_leave_threads_busy(
     assert figures["ready_probes"] >= 20, figures
     assert figures["ready_p99_ms"] < 250, figures
     assert figures["busy_cores_after"] < 0.2, figures  # a thread left running shows as ~1
+
+
+def test_work_stops_when_the_client_goes_away(server: tuple[str, int]) -> None:
+    url, pid = server
+    body = xes_long_trace()  # ~4 s of parsing, then about a minute of tagging
+    boundary = "watchdogboundary"
+    form = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"e.xes.gz\"\r\nContent-Type: application/gzip\r\n\r\n").encode()
+    form += body + f"\r\n--{boundary}--\r\n".encode()
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(f"POST /v1/sessions/predict/csv HTTP/1.1\r\nHost: {host}\r\n"
+                     f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+                     f"Content-Length: {len(form)}\r\n\r\n".encode() + form)
+        time.sleep(6.0)  # the server is busy with it now
+        working = cpu_seconds(pid)
+        time.sleep(1.0)
+        busy_before = cpu_seconds(pid) - working
+    time.sleep(3.0)  # the client has gone: the next checkpoint stops the work
+    idle = cpu_seconds(pid)
+    time.sleep(2.0)
+    busy_after = (cpu_seconds(pid) - idle) / 2.0
+    # working while the client waited (a fraction of a core on a loaded machine), idle after
+    assert busy_before > 0.1, (busy_before, busy_after)
+    assert busy_after < 0.05, (busy_before, busy_after)
