@@ -171,3 +171,10 @@ def test_process_views_of_a_tagged_bpi_log(live_api: str) -> None:
     at.button(key="views_xes_export").click().run()
     assert not at.exception and not at.error
     assert at.session_state["views_xes"][1].startswith(b"<?xml")
+    wrong = full.index[full["step_name"] != log["concept:name"]]
+    assert len(wrong)  # one click teaches the log's label for a disagreeing event
+    i = int(wrong[0])
+    at.button(key=f"views_teach_{i}").click().run()
+    assert not at.exception and not at.error
+    saved = [s.value for s in at.success if f"saved for event {i}" in s.value]
+    assert saved and f"correct: {log['concept:name'].iloc[i]}" in saved[0]
