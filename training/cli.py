@@ -42,6 +42,7 @@ def ensure_default_models() -> None:
 add_serving_commands(app)
 app.command("generate-logs")(logs_cli.generate_logs_cmd)
 app.command("train-logs")(logs_cli.train_logs_cmd)
+app.command("real-logs-data")(logs_cli.real_logs_data_cmd)
 app.command("generate-tasks")(task_cli.generate_tasks_cmd)
 app.command("train-tasks")(task_cli.train_tasks_cmd)
 app.command("retrain")(task_cli.retrain_cmd)

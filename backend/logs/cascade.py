@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import sparse
 
+from backend.logs.distance import MINILM, STATIC
 from backend.logs.features import TextFeatures
+from backend.logs.levels import level_columns
 from backend.logs.linear import HEAD_CONFIG, LinearHead
 from backend.logs.static import STATIC_FOLDER, StaticEmbedder, copy_static_model
 
@@ -31,16 +33,29 @@ FAST, FULL = "fast", "full"
 FAST_FOLDER = "fast"
 
 
-def static_inputs(embedder: StaticEmbedder, text: TextFeatures | None, keys: Sequence[str],
-                  blocks: tuple[str, ...] | None) -> np.ndarray | sparse.csr_matrix:
-    """What the fast head reads: static vectors beside the model's TF-IDF blocks (each
-    distinct key embedded once)."""
+def unique_embed(embedder: StaticEmbedder, keys: Sequence[str]) -> np.ndarray:
+    """Static vectors of `keys`, each distinct key embedded once."""
     unique = list(dict.fromkeys(keys))
     vectors = embedder.embed(unique)
     if len(unique) != len(keys):
         rows = {k: i for i, k in enumerate(unique)}
         vectors = vectors[[rows[k] for k in keys]]
-    return text.combine(vectors, keys, blocks) if text is not None else vectors
+    return vectors
+
+
+def static_inputs(embedder: StaticEmbedder, text: TextFeatures | None, keys: Sequence[str],
+                  blocks: tuple[str, ...] | None, vectors: np.ndarray | None = None,
+                  levels: Sequence[str | None] | None = None, level_weight: float = 1.0
+                  ) -> np.ndarray | sparse.csr_matrix:
+    """What the fast head reads: static vectors (given, or embedded here) beside the
+    model's TF-IDF blocks, and the level columns for a model trained with levels."""
+    if vectors is None:
+        vectors = unique_embed(embedder, keys)
+    x = text.combine(vectors, keys, blocks) if text is not None else vectors
+    if levels is None:
+        return x
+    return sparse.hstack([sparse.csr_matrix(x), level_columns(levels, level_weight)],
+                         format="csr")
 
 
 @dataclass
@@ -52,9 +67,11 @@ class FastStage:
     threshold: float  # a key at or above this stage-1 confidence is answered by stage 1
     blocks: tuple[str, ...] | None = None  # TF-IDF blocks it reads (None: all)
 
-    def inputs(self, text: TextFeatures | None, keys: Sequence[str]
-               ) -> np.ndarray | sparse.csr_matrix:
-        return static_inputs(self.embedder, text, keys, self.blocks)
+    def inputs(self, text: TextFeatures | None, keys: Sequence[str],
+               vectors: np.ndarray | None = None, levels: Sequence[str | None] | None = None,
+               level_weight: float = 1.0) -> np.ndarray | sparse.csr_matrix:
+        return static_inputs(self.embedder, text, keys, self.blocks, vectors, levels,
+                             level_weight)
 
     def save_pretrained(self, folder: Path) -> None:
         self.head.extra["cascade_threshold"] = self.threshold
@@ -77,20 +94,37 @@ class FastStage:
 
 def answer_keys(model: LogModel, embedder: Embedder, keys: Sequence[str],
                 threshold: float | None) -> list[tuple[str, float, str]]:
-    """(label, calibrated confidence, stage) per key. `threshold` None, or a model
-    without a fast stage: every key goes to the full stage, exactly as before."""
-    keys = list(keys)
-    fast = model.fast
+    """(label, confidence, stage) per key. `threshold` None, or a model without a fast
+    stage: every key goes to the full stage, exactly as before. A model with a distance
+    calibration (v5 on) answers with its calibrated confidence, which falls with the
+    key's distance to the training keys; the hand-over between the stages still reads
+    the fast head's own confidence (the stages' labels are what it trades)."""
+    bare, levels = model.split_levels(keys)
+    fast, dist, weight = model.fast, model.distance, model.level_weight
+    static = (unique_embed(fast.embedder, bare) if fast is not None and (
+        threshold is not None or (dist is not None and dist.space == STATIC)) else None)
+    sims = dist.similarity(static) if dist is not None and static is not None else None
     if threshold is None or fast is None:
-        labels, conf = model.head.predict(model.inputs(embedder.embed(keys), keys))
+        vectors = embedder.embed(bare)
+        labels, conf = model.head.predict(model.inputs(vectors, bare, levels))
+        if dist is not None and sims is None and dist.space == MINILM:
+            sims = dist.similarity(vectors)
+        if dist is not None and sims is not None:
+            conf = dist.calibrate(conf, sims, FULL)
         return [(label, c, FULL) for label, c in zip(labels, conf.tolist(), strict=True)]
-    labels, conf = fast.head.predict(fast.inputs(model.text_features, keys))
+    labels, conf = fast.head.predict(fast.inputs(model.text_features, bare, static, levels,
+                                                 weight))
+    served = dist.calibrate(conf, sims, FAST) if dist is not None and sims is not None else conf
     out: list[tuple[str, float, str]] = [
-        (label, c, FAST) for label, c in zip(labels, conf.tolist(), strict=True)]
+        (label, c, FAST) for label, c in zip(labels, served.tolist(), strict=True)]
     unsure = np.flatnonzero(conf < threshold).tolist()
     if unsure:
-        todo = [keys[i] for i in unsure]
-        full_labels, full_conf = model.head.predict(model.inputs(embedder.embed(todo), todo))
+        todo = [bare[i] for i in unsure]
+        todo_levels = [levels[i] for i in unsure] if levels is not None else None
+        full_labels, full_conf = model.head.predict(
+            model.inputs(embedder.embed(todo), todo, todo_levels))
+        if dist is not None and sims is not None:
+            full_conf = dist.calibrate(full_conf, sims[unsure], FULL)
         for i, label, c in zip(unsure, full_labels, full_conf.tolist(), strict=True):
             out[i] = (label, c, FULL)
     return out

@@ -1,5 +1,6 @@
 """The log model's artifacts as one unit: LR head, surface features, labelled examples
-for the offline LLM tier, and (since v3) the cascade's fast stage."""
+for the offline LLM tier, (since v3) the cascade's fast stage and (since v5) the stated
+level as a feature and the distance-aware calibration."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import numpy as np
 from scipy import sparse
 
 from backend.logs.cascade import FastStage
+from backend.logs.distance import DistanceCalibration
 from backend.logs.features import TextFeatures
+from backend.logs.levels import level_columns, reads_onehot, split_levels
 from backend.logs.linear import LinearHead
 
 EXAMPLES_FILE = "examples.npz"
@@ -32,17 +35,34 @@ class LogModel:
     example_keys: list[str] = field(default_factory=list)  # needed with text_features
     fast: FastStage | None = None  # stage 1 of the model tier (None: MiniLM for every key)
     example_static: np.ndarray | None = None  # the examples' static vectors (with `fast`)
+    distance: DistanceCalibration | None = None  # confidence that knows "far" (v5 on)
 
     @property
     def labels(self) -> list[str]:
         """Every label this model can give, model tier and LLM tier."""
         return sorted(set(self.head.classes) | set(self.example_labels))
 
-    def inputs(self, vectors: np.ndarray, keys: Sequence[str]) -> np.ndarray | sparse.csr_matrix:
-        """What the head reads for these template keys (their embeddings given)."""
-        if self.text_features is None:
-            return vectors
-        return self.text_features.combine(vectors, keys)
+    @property
+    def level_weight(self) -> float:
+        return float(self.config.get("level_weight", 1.0))  # type: ignore[arg-type]
+
+    def split_levels(self, keys: Sequence[str]) -> tuple[list[str], list[str | None] | None]:
+        """(bare template keys, stated levels) of the keys the router built; levels is None
+        for a model that reads no level as a feature (its keys are used as they are)."""
+        if not reads_onehot(self.config):
+            return list(keys), None
+        return split_levels(keys)
+
+    def inputs(self, vectors: np.ndarray, keys: Sequence[str],
+               levels: Sequence[str | None] | None = None) -> np.ndarray | sparse.csr_matrix:
+        """What the head reads for these (bare) template keys, their embeddings given, and
+        their stated levels for a model trained with them."""
+        x = (self.text_features.combine(vectors, keys) if self.text_features is not None
+             else vectors)
+        if levels is None:
+            return x
+        return sparse.hstack([sparse.csr_matrix(x), level_columns(levels, self.level_weight)],
+                             format="csr")
 
     def save_pretrained(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -51,6 +71,8 @@ class LogModel:
             self.text_features.save_pretrained(folder)
         if self.fast is not None:
             self.fast.save_pretrained(folder)
+        if self.distance is not None:
+            self.distance.save_pretrained(folder)
         arrays: dict[str, np.ndarray] = {
             "vectors": self.example_vectors.astype(np.float32),
             "labels": np.asarray(self.example_labels, dtype=str),
@@ -74,4 +96,4 @@ class LogModel:
         return cls(LinearHead.from_pretrained(folder), vectors, labels, sources,
                    str(config.pop("embedder")), version, config,
                    TextFeatures.from_pretrained(folder), keys, FastStage.from_pretrained(folder),
-                   static)
+                   static, DistanceCalibration.from_pretrained(folder))

@@ -13,9 +13,9 @@ import numpy as np
 from backend.core.cache import LRUCache
 from backend.logs.cascade import answer_keys
 from backend.logs.embedder import Embedder
+from backend.logs.levels import reads_onehot, uses_level, with_level
 from backend.logs.llm.base import UNCLASSIFIED, LLMItem
 from backend.logs.llm.tier import LLMTier
-from backend.logs.logformat import uses_level, with_level
 from backend.logs.memory import MemoryView
 from backend.logs.model import LogModel
 from backend.logs.normalize import template_key
@@ -186,7 +186,8 @@ class LogClassifier:
         return {k: (label, conf) for k, (label, conf, _) in self._model_answers(keys).items()}
 
     def _unit_vectors(self, keys: Sequence[str]) -> np.ndarray:
-        vectors = np.asarray(self.embedder.embed(list(keys)), dtype=np.float32)
+        bare, _ = self.model.split_levels(keys)
+        vectors = np.asarray(self.embedder.embed(bare), dtype=np.float32)
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
     def _neighbours(self, memory: MemoryView, sources: Sequence[str],
@@ -252,7 +253,8 @@ class LogClassifier:
         if to_model:
             keys = self.keys([messages[i] for i in to_model])
             if uses_level(self.model.config):  # a record's third value: its stated level
-                keys = [with_level(k, records[i][2] if len(records[i]) > 2 else None)
+                onehot = reads_onehot(self.model.config)
+                keys = [with_level(k, records[i][2] if len(records[i]) > 2 else None, onehot)
                         for k, i in zip(keys, to_model, strict=True)]
             by_key = self._model_answers(keys)
             near = (self._neighbours(memory, [sources[i] for i in to_model], keys,

@@ -63,27 +63,31 @@ def choose_cascade_threshold(fast: np.ndarray, full: np.ndarray, y: np.ndarray,
 
 def fit_fast_stage(static: StaticEmbedder, text: TextFeatures | None, keys: Sequence[str],
                    y: list[str], groups: np.ndarray, full_proba: np.ndarray,
-                   args: LogTrainingArguments) -> tuple[FastStage, dict[str, object]]:
-    """The fast head on the model-tier training rows, and the cascade threshold. C is
-    chosen for the cascade, not for stage 1 alone: the value whose out-of-fold threshold
-    lets stage 1 answer the most keys (ties: the more accurate cascade)."""
+                   args: LogTrainingArguments, levels: Sequence[str | None] | None = None,
+                   weights: np.ndarray | None = None
+                   ) -> tuple[FastStage, dict[str, object], np.ndarray]:
+    """The fast head on the model-tier training rows, the cascade threshold, and the fast
+    head's out-of-fold probabilities. C is chosen for the cascade, not for stage 1 alone:
+    the value whose out-of-fold threshold lets stage 1 answer the most keys (ties: the
+    more accurate cascade)."""
     from training.logs.train import train_head
 
-    x = static_inputs(static, text, keys, args.fast_blocks)
+    x = static_inputs(static, text, keys, args.fast_blocks, levels=levels,
+                      level_weight=args.level_weight)
     classes = sorted(set(y))
     y_idx = np.array([classes.index(label) for label in y])
     best = None
-    for c in args.c_grid:
-        head, params, proba = train_head(x, y, groups, replace(args, c_grid=(c,)))
+    for c in args.fast_c_grid or args.c_grid:
+        head, params, proba = train_head(x, y, groups, replace(args, c_grid=(c,)), weights)
         threshold, figures = choose_cascade_threshold(proba, full_proba, y_idx,
                                                       args.cascade_tolerance)
         rank = (figures["cascade_cv_fast_share"], figures["cascade_cv_accuracy"])
         logger.info("fast head C=%s: threshold %.4f, stage 1 answers %.1f%% out-of-fold",
                     c, threshold, 100 * rank[0])
         if best is None or rank > best[0]:
-            best = (rank, head, params, threshold, figures)
+            best = (rank, head, params, threshold, figures, proba)
     assert best is not None
-    _, head, params, threshold, figures = best
+    _, head, params, threshold, figures, proba = best
     logger.info("cascade threshold %.4f: stage 1 answers %.1f%% of held-out keys "
                 "(out-of-fold accuracy %.4f vs MiniLM %.4f)", threshold,
                 100 * figures["cascade_cv_fast_share"], figures["cascade_cv_accuracy"],
@@ -93,4 +97,4 @@ def fit_fast_stage(static: StaticEmbedder, text: TextFeatures | None, keys: Sequ
     manifest_params: dict[str, object] = {
         **fast_params, **figures, "static_model": static.name,
         "fast_blocks": ",".join(args.fast_blocks) if args.fast_blocks is not None else "all"}
-    return FastStage(head, static, threshold, args.fast_blocks), manifest_params
+    return FastStage(head, static, threshold, args.fast_blocks), manifest_params, proba

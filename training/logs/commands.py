@@ -50,6 +50,19 @@ def train_logs_cmd(
     cascade_tolerance: Annotated[float, typer.Option(
         help="out-of-fold accuracy the fast stage may cost (0: none; more: faster on "
              "never-seen lines, less accurate)")] = 0.0,
+    extra_data: Annotated[Path | None, typer.Option(
+        help="more labelled rows that are always trained on and never held out, e.g. real "
+             "systems' logs (`real-logs-data` writes the Loghub corpus' rows); grouped by "
+             "--extra-group-column in the out-of-fold fits")] = None,
+    extra_group_column: Annotated[str, typer.Option(
+        help="column of --extra-data whose values are held out together out of fold (the "
+             "system: the threshold and the distance calibration learn what a system "
+             "never seen costs)")] = "source",
+    extra_share: Annotated[float, typer.Option(
+        help="share of the total row weight the --extra-data rows carry (0 < x < 1)")] = 0.5,
+    distance: Annotated[bool, typer.Option(
+        help="distance-aware confidence (--no-distance: the head's calibrated probability)")
+    ] = True,
 ) -> None:
     """Train the log classifier on any labelled CSV and publish a new registry version."""
     from backend.logs.service import build_embedder
@@ -62,7 +75,11 @@ def train_logs_cmd(
     args = LogTrainingArguments(group_column=group_column, target_precision=target_precision,
                                 seed=seed, llm_sources=tuple(settings.LLM_SOURCES),
                                 level_column=level_column,
-                                cascade_tolerance=cascade_tolerance)
+                                cascade_tolerance=cascade_tolerance, extra_data=extra_data,
+                                extra_group_column=extra_group_column,
+                                extra_share=extra_share, distance=distance)
+    if extra_data is not None and not extra_data.is_file():
+        raise typer.BadParameter(f"{extra_data} does not exist", param_hint="--extra-data")
     static = None
     if cascade:
         folder = static_model or shipped_static_model(settings.MODELS_ROOT,
@@ -82,6 +99,34 @@ def train_logs_cmd(
         typer.echo(f"cascade: threshold {m['cascade_threshold']:.3f}, stage 1 answered "
                    f"{m['fast_share']:.1%} of model-tier rows; all-MiniLM accuracy "
                    f"{m['accuracy_all_minilm']} on the same rows")
+
+
+def real_logs_data_cmd(
+    output: Annotated[Path, typer.Option(help="CSV to write")] = Path(
+        "data/generated/real_logs.csv"),
+    corpus: Annotated[Path | None, typer.Option(
+        help="labelled templates: system, event_id, label[, problem, duplicate_of] (default: "
+             "training/logs/data/loghub_corpus.csv)")] = None,
+    loghub: Annotated[Path | None, typer.Option(
+        help="folder with <system>_2k.log and <system>_2k.log_structured.csv (default: "
+             "../shared/data/loghub)")] = None,
+) -> None:
+    """Write the labelled real-log corpus as training rows (source, log_message, level,
+    target_label, template_id, problem): each system's raw .log read through `auto`."""
+    from training.logs.realcorpus import (
+        LOGHUB,
+        corpus_lines,
+        default_corpus,
+        load_corpus,
+        training_rows,
+    )
+
+    lines = corpus_lines(load_corpus(corpus or default_corpus()), loghub=loghub or LOGHUB)
+    rows = training_rows(lines)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    rows.to_csv(output, index=False)
+    typer.echo(f"wrote {len(rows)} rows ({rows['template_id'].nunique()} templates of "
+               f"{rows['source'].nunique()} systems, from {len(lines)} lines) -> {output}")
 
 
 def quality_warnings_of(manifest: Manifest) -> list[str]:

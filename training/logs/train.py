@@ -28,10 +28,10 @@ from backend.core.config import Settings
 from backend.core.tabular import read_table
 from backend.logs.embedder import Embedder
 from backend.logs.features import TextFeatures
+from backend.logs.levels import LEVEL_FEATURE, ONEHOT, level_columns, normalize_level
 from backend.logs.linear import LinearHead
 from backend.logs.llm.base import UNCLASSIFIED
 from backend.logs.llm.tier import LLMTier
-from backend.logs.logformat import LEVEL_FEATURE, with_level
 from backend.logs.model import LogModel
 from backend.logs.normalize import template_key
 from backend.logs.router import LogClassifier, RouterOptions
@@ -41,6 +41,7 @@ from backend.logs.static import StaticEmbedder
 from backend.registry.local import LocalModelStore
 from backend.registry.manifest import Manifest
 from training.logs.cascade import fit_fast_stage
+from training.logs.distance import fit_distance
 from training.logs.report import write_report
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,9 @@ MAX_THRESHOLD = 0.99
 
 REQUIRED = ("source", "log_message", "target_label")
 MAX_EXAMPLES = 6000
-LEVEL = "__level"  # the stated level of each row, when trained with --level-column
+LEVEL = "__level"  # the stated level of each row (normalised), when trained with --level-column
+WEIGHT = "__weight"  # a row's weight in the fits (1 unless the data gives a `weight` column)
+EXTRA = "__extra"  # rows from --extra-data: always trained on, never in the held-out split
 
 
 @dataclass
@@ -68,8 +71,23 @@ class LogTrainingArguments:
     # out-of-fold estimate is that much noisier than half a point (bench/cascade_accuracy.py)
     cascade_tolerance: float = 0.0
     fast_blocks: tuple[str, ...] | None = None  # TF-IDF blocks of the fast stage (None: all)
+    fast_c_grid: tuple[float, ...] | None = None  # C values of the fast head (None: c_grid)
     static_model: Path | None = None  # a distilled model2vec folder: train the fast stage too
     level_column: str | None = None  # the stated level as a feature (model.json level_feature)
+    level_weight: float = 1.0  # scale of the five level columns beside the text features
+    # every row with a level is also trained on without it, so the model answers (and is
+    # calibrated) with a level and without one
+    level_dropout: bool = True
+    # rows always trained on and never held out (the labelled real corpus); their groups in
+    # the out-of-fold fits are this column (default: whole systems), so the threshold and
+    # the distance calibration learn what a system never seen costs
+    extra_data: Path | None = None
+    extra_group_column: str = "source"
+    # the share of the total row weight the extra rows carry (None: each row weighs its own
+    # weight). The real corpus is ~1,400 distinct keys beside ~6,400 generated rows; at 0.5
+    # both count alike in the heads and in the distance calibration
+    extra_share: float | None = 0.5
+    distance: bool = True  # fit the distance-aware calibration (backend.logs.distance)
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -85,6 +103,10 @@ def load_training_csv(path: Path) -> tuple[pd.DataFrame, str]:
     return frame[keep].reset_index(drop=True), hashlib.sha256(data).hexdigest()
 
 
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def group_split(labels: pd.Series, groups: pd.Series, size: float, seed: int
                 ) -> tuple[np.ndarray, np.ndarray]:
     """(train_idx, held_idx): whole groups held out, stratified by label where possible."""
@@ -92,6 +114,14 @@ def group_split(labels: pd.Series, groups: pd.Series, size: float, seed: int
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     train_idx, held_idx = next(splitter.split(np.zeros(len(labels)), labels, groups))
     return train_idx, held_idx
+
+
+def group_folds(y_idx: np.ndarray, groups: np.ndarray, seed: int, folds: int = 5
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (fit, held) row indices of the grouped out-of-fold fits: every head and the
+    distance calibration of one training run use the same folds."""
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(y_idx)), y_idx, groups))
 
 
 def embed_keys(embedder: Embedder, keys: list[str], batch: int = 256) -> dict[str, np.ndarray]:
@@ -104,15 +134,39 @@ def embed_keys(embedder: Embedder, keys: list[str], batch: int = 256) -> dict[st
     return vectors
 
 
+def balanced(y: np.ndarray, weights: np.ndarray | None) -> str | dict[int, float]:
+    """scikit-learn's "balanced" class weights, counted in row weights when there are any."""
+    if weights is None:
+        return "balanced"
+    classes = np.unique(y)
+    totals = np.array([weights[y == c].sum() for c in classes])
+    return {int(c): float(weights.sum() / (len(classes) * t)) for c, t in zip(classes, totals,
+                                                                               strict=True)}
+
+
+def fit_lr(x: np.ndarray | sparse.csr_matrix, y: np.ndarray, c: float,
+           weights: np.ndarray | None, start: LogisticRegression | None = None
+           ) -> LogisticRegression:
+    """The head's logistic regression. `start`: a fit on a superset of the rows whose
+    coefficients seed the solver (the L2-regularised optimum is unique, so only the
+    iterations it takes change: about half on the out-of-fold fits)."""
+    lr = LogisticRegression(C=c, max_iter=3000, class_weight=balanced(y, weights))
+    if start is not None and start.coef_.shape[0] == len(np.unique(y)) > 2:
+        lr.set_params(warm_start=True)
+        lr.coef_, lr.intercept_ = start.coef_.copy(), start.intercept_.copy()
+    return lr.fit(x, y, sample_weight=weights)
+
+
 def out_of_fold_logits(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float,
-                       seed: int, folds: int = 5) -> tuple[np.ndarray, list[float]]:
+                       seed: int, folds: int = 5, weights: np.ndarray | None = None,
+                       start: LogisticRegression | None = None
+                       ) -> tuple[np.ndarray, list[float]]:
     """Logits for every training row from a model that never saw its template."""
     logits = np.zeros((len(y), int(y.max()) + 1), dtype=np.float32)
     accuracy = []
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for fit_idx, held_idx in splitter.split(x, y, groups):
-        lr = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-        lr.fit(x[fit_idx], y[fit_idx])
+    for fit_idx, held_idx in group_folds(y, groups, seed, folds):
+        w = weights[fit_idx] if weights is not None else None
+        lr = fit_lr(x[fit_idx], y[fit_idx], c, w, start)
         logits[np.ix_(held_idx, lr.classes_)] = lr.decision_function(x[held_idx])
         missing = np.setdiff1d(np.arange(logits.shape[1]), lr.classes_)
         logits[np.ix_(held_idx, missing)] = -1e4  # a class absent from this fold
@@ -122,23 +176,24 @@ def out_of_fold_logits(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: floa
 
 
 def train_head(x: np.ndarray | sparse.csr_matrix, y: list[str], groups: np.ndarray,
-               args: LogTrainingArguments
+               args: LogTrainingArguments, weights: np.ndarray | None = None
                ) -> tuple[LinearHead, dict[str, float], np.ndarray]:
     """Choose C, the temperature and the threshold on out-of-fold predictions (grouped by
     template), then fit the head on all training rows. Also returns the calibrated
     out-of-fold probabilities (columns in `head.classes` order) for the cascade."""
     classes = sorted(set(y))
     y_idx = np.array([classes.index(c) for c in y])
-    best: tuple[float, float, np.ndarray, list[float]] | None = None
+    best: tuple[float, float, np.ndarray, list[float], LogisticRegression] | None = None
     for c in args.c_grid:
-        logits, fold_acc = out_of_fold_logits(x, y_idx, groups, c, args.seed)
+        full = fit_lr(x, y_idx, c, weights)
+        logits, fold_acc = out_of_fold_logits(x, y_idx, groups, c, args.seed, weights=weights,
+                                              start=full)
         score = float(f1_score(y_idx, logits.argmax(1), average="macro"))
         logger.info("C=%s out-of-fold macro-F1 %.4f", c, score)
         if best is None or score > best[0]:
-            best = (score, c, logits, fold_acc)
+            best = (score, c, logits, fold_acc, full)
     assert best is not None
-    score, c, logits, fold_acc = best
-    lr = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y_idx)
+    score, c, logits, fold_acc, lr = best
     head = LinearHead(lr.coef_, lr.intercept_, [classes[i] for i in lr.classes_])
     head.temperature = fit_temperature(logits, y_idx)
     proba = softmax(logits, head.temperature)
@@ -155,34 +210,110 @@ def train_head(x: np.ndarray | sparse.csr_matrix, y: list[str], groups: np.ndarr
 def fit_log_model(train: pd.DataFrame, groups: np.ndarray, vectors: dict[str, np.ndarray],
                   embedder_name: str, args: LogTrainingArguments,
                   static: StaticEmbedder | None = None) -> tuple[LogModel, dict[str, float]]:
-    """Surface features, head and example bank from training rows (`key` column set);
-    with a static embedder (or `args.static_model`) also the cascade's fast stage and its
-    threshold."""
+    """Surface features, head and example bank from training rows (`key` column set; a
+    LEVEL column of normalised levels and a WEIGHT column when the data has them); with a
+    static embedder (or `args.static_model`) also the cascade's fast stage and its
+    threshold; with `args.distance` the distance-aware calibration, and then the abstain
+    threshold is chosen on the confidences it serves."""
     if static is None and args.static_model is not None:
         static = StaticEmbedder(args.static_model)
     keys = list(train["key"])
     text = (TextFeatures.fit(keys, args.text_weight) if args.text_weight > 0 else None)
     llm = set(args.llm_sources)
     modelled = (~train["source"].isin(llm)).to_numpy()
-    model_keys = [k for k, m in zip(keys, modelled, strict=True) if m]
+    rows = collapse(shared(train, args.extra_share)[modelled], np.asarray(groups)[modelled])
+    model_keys = list(rows["key"])
+    levels = ([lv or None for lv in rows[LEVEL]] if LEVEL in train else None)
+    weights = rows[WEIGHT].to_numpy(dtype=np.float64)
+    groups = rows["__fold_group"].to_numpy()
     x = np.stack([vectors[k] for k in model_keys]) if model_keys else np.zeros((0, 384))
     x_in = text.combine(x, model_keys) if text is not None else x
-    y = list(train["target_label"][modelled])
-    head, head_params, full_proba = train_head(x_in, y, np.asarray(groups)[modelled], args)
-    fast = None
+    if levels is not None:
+        x_in = sparse.hstack([sparse.csr_matrix(x_in), level_columns(levels, args.level_weight)],
+                             format="csr")
+    y = list(rows["target_label"])
+    model_groups = groups
+    head, head_params, full_proba = train_head(x_in, y, model_groups, args, weights)
+    fast = fast_proba = None
     if static is not None:
-        fast, fast_params = fit_fast_stage(static, text, model_keys, y,
-                                           np.asarray(groups)[modelled], full_proba, args)
+        fast, fast_params, fast_proba = fit_fast_stage(static, text, model_keys, y, model_groups,
+                                                       full_proba, args, levels, weights)
         head_params = {**head_params, **fast_params}  # type: ignore[dict-item]  # + names
+    distance = None
+    if args.distance and model_keys:
+        space = static.embed(model_keys) if static is not None else x
+        classes = sorted(set(y))
+        distance, threshold, dist_params = fit_distance(
+            space, model_keys, np.array([classes.index(c) for c in y]), model_groups,
+            full_proba, fast_proba, fast.threshold if fast is not None else None, args,
+            weights, static is not None)
+        head.threshold = min(threshold, MAX_THRESHOLD)
+        head_params = {**head_params, **dist_params, "threshold": head.threshold}
     bank = train.drop_duplicates(["key", "target_label"])
     bank = bank.sample(min(len(bank), MAX_EXAMPLES), random_state=args.seed)
+    config: dict[str, object] = {"llm_sources": sorted(llm)}
+    if levels is not None:
+        config.update({LEVEL_FEATURE: ONEHOT, "level_weight": args.level_weight})
     model = LogModel(head, np.stack([vectors[k] for k in bank["key"]]),
                      list(bank["target_label"]), list(bank["source"]), embedder_name,
-                     config={"llm_sources": sorted(llm)}, text_features=text,
+                     config=config, text_features=text,
                      example_keys=list(bank["key"]) if text is not None else [], fast=fast,
-                     example_static=static.embed(list(bank["key"])) if static else None)
+                     example_static=static.embed(list(bank["key"])) if static else None,
+                     distance=distance)
     return model, {**head_params, "text_weight": args.text_weight,
                    "text_features": text.dim if text is not None else 0}
+
+
+def shared(train: pd.DataFrame, share: float | None) -> pd.DataFrame:
+    """WEIGHT scaled so that the EXTRA rows carry `share` of the total weight."""
+    if share is None or EXTRA not in train:
+        return train
+    extra = train[EXTRA].fillna(False).astype(bool).to_numpy()
+    weights = (train[WEIGHT].to_numpy(dtype=np.float64).copy() if WEIGHT in train
+               else np.ones(len(train)))
+    if extra.all() or not extra.any():
+        return train
+    weights[extra] *= share / (1 - share) * weights[~extra].sum() / weights[extra].sum()
+    return train.assign(**{WEIGHT: weights})
+
+
+def collapse(rows: pd.DataFrame, groups: np.ndarray) -> pd.DataFrame:
+    """One row per distinct (key, level, label, group), weighing as many as it stands for:
+    the same fit as on every copy (class weights are balanced on the weights), in a third of
+    the time on the generated data (6,400 rows, ~2,100 distinct keys)."""
+    frame = pd.DataFrame({
+        "key": rows["key"].to_numpy(), "target_label": rows["target_label"].to_numpy(),
+        "__fold_group": np.asarray(groups).astype(str),
+        LEVEL: (rows[LEVEL].fillna("").to_numpy() if LEVEL in rows else ""),
+        WEIGHT: (rows[WEIGHT].to_numpy(dtype=np.float64) if WEIGHT in rows else 1.0)})
+    keys = ["key", LEVEL, "target_label", "__fold_group"]
+    return frame.groupby(keys, sort=False, as_index=False)[WEIGHT].sum()
+
+
+def with_levels(frame: pd.DataFrame, column: str | None, dropout: bool) -> pd.DataFrame:
+    """LEVEL set from `column` (normalised; unknown values are no level). With dropout every
+    row that states a level is also there without it (same group, so the same fold)."""
+    if column is None:
+        return frame
+    if column not in frame:
+        frame = frame.assign(**{LEVEL: None})
+    else:
+        frame = frame.assign(**{LEVEL: [normalize_level(v) for v in frame[column]]})
+    if not dropout:
+        return frame
+    stated = frame[frame[LEVEL].notna()]
+    return pd.concat([frame, stated.assign(**{LEVEL: None})], ignore_index=True)
+
+
+def load_extra(path: Path, args: LogTrainingArguments) -> pd.DataFrame:
+    """The --extra-data rows, keyed, grouped by `args.extra_group_column`."""
+    extra, _ = load_training_csv(path)
+    if args.extra_group_column not in extra:
+        raise ValueError(f"{path} has no column {args.extra_group_column!r} to group by")
+    extra["key"] = [template_key(m) for m in extra["log_message"]]
+    extra["__group"] = "extra:" + extra[args.extra_group_column].astype(str)
+    extra[EXTRA] = True
+    return extra
 
 
 def train_logs(data: Path, settings: Settings, embedder: Embedder,
@@ -193,22 +324,27 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
     args = args or LogTrainingArguments()
     frame, data_hash = load_training_csv(data)
     frame["key"] = [template_key(m) for m in tqdm(frame["log_message"], desc="template keys")]
-    if args.level_column:  # the key as serving builds it (backend.logs.logformat.with_level)
-        if args.level_column not in frame:
-            raise ValueError(f"--level-column {args.level_column!r} is not a column of {data}")
-        frame[LEVEL] = frame[args.level_column]
-        frame["key"] = [with_level(k, lv) for k, lv in zip(frame["key"], frame[LEVEL],
-                                                            strict=True)]
+    if args.level_column and args.level_column not in frame and args.extra_data is None:
+        raise ValueError(f"--level-column {args.level_column!r} is not a column of {data}")
     group_col = args.group_column or ("template_id" if "template_id" in frame else "key")
     groups = frame[group_col].astype(str)
     train_idx, test_idx = group_split(frame["target_label"], groups, args.test_size, args.seed)
-    train, test = frame.iloc[train_idx], frame.iloc[test_idx].reset_index(drop=True)
-    vectors = embed_keys(embedder, list(frame["key"]))
-    model, head_params = fit_log_model(train, groups.iloc[train_idx].to_numpy(), vectors,
+    train = frame.iloc[train_idx].assign(__group=groups.iloc[train_idx].to_numpy())
+    test = frame.iloc[test_idx].reset_index(drop=True)
+    if args.extra_data is not None:
+        extra = load_extra(args.extra_data, args)
+        data_hash = hashlib.sha256((data_hash + file_hash(args.extra_data)).encode()).hexdigest()
+        train = pd.concat([train, extra], ignore_index=True)
+    if "weight" in train:
+        train[WEIGHT] = pd.to_numeric(train["weight"], errors="coerce").fillna(1.0)
+    train = with_levels(train, args.level_column, args.level_dropout)
+    test = with_levels(test, args.level_column, dropout=False)
+    vectors = embed_keys(embedder, list(train["key"]) + list(test["key"]))
+    model, head_params = fit_log_model(train, train["__group"].to_numpy(), vectors,
                                        embedder.name, args, static)
     model.config["group_column"] = group_col
-    if args.level_column:
-        model.config[LEVEL_FEATURE] = True
+    test_groups = groups.iloc[test_idx]
+    train_groups = groups.iloc[train_idx]
 
     rules = RuleSet.from_yaml(settings.RULES_PATH) if settings.RULES_ENABLED else None
     provider = offline_provider(model, embedder)
@@ -218,8 +354,10 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
     if model.fast is not None:
         metrics.update(compare_with_minilm(classifier, test, metrics))
     metrics.update({"train_rows": len(train), "test_rows": len(test),
-                    "test_templates": int(groups.iloc[test_idx].nunique()),
-                    "train_templates": int(groups.iloc[train_idx].nunique()), **head_params})
+                    "test_templates": int(test_groups.nunique()),
+                    "train_templates": int(train_groups.nunique()), **head_params})
+    if args.extra_data is not None:
+        metrics["extra_rows"] = int(train[EXTRA].fillna(False).astype(bool).sum())
 
     store = LocalModelStore(settings.MODELS_ROOT)
     name = name or settings.LOG_MODEL_NAME
@@ -232,7 +370,9 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
             params={"embedder": embedder.name, "group_column": group_col,
                     "target_precision": args.target_precision, "seed": args.seed,
                     "llm_sources": sorted(args.llm_sources), "C": head_params["C"],
-                    "text_weight": args.text_weight})
+                    "text_weight": args.text_weight, "level_column": args.level_column,
+                    "extra_data": args.extra_data.name if args.extra_data else None,
+                    "distance": args.distance})
         return store.publish(staged, manifest)
 
 
