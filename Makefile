@@ -49,8 +49,8 @@ distill:  ## distil the cascade's static stage from MiniLM in its own venv (then
 	$(DISTILL_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-distill.txt
 	$(DISTILL_VENV)/bin/python training/logs/distill_static.py $(DISTILL_OUT) --pca-dims 256
 
-settings-table: install  ## regenerate the table of every setting in README.md
-	$(VENV)/bin/sift settings-table --write README.md
+settings-table: install  ## regenerate the table of every setting in docs/settings.md
+	$(VENV)/bin/sift settings-table --write docs/settings.md
 
 lint: install  ## import contract (layers) + ruff + mypy (backend, training, frontend) + deptry
 	$(VENV)/bin/lint-imports

@@ -1,4 +1,4 @@
-"""The README's table of every setting, generated from `Settings` (one place per fact)."""
+"""The table of every setting in docs/settings.md, generated from `Settings` (one place per fact)."""
 
 from __future__ import annotations
 
