@@ -35,6 +35,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from backend.core.calibration import softmax
 from backend.logs.model import LogModel
@@ -145,7 +146,9 @@ class ConventionAdapter:
         head = LogisticRegression(C=_head_c(model), max_iter=MAX_ITER, warm_start=True)
         head.coef_ = model.head.coef[rows].astype(np.float64)
         head.intercept_ = model.head.intercept[rows].astype(np.float64)
-        with warnings.catch_warnings():
+        # one BLAS thread: a small fit gains nothing from more, and on a busy host extra
+        # threads made it 20x slower (measured, 2 cores under load)
+        with warnings.catch_warnings(), threadpool_limits(limits=1):
             warnings.simplefilter("ignore", ConvergenceWarning)
             head.fit(x, y, sample_weight=weight)
         if len(classes) == 2:  # sklearn keeps one row for two classes
