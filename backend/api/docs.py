@@ -71,6 +71,7 @@ SUMMARIES: dict[str, str] = {
     "export_logs": "OTLP/HTTP logs receiver",
     "read_drift": "Drift per source",
     "read_patterns": "Patterns per source over time",
+    "read_file_patterns": "Patterns of an uploaded log file",
     "read_baselines": "Baselines per source",
     "pin_baseline": "Pin a source's baseline",
     "reset_baseline": "Reset a source's baseline",
