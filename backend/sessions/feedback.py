@@ -14,7 +14,9 @@ from typing import Any
 import pandas as pd
 
 from backend.feedback.store import LabelledExample, PredictionRecord
+from backend.sessions.columns import AlignedEvents
 from backend.sessions.predictor import StepPredictor
+from backend.sessions.service import TaggedEvents
 from backend.tasks.text import input_key
 
 logger = logging.getLogger(__name__)
@@ -27,23 +29,21 @@ def event_key(row: dict[str, Any]) -> str:
     return input_key(json.dumps(row, sort_keys=True, default=str))
 
 
-def event_rows(predictor: StepPredictor, frame: pd.DataFrame) -> list[dict[str, Any]]:
+def event_rows(predictor: StepPredictor, events: AlignedEvents) -> list[dict[str, Any]]:
     """One dict per event (input order) with the model's columns; blanks as None."""
-    aligned, _ = predictor.align(frame)
-    part = aligned[predictor.columns].astype(object)
+    part = events.frame[predictor.columns].astype(object)
     return part.where(part.notna(), None).to_dict("records")
 
 
 def record_step_predictions(learning: Any, name: str, predictor: StepPredictor,
-                            frame: pd.DataFrame, tagged: pd.DataFrame,
-                            out: dict[str, str]) -> list[str] | None:
+                            tagged: TaggedEvents) -> list[str] | None:
     """Prediction ids for every event; None when the request is too large or the store is
     unavailable (tagging itself never fails on this)."""
-    if not len(frame) or len(frame) > STEP_RECORD_LIMIT:
+    if not len(tagged.table) or len(tagged.table) > STEP_RECORD_LIMIT:
         return None
-    rows = event_rows(predictor, frame)
-    predicted = tagged[out["predicted_step"]].tolist()
-    confidence = tagged[out["confidence"]].astype(float).tolist()
+    rows = event_rows(predictor, tagged.events)
+    predicted = tagged.column("predicted_step").tolist()
+    confidence = tagged.column("confidence").astype(float).tolist()
     records = [PredictionRecord(row, event_key(row), label, conf)
                for row, label, conf in zip(rows, predicted, confidence, strict=True)]
     try:

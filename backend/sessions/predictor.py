@@ -20,7 +20,7 @@ from backend.core.cancel import checkpoint
 from backend.core.errors import BadInputError
 from backend.core.labels import UNCLASSIFIED
 from backend.sessions.batching import make_batch, token_batches, windows
-from backend.sessions.columns import align_columns
+from backend.sessions.columns import AlignedEvents, align_columns
 from backend.sessions.encoders import VectorSource
 from backend.sessions.features import Encoded, SessionFeaturizer, prepare_events
 from backend.sessions.images import confine_image_paths
@@ -118,30 +118,34 @@ class StepPredictor:
         and evaluation, which read their own files, leave this off."""
         self.image_policy = (True, root)
 
-    def align(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    def align(self, frame: pd.DataFrame) -> AlignedEvents:
         """Header names matched to the model's (case, spaces, colons, dots ignored); absent
-        feature columns added as all-missing, each named in a warning."""
+        feature columns added as all-missing, each named in a warning. Doors call it once;
+        `predict` takes its result as is."""
         return align_columns(frame, self.required_columns, self.optional_columns)
 
     @torch.no_grad()
-    def predict_proba(self, frame: pd.DataFrame, warnings: list[str] | None = None
-                      ) -> np.ndarray:
-        """(n_events, n_labels) calibrated probabilities in the input row order."""
-        frame, notes = self.align(frame)
+    def predict_proba(self, events: pd.DataFrame | AlignedEvents,
+                      warnings: list[str] | None = None) -> np.ndarray:
+        """(n_events, n_labels) calibrated probabilities in the input row order; a plain
+        frame (training, benchmarks) is aligned here first."""
+        aligned = events if isinstance(events, AlignedEvents) else self.align(events)
+        frame = aligned.frame
         if warnings is not None:
-            warnings.extend(notes)
+            warnings.extend(aligned.warnings)
         image = self.featurizer.columns.image
         if self.image_policy[0] and image and image in frame:
             frame = frame.assign(**{image: confine_image_paths(list(frame[image]),
                                                                self.image_policy[1])})
-        events = prepare_events(frame, self.featurizer.columns)
-        probs = predict_encoded(self.net, self.featurizer.transform(events), self.max_tokens,
+        prepared = prepare_events(frame, self.featurizer.columns)
+        probs = predict_encoded(self.net, self.featurizer.transform(prepared), self.max_tokens,
                                 self.temperature)
         restored = np.empty_like(probs)
-        restored[events.order] = probs
+        restored[prepared.order] = probs
         return restored
 
-    def predict(self, frame: pd.DataFrame, threshold: float | None = None) -> StepPredictions:
+    def predict(self, frame: pd.DataFrame | AlignedEvents, threshold: float | None = None
+                ) -> StepPredictions:
         """Label every event; below the threshold the step is `Unclassified` with a reason."""
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise BadInputError(f"threshold must be between 0 and 1, got {threshold}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ from backend.core.config import Settings
 from backend.logs.embedder import MINILM_NAME, CachedEmbedder, Embedder
 from backend.logs.service import build_embedder, minilm
 from backend.registry.base import ModelStore
-from backend.sessions.predictor import StepPredictor
+from backend.sessions.columns import AlignedEvents
+from backend.sessions.predictor import StepPredictions, StepPredictor
 from sift_tables import append_columns
 
 logger = logging.getLogger(__name__)
@@ -62,19 +64,53 @@ def load_predictor(folder: Path, version: str, text_source: Embedder | None) -> 
     return predictor
 
 
-def tag_frame(predictor: StepPredictor, frame: pd.DataFrame, threshold: float | None
-              ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The input table with the prediction columns appended. An input column named like an
-    output (a labelled file's `step_name`) is kept; the output is then `sift_<name>`, and
-    `summary["columns"]` maps each output to the name it got."""
-    result = predictor.predict(frame, threshold)
+@dataclass(frozen=True)
+class TaggedEvents:
+    """One tagging's typed result: the events as sent with the step columns appended, and
+    what the doors render from it (JSON answer, CSV headers, CLI lines, jobs)."""
+
+    table: pd.DataFrame  # the events (model's header names) + the output columns
+    events: AlignedEvents  # what the model read: every feature column present
+    predictions: StepPredictions
+    columns: dict[str, str]  # output name -> column it got (`sift_<name>` on a clash)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def threshold(self) -> float:
+        return self.predictions.threshold
+
+    @property
+    def coverage(self) -> float:
+        return self.predictions.coverage
+
+    @property
+    def model_version(self) -> str:
+        return self.predictions.model_version
+
+    def column(self, output: str) -> pd.Series:
+        """An output column (`step_name`, `confidence`, ...) under the name it got."""
+        return self.table[self.columns[output]]
+
+    def summary(self) -> dict[str, Any]:
+        """Counts, coverage, threshold and row accounting (rows in = classified +
+        abstained; nothing is refused once the events are read)."""
+        summary = self.predictions.summary()
+        return {**summary, "threshold": self.threshold, "rows_in": len(self.table),
+                "classified": len(self.table) - summary["abstained"], "refused": 0}
+
+
+def tag_frame(predictor: StepPredictor, events: pd.DataFrame | AlignedEvents,
+              threshold: float | None) -> TaggedEvents:
+    """The events with the prediction columns appended. A plain frame is aligned here (CLI
+    and benchmarks); the API's doors align once and pass `AlignedEvents`. An input column
+    named like an output (a labelled file's `step_name`) is kept; the output is then
+    `sift_<name>`, and `columns` maps each output to the name it got."""
+    aligned = events if isinstance(events, AlignedEvents) else predictor.align(events)
+    result = predictor.predict(aligned, threshold)
     outputs: dict[str, Any] = {c: result.frame[c].to_numpy() for c in OUTPUT_COLUMNS}
     outputs["model_version"] = predictor.version
-    out, renamed = append_columns(frame, outputs)
-    summary = result.summary()
-    summary["threshold"] = result.threshold
-    summary["warnings"] = [*result.warnings, *renamed]
-    summary["columns"] = dict(zip(outputs, out.columns[len(frame.columns):], strict=True))
-    summary.update(rows_in=len(frame), classified=len(frame) - summary["abstained"],
-                   refused=0)
-    return out, summary
+    table = aligned.table
+    out, renamed = append_columns(table, outputs)
+    columns = dict(zip(outputs, [str(c) for c in out.columns[len(table.columns):]],
+                       strict=True))
+    return TaggedEvents(out, aligned, result, columns, (*result.warnings, *renamed))

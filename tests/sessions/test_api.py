@@ -45,6 +45,38 @@ def test_predict_json_returns_every_event_in_order(client: TestClient,
     assert first["abstained"] == (first["step_name"] == "Unclassified")
 
 
+def _spaced(name: str) -> str:
+    """`session_id` -> `Session ID`, `event_name` -> `Event Name` (as a user types it)."""
+    return " ".join(w.upper() if w == "id" else w.capitalize() for w in name.split("_"))
+
+
+def test_predict_json_spaced_capitalised_keys_match_the_models(client: TestClient,
+                                                               events: pd.DataFrame) -> None:
+    records = _records(events, 30)
+    spaced = [{_spaced(k): v for k, v in r.items()} for r in records]
+    assert "Session ID" in spaced[0] and "Event Name" in spaced[0] and "Timestamp" in spaced[0]
+    plain = client.post("/v1/sessions/predict", json={"events": records}).json()
+    response = client.post("/v1/sessions/predict", json={"events": spaced})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [p["session_id"] for p in body["predictions"]] == [r["session_id"] for r in records]
+    assert [p["step_name"] for p in body["predictions"]] == [
+        p["step_name"] for p in plain["predictions"]]
+    assert body["summary"]["rows_in"] == 30 and body["warnings"] == plain["warnings"]
+
+
+def test_predict_csv_spaced_headers_tag_as_the_json_door(client: TestClient,
+                                                         events: pd.DataFrame) -> None:
+    sample = events.drop(columns=["step_name"]).head(30)
+    data = sample.rename(columns=_spaced).to_csv(index=False).encode()
+    response = client.post("/v1/sessions/predict/csv", files={"file": ("e.csv", data)},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 200, response.text
+    plain = client.post("/v1/sessions/predict", json={"events": _records(events, 30)}).json()
+    assert [p["step_name"] for p in response.json()["predictions"]] == [
+        p["step_name"] for p in plain["predictions"]]
+
+
 def test_predict_json_missing_column_is_a_named_422(client: TestClient,
                                                     events: pd.DataFrame) -> None:
     records = [{k: v for k, v in r.items() if k != "timestamp"} for r in _records(events, 5)]

@@ -35,7 +35,7 @@ def corrections(store: LocalModelStore, embedder: Embedder, fresh: pd.DataFrame,
     (the model's columns) with the right step."""
     folder, manifest = store.open("steps-a")
     predictor = StepPredictor.from_pretrained(folder, embedder, manifest.version)
-    rows = event_rows(predictor, fresh.drop(columns=["step_name"]))
+    rows = event_rows(predictor, predictor.align(fresh.drop(columns=["step_name"])))
     labels = [relabel or step for step in fresh["step_name"]]
     return [LabelledExample(row, event_key(row), label, "correct")
             for row, label in zip(rows, labels, strict=True)]

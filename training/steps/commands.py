@@ -186,7 +186,7 @@ def predict_steps_cmd(
     An --output ending in .xes writes XES (step in concept:name, sift:* attributes)."""
     from backend.core.tabular import to_safe_csv
     from backend.registry.local import LocalModelStore
-    from backend.sessions.eventfile import read_event_bytes
+    from backend.sessions.eventfile import read_model_events
     from backend.sessions.service import load_predictor, tag_frame
     from backend.sessions.tagged import (
         find_column,
@@ -203,21 +203,22 @@ def predict_steps_cmd(
     predictor = load_predictor(folder, manifest.version,
                                _text_source() if cols.get("text", True) else None)
     try:
-        table, warnings = read_event_bytes(input.read_bytes(), input.name,
-                                           predictor.required_columns)
-        frame, summary = tag_frame(predictor, table, threshold)
+        events, warnings = read_model_events(input.read_bytes(), input.name,
+                                             predictor.required_columns,
+                                             predictor.optional_columns)
+        result = tag_frame(predictor, events, threshold)
+        frame, table, summary = result.table, events.table, result.summary()
     except BadInputError as exc:
         raise typer.BadParameter(exc.detail, param_hint="--input") from None
     cols = predictor.featurizer.columns
-    tagged = tagged_columns(frame, cols.session, cols.timestamp, summary["columns"]["step_name"])
+    tagged = tagged_columns(frame, cols.session, cols.timestamp, result.columns["step_name"])
     try:
         export = tagged_xes(frame, tagged) if output.name.lower().endswith(".xes") else None
         label = label_column or find_column(table, cols.label)
         figures = label_agreement(frame, tagged, label) if label else None
     except BadInputError as exc:
         raise typer.BadParameter(exc.detail) from None
-    for warning in [*warnings, *summary.get("warnings", []), *(export.warnings if export
-                                                                 else [])]:
+    for warning in [*warnings, *result.warnings, *(export.warnings if export else [])]:
         typer.echo(f"warning: {warning}", err=True)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(export.text if export else to_safe_csv(frame), encoding="utf-8")

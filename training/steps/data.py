@@ -46,7 +46,7 @@ def _subset(events: Events, sessions: np.ndarray) -> Events:
 def split_sessions(frame: pd.DataFrame, config: StepsConfig) -> Splits:
     """Seeded split by session into train / val / test."""
     cols = config.columns
-    frame, _ = align_columns(frame, [*cols.required, *cols.features, cols.label], [])
+    frame = align_columns(frame, [*cols.required, *cols.features, cols.label], []).frame
     events = prepare_events(frame, cols, require=[*cols.features, cols.label])
     labels_text = as_text(events.frame[cols.label])
     if (labels_text == "").any():

@@ -26,7 +26,8 @@ from backend.core.config import Settings
 from backend.core.errors import ProblemError
 from backend.core.tabular import check_row_limit, to_safe_csv
 from backend.registry.active import ModelManager
-from backend.sessions.eventfile import read_event_bytes
+from backend.sessions.columns import AlignedEvents
+from backend.sessions.eventfile import read_model_events
 from backend.sessions.feedback import record_step_predictions
 from backend.sessions.predictor import StepPredictor
 from backend.sessions.service import tag_frame
@@ -60,31 +61,29 @@ def pick_step_model(manager: ModelManager, settings: Settings, name: str | None
     return name, tagger
 
 
-def _response(tagger: StepPredictor, frame: pd.DataFrame, threshold: float | None,
+def _response(tagger: StepPredictor, events: AlignedEvents, threshold: float | None,
               warnings: list[str] | None = None, name: str = "",
               learning: Learning | None = None) -> JSONResponse:
     """Built directly (shape = PredictStepsResponse): validating 100k rows twice costs more
     than the model."""
-    tagged, summary = tag_frame(tagger, frame, threshold)
-    session = tagger.featurizer.columns.session
-    out = summary.pop("columns")
-    warnings = [*(warnings or []), *summary.pop("warnings", [])]
-    recorded = (record_step_predictions(learning, name, tagger, frame, tagged, out)
+    tagged = tag_frame(tagger, events, threshold)
+    recorded = (record_step_predictions(learning, name, tagger, tagged)
                 if learning is not None else None)
-    ids: list[str | None] = list(recorded) if recorded else [None] * len(tagged)
-    columns = {"index": range(len(tagged)), "prediction_id": ids,
-               "session_id": tagged[session].astype(str).tolist(),
-               "step_name": tagged[out["step_name"]].tolist(),
-               "confidence": tagged[out["confidence"]].astype(float).tolist(),
-               "abstained": tagged[out["abstained"]].astype(bool).tolist(),
-               "predicted_step": tagged[out["predicted_step"]].tolist(),
-               "reason": tagged[out["reason"]].tolist()}
+    ids: list[str | None] = list(recorded) if recorded else [None] * len(tagged.table)
+    columns = {"index": range(len(tagged.table)), "prediction_id": ids,
+               "session_id": tagged.table[tagger.featurizer.columns.session].astype(str)
+               .tolist(),
+               "step_name": tagged.column("step_name").tolist(),
+               "confidence": tagged.column("confidence").astype(float).tolist(),
+               "abstained": tagged.column("abstained").astype(bool).tolist(),
+               "predicted_step": tagged.column("predicted_step").tolist(),
+               "reason": tagged.column("reason").tolist()}
     predictions = [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(),
                                                                        strict=True)]
     return JSONResponse({"model": name, "model_version": tagger.version,
-                         "threshold": summary["threshold"],
-                         "coverage": summary["coverage"], "summary": summary,
-                         "predictions": predictions, "warnings": warnings or []})
+                         "threshold": tagged.threshold, "coverage": tagged.coverage,
+                         "summary": tagged.summary(), "predictions": predictions,
+                         "warnings": [*(warnings or []), *tagged.warnings]})
 
 
 @router.post("/predict", response_model=PredictStepsResponse)
@@ -95,8 +94,8 @@ async def predict_steps(body: PredictStepsRequest, manager: ManagerDep, settings
     name, tagger = await run_in_threadpool(pick_step_model, manager, settings, body.model)
     check_row_limit(len(body.events), settings.MAX_ROWS_PER_REQUEST, "events")
     warnings = body.scrub()
-    frame = pd.DataFrame.from_records(body.events)
-    return await run_in_threadpool(_response, tagger, frame, body.threshold, warnings, name,
+    events = tagger.align(pd.DataFrame.from_records(body.events))  # the one header match
+    return await run_in_threadpool(_response, tagger, events, body.threshold, warnings, name,
                                    learning)
 
 
@@ -115,19 +114,21 @@ CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def _tag_csv(tagger: StepPredictor, data: bytes, filename: str | None, threshold: float | None,
              settings: Settings, as_json: bool, name: str, learning: Learning) -> Response:
-    frame, read_warnings = read_event_bytes(data, filename, tagger.required_columns,
-                                            settings.MAX_ROWS_PER_REQUEST,
-                                            max_bytes=settings.max_upload_bytes * 20)
+    events, read_warnings = read_model_events(
+        data, filename, tagger.required_columns, tagger.optional_columns,
+        settings.MAX_ROWS_PER_REQUEST, max_bytes=settings.max_upload_bytes * 20)
     if as_json:
-        return _response(tagger, frame, threshold, read_warnings, name, learning)
-    tagged, summary = tag_frame(tagger, frame, threshold)
+        return _response(tagger, events, threshold, read_warnings, name, learning)
+    tagged = tag_frame(tagger, events, threshold)
+    summary = tagged.summary()
     headers = {"Content-Disposition": 'attachment; filename="steps.csv"',
-               "X-Coverage": str(summary["coverage"]), "X-Model": name,
+               "X-Coverage": str(tagged.coverage), "X-Model": name,
                "X-Model-Version": tagger.version, **accounting_headers(summary)}
-    warnings = [*read_warnings, *summary["warnings"]]
+    warnings = [*read_warnings, *tagged.warnings]
     if warnings:
         headers["X-Warnings"] = "; ".join(warnings)[:1000].encode("ascii", "replace").decode()
-    return Response(to_safe_csv(tagged), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(to_safe_csv(tagged.table), media_type="text/csv; charset=utf-8",
+                    headers=headers)
 
 
 @router.post("/predict/csv", responses=CSV_RESPONSES, response_class=Response)
