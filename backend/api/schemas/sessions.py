@@ -18,8 +18,11 @@ EVENT_EXAMPLE: dict[str, Scalar] = {
     "window_title": "Invoice 48213 from Globex - Message"}
 
 
+BODY_EXAMPLE: Any = {"events": [EVENT_EXAMPLE]}  # what Swagger's "Try it out" sends
+
+
 class PredictStepsRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"events": [EVENT_EXAMPLE]}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [BODY_EXAMPLE]})
 
     events: list[dict[str, Scalar]] = Field(
         ..., min_length=1, description="One object per event; keys are the model's columns "
