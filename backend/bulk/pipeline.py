@@ -17,6 +17,7 @@ import pyarrow as pa
 from backend.bulk.formats import Record, detect_format, open_records
 from backend.bulk.logtext import LogOptions, read_log
 from backend.logs.logformat import compile_format, uses_level
+from backend.logs.memory import MemoryView
 from backend.logs.router import LogClassifier
 
 ROW, LINE, ERROR, RAW = "__row", "__line", "__error", "__raw"
@@ -113,8 +114,10 @@ def iter_chunks(job: Job, skip_chunks: int = 0) -> Iterator[pa.Table]:
         yield _table(columns, rows, index * job.chunk_size)
 
 
-def classify_chunk(classifier: LogClassifier, chunk: pa.Table, job: Job) -> pa.Table:
-    """Add the result columns; skipped rows (with `__error`) get nulls and no model call."""
+def classify_chunk(classifier: LogClassifier, chunk: pa.Table, job: Job,
+                   memory: MemoryView | None = None) -> pa.Table:
+    """Add the result columns; skipped rows (with `__error`) get nulls and no model call.
+    `memory`: the corrections that answer the job's caller (the API's file jobs)."""
     errors = chunk.column(ERROR).to_pylist()
     sources = chunk.column(job.source_column).to_pylist()
     messages = chunk.column(job.message_column).to_pylist()
@@ -125,7 +128,7 @@ def classify_chunk(classifier: LogClassifier, chunk: pa.Table, job: Job) -> pa.T
     budget = job.llm_budget if job.llm_budget is not None else max(len(keep), 1)
     records = ([(sources[i], messages[i], levels[i]) for i in keep] if levels is not None
                else [(sources[i], messages[i]) for i in keep])
-    predictions = classifier.classify(records, llm_budget=budget)
+    predictions = classifier.classify(records, llm_budget=budget, memory=memory)
     n = chunk.num_rows
     labels: list[str | None] = [None] * n
     confidences: list[float | None] = [None] * n
