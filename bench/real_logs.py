@@ -341,6 +341,8 @@ def main() -> None:
     parser.add_argument("--markdown", type=Path, default=None, help="write the full table")
     parser.add_argument("--no-v4", action="store_true")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--cascade-tolerance", type=float,
+                        default=LogTrainingArguments.cascade_tolerance)
     opts = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
@@ -359,7 +361,7 @@ def main() -> None:
     if len(embedder.cache) > before:
         save_cache(embedder, cache)
     args = LogTrainingArguments(seed=opts.seed, llm_sources=tuple(settings.LLM_SOURCES),
-                                level_column="level")
+                                level_column="level", cascade_tolerance=opts.cascade_tolerance)
     if not opts.full_grid:
         args.c_grid, args.fast_c_grid = (16.0,), (4.0,)
     rules = RuleSet.from_yaml(settings.RULES_PATH) if settings.RULES_ENABLED else None
@@ -389,7 +391,8 @@ def main() -> None:
         "v5_no_level_template_accuracy": pooled["v5_no_level_templates"]["accuracy"],
         "min_system_accuracy": min(
             (table[s]["v5_level"]["accuracy"], s) for s in systems),
-        "full_grid": opts.full_grid, "seconds": round(time.perf_counter() - started, 1),
+        "full_grid": opts.full_grid, "cascade_tolerance": opts.cascade_tolerance,
+        "seconds": round(time.perf_counter() - started, 1),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "load_1m": round(os.getloadavg()[0], 2)}
     if opts.markdown:

@@ -42,8 +42,7 @@ from backend.registry.local import LocalModelStore
 from backend.registry.manifest import Manifest
 from training.logs.cascade import fit_fast_stage
 from training.logs.distance import fit_distance
-from training.logs.report import quality_figures, write_report
-from training.quality import log_warnings
+from training.logs.report import write_report
 
 logger = logging.getLogger(__name__)
 # a log line always keeps a way to be answered: the threshold never asks for more than this
@@ -146,28 +145,23 @@ def balanced(y: np.ndarray, weights: np.ndarray | None) -> str | dict[int, float
 
 
 def fit_lr(x: np.ndarray | sparse.csr_matrix, y: np.ndarray, c: float,
-           weights: np.ndarray | None, start: LogisticRegression | None = None
-           ) -> LogisticRegression:
-    """The head's logistic regression. `start`: a fit on a superset of the rows whose
-    coefficients seed the solver (the L2-regularised optimum is unique, so only the
-    iterations it takes change: about half on the out-of-fold fits)."""
+           weights: np.ndarray | None) -> LogisticRegression:
+    """The head's logistic regression, class weights balanced on the row weights. (Not
+    warm-started from a fit on more rows: the solver stops at its tolerance near such a
+    start, and the out-of-fold fits would then have seen their held-out rows.)"""
     lr = LogisticRegression(C=c, max_iter=3000, class_weight=balanced(y, weights))
-    if start is not None and start.coef_.shape[0] == len(np.unique(y)) > 2:
-        lr.set_params(warm_start=True)
-        lr.coef_, lr.intercept_ = start.coef_.copy(), start.intercept_.copy()
     return lr.fit(x, y, sample_weight=weights)
 
 
 def out_of_fold_logits(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float,
-                       seed: int, folds: int = 5, weights: np.ndarray | None = None,
-                       start: LogisticRegression | None = None
+                       seed: int, folds: int = 5, weights: np.ndarray | None = None
                        ) -> tuple[np.ndarray, list[float]]:
     """Logits for every training row from a model that never saw its template."""
     logits = np.zeros((len(y), int(y.max()) + 1), dtype=np.float32)
     accuracy = []
     for fit_idx, held_idx in group_folds(y, groups, seed, folds):
         w = weights[fit_idx] if weights is not None else None
-        lr = fit_lr(x[fit_idx], y[fit_idx], c, w, start)
+        lr = fit_lr(x[fit_idx], y[fit_idx], c, w)
         logits[np.ix_(held_idx, lr.classes_)] = lr.decision_function(x[held_idx])
         missing = np.setdiff1d(np.arange(logits.shape[1]), lr.classes_)
         logits[np.ix_(held_idx, missing)] = -1e4  # a class absent from this fold
@@ -184,17 +178,16 @@ def train_head(x: np.ndarray | sparse.csr_matrix, y: list[str], groups: np.ndarr
     out-of-fold probabilities (columns in `head.classes` order) for the cascade."""
     classes = sorted(set(y))
     y_idx = np.array([classes.index(c) for c in y])
-    best: tuple[float, float, np.ndarray, list[float], LogisticRegression] | None = None
+    best: tuple[float, float, np.ndarray, list[float]] | None = None
     for c in args.c_grid:
-        full = fit_lr(x, y_idx, c, weights)
-        logits, fold_acc = out_of_fold_logits(x, y_idx, groups, c, args.seed, weights=weights,
-                                              start=full)
+        logits, fold_acc = out_of_fold_logits(x, y_idx, groups, c, args.seed, weights=weights)
         score = float(f1_score(y_idx, logits.argmax(1), average="macro"))
         logger.info("C=%s out-of-fold macro-F1 %.4f", c, score)
         if best is None or score > best[0]:
-            best = (score, c, logits, fold_acc, full)
+            best = (score, c, logits, fold_acc)
     assert best is not None
-    score, c, logits, fold_acc, lr = best
+    score, c, logits, fold_acc = best
+    lr = fit_lr(x, y_idx, c, weights)
     head = LinearHead(lr.coef_, lr.intercept_, [classes[i] for i in lr.classes_])
     head.temperature = fit_temperature(logits, y_idx)
     proba = softmax(logits, head.temperature)
@@ -359,11 +352,9 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
                     "train_templates": int(train_groups.nunique()), **head_params})
     if args.extra_data is not None:
         metrics["extra_rows"] = int(train[EXTRA].fillna(False).astype(bool).sum())
-    name = name or settings.LOG_MODEL_NAME
-    metrics.update(quality_figures(train["target_label"], test["target_label"], metrics))
-    log_warnings(name, metrics["warnings"])
 
     store = LocalModelStore(settings.MODELS_ROOT)
+    name = name or settings.LOG_MODEL_NAME
     with store.staging(name) as staged:
         model.save_pretrained(staged)
         write_report(staged, metrics, test)
