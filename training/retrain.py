@@ -10,6 +10,7 @@ from backend.core.config import Settings
 from backend.feedback.store import LabelledExample
 from backend.registry.base import PublishingStore
 from backend.registry.gate import RetrainReport
+from backend.registry.manifest import Manifest
 from backend.registry.mirror import build_store
 
 
@@ -45,6 +46,15 @@ def _retrain_steps(settings: Settings, store: PublishingStore, name: str,
                          tolerance=settings.RETRAIN_TOLERANCE)
 
 
+def _manifest_or_none(store: PublishingStore, name: str, version: str) -> Manifest | None:
+    from backend.registry.local import ModelNotFoundError
+
+    try:
+        return store.manifest(name, store.resolve(name, version))
+    except ModelNotFoundError:
+        return None
+
+
 def run_retrain(settings: Settings, name: str, examples: list[LabelledExample], *,
                 rows: int | None = None, seed: int | None = None,
                 current_version: str | None = None,
@@ -66,14 +76,23 @@ def run_retrain(settings: Settings, name: str, examples: list[LabelledExample], 
         return retrain_logs(settings, store, name, build_embedder(settings), examples,
                             rows=rows, seed=seed, current_version=version,
                             tolerance=settings.RETRAIN_TOLERANCE)
+    from backend.tasks.categorizer import V1_THRESHOLD
     from backend.tasks.service import task_embedder
-    from training.tasks.retrain import current_head, retrain
+    from training.tasks.retrain import retrain
+    from training.tasks.v2 import is_v2_recipe, retrain_v2
 
-    _, manifest = current_head(store, name, version)
+    manifest = _manifest_or_none(store, name, version)
     params = manifest.params if manifest else {}
+    if manifest is None or is_v2_recipe(params):  # v2: judged on held-out authors
+        return retrain_v2(
+            store, name, task_embedder(settings), examples,
+            rows=rows or int(params.get("base_rows") or settings.TASK_TRAIN_ROWS),
+            seed=seed if seed is not None else int(params.get("seed", 42)),
+            current_version=version, tolerance=settings.RETRAIN_TOLERANCE)
     return retrain(
         store, name, task_embedder(settings), examples,
         rows=rows or int(params.get("base_rows") or settings.TASK_TRAIN_ROWS),
         seed=seed if seed is not None else int(params.get("seed", 42)),
         current_version=version, tolerance=settings.RETRAIN_TOLERANCE,
-        threshold=settings.TASK_AUTO_SELECT_THRESHOLD)
+        threshold=V1_THRESHOLD if settings.TASK_AUTO_SELECT_THRESHOLD is None
+        else settings.TASK_AUTO_SELECT_THRESHOLD)

@@ -11,6 +11,12 @@ that no client can write. Corrections never remove or relabel them, the score
 on them (`accuracy`) must be present whenever the current version has one, and
 a candidate that loses on it is refused - so feedback, however much of it,
 cannot buy a promotion that hurts what the model already did right.
+
+What the protected set *is* is a parameter, `JudgingSet`: held-out generated
+templates (the default, what `decide` assumed before), or rows of authors the
+figure's model never trained on (task-categorizer v2: each author left out in
+turn). Given one, both figures must say they were measured on it
+(`judged_on == judging.key`); a figure from another set is not compared.
 """
 
 from __future__ import annotations
@@ -23,6 +29,25 @@ HOLDOUT_EVERY = 5  # one correction in five (by hash) is held out
 PROTECTED = "accuracy"  # the score on the protected held-out set (base data, no client rows)
 GATED_FIGURES = ((PROTECTED, "protected held-out base"),
                  ("corrections_accuracy", "held-out corrections"))
+
+
+@dataclass(frozen=True)
+class JudgingSet:
+    """The rows a candidate and the current version are judged on, named for reports.
+
+    `key` identifies the exact rows and protocol (e.g. a hash of the authors' CSVs and
+    the generator's seed); `description` says how the figure was measured."""
+
+    name: str
+    key: str
+    description: str = ""
+
+    def public(self) -> dict[str, str]:
+        return asdict(self)
+
+
+BASE_TEMPLATES = JudgingSet("held-out base templates", "base-templates",
+                            "a seeded share of generated templates never trained on")
 
 
 @dataclass
@@ -40,6 +65,7 @@ class RetrainReport:
     new_labels: list[str] = field(default_factory=list)
     mirrored: str | None = None  # where the promoted version was mirrored (Hub), if anywhere
     contradicted_rules: list[dict[str, Any]] = field(default_factory=list)  # logs only
+    judged_on: dict[str, str] | None = None  # the JudgingSet, when not the base templates
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,12 +94,27 @@ def worse(candidate: dict[str, Any], current: dict[str, Any], tolerance: float) 
     return ""
 
 
+def _off_set(figures: dict[str, Any], judging: JudgingSet) -> bool:
+    return figures.get(PROTECTED) is not None and figures.get("judged_on") != judging.key
+
+
 def decide(candidate: dict[str, Any], current: dict[str, Any], current_version: str | None,
-           tolerance: float) -> tuple[bool, str]:
-    """(promote?, why): the one promotion decision of every retrain."""
+           tolerance: float, judging: JudgingSet = BASE_TEMPLATES) -> tuple[bool, str]:
+    """(promote?, why): the one promotion decision of every retrain, on `judging`'s rows.
+
+    With a judging set other than the base templates, a figure measured elsewhere
+    (`judged_on` differs) is refused rather than compared."""
+    if judging != BASE_TEMPLATES:
+        for figures, whose in ((candidate, "candidate"), (current, "current version")):
+            if _off_set(figures, judging):
+                return False, (f"the {whose}'s figure was not measured on {judging.name} "
+                               f"({figures.get('judged_on')!r} != {judging.key!r})")
     why_not = worse(candidate, current, tolerance)
+    if why_not and judging != BASE_TEMPLATES:
+        why_not = why_not.replace(GATED_FIGURES[0][1], judging.name)
     if why_not:
         return False, why_not
     if current_version is None:
         return True, "no current version"
-    return True, f"candidate not worse than {current_version} (tolerance {tolerance})"
+    where = "" if judging == BASE_TEMPLATES else f" on {judging.name}"
+    return True, f"candidate not worse than {current_version}{where} (tolerance {tolerance})"

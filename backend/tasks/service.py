@@ -10,6 +10,7 @@ from backend.logs.embedder import Embedder
 from backend.logs.service import build_embedder
 from backend.tasks.cache import PredictionCache, build_prediction_cache
 from backend.tasks.categorizer import TaskCategorizer
+from backend.tasks.linear import TaskLinearModel
 from backend.tasks.model import TaskHead
 
 KIND = "task-categorizer"  # manifest kind of a task model
@@ -41,7 +42,11 @@ def task_embedder(settings: Settings) -> Embedder:
 
 def build_task_categorizer(settings: Settings, folder: Path, version: str,
                            embedder: Embedder | None = None) -> TaskCategorizer:
+    """v2 folders (linear head) and v1 folders (MLP head) alike."""
     embedder = embedder or task_embedder(settings)
-    return TaskCategorizer(TaskHead.from_pretrained(folder), embedder, version,
+    head: TaskHead | TaskLinearModel = (
+        TaskLinearModel.from_pretrained(folder) if TaskLinearModel.is_stored_in(folder)
+        else TaskHead.from_pretrained(folder))
+    return TaskCategorizer(head, embedder, version,
                            settings.TASK_MODEL_NAME, settings.TASK_AUTO_SELECT_THRESHOLD,
                            settings.TASK_TOP_K, prediction_cache(settings))

@@ -31,3 +31,21 @@ def task_text(title: str | None, description: str | None = None) -> str:
 def input_key(text: str) -> str:
     """A stable key for caching and for matching corrections: case-folded text, hashed."""
     return hashlib.sha256(clean(text).casefold().encode("utf-8")).hexdigest()[:32]
+
+
+# Ticket keys (PAY-1432), bracket tags ([URGENT]) and emojis say who filed a task and in
+# which tool, not what kind of work it is; titles from several teams differ most in them.
+_TICKET = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
+_TAG = re.compile(r"\[([^\[\]]{1,20})\]")
+_SYMBOL_CATEGORIES = ("So", "Sk", "Cs", "Co")
+
+
+def model_text(text: str) -> str:
+    """What a v2+ task model reads (features and embedding): `task_text` with ticket keys
+    dropped, bracket tags reduced to their word, emojis and pictographs removed,
+    lower-cased. Training and serving both call this; `input_key` stays on `task_text`,
+    so stored feedback still matches."""
+    text = _TICKET.sub(" ", text)
+    text = _TAG.sub(r" \1 ", text)
+    text = "".join(" " if unicodedata.category(ch) in _SYMBOL_CATEGORIES else ch for ch in text)
+    return _SPACE.sub(" ", text).strip().lower()

@@ -15,6 +15,8 @@ from frontend.feedback import (
     verdict_body,
 )
 
+OUT_OF_DOMAIN = "out_of_domain"  # the label the API records an abstention under
+
 
 def feedback_controls(result: dict[str, object]) -> None:
     """Accept the category or give the right one; stored through POST /v1/feedback."""
@@ -33,7 +35,7 @@ def feedback_controls(result: dict[str, object]) -> None:
                               disabled=choice != OTHER)
         correct = st.button("Send correction", key="tasks_feedback_correct",
                             icon=":material/edit:", disabled=bool(blocked))
-    predicted = str(result["category"])
+    predicted = str(result["category"] or OUT_OF_DOMAIN)  # what the API recorded
     label = other.strip() if choice == OTHER else choice
     body = verdict_body(accept, correct, label, predicted, "category")
     if body is None:
@@ -76,10 +78,14 @@ if not result:
     st.stop()
 
 cols = st.columns(3)
-cols[0].metric("Category", result["category"])
+cols[0].metric("Category", result["category"] or "none")
 cols[1].metric("Confidence", f"{result['confidence']:.0%}")
 cols[2].metric("Model version", result["model_version"])
-if result["auto_selected"]:
+if result["category"] is None:
+    st.warning(f"No category: {result.get('reason') or 'the model abstained.'} The "
+               "suggestions below are the closest categories, if it is a task after all.",
+               icon=":material/block:")
+elif result["auto_selected"]:
     st.success("Confident enough to apply automatically.", icon=":material/check_circle:")
 else:
     st.info("Not confident enough to apply automatically: pick one of the suggestions.")

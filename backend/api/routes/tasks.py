@@ -46,7 +46,7 @@ def _categorize(model: TaskCategorizer, variant: str | None, tasks: list[TaskIn]
     """Predict, then record every prediction so feedback can name it by id."""
     predictions = model.categorize([(t.title, t.description) for t in tasks])
     records = [PredictionRecord({"title": t.title, "description": t.description},
-                                input_key(p.text), p.category, p.confidence)
+                                input_key(p.text), p.recorded_label, p.confidence)
                for t, p in zip(tasks, predictions, strict=True)]
     warnings: list[str] = []
     ids: list[str | None]

@@ -37,10 +37,17 @@ class Suggestion(BaseModel):
 class TaskPredictionPublic(BaseModel):
     prediction_id: str | None = Field(
         description="Send it back with POST /v1/feedback (null if the store was unavailable).")
-    category: str = Field(description="The most likely category.")
-    confidence: float
-    auto_selected: bool = Field(description="confidence >= TASK_AUTO_SELECT_THRESHOLD: apply "
-                                            "it; otherwise show the suggestions.")
+    category: str | None = Field(
+        description="The most likely category; null when the model abstains because the "
+                    "input does not read like a work task (see reason).")
+    confidence: float = Field(description="Probability of the most likely category.")
+    auto_selected: bool = Field(
+        description="category is not null and confidence >= the model's auto-select "
+                    "threshold (v2: chosen for 0.95 precision on held-out authors; "
+                    "TASK_AUTO_SELECT_THRESHOLD overrides it): apply it; otherwise show the "
+                    "suggestions.")
+    reason: str | None = Field(default=None,
+                               description="Why category is null (out of domain); else null.")
     suggestions: list[Suggestion] = Field(description="Top-k categories with confidence.")
     model_version: str
     variant: str | None = Field(default=None, description="A/B side that answered (A or B).")

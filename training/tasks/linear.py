@@ -1,0 +1,168 @@
+"""Training of task model v2 on authors' titles plus generated ones, and the choice of its
+auto-select threshold on held-out authors.
+
+The threshold is the lowest confidence at which the rows of authors the model never saw
+reach the target precision (`backend.core.calibration.threshold_for_precision`, the one
+rule): each author in turn is left out, a model is fitted on the others plus the
+generated data, and its answers on the left-out author are pooled. An out-of-domain row
+that would be auto-selected counts as a wrong answer, so the threshold also keeps
+non-tasks out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+
+from backend.core.calibration import threshold_for_precision
+from backend.logs.features import TextFeatures
+from backend.logs.linear import LinearHead
+from backend.tasks.linear import OUT_OF_DOMAIN, WORD_BLOCKS, TaskLinearModel, decide_rows
+
+logger = logging.getLogger(__name__)
+NONE = "(none)"  # an abstention, in the figures
+
+
+@dataclass
+class LinearTrainingArguments:
+    """Everything that shapes a v2 fit (recorded in the manifest)."""
+
+    C: float = 8.0  # noqa: N815 - scikit-learn's name
+    text_weight: float = 2.0  # TF-IDF block scale beside the unit-norm embedding
+    generated_weight: float = 1.0  # sample weight of a generated row (an author row: 1)
+    correction_weight: float = 20.0
+    min_df: int = 2
+    max_iter: int = 3000
+    target_precision: float = 0.95
+    seed: int = 42
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class TrainingRows:
+    """Rows to fit on: `model_text`s, their embeddings, labels, sample weights and, per
+    row, the author who wrote it ("generated" for the generator's, "feedback" for users')."""
+
+    texts: list[str]
+    vectors: np.ndarray
+    labels: list[str]
+    weights: np.ndarray
+    authors: list[str]
+
+    def take(self, mask: np.ndarray) -> TrainingRows:
+        idx = np.flatnonzero(mask)
+        return TrainingRows([self.texts[i] for i in idx], self.vectors[idx],
+                            [self.labels[i] for i in idx], self.weights[idx],
+                            [self.authors[i] for i in idx])
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def fit_linear(rows: TrainingRows, args: LinearTrainingArguments, embedder: str,
+               threshold: float = 1.0, config: dict[str, Any] | None = None
+               ) -> TaskLinearModel:
+    """Fit TF-IDF vocabularies and the LR head on `rows`."""
+    features = TextFeatures.fit(rows.texts, weight=args.text_weight, min_df=args.min_df)
+    x = features.combine(rows.vectors, rows.texts, WORD_BLOCKS)
+    lr = LogisticRegression(C=args.C, max_iter=args.max_iter, random_state=args.seed)
+    lr.fit(x, rows.labels, sample_weight=rows.weights)
+    head = LinearHead(lr.coef_, lr.intercept_, [str(c) for c in lr.classes_],
+                      threshold=threshold)
+    return TaskLinearModel(head, features, embedder, dict(config or {}))
+
+
+@dataclass
+class HeldOutAnswers:
+    """A model's answers on rows of authors it was not trained on."""
+
+    categories: list[str | None]
+    confidence: np.ndarray
+    truth: list[str]
+
+    @property
+    def auto_correct(self) -> np.ndarray:
+        """Whether auto-selecting each row would be right (an out-of-domain row: never)."""
+        return np.asarray([c is not None and c == t
+                           for c, t in zip(self.categories, self.truth, strict=True)])
+
+    @property
+    def answered(self) -> np.ndarray:
+        return np.asarray([c is not None for c in self.categories])
+
+
+def leave_authors_out(rows: TrainingRows, authors: Sequence[str],
+                      args: LinearTrainingArguments, embedder: str) -> HeldOutAnswers:
+    """Each of `authors` in turn: fit on every other row, answer that author's rows."""
+    categories: list[str | None] = []
+    confidence: list[np.ndarray] = []
+    truth: list[str] = []
+    for author in authors:
+        mine = np.asarray([a == author for a in rows.authors])
+        model = fit_linear(rows.take(~mine), args, embedder)
+        held = rows.take(mine)
+        found, conf = decide_rows(model.predict_proba(held.vectors, held.texts), model.classes)
+        categories += found
+        confidence.append(conf)
+        truth += held.labels
+    return HeldOutAnswers(categories, np.concatenate(confidence) if confidence
+                          else np.zeros(0), truth)
+
+
+def choose_threshold(answers: HeldOutAnswers, target: float) -> dict[str, float]:
+    """The calibration rule over the rows the model answers (abstentions are never
+    auto-selected, whatever the threshold)."""
+    keep = answers.answered
+    return threshold_for_precision(answers.confidence[keep], answers.auto_correct[keep],
+                                   target)
+
+
+def fit_with_threshold(rows: TrainingRows, judge_authors: Sequence[str],
+                       args: LinearTrainingArguments, embedder: str
+                       ) -> tuple[TaskLinearModel, HeldOutAnswers, dict[str, float]]:
+    """The v2 recipe: the threshold from leaving each of `judge_authors` out, then one
+    model on all rows carrying it (the manifest names the authors)."""
+    answers = leave_authors_out(rows, judge_authors, args, embedder)
+    chosen = choose_threshold(answers, args.target_precision)
+    config = {"out_of_domain_label": OUT_OF_DOMAIN, "threshold_authors": list(judge_authors),
+              "target_precision": args.target_precision,
+              "threshold_precision": chosen["precision"]}
+    model = fit_linear(rows, args, embedder, chosen["threshold"], config)
+    logger.info("task model v2: threshold %.4f (precision %.3f) from authors %s",
+                chosen["threshold"], chosen["precision"], ", ".join(judge_authors))
+    return model, answers, chosen
+
+
+def score(categories: list[str | None], confidence: np.ndarray, threshold: float,
+          truth: list[str]) -> dict[str, Any]:
+    """The figures of answers on held-out rows: accuracy and macro-F1 over the in-domain
+    rows (an abstention is wrong), the share of them auto-selected at `threshold` and its
+    accuracy, and the share of out-of-domain rows auto-selected (or abstained on)."""
+    y = np.asarray(truth)
+    pred = np.asarray([c if c is not None else NONE for c in categories])
+    auto = (np.asarray(confidence) >= threshold) & (pred != NONE)
+    inside = y != OUT_OF_DOMAIN
+    right = pred == y
+    labels = sorted(set(y[inside]))
+    return {
+        "n": int(inside.sum()), "n_ood": int((~inside).sum()),
+        "accuracy": round(float(right[inside].mean()), 4) if inside.any() else None,
+        "macro_f1": round(float(f1_score(y[inside], pred[inside], labels=labels,
+                                         average="macro", zero_division=0)), 4)
+        if inside.any() else None,
+        "auto_share": round(float(auto[inside].mean()), 4) if inside.any() else None,
+        "auto_accuracy": (round(float(right[inside & auto].mean()), 4)
+                          if (inside & auto).any() else None),
+        "ood_auto_rate": round(float(auto[~inside].mean()), 4) if (~inside).any() else None,
+        "ood_abstain_rate": (round(float((pred[~inside] == NONE).mean()), 4)
+                             if (~inside).any() else None),
+        "threshold": round(float(threshold), 4),
+    }
