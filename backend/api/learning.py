@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 
 from backend.api.auth import Caller
 from backend.api.deps import ManagerDep, SettingsDep, active_model
+from backend.bulk.filejobs import FileJobs
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
 from backend.core.quota import shared_row_quota
@@ -38,6 +39,7 @@ class Learning:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.jobs = JobRunner()
+        self._file_jobs: FileJobs | None = None
         self._store: FeedbackStore | None = None
         self._recorder: PredictionRecorder | None = None
         self._memory: MemoryFeed | None = None
@@ -75,6 +77,17 @@ class Learning:
                                           writer_grants(self.settings))
             return self._memory
 
+    @property
+    def file_jobs(self) -> FileJobs:
+        """Whole-file jobs (POST /v1/logs/jobs, /v1/sessions/jobs), created on first use."""
+        with self._lock:
+            if self._file_jobs is None:
+                s = self.settings
+                self._file_jobs = FileJobs(None, s.JOB_RETENTION_S, s.JOB_MAX_PER_CLIENT,
+                                           shared_row_quota(s.JOB_QUOTA, s.RATE_LIMIT_STORAGE,
+                                                            "job-rows"))
+            return self._file_jobs
+
     def log_memory(self, caller: str | None) -> MemoryView | None:
         """The memory to classify `caller`'s request with (a caller name, None when
         anonymous); None when off, empty or the store is unavailable (classification
@@ -92,6 +105,8 @@ class Learning:
         """Write what is still queued (app shutdown)."""
         if self._recorder is not None:
             self._recorder.close()
+        if self._file_jobs is not None:
+            self._file_jobs.close()
 
     def variant_model(self, manager: ModelManager, version: str,
                       a_side: TaskCategorizer) -> TaskCategorizer:

@@ -19,6 +19,7 @@ from backend.api.routes import (
     approvals,
     drift,
     feedback,
+    filejobs,
     health,
     logs,
     memory,
@@ -160,6 +161,8 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     app.include_router(sessions.router)
     app.include_router(session_views.router)
     app.include_router(retrain.router)
+    app.include_router(filejobs.logs_router)
+    app.include_router(filejobs.sessions_router)
     app.include_router(otlp.router)
     app.include_router(drift.router)
     install_guards(app, settings)

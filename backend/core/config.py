@@ -284,6 +284,17 @@ class Settings(BaseSettings):
     RECORD_QUOTA: str = Field(
         default="20000/hour;200000/day", description="Predictions one client may have stored "
         "per window; above it they are answered but not stored (prediction_id null).")
+    JOB_RETENTION_S: float = Field(
+        default=3600.0, ge=60, description="A file job (POST /v1/logs/jobs, "
+        "/v1/sessions/jobs) and its result are kept this long after it ends, in s.")
+    JOB_MAX_PER_CLIENT: int = Field(
+        default=2, ge=1, description="File jobs one client may have queued or running; "
+        "above it: 429.")
+    JOB_QUOTA: str = Field(
+        default="200000/hour;2000000/day", description="Rows of file jobs one client may run "
+        "per window ('off' disables); above it the job fails with 429.")
+    JOB_CHUNK_ROWS: int = Field(
+        default=2000, ge=100, description="Rows per chunk of a file job (its progress steps).")
     SCREENSHOTS_DIR: Path | None = Field(
         default=None, description="The only folder image paths in step requests may point into "
         "(unset: image paths are refused).")

@@ -113,32 +113,35 @@ class RowQuota:
     """How many stored rows (served predictions) the current client may add per window;
     all of a batch or none (RECORD_QUOTA)."""
 
-    def __init__(self, spec: str, storage_uri: str = "memory://") -> None:
+    def __init__(self, spec: str, storage_uri: str = "memory://",
+                 namespace: str = "rows") -> None:
         self.items = _limits(spec)
+        self.namespace = namespace  # what is counted: stored rows, or rows of file jobs
         self._limiter = FixedWindowRateLimiter(storage_from_string(storage_uri))
 
     def allow(self, rows: int) -> bool:
         client = current_client.get()
         try:
-            if not all(self._limiter.test(item, "rows", client, cost=rows)
+            if not all(self._limiter.test(item, self.namespace, client, cost=rows)
                        for item in self.items):
                 return False
             for item in self.items:
-                self._limiter.hit(item, "rows", client, cost=rows)
+                self._limiter.hit(item, self.namespace, client, cost=rows)
         except Exception as exc:  # storage down: store (the size caps still hold)
             logger.warning("record quota storage unavailable (%s); not limiting", exc)
         return True
 
 
-_rows: dict[tuple[str, str], RowQuota] = {}
+_rows: dict[tuple[str, str, str], RowQuota] = {}
 
 
-def shared_row_quota(spec: str, storage_uri: str) -> RowQuota | None:
-    """One row quota per configuration in this process; None when off."""
+def shared_row_quota(spec: str, storage_uri: str, namespace: str = "rows") -> RowQuota | None:
+    """One row quota per configuration in this process; None when off. `namespace`
+    separates the counters (RECORD_QUOTA: "rows", JOB_QUOTA: "job-rows")."""
     if not _limits(spec):
         return None
-    key = (spec, storage_uri)
+    key = (spec, storage_uri, namespace)
     with _shared_lock:
         if key not in _rows:  # built once: a limiter and its storage per call cost ~1 ms
-            _rows[key] = RowQuota(spec, storage_uri)
+            _rows[key] = RowQuota(spec, storage_uri, namespace)
         return _rows[key]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from backend.core.config import Settings
@@ -106,11 +108,54 @@ def tag_frame(predictor: StepPredictor, events: pd.DataFrame | AlignedEvents,
     named like an output (a labelled file's `step_name`) is kept; the output is then
     `sift_<name>`, and `columns` maps each output to the name it got."""
     aligned = events if isinstance(events, AlignedEvents) else predictor.align(events)
-    result = predictor.predict(aligned, threshold)
+    return _tagged(aligned, predictor.predict(aligned, threshold))
+
+
+def _tagged(events: AlignedEvents, result: StepPredictions) -> TaggedEvents:
+    """The events as sent with the output columns appended (the one clash policy)."""
     outputs: dict[str, Any] = {c: result.frame[c].to_numpy() for c in OUTPUT_COLUMNS}
-    outputs["model_version"] = predictor.version
-    table = aligned.table
+    outputs["model_version"] = result.model_version
+    table = events.table
     out, renamed = append_columns(table, outputs)
     columns = dict(zip(outputs, [str(c) for c in out.columns[len(table.columns):]],
                        strict=True))
-    return TaggedEvents(out, aligned, result, columns, (*result.warnings, *renamed))
+    return TaggedEvents(out, events, result, columns, (*result.warnings, *renamed))
+
+
+def session_chunks(events: AlignedEvents, session: str, max_rows: int) -> list[np.ndarray]:
+    """Row positions in slices of about `max_rows` events that never split a session (the
+    tagger reads a session as a whole), in order of each session's first event."""
+    codes = pd.factorize(events.frame[session])[0]
+    order = np.argsort(codes, kind="stable")
+    bounds = np.cumsum(np.bincount(codes)) if len(codes) else np.zeros(0, np.int64)
+    slices, start, last = [], 0, 0
+    for end in bounds:
+        if end - start >= max_rows:
+            slices.append(order[start:end])
+            start = int(end)
+        last = int(end)
+    if last > start:
+        slices.append(order[start:last])
+    return slices
+
+
+def tag_in_chunks(predictor: StepPredictor, events: AlignedEvents, threshold: float | None,
+                  max_rows: int, on_chunk: Callable[[int, int], None]) -> TaggedEvents:
+    """`tag_frame` over slices of whole sessions, reporting (events done, total) after each:
+    the same answer as one pass (sessions are tagged independently), with progress."""
+    session = predictor.featurizer.columns.session
+    parts = []
+    done = 0
+    on_chunk(0, len(events))
+    for rows in session_chunks(events, session, max_rows):
+        part = AlignedEvents(events.frame.iloc[rows], events.added)
+        parts.append(predictor.predict(part, threshold).frame.set_axis(
+            events.frame.index[rows]))
+        done += len(rows)
+        on_chunk(done, len(events))
+    frame = pd.concat(parts).loc[events.frame.index] if parts else None
+    if frame is None:
+        return tag_frame(predictor, events, threshold)
+    cut = predictor.threshold if threshold is None else threshold
+    return _tagged(events, StepPredictions(frame.reset_index(drop=True), cut,
+                                           predictor.version, list(events.warnings)))

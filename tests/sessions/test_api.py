@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -22,7 +23,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, predictor: StepPredictor,
            embedder: Embedder) -> Iterator[TestClient]:
     root = tmp_path_factory.mktemp("registry")
     publish(root, predictor)
-    settings = make_settings(root, RATE_LIMIT="off")
+    settings = make_settings(root, RATE_LIMIT="off", JOB_CHUNK_ROWS=100)  # jobs in slices
     with TestClient(create_app(settings, load_in_background=False)) as test_client:
         yield test_client
 
@@ -180,3 +181,38 @@ def test_views_of_sifts_own_xes_and_an_unknown_case(client: TestClient,
     assert views["timeline"] is None and "no-such-case" in views["warnings"][0]
     binary = client.post("/v1/sessions/views", files={"file": ("t.csv", b"\x00\x01\x02" * 50)})
     assert 400 <= binary.status_code < 500
+
+
+def _finished(client: TestClient, location: str) -> dict[str, object]:
+    import time
+
+    for _ in range(1200):
+        body: dict[str, object] = client.get(location).json()
+        if body["status"] not in ("queued", "running"):
+            return body
+        time.sleep(0.05)
+    raise AssertionError("the job did not end")
+
+
+def test_session_job_tags_the_whole_file_with_its_curve(client: TestClient,
+                                                        events: pd.DataFrame) -> None:
+    """Spaced headers, a labelled file, slices of whole sessions: the same steps as the
+    synchronous door, and the curve at the served threshold is the result's coverage."""
+    sample = events.head(300)
+    data = sample.rename(columns=_spaced).to_csv(index=False).encode()
+    created = client.post("/v1/sessions/jobs", files={"file": ("events.csv", data)})
+    assert created.status_code == 202, created.text
+    job = _finished(client, created.headers["location"])
+    assert job["status"] == "succeeded", job["error"]
+    result: dict[str, Any] = job["result"]  # type: ignore[assignment]
+    sync = client.post("/v1/sessions/predict",
+                       json={"events": _records(events, 300)}).json()
+    assert result["summary"]["coverage"] == sync["coverage"]
+    assert result["summary"]["rows_in"] == 300 and result["agreement"]["labelled_rows"] == 300
+    served = [p for p in result["curve"] if p["threshold"] == result["threshold"]]
+    assert served[0]["coverage"] == result["summary"]["coverage"]
+    assert served[0]["accuracy"] is not None
+    tagged = pd.read_csv(io.StringIO(client.get(f"{created.headers['location']}/result").text))
+    assert tagged[result["columns"]["step_name"]].tolist() == [
+        p["step_name"] for p in sync["predictions"]]
+    assert result["columns"]["step_name"] == "sift_step_name"  # the file's own is kept
