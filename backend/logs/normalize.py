@@ -11,9 +11,12 @@ quoted values. Then every whitespace-separated token is looked at once: a token
 with a digit in it (a number, an IP, a hex or block id, "local(0)") or a dotted
 host name is a *value*, `<var>`, as Drain and the Loghub parsers treat it. One
 placeholder for every kind of value keeps a field that holds an IP on one line
-and "#3#" on the next in one template. What stays: a `name=` / `name:` in front
-(`uid=<var>`), the brackets around the token and the punctuation after it, and
-short names that end in 0 ("eth0", "en0", "wl0": devices, not values). Values in `key=value`
+and "#3#" on the next in one template. What stays: a `name=`, `name:` or `name/` in
+front (`uid=<var>`, `http/<var>`), a program's name before its `[pid]`
+(`sshd[<var>]:`), the brackets and quotes around the token and the punctuation after
+it, and short names that end in 0 ("eth0", "en0", "wl0": devices, not values); comma-
+separated `key=value` pairs are masked pair by pair. Names and words carry what the
+model reads, so they stay wherever a value can be cut out of the token. Values in `key=value`
 form that have no digit stay as written (`user=root`, `tty=nodevssh`), like
 any other word. Every mask treats the digits 1-9 alike (the router caches keys
 by the line with those digits folded; a test checks it).
@@ -57,18 +60,21 @@ _SHAPES: tuple[tuple[Callable[[str], object], re.Pattern[str], str], ...] = tupl
     )
 )
 
-_NAME_PREFIX = re.compile(r"[a-z_][a-z_\-]*[=:]").match
+_NAME_PREFIX = re.compile(r"[a-z_][a-z_\-]*[=:/]|<path>").match
+_TAGGED = re.compile(r"[a-z_][a-z0-9_.\-]*\[([^\[\]]*\d[^\[\]]*)\]").fullmatch
 _NAME_WITH_DIGIT = re.compile(r"[a-z]{1,4}0").fullmatch
 _HOST = re.compile(rf"(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+{_TLD}").fullmatch
 _CLOSING = {")": "(", "]": "[", "}": "{"}
+_LEADING = "([{\"'"
+_TRAILING = ",;:.)]}\"'"
 
 
 def _value_span(token: str) -> tuple[int, int] | None:
     """Where the value of a lower-cased token is, None when it has none (module docstring)."""
     start, end = 0, len(token)
-    while start < end and token[start] in "([{":
+    while start < end and token[start] in _LEADING:
         start += 1
-    while end > start and token[end - 1] in ",;:.)]}":
+    while end > start and token[end - 1] in _TRAILING:
         opener = _CLOSING.get(token[end - 1])
         if opener is not None and opener in token[start:end - 1]:
             break
@@ -81,13 +87,21 @@ def _value_span(token: str) -> tuple[int, int] | None:
     if _has_digit(token, start, end):
         if _NAME_WITH_DIGIT(token, start, end):
             return None
+        tagged = _TAGGED(token, start, end)  # "sshd[4150]": the program stays
+        if tagged is not None:
+            return tagged.start(1), tagged.end(1)
     elif not _HOST(token, start, end):
         return None
     return start, end
 
 
-def _token(token: str) -> str:
-    span = _value_span(token)
+def _masked(token: str, lower: str) -> str:
+    """`token` with its value masked; `lower` is it lower-cased. A token of comma-separated
+    `key=value` pairs ("host=web-03,cpu=cpu-total") is masked pair by pair."""
+    if "," in lower and "=" in lower:
+        return ",".join(_masked(t, lt) for t, lt in zip(token.split(","), lower.split(","),
+                                                        strict=True))
+    span = None if lower.isalpha() else _value_span(lower)
     return token if span is None else f"{token[:span[0]]}<var>{token[span[1]:]}"
 
 
@@ -113,7 +127,7 @@ def template_key(message: str) -> str:
     for guard, pattern, repl in _SHAPES:
         if guard(text):
             text = pattern.sub(repl, text)
-    text = " ".join([t if t.isalpha() else _token(t) for t in text.split()])
+    text = " ".join([t if t.isalpha() else _masked(t, t) for t in text.split()])
     for guard, pattern, repl in _AFTER:
         if guard(text):
             text = pattern.sub(repl, text)
@@ -135,8 +149,4 @@ def masked_example(message: str) -> str:
     for guard, pattern, repl in _SHAPES_ANY_CASE:
         if guard(text.lower()):
             text = pattern.sub(repl, text)
-    out = []
-    for token in text.split():
-        span = None if token.isalpha() else _value_span(token.lower())
-        out.append(token if span is None else f"{token[:span[0]]}<var>{token[span[1]:]}")
-    return " ".join(out)
+    return " ".join(_masked(token, token.lower()) for token in text.split())

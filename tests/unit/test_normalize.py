@@ -38,6 +38,13 @@ SAMPLES = ("Apache", "HDFS", "Linux", "OpenSSH", "Thunderbird")
     # short names ending in 0 are words; key=value without a digit stays as written
     ("eth0 link up, IPv6 on", "eth0 link up, <var> on"),
     ("logname= uid=0 euid=0 user=root", "logname= uid=<var> euid=<var> user=root"),
+    # a program's name before its [pid] stays; so do a "name/" and the quotes around a value
+    ("sshd[41503]: Failed password", "sshd[<var>]: failed password"),
+    ('"GET /a HTTP/1.1" 200', '"get <path> http/<var>" <var>'),
+    ('"smtp_response": "550 mailbox unavailable"', '"smtp_response": "<var> mailbox unavailable"'),
+    # comma-separated key=value pairs are masked pair by pair
+    ("cpu,host=web-03 usage_user=12.5,usage_idle=84.4",
+     "cpu,host=<var> usage_user=<var>,usage_idle=<var>"),
     # one value: a size restated in brackets, a time unit
     ("1190 bytes (1.16 KB) sent", "<var> bytes sent"),
     ("lifetime <1 sec", "lifetime <var>"),
