@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from backend import __version__
+from backend.api.docs import STATIC_URL, install_docs
 from backend.api.drift_retrain import DriftRetrainer
 from backend.api.middleware import install_guards
 from backend.api.routes import (
@@ -144,8 +146,9 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
         if metrics is not None:
             metrics.stream.close()  # the drift thread ends with the app
 
-    app = FastAPI(title="sift", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+    # Swagger UI and ReDoc from the fastapi-offline package: no CDN (sift runs offline)
+    app = FastAPIOffline(title="sift", version=__version__, description=DESCRIPTION,
+                         lifespan=lifespan, static_url=STATIC_URL)
     app.state.settings = settings
     app.state.models = manager
     app.state.otlp = OTLPReceiver(settings)
@@ -165,6 +168,7 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     app.include_router(filejobs.sessions_router)
     app.include_router(otlp.router)
     app.include_router(drift.router)
+    install_docs(app)
     install_guards(app, settings)
     metrics = getattr(app.state, "metrics", None)
     if metrics is not None:
