@@ -185,12 +185,15 @@ class ApiClient:
         return self._request("POST", "/v1/logs/classify/csv", files=files).content
 
     def classify_log_file(self, data: bytes, filename: str, log_format: str = "auto",
-                          source_field: str = "") -> dict[str, Any]:
+                          source_field: str = "", source: str = "") -> dict[str, Any]:
         """A raw log file (.log / .txt, plain or .gz) parsed by the server with `log_format`:
-        its records with the parsed fields and the labels (JSON)."""
+        its records with the parsed fields and the labels (JSON). `source`: the records'
+        source when no field names one (the server's default: the file name)."""
         form = {"log_format": log_format or "auto"}
         if source_field:
             form["source_field"] = source_field
+        if source:
+            form["source"] = source
         files = {"file": (filename, data, "text/plain")}
         result: dict[str, Any] = self._request(
             "POST", "/v1/logs/classify/csv", files=files, data=form,

@@ -32,3 +32,16 @@ def test_with_a_credential_the_buttons_are_enabled(live_api: str, small_logs_csv
     at = classified(small_logs_csv)
     assert not at.button(key="logs_fb_correct").disabled
     assert NO_CREDENTIAL not in [i.value for i in at.info]
+
+
+def test_a_raw_files_source_is_set_in_the_ui(live_api: str) -> None:
+    """Default: the file name (`app`); the box names it, so corrections scoped to that
+    source reach the file's lines."""
+    data = (PROJECT_ROOT / "examples" / "app.log").read_bytes()
+    at = AppTest.from_file(LOGS_PAGE, default_timeout=120).run()
+    at.text_input(key="logs_raw_source").set_value("shop").run()
+    at = at.file_uploader(key="logs_upload").set_value(("app.log", data, "text/plain")).run()
+    at.button(key="logs_classify").click().run()
+    assert not at.exception and not at.error
+    frames = [d.value for d in at.dataframe if "target_label" in d.value.columns]
+    assert set(frames[0]["source"]) == {"shop"}
