@@ -5,9 +5,11 @@ uvicorn server: catastrophic-backtracking log formats and record_start patterns 
 form field, a query parameter and a record start), 7 KB gzips of 4.2 M lines, XES
 files holding a 16 MB comment, and an XES trace of 300,000 events that runs past
 REQUEST_TIMEOUT_S. Meanwhile it polls /ready and records each latency. When every
-hostile request has its answer it measures the server's CPU time over two seconds
-(threads left busy would show there) and, separately, how much the server's RSS grows
-while it refuses the two compressible bombs. The baseline is /ready polled with no
+hostile request has its answer it measures the server's CPU over two seconds (threads
+left busy would show there) and how long until a one-second window finds it idle (a
+cancelled request stops at its next check, but a torch call in flight finishes first),
+and, separately, how much the server's RSS grows while it refuses the two compressible
+bombs. The baseline is /ready polled with no
 other load, on the same server, in the same run.
 
 Prints one JSON line. `tests/reliability/test_watchdog.py` runs the same functions
@@ -121,6 +123,20 @@ def rss_bytes(pid: int) -> int:
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
 
 
+def seconds_until_idle(pid: int, max_s: float = 60.0, window_s: float = 1.0,
+                       idle_cores: float = 0.05) -> float:
+    """Seconds until a `window_s` window in which `pid` uses under `idle_cores` cores (a
+    cancelled request stops at its next check; one torch call in flight still finishes),
+    or `max_s` if it never gets there."""
+    started = time.monotonic()
+    while time.monotonic() - started < max_s:
+        cpu = cpu_seconds(pid)
+        time.sleep(window_s)
+        if (cpu_seconds(pid) - cpu) / window_s < idle_cores:
+            return round(time.monotonic() - started - window_s, 1)
+    return max_s
+
+
 def poll_ready(url: str, until: Callable[[], bool], max_s: float, every_s: float = 0.05
                ) -> list[float]:
     """/ready latencies (seconds) until `until()` or `max_s`, one probe every `every_s`."""
@@ -170,6 +186,7 @@ def watchdog(url: str, pid: int, max_s: float = 120.0, settle_s: float = 3.0,
     cpu = cpu_seconds(pid)
     time.sleep(measure_s)
     busy = (cpu_seconds(pid) - cpu) / measure_s
+    idle_after = seconds_until_idle(pid)
     return {"ready_probes": len(latencies), "ready_p50_ms": _ms(latencies, 50),
             "ready_p99_ms": _ms(latencies, 99), "ready_max_ms": _ms(latencies, 100),
             "baseline_ready_p50_ms": _ms(baseline, 50),
@@ -178,7 +195,7 @@ def watchdog(url: str, pid: int, max_s: float = 120.0, settle_s: float = 3.0,
             "statuses": {f"{r.name} #{i}": s
                          for i, (r, s) in enumerate(zip(requests, statuses, strict=True))},
             "slowest_hostile_s": round(max(seconds), 2),
-            "busy_cores_after": round(busy, 3)}
+            "busy_cores_after": round(busy, 3), "idle_after_s": idle_after}
 
 
 def _sample_rss(pid: int, peak: list[int], done: threading.Event) -> None:

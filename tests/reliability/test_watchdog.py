@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from bench.hostile_watchdog import SERVER_ENV, cpu_seconds, rss_growth, watchdog, xes_long_trace
+from bench.hostile_watchdog import (
+    SERVER_ENV,
+    cpu_seconds,
+    rss_growth,
+    seconds_until_idle,
+    watchdog,
+    xes_long_trace,
+)
 from bench.server import api_process
 
 pytestmark = pytest.mark.slow
@@ -46,7 +53,9 @@ def test_hostile_requests_at_once_neither_stall_ready_nor_leave_threads_busy(
     assert statuses[9] in (200, 504), figures  # the 300k-event trace: done or timed out
     assert figures["ready_probes"] >= 20, figures
     assert figures["ready_p99_ms"] < 250, figures
-    assert figures["busy_cores_after"] < 0.2, figures  # a thread left running shows as ~1
+    # the long trace's work stops at its next check once it has its 504 (one LSTM batch,
+    # ~1.5 s on an idle 2-core machine, far more under load); before: 16 minutes
+    assert figures["idle_after_s"] < 60, figures
 
 
 def test_work_stops_when_the_client_goes_away(server: tuple[str, int]) -> None:
@@ -65,10 +74,8 @@ def test_work_stops_when_the_client_goes_away(server: tuple[str, int]) -> None:
         working = cpu_seconds(pid)
         time.sleep(1.0)
         busy_before = cpu_seconds(pid) - working
-    time.sleep(3.0)  # the client has gone: the next checkpoint stops the work
-    idle = cpu_seconds(pid)
-    time.sleep(2.0)
-    busy_after = (cpu_seconds(pid) - idle) / 2.0
-    # working while the client waited (a fraction of a core on a loaded machine), idle after
-    assert busy_before > 0.1, (busy_before, busy_after)
-    assert busy_after < 0.05, (busy_before, busy_after)
+    idle_after = seconds_until_idle(pid)  # the client has gone: the next check stops it
+    # working while the client waited (a fraction of a core on a loaded machine), then idle
+    # once the batch in flight is done; before: tagging on for minutes
+    assert busy_before > 0.1, (busy_before, idle_after)
+    assert idle_after < 60, (busy_before, idle_after)
