@@ -340,6 +340,11 @@ def main() -> None:
                              "v4's choices (C 16, fast C 4), made on generated data only")
     parser.add_argument("--markdown", type=Path, default=None, help="write the full table")
     parser.add_argument("--no-v4", action="store_true")
+    parser.add_argument("--results", type=Path, default=CACHE / "results.csv",
+                        help="where the per-line answers go (run systems in parallel "
+                             "processes, each with its own file)")
+    parser.add_argument("--from-results", type=Path, nargs="+", default=None,
+                        help="score these per-line answer files instead of fitting")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--cascade-tolerance", type=float,
                         default=LogTrainingArguments.cascade_tolerance)
@@ -347,6 +352,15 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
     corpus_path = opts.corpus or default_corpus()
+    if opts.from_results:
+        results = pd.concat([pd.read_csv(p, dtype={"level": str}, keep_default_na=False)
+                             for p in opts.from_results], ignore_index=True)
+        folds = {}
+        for path in opts.from_results:
+            extra = path.with_suffix(".folds.json")
+            folds.update(json.loads(extra.read_text()) if extra.is_file() else {})
+        report(results, corpus_path, sorted(results["source"].unique()), folds, opts, started)
+        return
     corpus = load_corpus(corpus_path)
     lines = corpus_lines(corpus)
     lines["key"] = _keys(lines["log_message"])
@@ -377,11 +391,30 @@ def main() -> None:
         v4 = v4_answers(lines[lines["source"].isin(systems)], embedder)
         if v4 is not None:
             results[[f"v4_{c}" for c in v4.columns]] = v4.to_numpy()
-    results.to_csv(CACHE / "results.csv", index=False)  # per line, to re-read without refitting
+    opts.results.parent.mkdir(parents=True, exist_ok=True)
+    results.to_csv(opts.results, index=False)  # per line, to score again without refitting
+    opts.results.with_suffix(".folds.json").write_text(json.dumps(folds), encoding="utf-8")
+    report(results, corpus_path, systems, folds, opts, started)
+
+
+def report(results: pd.DataFrame, corpus_path: Path, systems: list[str],
+           folds: dict[str, object], opts: argparse.Namespace, started: float) -> None:
+    """Score the per-line answers, print the summary line, write the Markdown tables."""
+    for column in ("lvl_confidence", "lvl_guess_conf", "nolvl_confidence", "nolvl_guess_conf",
+                   "v4_confidence", "v4_guess_conf"):
+        if column in results:
+            results[column] = results[column].astype(float)
+    results["problem"] = results["problem"].astype(int)
+    for column in ("lvl_stage", "nolvl_stage", "v4_stage"):
+        if column in results:
+            results[column] = results[column].fillna("").astype(str)
     table = score(results)
     pooled = table["all"]
     summary = {
         "bench": "real_logs", "corpus": corpus_path.name, "systems": len(systems),
+        "cascade_threshold_median": (float(np.median([f["cascade_threshold"] for f in
+                                                      folds.values()]))  # type: ignore[index]
+                                     if folds else None),
         "lines": pooled["lines"], "templates": pooled["templates"],
         **{f"{v}_{k}": pooled[v][k] for v in ("v5_level", "v5_no_level", "v4", "majority")
            if v in pooled for k in ("accuracy", "macro_f1", "coverage", "confidently_wrong",
