@@ -246,9 +246,11 @@ class Settings(BaseSettings):
     STEP_MODEL_VERSION: str = Field(
         default="latest", description="'latest' or a tag for STEP_MODEL_NAME (other step "
         "models serve their latest).")
-    TASK_AUTO_SELECT_THRESHOLD: float = Field(
-        default=0.7, ge=0.0, le=1.0,
-        description="Auto-select the category at this confidence; below: suggest.")
+    TASK_AUTO_SELECT_THRESHOLD: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="Auto-select the category at this confidence; below: suggest. Unset: "
+        "the served model's own threshold (v2: chosen for 0.95 precision on held-out "
+        "authors; v1: 0.7).")
     TASK_TOP_K: int = Field(default=3, ge=1, le=50, description="Suggestions per task.")
     TASK_MAX_TITLE_CHARS: int = Field(
         default=500, ge=10, description="Longest task title accepted (above: 422).")
