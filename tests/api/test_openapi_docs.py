@@ -87,6 +87,8 @@ def _example_request(method: str, path: str, op: dict[str, Any]) -> dict[str, An
     """What "Try it out" sends for this operation unchanged, or None when Swagger would
     ask the user for a run-time id first."""
     url = path
+    # after "Authorize", Swagger sends the token to the operations that declare security
+    auth = AUTH if op.get("security") else {}
     for param in op.get("parameters", []):
         if param["in"] != "path":
             continue  # optional query parameters are left empty
@@ -100,14 +102,14 @@ def _example_request(method: str, path: str, op: dict[str, Any]) -> dict[str, An
         media = content["application/json"]
         assert "example" in media, f"{method} {path}: a JSON body without an example"
         return {"method": method, "url": url, "content": json.dumps(media["example"]),
-                "headers": {**AUTH, "Content-Type": "application/json"}}
+                "headers": {**auth, "Content-Type": "application/json"}}
     if "multipart/form-data" in content:
         name = next(f for prefix, f in FILES.items() if path.startswith(prefix))
         data = (EXAMPLES / name).read_bytes()
-        return {"method": method, "url": url, "headers": AUTH,
+        return {"method": method, "url": url, "headers": auth,
                 "files": {"file": (Path(name).name, data, "text/csv")}}
     assert not content, f"{method} {path}: a body Swagger cannot send ({list(content)})"
-    return {"method": method, "url": url, "headers": AUTH}
+    return {"method": method, "url": url, "headers": auth}
 
 
 def test_every_example_returns_2xx_as_sent(api: TestClient, spec: dict[str, Any]):
