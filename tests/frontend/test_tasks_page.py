@@ -65,3 +65,14 @@ def test_api_down(dead_api: str) -> None:
     at = AppTest.from_file(TASKS_PAGE, default_timeout=120).run()
     assert not at.exception
     assert "is not reachable" in at.error[0].value
+
+
+def test_out_of_domain_input_shows_no_category_and_why(live_api: str) -> None:
+    answer = httpx.post(f"{live_api}/v1/tasks/categorize", timeout=60,
+                        json={"title": "asdf qwerty zxcv"}).json()
+    at = categorize("asdf qwerty zxcv")
+    assert not at.exception and not at.error
+    assert answer["category"] is None and not answer["auto_selected"], answer  # v2 abstains
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Category"] == "none"
+    assert "out of domain" in at.warning[0].value and not at.success
