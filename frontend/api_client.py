@@ -28,6 +28,7 @@ TASKS_CATEGORIZE = "/v1/tasks/categorize"
 FEEDBACK = "/v1/feedback"
 HELD = "/v1/feedback/held"  # corrections waiting for an admin, one by one
 LABELS = "/v1/feedback/labels"  # new labels waiting for an admin
+PATTERNS = "/v1/logs/patterns"
 
 
 def chunk_size(default: int) -> int:
@@ -199,6 +200,24 @@ class ApiClient:
             "POST", "/v1/logs/classify/csv", files=files, data=form,
             headers={"Accept": "application/json"}).json()
         return result
+
+    def patterns(self, source: str | None = None, label: str | None = None,
+                 new: bool | None = None, limit: int = 100) -> dict[str, Any]:
+        """GET /v1/logs/patterns: the live logs' templates, counts over time and answers."""
+        params: dict[str, Any] = {"limit": limit}
+        for name, value in (("source", source), ("label", label), ("new", new)):
+            if value is not None:
+                params[name] = str(value).lower() if isinstance(value, bool) else value
+        body: dict[str, Any] = self._json("GET", PATTERNS, params=params)
+        return body
+
+    def file_patterns(self, data: bytes, filename: str = "logs.csv",
+                      limit: int = 1000) -> dict[str, Any]:
+        """POST /v1/logs/patterns: the same view for one CSV's own lines (nothing stored)."""
+        files = {"file": (filename, data, "text/csv")}
+        body: dict[str, Any] = self._json("POST", PATTERNS, files=files,
+                                          params={"limit": limit})
+        return body
 
     # --- sessions, tasks, feedback (present only once the server has the routes) ---
     def predict_sessions(self, body: dict[str, Any]) -> dict[str, Any]:

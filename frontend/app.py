@@ -19,6 +19,7 @@ pages = [
     st.Page("views/logs.py", title="Logs", icon=":material/receipt_long:", default=True),
     st.Page("views/sessions.py", title="Sessions", icon=":material/timeline:"),
     st.Page("views/tasks.py", title="Tasks", icon=":material/task_alt:"),
+    st.Page("views/patterns.py", title="Patterns", icon=":material/pattern:"),
     st.Page("views/models.py", title="Models", icon=":material/model_training:"),
     st.Page("views/approvals.py", title="Approvals", icon=":material/approval:"),
     st.Page("views/about.py", title="About / API", icon=":material/info:"),

@@ -27,6 +27,7 @@ from backend.api.routes import (
     memory,
     models,
     otlp,
+    patterns,
     retrain,
     session_views,
     sessions,
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     app.include_router(filejobs.sessions_router)
     app.include_router(otlp.router)
     app.include_router(drift.router)
+    app.include_router(patterns.router)
     install_docs(app)
     install_guards(app, settings)
     metrics = getattr(app.state, "metrics", None)

@@ -62,7 +62,9 @@ class ServiceMetrics:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 
-    def observe_predictions(self, predictions: Sequence[Any]) -> None:
+    def observe_predictions(self, predictions: Sequence[Any], live: bool = True) -> None:
+        """Count served predictions; `live` ones also feed the stream (label rates per source,
+        patterns, drift): a file upload is live traffic only when its caller says so."""
         # tallied first: one counter update per (tier, label), not per row
         tally = Tally((p.tier, p.label, p.tier == "llm" and p.label == UNCLASSIFIED
                        and (p.reason or "").startswith("LLM call")) for p in predictions)
@@ -75,7 +77,8 @@ class ServiceMetrics:
         stages = Tally(s for p in predictions if (s := getattr(p, "stage", None)))
         for stage, n in stages.items():
             self.stages.labels(stage).inc(n)
-        self.stream.observe(predictions)
+        if live:
+            self.stream.observe(predictions)
 
     def totals(self) -> tuple[float, float]:
         """(predictions, abstentions) so far."""
@@ -89,13 +92,16 @@ class ServiceMetrics:
 
 
 current_metrics: ContextVar[ServiceMetrics | None] = ContextVar("sift_metrics", default=None)
+# whether this request's lines are live traffic: streams (JSON, NDJSON, text, OTLP) are;
+# a file upload sets it from its `live` parameter (default: not live)
+live_traffic: ContextVar[bool] = ContextVar("sift_live_traffic", default=True)
 
 
 def observe_predictions(predictions: Sequence[Any]) -> None:
     """Count predictions in the current app's metrics (no-op outside a request)."""
     metrics = current_metrics.get()
     if metrics is not None:
-        metrics.observe_predictions(predictions)
+        metrics.observe_predictions(predictions, live=live_traffic.get())
 
 
 class _ModelCollector(Collector):

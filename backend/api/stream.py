@@ -1,10 +1,11 @@
-"""What the live stream of log predictions feeds: label-rate counters for alerting and the
-drift monitor.
+"""What the live stream of log predictions feeds: label-rate counters for alerting, the
+pattern counts and the drift monitor.
 
 Counters are updated on the request (one `inc` per distinct source/label/tier of a
-batch). Drift needs each row's template key, so batches go to a background thread
-through a bounded queue: a request never waits for it, and when the queue is full the
-batch is left out of the drift window and counted (`sift_drift_batches_skipped`).
+batch). Patterns and drift need each row's template key, so batches go to a background
+thread through a bounded queue: a request never waits for it, and when the queue is full
+the batch is left out and counted (`sift_drift_batches_skipped`). What counts as live
+traffic is the caller's choice for uploads (`live=true`, backend.api.metrics).
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from backend.core.config import Settings
-from backend.logs.drift import OTHER, DriftMonitor, DriftThresholds, Reference, SourceDrift
+from backend.core.labels import PROBLEM_LABELS
+from backend.feedback.patterns import PatternStore
+from backend.feedback.store import FeedbackStore
+from backend.logs.drift import OTHER, DriftMonitor, DriftThresholds, SourceDrift
+from backend.logs.patterns import Line, PatternCounter
+from backend.logs.rekey import rekey_store
 from backend.registry.active import ModelManager, ModelNotLoadedError
 
 logger = logging.getLogger(__name__)
@@ -53,7 +59,8 @@ class SourceNames:
 
 
 class StreamObserver:
-    """Label rates per source/label/tier, and the drift monitor fed in the background."""
+    """Label rates per source/label/tier; pattern counts and the drift monitor, fed in the
+    background."""
 
     def __init__(self, registry: CollectorRegistry, manager: ModelManager,
                  settings: Settings) -> None:
@@ -66,6 +73,19 @@ class StreamObserver:
                               registry=registry)
         self.skipped = Counter("sift_drift_batches_skipped", "Batches left out of the drift "
                                "window because its queue was full", registry=registry)
+        self.new_patterns = Counter(
+            "sift_patterns_new", "Templates first seen after their source's baseline was "
+            "complete (GET /v1/logs/patterns?new=true)", ["source"], registry=registry)
+        self.problem_lines = Counter(
+            "sift_pattern_problem_lines", "Live lines answered with a problem label (Error, "
+            "Critical Error, Security Alert, Workflow Error)", ["source", "label"],
+            registry=registry)
+        self.patterns: PatternCounter | None = None
+        if settings.PATTERNS_ENABLED:
+            self.patterns = PatternCounter(
+                lambda: pattern_store(settings), max_sources=settings.METRICS_MAX_SOURCES,
+                max_per_source=settings.PATTERNS_MAX_PER_SOURCE,
+                bucket_s=settings.PATTERNS_BUCKET_S, flush_s=settings.PATTERNS_FLUSH_S)
         self.drift: DriftMonitor | None = None
         # called with the drift report after a batch, at most every REPORT_EVERY_S
         self.on_report: Callable[[list[SourceDrift]], None] | None = None
@@ -78,7 +98,8 @@ class StreamObserver:
                     new_templates=settings.DRIFT_MAX_NEW_TEMPLATE_SHARE,
                     psi=settings.DRIFT_MAX_LABEL_PSI,
                     mean_confidence=settings.DRIFT_MIN_MEAN_CONFIDENCE,
-                    min_records=settings.DRIFT_MIN_RECORDS))
+                    min_records=settings.DRIFT_MIN_RECORDS),
+                baselines=self._baselines)
             registry.register(_DriftCollector(self.drift))
         self._thread: threading.Thread | None = None  # started with the first batch
         self._thread_lock = threading.Lock()
@@ -91,7 +112,7 @@ class StreamObserver:
             tally[(p.source, p.label, p.tier)] += n
         for (source, label, tier), n in tally.items():
             self.labels.labels(self.names(source), label, tier).inc(n)
-        if self.drift is not None and predictions:
+        if (self.drift is not None or self.patterns is not None) and predictions:
             self._ensure_thread()
             try:
                 self._queue.put_nowait(predictions)
@@ -107,12 +128,16 @@ class StreamObserver:
                     self._thread.start()
 
     def flush(self, timeout_s: float = 5.0) -> None:
-        """Wait until queued batches are in the drift window (tests, GET /v1/drift)."""
+        """Wait until queued batches are counted: in the drift window, and this worker's
+        pattern counts in the store (tests, GET /v1/drift, GET /v1/logs/patterns)."""
         if self._thread is None:
             return  # nothing was ever queued
         done = threading.Event()
-        self._queue.put(_Marker(done), timeout=timeout_s)
+        self._queue.put(_Marker(done, write=True), timeout=timeout_s)
         done.wait(timeout_s)
+
+    def _baselines(self) -> dict[str, Any]:
+        return self.patterns.baselines() if self.patterns is not None else {}
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Stop the drift thread once the batches queued before are observed (shutdown)."""
@@ -126,15 +151,31 @@ class StreamObserver:
         while True:
             batch = self._queue.get()
             if batch is _STOP:
+                try:
+                    self._write_patterns(force=True)  # what this worker counted last
+                except Exception:
+                    logger.exception("pattern counts could not be written")
                 return
             if isinstance(batch, _Marker):
+                try:
+                    self._write_patterns(force=batch.write)
+                except Exception:
+                    logger.exception("pattern counts could not be written")
                 batch.event.set()
                 continue
             try:
-                self._to_drift(batch)
+                self._process(batch)
+                self._write_patterns()
                 self._report()
             except Exception:  # the monitor must never take the service down
-                logger.exception("drift observation failed")
+                logger.exception("pattern counting or drift observation failed")
+
+    def _write_patterns(self, force: bool = False) -> None:
+        if self.patterns is None or not (force or self.patterns.due()):
+            return
+        for source, n in self.patterns.flush().new_patterns.items():
+            if n:
+                self.new_patterns.labels(source).inc(n)
 
     def _report(self) -> None:
         now = time.monotonic()
@@ -143,27 +184,44 @@ class StreamObserver:
         self._reported = now
         self.on_report(self.drift.report())
 
-    def _to_drift(self, batch: Sequence[Any]) -> None:
-        assert self.drift is not None
+    def _process(self, batch: Sequence[Any]) -> None:
+        """Key the batch's distinct rows once; count them as patterns and in the drift window."""
         try:
             classifier = self.manager.get(self.model_name).model
         except ModelNotLoadedError:
             return
-        reference = self.drift.reference
-        if reference is None or reference.version != classifier.version:
-            model = classifier.model  # its labelled examples: the training keys and mix
-            self.drift.set_reference(Reference.from_examples(
-                classifier.version, model.example_keys, model.example_labels,
-                model.example_sources))
-        if batch[0].model_version != classifier.version:
-            return  # answered by the version before a switch: not this reference
+        if self.drift is not None:
+            self.drift.set_version(classifier.version)
         rows = _distinct(batch)
         texts = [p.log_message for p, _ in rows]
         keys = [key if text.strip() else ""
                 for key, text in zip(classifier.keys(texts), texts, strict=True)]
-        self.drift.observe([p.source for p, _ in rows], keys, [p.label for p, _ in rows],
-                           [float(p.confidence) for p, _ in rows], classifier.threshold_for(),
-                           weights=[n for _, n in rows])
+        sources = [self.names(p.source) for p, _ in rows]
+        problems: Tally[tuple[str, str]] = Tally()
+        for source, (p, n) in zip(sources, rows, strict=True):
+            if p.label in PROBLEM_LABELS:
+                problems[(source, p.label)] += n
+        for (source, label), n in problems.items():
+            self.problem_lines.labels(source, label).inc(n)
+        if self.patterns is not None:
+            self.patterns.add([Line(source, key, p.log_message, p.label, float(p.confidence),
+                                    p.tier, n)
+                               for source, key, (p, n) in zip(sources, keys, rows, strict=True)
+                               if key])
+        if self.drift is not None and batch[0].model_version == classifier.version:
+            self.drift.observe(sources, keys, [p.label for p, _ in rows],
+                               [float(p.confidence) for p, _ in rows],
+                               classifier.threshold_for(), weights=[n for _, n in rows])
+
+
+def pattern_store(settings: Settings) -> PatternStore:
+    """The pattern tables in the feedback store (DATABASE_URL), keys at KEY_VERSION."""
+    store = FeedbackStore(settings.DATABASE_URL, text_chars=settings.STORE_TEXT_CHARS)
+    rekey_store(store)
+    return PatternStore(store, max_per_source=settings.PATTERNS_MAX_PER_SOURCE,
+                        baseline_records=settings.BASELINE_RECORDS,
+                        bucket_s=settings.PATTERNS_BUCKET_S,
+                        retention_s=settings.PATTERNS_RETENTION_S)
 
 
 _STOP: Any = object()  # the queue item that ends the drift thread
@@ -181,11 +239,13 @@ def _distinct(predictions: Sequence[Any]) -> list[tuple[Any, int]]:
 
 
 class _Marker(list[Any]):
-    """A queue item that only signals the drain has reached it."""
+    """A queue item that only signals the drain has reached it (and, with `write`, that
+    the pattern counts so far are in the store)."""
 
-    def __init__(self, event: threading.Event) -> None:
+    def __init__(self, event: threading.Event, write: bool = False) -> None:
         super().__init__()
         self.event = event
+        self.write = write
 
 
 

@@ -175,12 +175,11 @@ class Settings(BaseSettings):
     DRIFT_WINDOW_S: float = Field(
         default=3600.0, ge=60, description="Sliding window of the drift statistics, in s.")
     DRIFT_MAX_NEW_TEMPLATE_SHARE: float = Field(
-        default=0.6, ge=0, le=1, description="A source drifts above this share of template "
-        "keys the model never saw in training (lines like the training data: 0.25-0.39; "
-        "Loghub HDFS under a known source: 0.86).")
+        default=0.6, ge=0, le=1, description="A source drifts above this share of lines "
+        "whose template is not in its own baseline (BASELINE_RECORDS).")
     DRIFT_MAX_LABEL_PSI: float = Field(
         default=0.25, ge=0, description="A source drifts above this population stability "
-        "index of its label mix against the training mix.")
+        "index of its label mix against its own baseline's.")
     DRIFT_MIN_MEAN_CONFIDENCE: float = Field(
         default=0.6, ge=0, le=1, description="A source drifts below this mean confidence.")
     DRIFT_RETRAIN_AFTER_S: float | None = Field(
@@ -189,6 +188,24 @@ class Settings(BaseSettings):
     DRIFT_MIN_RECORDS: int = Field(
         default=50, ge=1, description="Records a source needs in the window before it can be "
         "called drifting.")
+    BASELINE_RECORDS: int = Field(
+        default=2000, ge=1, description="A source's first this many live lines are its "
+        "baseline: drift and new patterns are judged against it (pin another one through "
+        "PUT /v1/logs/baselines/{source}).")
+    PATTERNS_ENABLED: bool = Field(
+        default=True, description="Count live lines per source and template key in the "
+        "feedback store (GET /v1/logs/patterns; needs METRICS_ENABLED).")
+    PATTERNS_MAX_PER_SOURCE: int = Field(
+        default=500, ge=1, le=100_000, description="Templates kept per source; its other "
+        "lines are counted together as '<other>'.")
+    PATTERNS_BUCKET_S: int = Field(
+        default=3600, ge=60, description="Time bucket of the pattern counts over time, in s.")
+    PATTERNS_RETENTION_S: float = Field(
+        default=7 * 86400.0, ge=3600, description="Pattern counts older than this are "
+        "dropped, in s.")
+    PATTERNS_FLUSH_S: float = Field(
+        default=5.0, ge=0, description="How often a worker adds its pattern counts to the "
+        "store, in s (0: after every batch).")
 
     # --- embedder ---
     EMBEDDER: Literal["minilm", "gemini"] = Field(

@@ -1,11 +1,15 @@
-"""Drift of the live log stream against what the served model was trained on.
+"""Drift of each source's live log stream against its own baseline.
 
-Per source, over a sliding time window: the share of template keys the model never saw
-in training, the confidence (mean and share below the threshold) and the label mix,
-compared with the model's training label mix by the population stability index
-(PSI = sum (p - q) ln(p / q); by the usual rule of thumb < 0.1 is stable, 0.1-0.25 a
-moderate shift and > 0.25 a large one). The window is kept in one-minute buckets, so
-memory is bounded by sources x buckets x labels whatever the traffic.
+A source's baseline is its own first lines (BASELINE_RECORDS of them) or what a user
+pinned through the API (backend.feedback.patterns), never the model's training data:
+real sources look nothing like the generated training mix, so comparing with it would
+raise an alarm on every one of them. Per source, over a sliding time window: the share
+of lines whose template is not in the source's baseline, the confidence (mean and share
+below the threshold), and the label mix compared with the baseline's by the population
+stability index (PSI = sum (p - q) ln(p / q); by the usual rule of thumb < 0.1 is
+stable, 0.1-0.25 a moderate shift and > 0.25 a large one). A source whose baseline is
+still being learnt is reported, never drifting. The window is kept in one-minute
+buckets, so memory is bounded by sources x buckets x labels whatever the traffic.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from backend.core.labels import UNCLASSIFIED
+from backend.feedback.patterns import Baseline
 
 OTHER = "other"
 _EPS = 1e-4  # smoothing: a label absent on one side must not make PSI infinite
@@ -47,32 +52,10 @@ class DriftThresholds:
 
 
 @dataclass
-class Reference:
-    """What the served model was trained on: its template keys and label mix."""
-
-    version: str
-    keys: frozenset[str]
-    labels: Counter[str]
-    labels_by_source: dict[str, Counter[str]] = field(default_factory=dict)
-
-    @classmethod
-    def from_examples(cls, version: str, keys: Sequence[str], labels: Sequence[str],
-                      sources: Sequence[str], min_per_source: int = 20) -> Reference:
-        by_source: dict[str, Counter[str]] = {}
-        for source, label in zip(sources, labels, strict=True):
-            by_source.setdefault(source, Counter())[label] += 1
-        return cls(version, frozenset(keys), Counter(labels),
-                   {s: c for s, c in by_source.items() if c.total() >= min_per_source})
-
-    def label_mix(self, source: str) -> Counter[str]:
-        """The source's own training mix when it had enough examples, else the global one."""
-        return self.labels_by_source.get(source, self.labels)
-
-
-@dataclass
 class _Bucket:
     start: float
     total: int = 0
+    tracked: int = 0  # lines seen once the source's baseline was complete
     new: int = 0
     confidence_sum: float = 0.0
     low_confidence: int = 0
@@ -81,25 +64,27 @@ class _Bucket:
 
 class DriftMonitor:
     """Thread-safe sliding-window statistics per source (sources beyond `max_sources`
-    fold into `other`, as in the label-rate counters)."""
+    fold into `other`, as in the label-rate counters), judged against `baselines()`."""
 
     def __init__(self, window_s: float = 3600.0, bucket_s: float = 60.0, max_sources: int = 50,
                  thresholds: DriftThresholds | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 baselines: Callable[[], Mapping[str, Baseline]] = dict) -> None:
         self.window_s = window_s
         self.bucket_s = min(bucket_s, window_s)
         self.max_sources = max_sources
         self.thresholds = thresholds or DriftThresholds()
         self.clock = clock
-        self.reference: Reference | None = None
+        self.baselines = baselines
+        self.version: str | None = None
         self._buckets: dict[str, deque[_Bucket]] = {}
         self._lock = threading.Lock()
 
-    def set_reference(self, reference: Reference) -> None:
-        """A new served version starts a new comparison (its own keys and label mix)."""
+    def set_version(self, version: str) -> None:
+        """A new served version starts a new window (the baselines stay)."""
         with self._lock:
-            if self.reference is None or self.reference.version != reference.version:
-                self.reference = reference
+            if self.version != version:
+                self.version = version
                 self._buckets.clear()
 
     def source_name(self, source: str) -> str:
@@ -112,17 +97,19 @@ class DriftMonitor:
                 weights: Sequence[int] | None = None) -> None:
         """Add a batch: one entry per row, or per group of `weights[i]` identical rows
         (rows that never got a key pass "")."""
-        if self.reference is None:
-            return
-        seen = self.reference.keys
+        baselines = self.baselines()
         now = self.clock()
         counts = weights if weights is not None else [1] * len(sources)
         with self._lock:
             for source, key, label, conf, n in zip(sources, keys, labels, confidences, counts,
                                                    strict=True):
-                bucket = self._bucket(self.source_name(source), now)
+                name = self.source_name(source)
+                bucket = self._bucket(name, now)
                 bucket.total += n
-                bucket.new += n if key and key not in seen else 0
+                base = baselines.get(name)
+                if base is not None and base.complete:
+                    bucket.tracked += n
+                    bucket.new += n if key and key not in base.keys else 0
                 bucket.confidence_sum += conf * n
                 bucket.low_confidence += n if conf < threshold else 0
                 bucket.labels[label] += n
@@ -138,35 +125,42 @@ class DriftMonitor:
 
     def report(self) -> list[SourceDrift]:
         """Per source with records in the window, most records first."""
-        if self.reference is None:
-            return []
         now = self.clock()
+        baselines = self.baselines()
         with self._lock:
             rows = [self._summarise(source, [b for b in buckets
-                                             if b.start > now - self.window_s])
+                                             if b.start > now - self.window_s],
+                                    baselines.get(source))
                     for source, buckets in self._buckets.items()]
         return sorted((r for r in rows if r.records), key=lambda r: -r.records)
 
-    def _summarise(self, source: str, buckets: Iterable[_Bucket]) -> SourceDrift:
-        assert self.reference is not None
-        total = new = low = 0
+    def _summarise(self, source: str, buckets: Iterable[_Bucket],
+                   base: Baseline | None) -> SourceDrift:
+        total = tracked = new = low = 0
         conf = 0.0
         labels: Counter[str] = Counter()
         for b in buckets:
             total += b.total
+            tracked += b.tracked
             new += b.new
             low += b.low_confidence
             conf += b.confidence_sum
             labels.update(b.labels)
+        complete = base is not None and base.complete
         answered = Counter({k: v for k, v in labels.items() if k != UNCLASSIFIED})
-        shift = psi(answered, self.reference.label_mix(source)) if answered else 0.0
+        mix = Counter({k: v for k, v in (base.labels if base else {}).items()
+                       if k != UNCLASSIFIED})
+        shift = psi(answered, mix) if complete and answered and mix else 0.0
         row = SourceDrift(
             source=source, records=total,
-            new_template_share=round(new / total, 4) if total else 0.0,
+            new_template_share=round(new / tracked, 4) if tracked else 0.0,
             mean_confidence=round(conf / total, 4) if total else 0.0,
             low_confidence_share=round(low / total, 4) if total else 0.0,
-            label_psi=round(shift, 4), labels=dict(labels.most_common()))
-        row.reasons = self._reasons(row)
+            label_psi=round(shift, 4), labels=dict(labels.most_common()),
+            baseline=base.state if base is not None else "learning",
+            baseline_records=base.records if base is not None else 0,
+            baseline_target=base.target if base is not None else 0)
+        row.reasons = self._reasons(row) if complete else []
         row.drifting = bool(row.reasons)
         row.summary = row.sentence(self.window_s)
         return row
@@ -196,13 +190,20 @@ class SourceDrift:
     low_confidence_share: float
     label_psi: float
     labels: dict[str, int]
+    baseline: str = "learning"  # learning | complete | pinned (backend.feedback.patterns)
+    baseline_records: int = 0
+    baseline_target: int = 0
     drifting: bool = False
     reasons: list[str] = field(default_factory=list)
     summary: str = ""
 
     def sentence(self, window_s: float) -> str:
         """"BillingSystem: 38% new templates in the last hour, mean confidence 0.61, label
-        mix shifted (PSI 0.31)"."""
+        mix shifted (PSI 0.31)" against its baseline, or how far its baseline is learnt."""
+        if self.baseline == "learning":
+            return (f"{self.source}: learning its baseline ({self.baseline_records:,} of "
+                    f"{self.baseline_target:,} lines), mean confidence "
+                    f"{self.mean_confidence:.2f}")
         state = "shifted" if "label mix" in self.reasons else "stable"
         return (f"{self.source}: {self.new_template_share:.0%} new templates in the last "
                 f"{_span(window_s)}, mean confidence {self.mean_confidence:.2f}, "

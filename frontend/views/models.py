@@ -57,8 +57,8 @@ for model in models:
 
 def drift_frame(report: dict[str, object]) -> pd.DataFrame:
     """One row per source: the statistics the drift thresholds are judged on."""
-    columns = ["source", "records", "new_template_share", "mean_confidence", "label_psi",
-               "drifting"]
+    columns = ["source", "records", "baseline", "new_template_share", "mean_confidence",
+               "label_psi", "drifting"]
     rows = [{c: row.get(c) for c in columns} for row in report.get("sources", [])]  # type: ignore[attr-defined]
     return pd.DataFrame(rows, columns=columns)
 
@@ -76,8 +76,8 @@ if drift is not None:
                 "or the Logs page) and come back.")
     else:
         window_min = float(drift.get("window_s", 3600)) / 60
-        st.caption(f"Last {window_min:g} minutes against the training data of "
-                   f"{drift.get('model_version')}: {drift.get('summary')}")
+        st.caption(f"Last {window_min:g} minutes, each source against its own baseline "
+                   f"({drift.get('model_version')}): {drift.get('summary')}")
         thresholds = drift.get("thresholds", {})
         chart = frame.set_index("source")[["new_template_share", "label_psi"]]
         st.bar_chart(chart, horizontal=True, stack=False)

@@ -26,7 +26,8 @@ def test_app_navigates_every_page(live_api: str) -> None:
     assert at.title[0].value == "Logs"
     assert f"API `{live_api}`: ready" in texts(at.sidebar.caption)
     for view, title in [("models.py", "Models"), ("about.py", "About / API"),
-                        ("sessions.py", "Sessions"), ("tasks.py", "Tasks")]:
+                        ("sessions.py", "Sessions"), ("tasks.py", "Tasks"),
+                        ("patterns.py", "Patterns")]:
         at.switch_page(f"views/{view}").run()
         assert not at.exception, view
         assert at.title[0].value == title

@@ -78,8 +78,9 @@ def api_server(log_dir: Path, models_root: Path = PROJECT_ROOT / "models",
 
 
 @contextmanager
-def ui_server(log_dir: Path, api_url: str) -> Iterator[str]:
-    """`streamlit run frontend/app.py` headless on a free port, talking to `api_url`."""
+def ui_server(log_dir: Path, api_url: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`streamlit run frontend/app.py` headless on a free port, talking to `api_url`
+    (with the test writer key, or what `env` sets, e.g. SIFT_API_TOKEN)."""
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "frontend" / "app.py"),
            "--server.headless", "true", "--server.port", str(port), "--server.address",
@@ -87,6 +88,7 @@ def ui_server(log_dir: Path, api_url: str) -> Iterator[str]:
            "--client.toolbarMode", "viewer"]
     url = f"http://127.0.0.1:{port}"
     with running(cmd, f"{url}/_stcore/health", log_dir / f"ui-{port}.log",
-                 {**TEST_ENV, "SIFT_API_URL": api_url, "SIFT_WRITER_TOKEN": WRITER_TOKEN},
+                 {**TEST_ENV, "SIFT_API_URL": api_url, "SIFT_WRITER_TOKEN": WRITER_TOKEN,
+                  **(env or {})},
                  timeout_s=90.0):
         yield url

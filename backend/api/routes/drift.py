@@ -1,4 +1,4 @@
-"""`GET /v1/drift`: how far the live log stream has moved from the served model's training."""
+"""`GET /v1/drift`: how far each source's live log stream has moved from its own baseline."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ router = APIRouter(prefix="/v1", tags=["pipelines"])
 
 @router.get("/drift")
 async def read_drift(request: Request, settings: SettingsDep) -> dict[str, Any]:
-    """Per source over the last DRIFT_WINDOW_S: share of never-seen templates, mean
-    confidence, label-mix PSI against the training mix, and whether it drifts."""
+    """Per source over the last DRIFT_WINDOW_S, against its own baseline (its first
+    BASELINE_RECORDS lines, or one pinned): share of templates not in it, mean
+    confidence, label-mix PSI, and whether it drifts (never while the baseline is learnt)."""
     metrics = getattr(request.app.state, "metrics", None)
     stream = metrics.stream if metrics is not None else None
     monitor = stream.drift if stream is not None else None
@@ -28,7 +29,7 @@ async def read_drift(request: Request, settings: SettingsDep) -> dict[str, Any]:
     sources = [asdict(row) for row in monitor.report()]
     drifting = [row["summary"] for row in sources if row["drifting"]]
     return {
-        "model_version": monitor.reference.version if monitor.reference else None,
+        "model_version": monitor.version,
         "window_s": settings.DRIFT_WINDOW_S,
         "thresholds": asdict(monitor.thresholds),
         "drifting": drifting,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -29,7 +29,7 @@ from backend.api.logbodies import (
     json_request,
     media_type,
 )
-from backend.api.metrics import observe_predictions
+from backend.api.metrics import live_traffic, observe_predictions
 from backend.api.schemas.logs import ClassifyRequest, ClassifyResponse
 from backend.api.uploads import (
     account,
@@ -51,6 +51,8 @@ legacy_router = APIRouter(tags=["logs"])
 REQUIRED_COLUMNS = ("source", "log_message")
 OUTPUT_COLUMNS = ("target_label", "confidence", "tier", "model_version", "reason", "stage")
 CSV_EXAMPLE = "source,log_message\nModernCRM,User User123 logged in.\n"
+LiveDep = Annotated[bool, Query(description="Count this file as live traffic: pattern "
+                                            "counts, drift and label rates (default: no).")]
 
 
 def _response(classifier: LogClassifier, predictions: list[Prediction], threshold: float | None,
@@ -117,7 +119,9 @@ CSV_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 async def _classify_csv(request: Request, file: UploadFile, threshold: float | None,
-                        classifier: LogClassifier, max_bytes: int, max_rows: int) -> Response:
+                        classifier: LogClassifier, max_bytes: int, max_rows: int,
+                        live: bool = False) -> Response:
+    live_traffic.set(live)  # an upload feeds patterns and drift only when asked
     await check_one_file(request)
     form = await request.form()
     if is_raw_log(file.filename, form.get("log_format")):  # a .log / .txt upload (issue 18)
@@ -171,13 +175,15 @@ async def classify_logs_csv(
     file: Annotated[UploadFile, File(description=f"CSV with columns source,log_message. "
                                                  f"Example:\n{CSV_EXAMPLE}")],
     threshold: Annotated[float | None, Form(ge=0.0, le=1.0)] = None,
+    live: LiveDep = False,
 ) -> Response:
     """Classify an uploaded CSV; returns it with target_label, confidence, tier,
     model_version and reason appended (JSON when `Accept: application/json`). A raw
     `.log` / `.txt` file (optionally .gz) is parsed by the form field `log_format` (a
-    Loghub-style format, a preset or `auto`) and comes back with its parsed fields."""
+    Loghub-style format, a preset or `auto`) and comes back with its parsed fields.
+    `live=true` counts the file as live traffic (patterns, drift, label rates)."""
     return await _classify_csv(request, file, threshold, classifier, settings.max_upload_bytes,
-                               settings.MAX_ROWS_PER_REQUEST)
+                               settings.MAX_ROWS_PER_REQUEST, live)
 
 
 @legacy_router.post("/classify", responses=CSV_RESPONSES, response_class=Response)
@@ -185,7 +191,8 @@ async def classify_logs_csv_alias(
     request: Request, classifier: ClassifierDep, settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV with columns source,log_message")],
     threshold: Annotated[float | None, Form(ge=0.0, le=1.0)] = None,
+    live: LiveDep = False,
 ) -> Response:
     """Alias of `POST /v1/logs/classify/csv`, kept for clients of the reference systems."""
     return await _classify_csv(request, file, threshold, classifier, settings.max_upload_bytes,
-                               settings.MAX_ROWS_PER_REQUEST)
+                               settings.MAX_ROWS_PER_REQUEST, live)

@@ -1,0 +1,140 @@
+"""Pattern counting on the live stream: lines per (source, template key), in bounded memory.
+
+Each worker tallies what it classified (off the request path, on the stream observer's
+thread) and adds the tallies to the feedback store every PATTERNS_FLUSH_S, where every
+worker's counts meet (backend.feedback.patterns). Memory is bounded whatever the
+traffic: at most `max_sources` sources (later ones are counted as `other`, as the
+label-rate counters do) and `max_per_source` keys per source between two writes (the
+rest go to the source's OTHER_KEY tally). The store keeps each source's top patterns the
+same way, with a retention.
+
+The source baselines (its first lines, or what a user pinned) are read back from the
+store every few seconds: drift compares a source with its own baseline, and a pattern
+is *new* when it is not in its source's complete baseline.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from backend.core.labels import PROBLEM_LABELS
+from backend.feedback.patterns import OTHER_KEY, AddResult, Baseline, PatternStore, Tally
+from backend.logs.normalize import masked_example
+from backend.logs.pattern_view import EXAMPLE_CHARS
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One counted line (or `weight` identical ones) and its answer."""
+
+    source: str
+    key: str
+    message: str
+    label: str
+    confidence: float
+    tier: str
+    weight: int = 1
+
+
+class PatternCounter:
+    """Bounded per-worker tallies, written to the shared store in batches."""
+
+    def __init__(self, store: Callable[[], PatternStore], max_sources: int,
+                 max_per_source: int, bucket_s: int, flush_s: float,
+                 baseline_refresh_s: float = 5.0, expire_every_s: float = 300.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._store_factory = store
+        self._store: PatternStore | None = None
+        self.max_sources = max_sources
+        self.max_per_source = max_per_source
+        self.bucket_s = bucket_s
+        self.flush_s = flush_s
+        self.baseline_refresh_s = baseline_refresh_s
+        self.expire_every_s = expire_every_s
+        self.clock = clock
+        self._pending: dict[str, dict[str, Tally]] = {}
+        self._written: set[tuple[str, str]] = set()  # (source, key) already in the store
+        self._lock = threading.Lock()
+        self._flushed = clock()
+        self._expired = 0.0
+        self._baselines: dict[str, Baseline] = {}
+        self._baselines_at = float("-inf")
+
+    @property
+    def store(self) -> PatternStore:
+        if self._store is None:
+            self._store = self._store_factory()
+        return self._store
+
+    def size(self) -> int:
+        """Tallies held in memory (bounded by max_sources x (max_per_source + 1))."""
+        with self._lock:
+            return sum(len(keys) for keys in self._pending.values())
+
+    def add(self, lines: Sequence[Line]) -> None:
+        now = self.clock()
+        start = int(now - now % self.bucket_s)
+        with self._lock:
+            for line in lines:
+                tally = self._tally(line, now)
+                tally.count += line.weight
+                tally.last_seen = now
+                tally.buckets[start] += line.weight
+                tally.labels[line.label] += line.weight
+                tally.label, tally.confidence, tally.tier = (line.label, line.confidence,
+                                                             line.tier)
+                tally.problem = line.label in PROBLEM_LABELS
+
+    def _tally(self, line: Line, now: float) -> Tally:
+        source = line.source
+        if source not in self._pending and len(self._pending) >= self.max_sources:
+            source = "other"
+        keys = self._pending.setdefault(source, {})
+        key = line.key
+        if key not in keys and len(keys) >= self.max_per_source:
+            key = OTHER_KEY
+        tally = keys.get(key)
+        if tally is None:
+            # the store keeps the first example: mask a line only for a pattern not yet written
+            written = (source, key) in self._written
+            example = ("" if key == OTHER_KEY or written
+                       else masked_example(line.message)[:EXAMPLE_CHARS])
+            tally = keys[key] = Tally(first_seen=now, last_seen=now, example=example)
+        return tally
+
+    def due(self) -> bool:
+        return self.clock() - self._flushed >= self.flush_s
+
+    def flush(self) -> AddResult:
+        """Add the pending tallies to the store (and drop expired patterns now and then)."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            self._flushed = self.clock()
+            if len(self._written) > self.max_sources * (self.max_per_source + 1):
+                self._written.clear()  # bounded like the tallies; examples are masked again
+            self._written.update((s, k) for s, keys in pending.items() for k in keys)
+        result = self.store.add(pending, now=self.clock()) if pending else AddResult()
+        if pending:
+            self._baselines_at = float("-inf")  # a baseline may have completed
+        if self.clock() - self._expired >= self.expire_every_s:
+            self._expired = self.clock()
+            self.store.expire(self.clock())
+        return result
+
+    def baselines(self) -> dict[str, Baseline]:
+        """Every source's baseline as the store has it (re-read every few seconds)."""
+        now = self.clock()
+        if now - self._baselines_at >= self.baseline_refresh_s:
+            self._baselines = self.store.baselines()
+            self._baselines_at = now
+        return self._baselines
+
+    def forget_baselines(self) -> None:
+        """Read the baselines again on next use (one was pinned or reset)."""
+        self._baselines_at = float("-inf")

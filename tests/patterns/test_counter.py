@@ -1,0 +1,120 @@
+"""The pattern counter and its store: bounded memory, counts and buckets across workers,
+baselines and the new flag, with a real SQLite file and a clock moved by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backend.feedback.patterns import OTHER_KEY, PatternStore
+from backend.feedback.store import FeedbackStore
+from backend.logs.patterns import Line, PatternCounter
+from tests.utils.clock import FakeClock
+
+HOUR = 3600
+
+
+def _store(db: Path, per_source: int = 50, baseline: int = 10) -> PatternStore:
+    return PatternStore(FeedbackStore(f"sqlite:///{db}"), max_per_source=per_source,
+                        baseline_records=baseline, bucket_s=HOUR, retention_s=7 * 86400)
+
+
+def _counter(store: PatternStore, clock: FakeClock, per_source: int = 50,
+             sources: int = 50) -> PatternCounter:
+    return PatternCounter(lambda: store, max_sources=sources, max_per_source=per_source,
+                          bucket_s=HOUR, flush_s=0.0, baseline_refresh_s=0.0, clock=clock)
+
+
+def _line(source: str, key: str, label: str = "System Notification", n: int = 1) -> Line:
+    return Line(source, key, f"{key} from 10.0.0.{n % 9}", label, 0.9, "model", n)
+
+
+def test_counts_and_buckets_add_up_across_two_workers(tmp_path: Path) -> None:
+    clock = FakeClock(10 * HOUR + 10)
+    a = _counter(_store(tmp_path / "p.db"), clock)
+    b = _counter(_store(tmp_path / "p.db"), clock)  # another worker: own engine, same file
+    a.add([_line("svc", "disk full on <var>")] * 3)
+    b.add([_line("svc", "disk full on <var>", n=2)])
+    a.flush()
+    b.flush()
+    clock.now += HOUR  # the next bucket
+    b.add([_line("svc", "disk full on <var>")] * 4)
+    a.add([_line("svc", "user <user> logged in", "User Action")])
+    b.flush()
+    a.flush()
+    rows, buckets = a.store.patterns("svc")
+    by_key = {r.template_key: r for r in rows}
+    disk = by_key["disk full on <var>"]
+    assert disk.count == 3 + 2 + 4
+    assert buckets[disk.id] == [(10 * HOUR, 5), (11 * HOUR, 4)]
+    assert disk.first_seen == 10 * HOUR + 10 and disk.last_seen == 11 * HOUR + 10
+    assert disk.example == "disk full on <var> from <var>"  # masked as stored
+    assert by_key["user <user> logged in"].label == "User Action"
+
+
+def test_memory_stays_bounded_under_100000_distinct_keys(tmp_path: Path) -> None:
+    clock = FakeClock(10 * HOUR)
+    store = _store(tmp_path / "p.db", per_source=200)
+    counter = _counter(store, clock, per_source=200, sources=5)
+    peak = 0
+    for start in range(0, 100_000, 10_000):
+        counter.add([_line(f"svc{i % 8}", f"template {i}") for i in range(start, start + 10_000)])
+        peak = max(peak, counter.size())
+        counter.flush()
+    assert peak <= 6 * (200 + 1)  # 5 sources + "other", each 200 keys + OTHER_KEY
+    rows, _ = store.patterns()
+    assert len({r.source for r in rows}) == 6
+    per_source: dict[str, int] = {}
+    for r in rows:
+        per_source[r.source] = per_source.get(r.source, 0) + 1
+    assert max(per_source.values()) <= 200 + 1
+    assert sum(r.count for r in rows) == 100_000  # nothing lost: the rest is in <other>
+    assert all(any(r.template_key == OTHER_KEY for r in rows if r.source == s)
+               for s in per_source)
+
+
+def test_a_template_after_the_baseline_is_new_and_counted_once(tmp_path: Path) -> None:
+    clock = FakeClock(10 * HOUR)
+    counter = _counter(_store(tmp_path / "p.db", baseline=10), clock)
+    counter.add([_line("svc", "known <var>")] * 6)
+    assert sum(counter.flush().new_patterns.values()) == 0
+    assert not counter.baselines()["svc"].complete
+    counter.add([_line("svc", "also known <var>")] * 6)  # completes the baseline (12 >= 10)
+    assert sum(counter.flush().new_patterns.values()) == 0
+    base = counter.baselines()["svc"]
+    assert base.complete and base.keys == {"known <var>", "also known <var>"}
+    counter.add([_line("svc", "never seen before <var>", "Critical Error")])
+    assert counter.flush().new_patterns == {"svc": 1}
+    counter.add([_line("svc", "never seen before <var>", "Critical Error")])
+    assert sum(counter.flush().new_patterns.values()) == 0  # already counted
+    rows, _ = counter.store.patterns("svc")
+    fresh = next(r for r in rows if r.template_key == "never seen before <var>")
+    assert fresh.problem and not fresh.in_baseline and fresh.count == 2
+
+
+def test_pin_makes_the_current_patterns_the_baseline(tmp_path: Path) -> None:
+    clock = FakeClock(10 * HOUR)
+    counter = _counter(_store(tmp_path / "p.db", baseline=1000), clock)
+    counter.add([_line("svc", "a <var>"), _line("svc", "b <var>", "Error")])
+    counter.flush()
+    assert not counter.baselines()["svc"].complete
+    pinned = counter.store.pin("svc")
+    assert pinned is not None and pinned.state == "pinned"
+    assert pinned.labels == {"System Notification": 1, "Error": 1}
+    counter.forget_baselines()
+    assert counter.baselines()["svc"].keys == {"a <var>", "b <var>"}
+    assert counter.store.pin("nobody") is None
+
+
+def test_retention_drops_old_patterns_and_buckets(tmp_path: Path) -> None:
+    clock = FakeClock(10 * HOUR)
+    store = _store(tmp_path / "p.db")
+    counter = _counter(store, clock)
+    counter.add([_line("svc", "old <var>")])
+    counter.flush()
+    clock.now += 8 * 86400
+    counter.add([_line("svc", "recent <var>")])
+    counter.flush()  # expires now and then (every expire_every_s)
+    rows, buckets = store.patterns("svc")
+    assert [r.template_key for r in rows] == ["recent <var>"]
+    assert list(buckets.values()) == [[(int(clock.now - clock.now % HOUR), 1)]]
+    assert store.expire(clock.now) == 0  # nothing left to drop
