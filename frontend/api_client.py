@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import httpx
@@ -17,7 +17,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 DEFAULT_TIMEOUT_S = 120.0
-DEFAULT_CHUNK_ROWS = 1000
 
 # Routes other features add; a page shows "not available" until the server has them.
 SESSIONS_PREDICT = "/v1/sessions/predict"
@@ -29,11 +28,8 @@ FEEDBACK = "/v1/feedback"
 HELD = "/v1/feedback/held"  # corrections waiting for an admin, one by one
 LABELS = "/v1/feedback/labels"  # new labels waiting for an admin
 PATTERNS = "/v1/logs/patterns"
-
-
-def chunk_size(default: int) -> int:
-    """Rows per request: SIFT_UI_CHUNK_ROWS when set (tests use small chunks), else `default`."""
-    return int(os.environ.get("SIFT_UI_CHUNK_ROWS") or default)
+LOG_JOBS = "/v1/logs/jobs"
+SESSION_JOBS = "/v1/sessions/jobs"
 
 
 class ApiError(Exception):
@@ -77,6 +73,8 @@ def _upload_type(filename: str) -> str:
     name = filename.lower()
     if name.endswith(".gz"):
         return "application/gzip"
+    if name.endswith((".log", ".txt")):
+        return "text/plain"
     return "application/xml" if name.endswith(".xes") else "text/csv"
 
 
@@ -170,16 +168,6 @@ class ApiClient:
         result: dict[str, Any] = self._json("POST", "/v1/logs/classify", json=body)
         return result
 
-    def iter_classify_logs(self, records: Sequence[dict[str, str]],
-                           chunk_rows: int | None = None,
-                           threshold: float | None = None) -> Iterator[dict[str, Any]]:
-        """Classify in chunks so a caller can show real progress; yields each response.
-
-        The chunk size defaults to SIFT_UI_CHUNK_ROWS (1000 rows)."""
-        chunk_rows = chunk_rows or chunk_size(DEFAULT_CHUNK_ROWS)
-        for start in range(0, len(records), chunk_rows):
-            yield self.classify_logs(records[start:start + chunk_rows], threshold)
-
     def classify_logs_csv(self, data: bytes, filename: str = "logs.csv") -> bytes:
         """The CSV endpoint's own labelled CSV (formula-safe, written by the server)."""
         files = {"file": (filename, data, "text/csv")}
@@ -218,6 +206,38 @@ class ApiClient:
         body: dict[str, Any] = self._json("POST", PATTERNS, files=files,
                                           params={"limit": limit})
         return body
+
+    # --- whole-file jobs (POST /v1/{logs,sessions}/jobs): upload once, poll, read ---
+    def start_log_job(self, data: bytes, filename: str, log_format: str = "",
+                      source_field: str = "", source: str = "") -> dict[str, Any]:
+        """Upload a log file (CSV, NDJSON, raw .log, plain or .gz) once; the job to poll."""
+        form = {k: v for k, v in (("log_format", log_format), ("source_field", source_field),
+                                  ("source", source)) if v}
+        files = {"file": (filename, data, _upload_type(filename))}
+        job: dict[str, Any] = self._json("POST", LOG_JOBS, files=files, data=form or None)
+        return job
+
+    def start_session_job(self, data: bytes, filename: str, model: str | None = None,
+                          threshold: float | None = None) -> dict[str, Any]:
+        """Upload an event log (CSV or XES) once, for the step model `model`; the job."""
+        form = {k: str(v) for k, v in (("model", model), ("threshold", threshold))
+                if v is not None}
+        files = {"file": (filename, data, _upload_type(filename))}
+        job: dict[str, Any] = self._json("POST", SESSION_JOBS, files=files, data=form or None)
+        return job
+
+    def job(self, kind: str, job_id: str) -> dict[str, Any]:
+        """A job's progress and, once it succeeded, its result (`kind`: logs | sessions)."""
+        job: dict[str, Any] = self._json("GET", f"/v1/{kind}/jobs/{job_id}")
+        return job
+
+    def job_result(self, kind: str, job_id: str) -> bytes:
+        """The labelled CSV a succeeded job wrote (formula-safe, as the API writes it)."""
+        return self._request("GET", f"/v1/{kind}/jobs/{job_id}/result").content
+
+    def cancel_job(self, kind: str, job_id: str) -> dict[str, Any]:
+        job: dict[str, Any] = self._json("DELETE", f"/v1/{kind}/jobs/{job_id}")
+        return job
 
     # --- sessions, tasks, feedback (present only once the server has the routes) ---
     def predict_sessions(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -313,14 +333,3 @@ class ApiClient:
         result: dict[str, Any] = self._json("POST", f"/v1/models/{model}/retrain")
         return result
 
-
-def run_chunked(calls: Iterator[dict[str, Any]], total: int,
-                on_progress: Callable[[int, int], None]) -> list[dict[str, Any]]:
-    """Drain a chunked call, reporting rows done after each chunk."""
-    done = 0
-    responses = []
-    for response in calls:
-        responses.append(response)
-        done += len(response.get("predictions", []))
-        on_progress(min(done, total), total)
-    return responses

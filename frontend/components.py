@@ -1,25 +1,23 @@
 """Streamlit building blocks shared by the Logs and Sessions pages.
 
-Both pages run the same flow: `show_preview`, then `classify_once` (a button
-whose run goes through `run_in_chunks` and `chunked_result`, kept per input),
-then `show_results`, which draws metrics, charts, a filtered and paginated
-table and the download from one results frame; the slider recomputes coverage
-from the confidences already on the client, without another API call.
+Both pages run the same flow: `show_preview`, then `classify_once` (a button whose
+run is a whole-file API job, `frontend.jobs`, kept per input), then `show_results`,
+which draws what the job returned: the summary's metrics, the API's CSV as a
+filtered, paginated table and download, and the API's what-if curve.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from frontend import tables
-from frontend.api_client import ApiClient, ApiError, run_chunked
+from frontend.api_client import ApiClient, ApiError
 
 PAGE_SIZES = (50, 100, 500)
 
@@ -70,34 +68,6 @@ def show_error(error: ApiError | tables.InputError) -> None:
     st.error(str(error), icon=":material/error:")
 
 
-def progress_callback(text: str) -> Callable[[int, int], None]:
-    """A progress bar updated after every chunk; real progress, not a spinner."""
-    bar = st.progress(0.0, text=f"{text}: starting")
-
-    def update(done: int, total: int) -> None:
-        if done >= total:
-            bar.empty()  # finished: the results below replace the bar
-        else:
-            bar.progress(done / max(total, 1), text=f"{text}: {done:,} / {total:,} rows")
-
-    return update
-
-
-def run_in_chunks(calls: Iterator[dict[str, Any]], total: int, text: str
-                  ) -> list[dict[str, Any]]:
-    """Drain one API call per chunk of `total` rows behind a progress bar."""
-    return run_chunked(calls, total, progress_callback(text))
-
-
-def chunked_result(frame: pd.DataFrame, responses: list[dict[str, Any]]) -> dict[str, object]:
-    """A page's result: the labelled frame, the first chunk's threshold and model
-    version, and every distinct warning of the chunks."""
-    warnings = sorted({*frame.attrs.get("warnings", []),
-                       *(w for r in responses for w in r.get("warnings", []))})
-    return {"frame": frame, "threshold": float(responses[0]["threshold"]),
-            "model_version": str(responses[0]["model_version"]), "warnings": warnings}
-
-
 def show_preview(frame: pd.DataFrame, key: str, caption: str) -> None:
     st.subheader("Preview")
     st.caption(caption)
@@ -127,45 +97,53 @@ def classify_once(key: str, input_id: str, button: str,
     return result
 
 
-def show_metrics(frame: pd.DataFrame, spec: ResultSpec) -> None:
-    tiers = frame[spec.tier_col] if spec.tier_col else pd.Series(dtype=str)
-    summary = tables.summarize(frame[spec.label_col], tiers)
+def show_metrics(summary: dict[str, Any]) -> None:
+    """The API's summary: rows, labelled, coverage, and the row accounting."""
     cols = st.columns(4)
-    cols[0].metric("Rows", f"{summary['total']:,}")
+    cols[0].metric("Rows", f"{summary['rows_in']:,}")
     cols[1].metric("Labelled", f"{summary['classified']:,}")
     cols[2].metric("Coverage", f"{summary['coverage']:.1%}")
-    cols[3].metric("Mean confidence", f"{frame['confidence'].mean():.2f}")
-    by_tier = ", ".join(f"{k}: {v:,}" for k, v in summary["by_tier"].items())  # type: ignore[attr-defined]
-    if by_tier:
-        st.caption(f"Rows per tier - {by_tier}")
+    if "mean_confidence" in summary:
+        cols[3].metric("Mean confidence", f"{summary['mean_confidence']:.2f}")
+    else:
+        cols[3].metric("Abstained", f"{summary['abstained']:,}")
+    by_tier = ", ".join(f"{k}: {v:,}" for k, v in (summary.get("by_tier") or {}).items())
+    st.caption(f"Rows in {summary['rows_in']:,} = labelled {summary['classified']:,} + "
+               f"abstained {summary['abstained']:,} + refused {summary['refused']:,}"
+               + (f". Rows per tier - {by_tier}" if by_tier else ""))
 
 
-def show_charts(frame: pd.DataFrame, spec: ResultSpec, gated: np.ndarray) -> None:
-    confidence = frame["confidence"].to_numpy(dtype=float)
-    fixed = (frame[spec.label_col] != tables.UNCLASSIFIED).to_numpy(dtype=bool) & ~gated
+def show_charts(result: dict[str, Any], spec: ResultSpec) -> None:
+    """Label and tier counts from the summary; the what-if slider reads the API's curve
+    (its points include the served threshold, so the two always agree there)."""
+    summary = result["summary"]
     left, right = st.columns(2)
     with left:
         st.markdown("**Label distribution**")
-        st.bar_chart(frame[spec.label_col].value_counts().rename("rows"), horizontal=True)
-        st.markdown("**Confidence histogram**")
-        st.bar_chart(tables.confidence_histogram(confidence), x="confidence", y="rows")
-    with right:
-        if spec.tier_col:
+        by_label = summary.get("by_label") or summary.get("labels") or {}
+        st.bar_chart(pd.Series(by_label, name="rows"), horizontal=True)
+        if summary.get("by_tier"):
             st.markdown("**Tier split**")
-            st.bar_chart(frame[spec.tier_col].value_counts().rename("rows"))
+            st.bar_chart(pd.Series(summary["by_tier"], name="rows"))
+    with right:
         st.markdown("**Coverage vs threshold**")
-        threshold = st.slider("Threshold (what-if, computed here)", 0.0, 1.0,
-                              float(round(spec.server_threshold, 2)), 0.01,
-                              key=f"{spec.key}_threshold")
-        coverage = tables.coverage_at(confidence, gated, fixed, threshold)
-        base = tables.coverage_at(confidence, gated, fixed, spec.server_threshold)
-        st.metric("Coverage at this threshold", f"{coverage:.1%}",
-                  delta=f"{coverage - base:+.1%} vs server threshold {spec.server_threshold:.2f}")
-        st.line_chart(tables.coverage_curve(confidence, gated, fixed), x="threshold",
-                      y="coverage")
-        st.caption("Recomputed here from the returned confidences: rows whose answer depends "
-                   "on the threshold count once their confidence reaches it; rules and LLM "
-                   "answers do not depend on it.")
+        curve = pd.DataFrame(result["curve"]).set_index("threshold")
+        served = float(result["threshold"])
+        threshold = st.select_slider("Threshold (what-if, from the API's curve)",
+                                     list(curve.index), value=served,
+                                     format_func=lambda t: f"{t:.2f}",
+                                     key=f"{spec.key}_threshold_{result['job'][:8]}")
+        point, base = curve.loc[threshold], curve.loc[served]
+        st.metric("Coverage at this threshold", f"{point['coverage']:.1%}",
+                  delta=f"{point['coverage'] - base['coverage']:+.1%} vs server threshold "
+                        f"{served:.2f}")
+        if point["accuracy"] is not None and not pd.isna(point["accuracy"]):
+            st.metric("Agreement with your labels at this threshold",
+                      f"{point['accuracy']:.1%}")
+        shown = [c for c in ("coverage", "accuracy") if curve[c].notna().any()]
+        st.line_chart(curve[shown].astype(float))
+        st.caption("From the API: rows whose answer the threshold decides count once their "
+                   "confidence reaches it; rules, memory and LLM answers do not depend on it.")
 
 
 def show_table(frame: pd.DataFrame, spec: ResultSpec) -> pd.DataFrame:
@@ -194,7 +172,7 @@ def show_table(frame: pd.DataFrame, spec: ResultSpec) -> pd.DataFrame:
 
 
 def safe_csv_once(frame: pd.DataFrame, key: str) -> bytes:
-    """The export is built once per result, not on every rerun (50k rows take ~1 s)."""
+    """An export built once per frame, not on every rerun (50k rows take ~1 s)."""
     cached = st.session_state.get(key)
     if cached is None or cached[0] is not frame:
         cached = (frame, tables.to_safe_csv(frame))
@@ -202,22 +180,22 @@ def safe_csv_once(frame: pd.DataFrame, key: str) -> bytes:
     return cached[1]
 
 
-def show_download(frame: pd.DataFrame, spec: ResultSpec) -> None:
-    data = safe_csv_once(frame, f"{spec.key}_export")
-    st.download_button("Download labelled CSV", data, spec.filename,
+def show_download(result: dict[str, Any], spec: ResultSpec) -> None:
+    st.download_button("Download labelled CSV", result["csv"], spec.filename,
                        "text/csv", key=f"{spec.key}_download", icon=":material/download:")
-    st.caption("Cells that would start a spreadsheet formula (= + - @) are prefixed with '.")
+    st.caption("The API's CSV: cells that would start a spreadsheet formula (= + - @) are "
+               "prefixed with '.")
 
 
-def show_results(frame: pd.DataFrame, spec: ResultSpec, gated: np.ndarray,
+def show_results(result: dict[str, Any], spec: ResultSpec,
                  after_table: Callable[[], None] | None = None) -> pd.DataFrame:
-    """Metrics, download, table (then `after_table`, e.g. feedback) and charts;
-    `gated` marks the rows whose answer the threshold decides."""
-    show_metrics(frame, spec)
-    show_download(frame, spec)
-    shown = show_table(frame, spec)
+    """Metrics, download, table (then `after_table`, e.g. feedback) and charts, all from
+    the job's answer."""
+    show_metrics(result["summary"])
+    show_download(result, spec)
+    shown = show_table(result["frame"], spec)
     if after_table is not None:
         after_table()
     st.subheader("Charts")
-    show_charts(frame, spec, gated)
+    show_charts(result, spec)
     return shown

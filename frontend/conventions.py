@@ -1,97 +1,81 @@
 """Logs page: agreement with the file's own labels, disagreements first, one-click
 corrections that say how many other rows changed with them, and a retrain offer.
 
-The figures come from the API (the CSV endpoint's `agreement`), so they are computed in
-one place; the page only shows them.
+The figures are the API's (the job's `agreement`), computed in one place; the page only
+shows them. After a correction the file runs again as a job, so the count of rows that
+changed is the API's answer before and after, compared row by row.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
-from frontend.api_client import ApiClient, ApiError
+from frontend.api_client import ApiError
 from frontend.components import client, show_error
+from frontend.jobs import run_file
 
-LABEL_COLUMN = "target_label"  # the API's LABEL_COLUMN default
 SHOWN = 20  # disagreeing rows listed with a button each
 
 
-@st.cache_data(show_spinner="Comparing with your labels...", max_entries=4)
-def _agreement(base_url: str, data: bytes) -> dict[str, object] | None:
-    """Cached per API and file content."""
-    answer = ApiClient(base_url).classify_csv_json(data, "labelled.csv")
-    figures: dict[str, object] | None = answer.get("agreement")
-    return figures
-
-
-def _relabel(rows: pd.DataFrame) -> list[str]:
-    records = [{"source": str(s), "log_message": str(m)}
-               for s, m in zip(rows["source"], rows["log_message"], strict=True)]
-    return [p["label"] for r in client().iter_classify_logs(records) for p in r["predictions"]]
-
-
-def agreement_section(given: pd.DataFrame, sift: pd.Series, model: str) -> None:
-    """Shown when the uploaded rows carry a `target_label` column of their own; `sift` is
-    sift's label per row."""
-    if LABEL_COLUMN not in given.columns or not {"source", "log_message"} <= set(given.columns):
-        return
-    data = given[["source", "log_message", LABEL_COLUMN]].to_csv(index=False).encode()
-    try:
-        figures = _agreement(client().base_url, data)
-    except ApiError as exc:
-        show_error(exc)
-        return
+def agreement_section(result: dict[str, Any], upload: tuple[bytes, str, str, str, str]
+                      ) -> None:
+    """Shown when the job compared sift with a label column of the file (LABEL_COLUMN)."""
+    figures = result.get("agreement")
     if not figures or not figures.get("labelled_rows"):
         return
+    given, sift = result["frame"], result["frame"][result["columns"]["target_label"]]
+    column = str(figures["column"])
     st.subheader("Agreement with your labels")
     left, mid, right = st.columns(3)
     left.metric("Accuracy", f"{figures['accuracy']:.1%}")
     mid.metric("Macro-F1", f"{figures['macro_f1']:.3f}")
-    right.metric("Disagreements", f"{len(figures['disagreements']):,}")  # type: ignore[arg-type]
-    labels = list(figures["labels"])  # type: ignore[call-overload]
-    confusion = pd.DataFrame(figures["confusion"], index=labels, columns=labels)
+    right.metric("Disagreements", f"{len(figures['disagreements']):,}")
+    labels = list(figures["labels"])
     st.caption("Rows per label in your file (bars) split by sift's label (colours).")
-    st.bar_chart(confusion)
-    disagreements = list(figures["disagreements"])  # type: ignore[call-overload]
+    st.bar_chart(pd.DataFrame(figures["confusion"], index=labels, columns=labels))
+    disagreements = list(figures["disagreements"])
     if not disagreements:
         st.success("sift agrees with every labelled row.")
         return
     only = st.toggle("Show only the rows where sift and your file disagree", value=True,
                      key="logs_disagree_only")
-    order = disagreements + [i for i in range(len(given)) if i not in set(disagreements)]
-    rows = order[:SHOWN] if only else order[:SHOWN * 2]
-    for i in rows:
-        mine, theirs = str(given.iloc[i][LABEL_COLUMN]), str(sift.iloc[i])
+    wrong = set(disagreements)
+    order = disagreements + [i for i in range(len(given)) if i not in wrong]
+    for i in order[:SHOWN] if only else order[:SHOWN * 2]:
+        mine, theirs = str(given.iloc[i][column]), str(sift.iloc[i])
         text, button = st.columns([5, 2])
         text.markdown(f"`{i}` {given.iloc[i]['source']}: {given.iloc[i]['log_message']}  \n"
                       f"yours **{mine}**, sift **{theirs}**")
         if mine != theirs and button.button(f"Teach: {mine}", key=f"logs_teach_{i}"):
-            teach(given, sift, i, mine, theirs, model)
+            teach(given.iloc[i], sift, i, mine, upload)
     if len(disagreements) > SHOWN:
         st.caption(f"First {SHOWN} of {len(disagreements):,} disagreements.")
+    show_changed()
 
 
-def teach(given: pd.DataFrame, sift: pd.Series, i: int, label: str, predicted: str,
-          model: str) -> None:
-    """One correction; then how many other rows changed with it, and a retrain offer."""
-    row = given.iloc[i]
+def teach(row: pd.Series, sift: pd.Series, i: int, label: str,
+          upload: tuple[bytes, str, str, str, str]) -> None:
+    """One correction; then the file again as a job, and how many other rows changed."""
     try:
         answer = client().send_feedback({
-            "model": model, "verdict": "correct", "correct_label": label, "predicted": predicted,
+            "model": "log-classifier", "verdict": "correct", "correct_label": label,
+            "predicted": str(sift.iloc[i]),
             "input": {"source": str(row["source"]), "log_message": str(row["log_message"])}})
         held = bool(answer.get("held_for_approval"))
-        after = None if held else _relabel(given)
+        after = None if held else run_file("logs", lambda: client().start_log_job(*upload),
+                                           "Classifying again")
     except ApiError as exc:
         show_error(exc)
         return
     changed = None
     if after is not None:
-        before = sift.astype(str).tolist()
-        changed = sum(1 for j, (b, a) in enumerate(zip(before, after, strict=True))
-                      if j != i and b != a)
+        again = after["frame"][after["columns"]["target_label"]].astype(str)  # type: ignore[index]
+        changed = int(sum(j != i and b != a for j, (b, a) in enumerate(
+            zip(sift.astype(str), again, strict=True))))
     st.session_state["logs_changed"] = (i, label, changed, answer.get("note"))
-    show_changed()
 
 
 def show_changed() -> None:

@@ -2,9 +2,8 @@
 timeline, step durations, XES out (agreement with the log's own column: step_agreement).
 
 Every figure comes from the API (POST /v1/sessions/views and /v1/sessions/xes), computed
-from the tagged rows handed to `show_process_views`; how the page got those rows (chunked
-requests today, a whole-file job later) does not matter here. Abstained events are the
-step `Unclassified`: a grey, dashed node of the map, never dropped.
+from the tagged rows handed to `show_process_views` (the CSV of the page's tagging job).
+Abstained events are the step `Unclassified`: a grey, dashed node of the map, never dropped.
 """
 
 from __future__ import annotations

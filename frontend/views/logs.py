@@ -1,4 +1,5 @@
-"""Logs page: upload or paste log lines, classify them in chunks, explore, download."""
+"""Logs page: upload a log file (or paste lines) once; the API classifies it as a job whose
+progress the page shows; then explore, correct and download what the job returned."""
 
 from __future__ import annotations
 
@@ -10,16 +11,15 @@ import streamlit as st
 from frontend import tables
 from frontend.components import (
     ResultSpec,
-    chunked_result,
     classify_once,
     client,
-    run_in_chunks,
     show_error,
     show_preview,
     show_results,
 )
 from frontend.conventions import agreement_section
 from frontend.feedback import feedback_available, feedback_hook
+from frontend.jobs import run_file
 
 REQUIRED = ("source", "log_message")
 EXAMPLE = """ModernCRM,User User123 logged in.
@@ -38,18 +38,16 @@ def read_upload(data: bytes) -> pd.DataFrame:
     return tables.read_csv(data, REQUIRED)
 
 
-def classify_raw(data: bytes, name: str, log_format: str, source_field: str,
-                 source: str = "") -> dict[str, object]:
-    """A raw log is parsed and classified by the server (one parser for API, UI and bulk);
-    the parsed fields come back as columns next to the labels."""
-    body = client().classify_log_file(data, name, log_format, source_field, source)
-    frame = pd.DataFrame(body["records"], columns=body["columns"])
-    frame = frame.rename(columns={"Content": "log_message"})  # what feedback sends
-    note = (f"format {body['log_format']}: {body['parse']['records']:,} records from "
-            f"{body['parse']['lines']:,} lines ({body['parse']['joined']:,} joined, "
-            f"{body['parse']['unmatched']:,} not matching the format)")
-    return {"frame": frame, "threshold": float(body["threshold"]),
-            "model_version": str(body["model_version"]), "warnings": [note, *body["warnings"]]}
+def classify(upload: tuple[bytes, str, str, str, str]) -> dict[str, object]:
+    """The whole file in one upload, classified by the API as a job (progress per chunk);
+    a raw log's message column is named as feedback sends it (`log_message`)."""
+    data, name, log_format, source_field, source = upload
+    result = run_file("logs", lambda: client().start_log_job(
+        data, name, log_format, source_field, source), "Classifying")
+    message = result["input_columns"]["message"]  # type: ignore[index]
+    if message != "log_message":
+        result["frame"] = result["frame"].rename(columns={message: "log_message"})  # type: ignore[attr-defined]
+    return result
 
 
 def load_input() -> tuple[str, pd.DataFrame] | None:
@@ -81,17 +79,23 @@ def load_input() -> tuple[str, pd.DataFrame] | None:
     if uploaded is not None:
         data = uploaded.getvalue()
         if uploaded.name.lower().endswith(RAW_LOG) or log_format.strip():
-            st.session_state["logs_raw"] = (data, uploaded.name, log_format.strip() or "auto",
-                                            source_field.strip(), raw_source.strip())
-            key = f"{uploaded.name}\n{log_format}\n{source_field}\n{raw_source}\n"
-            return hashlib.sha1(key.encode() + data).hexdigest(), raw_preview(data)
-        st.session_state.pop("logs_raw", None)
-        return hashlib.sha1(data).hexdigest(), read_upload(data)
-    st.session_state.pop("logs_raw", None)
+            upload = (data, uploaded.name, log_format.strip() or "auto", source_field.strip(),
+                      raw_source.strip())
+            return _kept(upload, raw_preview(data))
+        name = uploaded.name if uploaded.name.lower().endswith(".csv") else f"{uploaded.name}.csv"
+        return _kept((data, name, "", "", ""), read_upload(data))
     if pasted.strip():
         frame = tables.parse_pasted(pasted, source.strip())
-        return hashlib.sha1(f"{source}\n{pasted}".encode()).hexdigest(), frame
+        return _kept((frame.to_csv(index=False).encode(), "pasted.csv", "", "", ""), frame)
     return None
+
+
+def _kept(upload: tuple[bytes, str, str, str, str], preview: pd.DataFrame
+          ) -> tuple[str, pd.DataFrame]:
+    """The upload to send on Classify, kept for this run; (its id, its preview)."""
+    st.session_state["logs_upload_data"] = upload
+    key = "\n".join(upload[1:]).encode() + upload[0]
+    return hashlib.sha1(key).hexdigest(), preview
 
 
 def raw_preview(data: bytes) -> pd.DataFrame:
@@ -100,24 +104,6 @@ def raw_preview(data: bytes) -> pd.DataFrame:
         return pd.DataFrame({"line": ["(gzip'd log: parsed by the server on Classify)"]})
     lines = data[:20_000].decode("utf-8", errors="replace").splitlines()[:10]
     return pd.DataFrame({"line": lines})
-
-
-def classify(frame: pd.DataFrame) -> dict[str, object]:
-    """Send the rows in chunks through the JSON endpoint; progress is per chunk."""
-    raw = st.session_state.get("logs_raw")
-    if raw is not None:
-        return classify_raw(*raw)
-    api = client()
-    rows = tables.records(frame, REQUIRED)
-    responses = run_in_chunks(api.iter_classify_logs(rows), len(rows), "Classifying")
-    predictions = [p for r in responses for p in r["predictions"]]
-    preds = tables.predictions_frame(predictions)
-    result, names = tables.append_columns(frame, {
-        "target_label": preds["label"].to_numpy(),
-        "confidence": preds["confidence"].round(4).to_numpy(),
-        "tier": preds["tier"].to_numpy(), "model_version": preds["model_version"].to_numpy(),
-        "reason": preds["reason"].to_numpy()})
-    return {**chunked_result(result, responses), "columns": names}
 
 
 st.title("Logs")
@@ -135,20 +121,20 @@ if loaded is None:
     st.stop()
 
 input_id, frame = loaded
-if st.session_state.get("logs_raw") is not None:
+upload = st.session_state["logs_upload_data"]
+if upload[2]:  # a raw log: the server parses it
     show_preview(frame, "logs", "The first lines of the raw log; the server parses it by the "
                                 "format on Classify.")
 else:
     show_preview(frame, "logs",
                  f"{len(frame):,} rows, columns: {', '.join(map(str, frame.columns))}")
-result = classify_once("logs", input_id, "Classify", lambda: classify(frame))
+result = classify_once("logs", input_id, "Classify", lambda: classify(upload))
 if result is None:
     st.stop()
-labelled = result["frame"]
-names = result.get("columns") or {"target_label": "target_label", "tier": "tier"}
+labelled, names = result["frame"], result["columns"]
 spec = ResultSpec("logs", names["target_label"], names["tier"], "classified.csv",
                   result["threshold"])
-show_results(labelled, spec, gated=(labelled[names["tier"]] == "model").to_numpy(dtype=bool),
-             after_table=feedback_hook(labelled, spec, "log-classifier", REQUIRED))
+show_results(result, spec, after_table=feedback_hook(labelled, spec, "log-classifier",
+                                                     REQUIRED))
 if feedback_available():
-    agreement_section(frame, labelled[names["target_label"]], "log-classifier")
+    agreement_section(result, upload)

@@ -9,7 +9,6 @@ Tagging lives in frontend/session_tagging.py, the views in frontend/process_view
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
@@ -28,15 +27,7 @@ from frontend.components import (
 )
 from frontend.feedback import feedback_hook
 from frontend.process_views import TaggedLog, show_process_views
-from frontend.session_tagging import (
-    classify,
-    classify_xes,
-    columns_note,
-    read_upload,
-    served_threshold,
-    step_models,
-    xes_note,
-)
+from frontend.session_tagging import classify, columns_note, read_upload, step_models, xes_note
 
 st.title("Sessions")
 st.caption("Tag each event of a task-mining session with its process step; below the "
@@ -72,13 +63,10 @@ if uploaded is None:
     st.stop()
 data = uploaded.getvalue()
 input_id = hashlib.sha1(data + model.encode()).hexdigest()
-run: Callable[[], dict[str, object]]
 if tables.is_xes(uploaded.name):
     st.subheader("Event log")
     st.caption(f"XES log `{uploaded.name}` ({len(data) / 1024:,.1f} KB). The API reads it "
                "when you tag it: its events, with their steps, appear below.")
-    threshold = served_threshold(models[model])
-    run = partial(classify_xes, data, uploaded.name, model, columns["required"], threshold)
 else:
     try:
         frame = read_upload(data, session_col)
@@ -87,17 +75,15 @@ else:
         st.stop()
     show_preview(frame, "sessions",
                  f"{len(frame):,} events in {frame[session_col].nunique():,} sessions")
-    run = partial(classify, frame, session_col, model)
-result = classify_once("sessions", input_id, "Tag steps", run)
+result = classify_once("sessions", input_id, "Tag steps",
+                       partial(classify, data, uploaded.name, model))
 if result is None:
     st.stop()
-tagged = result["frame"]
-names = result["columns"]
-if tables.is_xes(uploaded.name):
-    st.caption(f"{len(tagged):,} events in {tagged[session_col].nunique():,} sessions")
+tagged, names = result["frame"], result["columns"]
+st.caption(f"{len(tagged):,} events in {tagged[session_col].nunique():,} sessions")
 spec = ResultSpec("sessions", names["step_name"], None, "tagged_sessions.csv",
                   result["threshold"])
-show_results(tagged, spec, gated=tagged[names["confidence"]].notna().to_numpy(dtype=bool),
+show_results(result, spec,
              after_table=feedback_hook(tagged, spec, model, tuple(columns["required"])))
 if route_available(SESSIONS_VIEWS):
     show_process_views(TaggedLog(

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pandas as pd
 import pytest
 
-from frontend.api_client import ApiClient, ApiError, run_chunked
+from frontend.api_client import ApiClient, ApiError
 
 LOGS = [{"source": "ModernCRM", "log_message": "User User123 logged in."},
         {"source": "BillingSystem", "log_message": "Payment service crashed with exit code 137"},
@@ -45,17 +45,23 @@ def test_ready_and_routes(api_url: str) -> None:
     assert api.docs_url == f"{api_url}/docs"
 
 
-def test_chunked_classify_keeps_every_row_in_order(api_url: str) -> None:
+def test_a_log_job_is_uploaded_once_polled_and_read(api_url: str) -> None:
     api = ApiClient(api_url)
     rows = LOGS * 3
-    progress: list[tuple[int, int]] = []
-    responses = run_chunked(api.iter_classify_logs(rows, chunk_rows=4), len(rows),
-                            lambda done, total: progress.append((done, total)))
-    assert progress == [(4, 9), (8, 9), (9, 9)]
-    predictions = [p for r in responses for p in r["predictions"]]
-    assert [p["log_message"] for p in predictions] == [r["log_message"] for r in rows]
-    assert predictions[0]["label"] == "User Action" and predictions[0]["tier"] == "rules"
-    assert predictions[2]["label"] == "Unclassified" and predictions[2]["reason"]
+    data = pd.DataFrame(rows).to_csv(index=False).encode()
+    job = api.start_log_job(data, "rows.csv")
+    assert job["status"] in ("queued", "running", "succeeded")
+    for _ in range(600):
+        job = api.job("logs", job["id"])
+        if job["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.05)
+    assert job["status"] == "succeeded" and job["progress"]["rows_done"] == len(rows)
+    out = pd.read_csv(io.BytesIO(api.job_result("logs", job["id"])), dtype=str,
+                      keep_default_na=False)
+    assert out["log_message"].tolist() == [r["log_message"] for r in rows]
+    assert out.loc[0, "target_label"] == "User Action" and out.loc[0, "tier"] == "rules"
+    assert out.loc[2, "target_label"] == "Unclassified" and out.loc[2, "reason"]
 
 
 def test_csv_endpoint_returns_labelled_csv(api_url: str) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import gzip
 
 import pandas as pd
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from backend.core.config import PROJECT_ROOT
+from tests.frontend.test_logs_page import what_if
 from tests.utils.data import shared_file
 from tests.utils.xes import frame_to_xes
 
@@ -31,9 +31,7 @@ def results(at: AppTest) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if "predicted_step" in d.value.columns)
 
 
-def test_tagging_in_chunks_keeps_input_order(live_api: str,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SIFT_UI_CHUNK_ROWS", "40")  # several requests, sessions kept whole
+def test_tagging_job_keeps_input_order_and_the_apis_curve(live_api: str) -> None:
     events = pd.read_csv(DATA, dtype=str, keep_default_na=False)
     at = tag(DATA.read_bytes())
     assert not at.exception and not at.error
@@ -43,12 +41,33 @@ def test_tagging_in_chunks_keeps_input_order(live_api: str,
     assert shown["step_name"].tolist()[:100] == events["step_name"].tolist()[:100]  # kept
     full = at.session_state["sessions_result"]["frame"]
     assert len(full) == len(events)
-    assert ((full["sift_step_name"] == "Unclassified") == full["abstained"]).all()
-    coverage = 1 - full["abstained"].mean()
+    abstained = full["abstained"].eq("True")
+    assert ((full["sift_step_name"] == "Unclassified") == abstained).all()
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Coverage"] == f"{coverage:.1%}"
-    at.slider(key="sessions_threshold").set_value(0.0).run()
+    assert metrics["Coverage"] == f"{1 - abstained.mean():.1%}"
+    assert metrics["Coverage at this threshold"] == metrics["Coverage"]
+    at.select_slider(key=what_if(at, "sessions")).set_value(0.0).run()
     assert {m.label: m.value for m in at.metric}["Coverage at this threshold"] == "100.0%"
+
+
+def test_what_if_after_switching_step_model_starts_at_the_real_coverage(live_api: str
+                                                                         ) -> None:
+    """The known bug: after switching step model the what-if read 100% at the server
+    threshold while the real coverage was 88.9%. The slider now reads the API's curve of
+    the job it shows, whose served threshold is one of its points."""
+    at = tag(DATA.read_bytes())
+    first = {m.label: m.value for m in at.metric}
+    assert first["Coverage at this threshold"] == first["Coverage"]
+    at.selectbox(key="sessions_model").set_value("bpi-2013").run()
+    upload = bpi_log(40).drop(columns=["concept:name"]).to_csv(index=False).encode()
+    at.file_uploader(key="sessions_upload").set_value(("bpi.csv", upload, "text/csv")).run()
+    at.button(key="sessions_classify").click().run()
+    assert not at.exception and not at.error
+    result = at.session_state["sessions_result"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Coverage"] == f"{result['summary']['coverage']:.1%}"
+    assert metrics["Coverage at this threshold"] == metrics["Coverage"]
+    assert at.select_slider(key=what_if(at, "sessions")).value == result["threshold"]
 
 
 def test_missing_model_column_is_the_apis_message(live_api: str) -> None:
@@ -108,11 +127,11 @@ def test_xes_log_is_tagged_by_the_api_like_the_same_csv(live_api: str) -> None:
     assert full["step_name"].tolist() == in_log_order["step_name"].tolist()  # the log's own
     steps = full["sift_step_name"]
     assert steps.notna().all() and (steps != "Unclassified").any()
-    assert ((steps == "Unclassified") == full["abstained"]).all()
+    assert ((steps == "Unclassified") == full["abstained"].eq("True")).all()
     assert full["confidence"].between(0.0, 1.0).all()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Rows"] == "150"
-    assert metrics["Coverage"] == f"{1 - full['abstained'].mean():.1%}"
+    assert metrics["Coverage"] == f"{1 - full['abstained'].eq('True').mean():.1%}"
     assert len(results(at)) == 100  # the first page of the tagged events
     assert "150 events in 2 sessions" in [c.value for c in at.caption]
     as_csv = tag(DATA.read_bytes()).session_state["sessions_result"]["frame"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import io
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -52,28 +51,6 @@ def test_parse_pasted_csv_with_header() -> None:
     assert frame["source"].tolist() == ["A", "B"]
 
 
-def test_coverage_curve_matches_pointwise_coverage() -> None:
-    rng = np.random.default_rng(0)
-    confidence = rng.random(500)
-    tier = rng.choice(["model", "rules", "llm", "none"], 500)
-    gated = tier == "model"
-    fixed = np.isin(tier, ["rules", "llm"]) & (rng.random(500) > 0.2)
-    curve = tables.coverage_curve(confidence, gated, fixed, points=11)
-    for t, cov in zip(curve["threshold"], curve["coverage"], strict=True):
-        assert cov == pytest.approx(tables.coverage_at(confidence, gated, fixed, t))
-    assert curve["coverage"].is_monotonic_decreasing
-    assert curve["coverage"].iloc[0] == pytest.approx((gated | fixed).mean())
-
-
-def test_coverage_at_counts_fixed_rows_at_any_threshold() -> None:
-    confidence = np.array([1.0, 0.5, 0.9, 0.2])
-    gated = np.array([False, False, True, True])
-    fixed = np.array([True, True, False, False])
-    assert tables.coverage_at(confidence, gated, fixed, 0.95) == 0.5
-    assert tables.coverage_at(confidence, gated, fixed, 0.8) == 0.75
-    assert tables.coverage_at(confidence, gated, fixed, 0.1) == 1.0
-
-
 def test_filter_rows_and_page() -> None:
     frame = pd.DataFrame({"label": ["A", "Unclassified", "B", "Unclassified"],
                           "tier": ["rules", "model", "model", "none"]})
@@ -106,16 +83,6 @@ def test_read_answer_csv_takes_off_the_formula_guard_the_export_puts_back() -> N
                                            ("xes.csv", False)])
 def test_is_xes_by_name(name: str, xes: bool) -> None:
     assert tables.is_xes(name) is xes
-
-
-def test_session_chunks_never_split_a_session_and_keep_positions() -> None:
-    frame = pd.DataFrame({"session_id": ["a", "b", "a", "c", "b", "c", "d"],
-                          "n": range(7)})
-    chunks = list(tables.session_chunks(frame, "session_id", 3))
-    assert [sorted(set(c["session_id"])) for c in chunks] == [["a", "b"], ["c", "d"]]
-    assert sorted(i for c in chunks for i in c.index) == list(range(7))
-    for chunk in chunks:
-        assert (chunk["n"] == chunk.index).all()
 
 
 def test_read_csv_keeps_every_row_the_api_keeps() -> None:

@@ -216,3 +216,13 @@ def test_session_job_tags_the_whole_file_with_its_curve(client: TestClient,
     assert tagged[result["columns"]["step_name"]].tolist() == [
         p["step_name"] for p in sync["predictions"]]
     assert result["columns"]["step_name"] == "sift_step_name"  # the file's own is kept
+
+
+def test_session_slices_never_split_a_session_and_keep_every_event() -> None:
+    from backend.sessions.columns import AlignedEvents
+    from backend.sessions.service import session_chunks
+
+    frame = pd.DataFrame({"session_id": ["a", "b", "a", "c", "b", "c", "d"]})
+    slices = session_chunks(AlignedEvents(frame), "session_id", 3)
+    assert [sorted(set(frame["session_id"].iloc[s])) for s in slices] == [["a", "b"], ["c", "d"]]
+    assert sorted(int(i) for s in slices for i in s) == list(range(7))
