@@ -25,6 +25,10 @@ def api_command(host: str, port: int) -> list[str]:
             "--no-proxy-headers", "--no-access-log"]
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve_cmd(
     api_port: Annotated[int, typer.Option()] = 8000,
     ui_port: Annotated[int, typer.Option()] = 8501,
@@ -52,6 +56,7 @@ def serve_cmd(
                          "--server.headless", "true", "--browser.gatherUsageStats", "false"])
         typer.echo(f"UI  -> http://localhost:{ui_port} (API {env_api})")
     typer.echo(f"API -> http://localhost:{api_port}  (Swagger: /docs)")
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too, as Ctrl-C does
     procs = [subprocess.Popen(cmd, cwd=workdir) for cmd in commands]
     try:
         while all(p.poll() is None for p in procs):

@@ -62,12 +62,15 @@ def first_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
         _wait(f"{ui}/_stcore/health", 120)
         yield api, ui, folder
     finally:
-        proc.terminate()
+        proc.terminate()  # sift serve stops the API and the UI first, as on Ctrl-C
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+    for port in (api_port, ui_port):  # nothing of it is left listening
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
 
 
 @pytest.fixture(scope="module")
