@@ -48,6 +48,7 @@ class Prediction:
     model_version: str
     reason: str | None = None
     stage: str | None = None  # model tier only: fast (static stage) | full (MiniLM)
+    template: str | None = None  # the line's template key: its pattern (docs/patterns.md)
 
     def to_dict(self) -> dict[str, Any]:
         # the fields are plain values: asdict's recursive deep copy cost ~50 us a row
@@ -228,7 +229,8 @@ class LogClassifier:
         to_llm: list[int] = []
         sources = [_text(r[0]).strip() for r in records]
         messages = [_text(r[1]) for r in records]
-        remembered = memory.lookup(sources, self.keys(messages)) if memory else None
+        templates = self.keys(messages)
+        remembered = memory.lookup(sources, templates) if memory else None
 
         matched = (self._rule_matches(sources, messages)
                    if opts.rules_enabled and self.rules is not None else None)
@@ -251,7 +253,7 @@ class LogClassifier:
                                     "no rule matched and the model tier is disabled")
 
         if to_model:
-            keys = self.keys([messages[i] for i in to_model])
+            keys = [templates[i] for i in to_model]
             if uses_level(self.model.config):  # a record's third value: its stated level
                 onehot = reads_onehot(self.model.config)
                 keys = [with_level(k, records[i][2] if len(records[i]) > 2 else None, onehot)
@@ -288,7 +290,11 @@ class LogClassifier:
                         f"{self.llm.min_confidence:.2f} (best guess: {answer.label})")
                     out[i] = Prediction(sources[i], messages[i], UNCLASSIFIED,
                                         answer.confidence, "llm", version, reason)
-        return _fill_gaps(out, version)
+        done = _fill_gaps(out, version)
+        for prediction, key, message in zip(done, templates, messages, strict=True):
+            if message.strip():
+                prediction.template = key
+        return done
 
 
 def _fill_gaps(out: list[Prediction | None], version: str) -> list[Prediction]:

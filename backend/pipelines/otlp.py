@@ -187,6 +187,9 @@ def _annotate(record: LogRecord, prediction: Labelled) -> None:
     stage = getattr(prediction, "stage", None)
     if stage:
         attributes.append(("sift.stage", AnyValue(string_value=str(stage))))
+    template = getattr(prediction, "template", None)  # the pattern the record belongs to
+    if template:
+        attributes.append(("sift.template", AnyValue(string_value=str(template))))
     if prediction.reason:
         attributes.append(("sift.reason", AnyValue(string_value=prediction.reason)))
     names = {name for name, _ in attributes}

@@ -62,6 +62,8 @@ class PredictionPublic(BaseModel):
     reason: str | None = Field(default=None, description="Why the row is Unclassified.")
     stage: str | None = Field(default=None, description="Model tier only: fast (static "
                               "stage 1 was sure) | full (MiniLM).")
+    template: str | None = Field(default=None, description="The line's template key: lines "
+                                 "of one pattern share it (GET /v1/logs/patterns).")
 
 
 class Summary(BaseModel):
