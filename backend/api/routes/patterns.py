@@ -28,7 +28,7 @@ from backend.logs.levels import level_column
 from backend.logs.pattern_view import file_patterns, pattern_rows
 from backend.logs.patterns import PatternCounter
 
-router = APIRouter(prefix="/v1/logs", tags=["patterns"])
+router = APIRouter(prefix="/v1/logs", tags=["pipelines"])
 SourcePath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
