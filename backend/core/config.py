@@ -332,6 +332,10 @@ class Settings(BaseSettings):
     FEEDBACK_NEIGHBOURS: bool = Field(
         default=True, description="Lines whose key is very close to a correction's follow it "
         "when the model is unsure (similarity chosen on held-out corrections).")
+    FEEDBACK_ADAPTER: bool = Field(
+        default=True, description="Corrections reach uncorrected sibling templates of the "
+        "same scope through a convention adapter (the head refitted on that scope's "
+        "corrections), only on evidence: docs/adaptation.md.")
 
     @field_validator("API_TOKEN")
     @classmethod

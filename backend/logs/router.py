@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from backend.core.cache import LRUCache
+from backend.logs.adapters import ScopeAdapters
 from backend.logs.cascade import answer_keys
 from backend.logs.embedder import Embedder
 from backend.logs.levels import reads_onehot, uses_level, with_level
@@ -36,6 +37,7 @@ class RouterOptions:
     key_cache_size: int = 200_000
     cascade_enabled: bool = True  # the model's fast stage answers the keys it is sure of
     cascade_threshold: float | None = None  # None: the model's (chosen by train-logs)
+    adapter_enabled: bool = True  # corrections reach sibling templates (backend.logs.adapters)
 
 
 @dataclass
@@ -92,6 +94,7 @@ class LogClassifier:
         # this model and cascade threshold, skips the features and both encoders
         self.head_cache: LRUCache[tuple[str, float, str]] = LRUCache(
             self.options.key_cache_size)
+        self.adapters = ScopeAdapters(model)  # one convention adapter per memory scope
 
     @property
     def version(self) -> str:
@@ -213,6 +216,16 @@ class LogClassifier:
                                   f"(similarity {sim:.2f}, model confidence {conf:.2f})"))
         return out
 
+    def _adapted(self, memory: MemoryView, sources: Sequence[str], keys: Sequence[str],
+                 confidences: Sequence[float], thr: float) -> list[Prediction | None]:
+        """Feedback-tier answers of the scope's convention adapter, where its evidence
+        holds (backend.logs.adapter); None where the model or the neighbour rule answers."""
+        found = self.adapters.answer(memory, sources, keys, confidences, thr,
+                                     self._unit_vectors)
+        return [Prediction("", "", hit[0].label, hit[0].probability, "feedback", self.version,
+                           hit[0].reason(hit[1])) if hit is not None else None
+                for hit in found]
+
     def classify(self, records: Sequence[tuple[object, ...]],
                  threshold: float | None = None, llm_budget: int | None = None,
                  memory: MemoryView | None = None) -> list[Prediction]:
@@ -259,9 +272,13 @@ class LogClassifier:
                 keys = [with_level(k, records[i][2] if len(records[i]) > 2 else None, onehot)
                         for k, i in zip(keys, to_model, strict=True)]
             by_key = self._model_answers(keys)
-            near = (self._neighbours(memory, [sources[i] for i in to_model], keys,
-                                     [by_key[k][1] for k in keys], thr)
+            model_sources = [sources[i] for i in to_model]
+            confidences = [by_key[k][1] for k in keys]
+            near = (self._neighbours(memory, model_sources, keys, confidences, thr)
                     if memory else [None] * len(keys))
+            if memory and opts.adapter_enabled:  # the adapter's evidence first
+                adapted = self._adapted(memory, model_sources, keys, confidences, thr)
+                near = [a or n for a, n in zip(adapted, near, strict=True)]
             for i, key, nb in zip(to_model, keys, near, strict=True):
                 label, conf, stage = by_key[key]
                 if nb is not None:

@@ -91,5 +91,6 @@ def build_classifier(settings: Settings, folder: Path, version: str,
         llm_enabled=settings.LLM_ENABLED, llm_sources=frozenset(settings.LLM_SOURCES),
         llm_for_low_confidence=settings.LLM_FOR_LOW_CONFIDENCE,
         threshold=settings.CONFIDENCE_THRESHOLD, max_message_chars=settings.MAX_MESSAGE_CHARS,
-        cascade_enabled=settings.CASCADE_ENABLED, cascade_threshold=settings.CASCADE_THRESHOLD)
+        cascade_enabled=settings.CASCADE_ENABLED, cascade_threshold=settings.CASCADE_THRESHOLD,
+        adapter_enabled=settings.FEEDBACK_ADAPTER)
     return LogClassifier(model, embedder, rules, llm, options)
