@@ -21,6 +21,7 @@ turn). Given one, both figures must say they were measured on it
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -66,6 +67,7 @@ class RetrainReport:
     mirrored: str | None = None  # where the promoted version was mirrored (Hub), if anywhere
     contradicted_rules: list[dict[str, Any]] = field(default_factory=list)  # logs only
     judged_on: dict[str, str] | None = None  # the JudgingSet, when not the base templates
+    decided_by: dict[str, Any] | None = None  # which rows the figures were measured on
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,9 +91,38 @@ def worse(candidate: dict[str, Any], current: dict[str, Any], tolerance: float) 
                 "client can write); refusing to promote without it")
     for key, what in GATED_FIGURES:
         c, b = candidate.get(key), current.get(key)
-        if c is not None and b is not None and c < b - tolerance:
-            return f"{what} accuracy {c:.4f} < current {b:.4f} - tolerance {tolerance}"
+        allowed = max(tolerance, _noise(b, current.get(key.removesuffix("_accuracy"))))
+        if c is not None and b is not None and c < b - allowed:
+            return f"{what} accuracy {c:.4f} < current {b:.4f} - tolerance {round(allowed, 4)}"
     return ""
+
+
+NOISE_SE = 2.0  # a figure on n rows is not compared more finely than this many std errors
+LEARNT_KAPPA = 0.2  # a team's labels are learnt when held-out answers agree beyond chance
+
+
+def _noise(figure: float | None, rows: Any) -> float:
+    """Two standard errors of an accuracy of `figure` on `rows` rows (issue 28: a team's
+    30 rows move 3.3 points per row, finer than the tolerance can judge); 0 when the
+    number of rows is not given."""
+    n = rows.get("n") if isinstance(rows, dict) else None
+    if figure is None or not n:
+        return 0.0
+    return float(NOISE_SE * math.sqrt(max(figure * (1.0 - figure), 1.0 / n) / n))
+
+
+def not_learnt(candidate: dict[str, Any]) -> str:
+    """Why a candidate does not learn a team's labels, or '' (issue 28). Judged only for a
+    candidate scored on the team's rows cross-validated by template: its held-out answers
+    must agree with the team's labels beyond chance (Cohen's kappa >= LEARNT_KAPPA).
+    Labels with no learnable pattern (random ones) do not; a real convention, even one
+    that mostly agrees with the current version, does."""
+    kappa = candidate.get("corrections_kappa")
+    if kappa is None or kappa >= LEARNT_KAPPA:
+        return ""
+    return (f"the candidate does not learn the team's labels: its answers on templates it "
+            f"did not see agree with them no better than chance (kappa {kappa:.3f} < "
+            f"{LEARNT_KAPPA})")
 
 
 def _off_set(figures: dict[str, Any], judging: JudgingSet) -> bool:
@@ -109,7 +140,7 @@ def decide(candidate: dict[str, Any], current: dict[str, Any], current_version: 
             if _off_set(figures, judging):
                 return False, (f"the {whose}'s figure was not measured on {judging.name} "
                                f"({figures.get('judged_on')!r} != {judging.key!r})")
-    why_not = worse(candidate, current, tolerance)
+    why_not = not_learnt(candidate) or worse(candidate, current, tolerance)
     if why_not and judging != BASE_TEMPLATES:
         why_not = why_not.replace(GATED_FIGURES[0][1], judging.name)
     if why_not:

@@ -104,9 +104,16 @@ def test_log_corrections_retrain_promotes_and_poison_is_not_promoted(log_models:
             assert r.status_code == 201, r.text
         report = _retrain(client)
         assert report["promoted"] is False and report["candidate_version"] is None
-        assert "held-out base accuracy" in report["reason"]
+        assert report["reason"].startswith("protected held-out base templates"), report["reason"]
         assert report["candidate"]["accuracy"] < report["current"]["accuracy"] - 0.01
-        assert report["current_version"] == "v2" and report["heldout_corrections"] > 0
+        assert report["current_version"] == "v2"
+        # issue 28: every correction is trained on and judged cross-validated by template;
+        # the base rows they contradict left the protected figure, the rest still refused it
+        decided = report["decided_by"]
+        assert decided["team"]["folds"] >= 2 and decided["team"]["rows"] >= 10
+        assert decided["protected"]["contradicted_rows_left_out"] > 0
+        assert decided["protected"]["rows"] == report["candidate"]["heldout"]["n"]
+        assert report["judged_on"]["key"].startswith("base-templates-uncontradicted:")
         assert report["current"]["corrections_accuracy"] is not None
         assert _versions(client) == ("v2", ["v1", "v2"])
 

@@ -73,15 +73,20 @@ def test_the_reported_poisoning_is_refused_at_each_layer(log_models: Path, tmp_p
         assert client.post(f"/v1/models/{LOG_MODEL}/retrain",
                            headers=WRITER_HEADERS).status_code == 403
 
-        # layer 3: even approved, corrections that contradict the protected held-out set
-        # cannot buy a promotion: the candidate loses on it and is refused
+        # layer 3: even approved, the corrections cannot buy a promotion. Since issue 28
+        # the protected rows they relabel are theirs to decide (left out of the protected
+        # figure: it no longer vetoes a team's own labels), but the candidate loses on the
+        # rest of the protected set and is refused
         r = client.post("/v1/feedback/labels/approve", headers=ADMIN,
                         json={"model": LOG_MODEL, "label": PWNED})
         assert r.status_code == 200 and r.json()["corrections"] == 13
         report = _retrain(client)
         assert report["promoted"] is False and report["candidate_version"] is None
-        assert report["reason"].startswith("protected held-out base accuracy"), report["reason"]
+        assert report["reason"].startswith("protected held-out base templates the team does "
+                                           "not contradict accuracy"), report["reason"]
         assert report["candidate"]["accuracy"] < report["current"]["accuracy"] - 0.01
+        protected = report["decided_by"]["protected"]
+        assert protected["contradicted_rows_left_out"] >= 13 and protected["rows"] > 0
         models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
         assert models[LOG_MODEL]["active_version"] == "v1"
         assert [v["version"] for v in models[LOG_MODEL]["versions"]] == ["v1"]

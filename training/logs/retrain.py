@@ -28,11 +28,18 @@ from backend.logs.rules import RuleSet
 from backend.logs.service import build_classifier
 from backend.logs.static import STATIC_FILES, STATIC_FOLDER
 from backend.registry.base import PublishingStore
-from backend.registry.gate import RetrainReport, decide, is_heldout
+from backend.registry.gate import BASE_TEMPLATES, RetrainReport, decide, is_heldout
 from backend.registry.local import LocalModelStore, ModelNotFoundError
 from backend.registry.manifest import Manifest
 from training.logs.generator import generate_logs
 from training.logs.report import write_report
+from training.logs.team import (
+    TEAM_MIN_ROWS,
+    TeamFigure,
+    contradicted,
+    cross_validated,
+    protected_set,
+)
 from training.logs.train import (
     LogTrainingArguments,
     compare_with_minilm,
@@ -87,8 +94,8 @@ def split_data(base: pd.DataFrame, corrections: pd.DataFrame, args: LogTrainingA
             corrections[corrections["heldout"]][cols].reset_index(drop=True))
 
 
-CORRECTION_WEIGHTS = (1, 5, 25)  # copies of each training correction, chosen on held-out ones
-DEFAULT_CORRECTION_WEIGHT = 5  # when no correction is held out to choose with
+CORRECTION_WEIGHTS = (1, 5, 25)  # copies of each training correction, chosen by the team folds
+DEFAULT_CORRECTION_WEIGHT = 5  # when the team rows are too few to fold
 FEEDBACK_GROUP = "feedback-"
 
 
@@ -157,41 +164,63 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
     seed = seed if seed is not None else int(params.get("seed", 42))
     args = _arguments(params, seed)
     args.static_model = static_model or _static_folder(cur_folder)
-    corrections = corrections_frame(examples)
+    # every team row is trained on; the gate judges on them cross-validated (training.logs.team)
+    corrections = corrections_frame(examples).assign(heldout=False)
     train, held_base, held_corr = split_data(generate_logs(n=rows, seed=seed), corrections, args)
     train = train.assign(key=[template_key(m) for m in train["log_message"]])
-    vectors = embed_keys(embedder, list(train["key"]))
-    model, head_params, weight, tried = _fit_weighted(settings, train, vectors, embedder, args,
-                                                      held_corr, held_base)
+    team = corrections.assign(key=[template_key(m) for m in corrections["log_message"]])
+    held_base = held_base.assign(key=[template_key(m) for m in held_base["log_message"]])
+    vectors = embed_keys(embedder, list(dict.fromkeys([*train["key"], *held_base["key"]])))
+    model, head_params, weight, tried, figure = _fit_for_team(settings, train, team, vectors,
+                                                              embedder, args)
     train = with_weight(train, weight)
+    # base rows the team contradicts are its to decide: they leave the protected figure
+    mask = contradicted(held_base, team, vectors)
+    protected = held_base[~mask].reset_index(drop=True)
+    judging = protected_set(held_base, mask)
+    judged_team = team if figure.accuracy is not None else team.iloc[:0]
     cur: dict[str, Any] = {}
     if manifest is not None and cur_folder is not None:
         current = build_classifier(settings, cur_folder, manifest.version, embedder)
-        cur = score(current, held_base, held_corr)
+        cur = {**score(current, protected, judged_team), "judged_on": judging.key}
         cur.pop("_full")
     report = RetrainReport(False, "", manifest.version if manifest else None, None, cur, {},
                            len(corrections), len(held_corr))
     report.contradicted_rules = contradicted_rules(settings, corrections)
+    if judging != BASE_TEMPLATES:
+        report.judged_on = judging.public()
+    decided_by = {
+        "protected": {"rows": len(protected), "templates": int(protected["template_id"].nunique()),
+                      "contradicted_rows_left_out": int(mask.sum()),
+                      "contradicted_templates_left_out":
+                          int(held_base["template_id"][mask].nunique()),
+                      "current": cur.get("accuracy")},
+        "team": {**figure.public(), "current": cur.get("corrections_accuracy")}}
     with store.staging(name) as staged:
         model.save_pretrained(staged)
         candidate = build_classifier(settings, staged, "candidate", embedder)
-        cand = score(candidate, held_base, held_corr)
+        cand = {**score(candidate, protected, held_corr), "judged_on": judging.key,
+                "corrections_accuracy": figure.accuracy,
+                "corrections_kappa": figure.kappa,
+                "corrections": {"n": figure.rows, **figure.public()}}
         full = cand.pop("_full")
+        decided_by["protected"]["candidate"] = cand["accuracy"]
         if candidate.model.fast is not None:  # the same rows with MiniLM for every key
-            cand.update(compare_with_minilm(candidate, held_base, full))
+            cand.update(compare_with_minilm(candidate, protected, full))
         report.candidate = {**cand, "correction_weight": weight, "weights_tried": tried}
+        report.decided_by = decided_by
         report.new_labels = sorted(set(candidate.labels) - set(manifest.labels if manifest
                                                                  else []))
-        promote, report.reason = decide(cand, cur, report.current_version, tolerance)
+        promote, report.reason = decide(cand, cur, report.current_version, tolerance, judging)
         if not promote:
             logger.info("log candidate not promoted: %s", report.reason)
             return report
         metrics = {**{k: v for k, v in full.items() if not isinstance(v, dict | list)},
                    "corrections_accuracy": cand["corrections_accuracy"],
                    "compared_with": cur.get("accuracy"), "train_rows": len(train),
-                   "test_rows": len(held_base),
-                   "test_templates": int(held_base["template_id"].nunique()), **head_params}
-        write_report(staged, {**full, **metrics, "predictions": full["predictions"]}, held_base)
+                   "test_rows": len(protected),
+                   "test_templates": int(protected["template_id"].nunique()), **head_params}
+        write_report(staged, {**full, **metrics, "predictions": full["predictions"]}, protected)
         data_hash = hashlib.sha256(train.to_csv(index=False).encode()).hexdigest()
         published = store.publish(staged, Manifest(
             name=name, kind=KIND, data_hash=data_hash, labels=candidate.labels,
@@ -207,36 +236,38 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
     return report
 
 
-def _fit_weighted(settings: Settings, train: pd.DataFrame, vectors: dict[str, Any],
-                  embedder: Embedder, args: LogTrainingArguments, held_corr: pd.DataFrame,
-                  held_base: pd.DataFrame) -> tuple[Any, dict[str, Any], int, dict[str, Any]]:
-    """Fit once per correction weight and keep the one that answers the held-out
-    corrections best (ties: held-out base rows, then the smaller weight). Without
-    held-out corrections there is nothing to choose with: DEFAULT_CORRECTION_WEIGHT."""
-    has_corrections = train["template_id"].astype(str).str.startswith(FEEDBACK_GROUP).any()
-    weights: tuple[int, ...] = (
-        CORRECTION_WEIGHTS if len(held_corr) and has_corrections
-        else (DEFAULT_CORRECTION_WEIGHT if has_corrections else 1,))
-    best: tuple[tuple[float, float, int], Any, dict[str, Any], int] | None = None
+def _fit_for_team(settings: Settings, train: pd.DataFrame, team: pd.DataFrame,
+                  vectors: dict[str, Any], embedder: Embedder, args: LogTrainingArguments
+                  ) -> tuple[Any, dict[str, Any], int, dict[str, Any], TeamFigure]:
+    """The candidate, its correction weight and its cross-validated team figure. The
+    weight (CORRECTION_WEIGHTS) is the one whose folds answer the team's rows best (ties:
+    the smaller); with too few team rows to fold, DEFAULT_CORRECTION_WEIGHT."""
+    has_team = train["template_id"].astype(str).str.startswith(FEEDBACK_GROUP).any()
+    weight = DEFAULT_CORRECTION_WEIGHT if has_team else 1
+    rows = with_weight(train, weight)
+    model, params = fit_log_model(rows, rows["template_id"].astype(str).to_numpy(), vectors,
+                                  embedder.name, args)
+    model.config["group_column"] = "template_id"
+    c = float(params.get("C", args.c_grid[0]))
     tried: dict[str, Any] = {}
-    for weight in weights:
-        rows = with_weight(train, weight)
+    figures = {}
+    with tempfile.TemporaryDirectory(prefix="sift-team-") as tmp:
+        model.save_pretrained(Path(tmp))
+        pipeline = build_classifier(settings, Path(tmp), "folds", embedder)
+        if has_team and len(team) >= TEAM_MIN_ROWS:
+            for w in CORRECTION_WEIGHTS:
+                figures[w] = cross_validated(pipeline, train, team, vectors, c, w)
+                tried[str(w)] = {"team_cross_validated": figures[w].accuracy}
+        if not figures or all(f.accuracy is None for f in figures.values()):
+            return model, params, weight, tried, cross_validated(pipeline, train, team,
+                                                                 vectors, c, weight)
+    best = max(figures, key=lambda w: (figures[w].accuracy or 0.0, -w))
+    if best != weight:
+        rows = with_weight(train, best)
         model, params = fit_log_model(rows, rows["template_id"].astype(str).to_numpy(),
                                       vectors, embedder.name, args)
         model.config["group_column"] = "template_id"
-        if len(weights) == 1:
-            return model, params, weight, tried
-        with tempfile.TemporaryDirectory(prefix="sift-weight-") as tmp:
-            model.save_pretrained(Path(tmp))
-            figures = score(build_classifier(settings, Path(tmp), "weighing", embedder),
-                            held_base, held_corr)
-        rank = (float(figures["corrections_accuracy"] or 0.0), float(figures["accuracy"]),
-                -weight)
-        tried[str(weight)] = {"corrections_accuracy": rank[0], "accuracy": rank[1]}
-        if best is None or rank > best[0]:
-            best = (rank, model, params, weight)
-    assert best is not None
-    return best[1], best[2], best[3], tried
+    return model, params, best, tried, figures[best]
 
 
 def _static_folder(folder: Path | None) -> Path | None:
