@@ -41,16 +41,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from bench.server import ROOT, api_server  # noqa: E402
 
 LOGHUB = ROOT.parent / "shared" / "data" / "loghub"
-LABEL_MAP = ROOT / "bench" / "data" / "loghub_ops_convention.csv"
+CONVENTIONS = {"ops": ROOT / "bench" / "data" / "loghub_ops_convention.csv",
+               "pager": ROOT / "bench" / "data" / "loghub_pager_convention.csv"}
 MODEL = "log-classifier"
+BASE_VERSION = "v4"  # trained without Loghub: it has not seen these templates
 ADMIN = "adaptation-admin-token-0123456789"
 WRITER = "adaptation-writer-token-0123456789"
 BATCH = 2000
 
 
-def evaluation_frame() -> pd.DataFrame:
-    """Loghub lines with the hand-written label of their template; source = the system."""
-    labels = pd.read_csv(LABEL_MAP)
+def evaluation_frame(convention: str = "ops") -> pd.DataFrame:
+    """Loghub lines with the convention's label of their template; source = the system."""
+    labels = pd.read_csv(CONVENTIONS[convention])
     parts = []
     for system, group in labels.groupby("system", sort=False):
         lines = pd.read_csv(LOGHUB / f"{system}_2k.log_structured.csv", dtype=str)
@@ -77,6 +79,39 @@ def classify(client: httpx.Client, frame: pd.DataFrame) -> list[str]:
 def accuracy(pred: list[str], frame: pd.DataFrame, rest: np.ndarray) -> float:
     truth = frame["target_label"].to_numpy()
     return round(float((np.asarray(pred, dtype=object)[rest] == truth[rest]).mean()), 4)
+
+
+def template_accuracy(pred: list[str], frame: pd.DataFrame, rest: np.ndarray) -> float:
+    """Mean over the templates in `rest` of the accuracy on their rows."""
+    right = np.asarray(pred, dtype=object) == frame["target_label"].to_numpy()
+    per = pd.Series(right[rest]).groupby(frame["template_id"].to_numpy()[rest]).mean()
+    return round(float(per.mean()), 4)
+
+
+def uncorrected(frame: pd.DataFrame, done: set[int]) -> np.ndarray:
+    """Rows of the templates no correction touched."""
+    touched = set(frame["template_id"].iloc[sorted(done)])
+    return np.flatnonzero(~frame["template_id"].isin(touched).to_numpy())
+
+
+def timed_probe(client: httpx.Client, frame: pd.DataFrame, rows: list[int]) -> float:
+    """Seconds for one request holding one line per corrected source."""
+    firsts = frame.iloc[rows].drop_duplicates("source")
+    logs = [{"source": s, "log_message": m}
+            for s, m in zip(firsts["source"], firsts["log_message"], strict=True)]
+    start = time.perf_counter()
+    client.post("/v1/logs/classify", json={"logs": logs}).raise_for_status()
+    return time.perf_counter() - start
+
+
+def base_registry(target: Path) -> None:
+    """A copy of models/ whose log classifier is BASE_VERSION at the newest."""
+    shutil.copytree(ROOT / "models", target)
+    base = int(BASE_VERSION.lstrip("v"))
+    for folder in (target / MODEL).iterdir():
+        if folder.is_dir() and folder.name.startswith("v") and folder.name[1:].isdigit() \
+                and int(folder.name[1:]) > base:
+            shutil.rmtree(folder)
 
 
 def next_round(frame: pd.DataFrame, current: list[str], done: set[int],
@@ -123,41 +158,56 @@ def retrain(client: httpx.Client, rows: int | None, timeout_s: float) -> dict[st
     raise TimeoutError(f"retrain job {job} not done after {timeout_s:.0f} s")
 
 
-def run_k(frame: pd.DataFrame, k: int, seed: int, rows: int | None, do_retrain: bool,
-          timeout_s: float) -> dict[str, Any]:
-    """One fresh server: K=k corrections, memory figure, retrain figure."""
+def run_k(frame: pd.DataFrame, k: int, seed: int, rows: int | None, adapter: bool,
+          do_retrain: bool, timeout_s: float) -> dict[str, Any]:
+    """One fresh server: K=k rounds of corrections; the memory (adapter off) or adapter
+    figure, and the retrain figure when asked."""
+    stage = "adapter" if adapter else "memory"
     with tempfile.TemporaryDirectory(prefix="sift-adapt-") as tmp:
         models = Path(tmp) / "models"
-        shutil.copytree(ROOT / "models", models)
+        base_registry(models)
         env = {"MODELS_ROOT": str(models), "DATABASE_URL": f"sqlite:///{tmp}/feedback.db",
                "API_TOKEN": ADMIN, "WRITER_TOKENS": json.dumps({"adaptation": WRITER}),
                "RATE_LIMIT": "off", "WRITE_QUOTA": "off", "RECORD_QUOTA": "off",
-               "LOG_FORMAT": "text"}
+               "LOG_FORMAT": "text", "FEEDBACK_ADAPTER": str(adapter).lower(),
+               "FEEDBACK_MEMORY_REFRESH_S": "0"}
         with (api_server(env, timeout_s=600.0) as url,
               httpx.Client(base_url=url, timeout=900.0) as client):
             before = current = classify(client, frame)
             rng = np.random.default_rng(seed)
             done: set[int] = set()
+            updates, steady = [], []
             start = time.perf_counter()
             for _ in range(k):  # K rounds of one correction per label, answers refreshed
                 picked = next_round(frame, current, done, rng)
                 correct(client, frame, picked, current)
                 done.update(picked)
+                updates.append(timed_probe(client, frame, picked))
+                steady.append(timed_probe(client, frame, picked))
                 current = classify(client, frame)
-            rest = np.setdiff1d(np.arange(len(frame)), sorted(done))
-            out: dict[str, Any] = {"k": k, "corrections": len(done),
-                                   "before": accuracy(before, frame, rest)}
+            rest = uncorrected(frame, done)
+            out: dict[str, Any] = {
+                "k": k, "corrections": len(done),
+                "templates_corrected": int(frame["template_id"].iloc[sorted(done)].nunique()),
+                "rows_scored": len(rest), "before": accuracy(before, frame, rest),
+                "before_templates": template_accuracy(before, frame, rest)}
             if not k:
                 return out
-            out["memory"] = accuracy(current, frame, rest)
-            out["memory_s"] = round(time.perf_counter() - start, 2)
+            out[stage] = accuracy(current, frame, rest)
+            out[f"{stage}_templates"] = template_accuracy(current, frame, rest)
+            out[f"{stage}_s"] = round(time.perf_counter() - start, 2)
+            out[f"{stage}_update_s"] = round(max(updates), 3)
+            out[f"{stage}_steady_s"] = round(float(np.median(steady)), 3)
             if do_retrain:
                 start = time.perf_counter()
                 report = retrain(client, rows, timeout_s)
-                out["retrain"] = accuracy(classify(client, frame), frame, rest)
+                after = classify(client, frame)
+                out["retrain"] = accuracy(after, frame, rest)
+                out["retrain_templates"] = template_accuracy(after, frame, rest)
                 out["retrain_s"] = round(time.perf_counter() - start, 1)
                 out["promoted"] = report.get("promoted")
                 out["retrain_reason"] = report.get("reason")
+                out["decided_by"] = report.get("decided_by")
             return out
 
 
@@ -185,44 +235,55 @@ def ceiling(frame: pd.DataFrame) -> tuple[float, float]:
     return forced, served
 
 
+def merged_run(frame: pd.DataFrame, k: int, args: argparse.Namespace,
+               retrain_ks: set[int]) -> dict[str, Any]:
+    """The memory-alone server and the adapter (+ retrain) server of one K, one record."""
+    out = run_k(frame, k, args.seed, args.rows, False, False, args.timeout)
+    if k and not args.no_adapter:
+        adapted = run_k(frame, k, args.seed, args.rows, True,
+                        not args.no_retrain and k in retrain_ks, args.timeout)
+        # the adapter server's corrections may differ (drawn among its own mistakes)
+        out.update({("adapter_" + key if key in ("corrections", "templates_corrected",
+                                                 "rows_scored") else key): value
+                    for key, value in adapted.items()
+                    if key not in ("k", "before", "before_templates")})
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ks", default="0,1,2,5,10")
+    parser.add_argument("--conventions", default="ops,pager")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--rows", type=int, default=None,
                         help="generated base rows per retrain (default: as the served model)")
     parser.add_argument("--no-retrain", action="store_true")
-    parser.add_argument("--retrain-ks", default=None,
-                        help="retrain only for these K (default: every K > 0)")
+    parser.add_argument("--no-adapter", action="store_true")
+    parser.add_argument("--retrain-ks", default="5",
+                        help="retrain only for these K (default: 5)")
     parser.add_argument("--timeout", type=float, default=1800.0)
-    parser.add_argument("--skip-ceiling", action="store_true",
-                        help="no whole-file model (e.g. when another run reports it)")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="also a whole-file model per convention (an optimistic bound)")
     args = parser.parse_args()
-    frame = evaluation_frame()
-    result: dict[str, Any] = {"file": "loghub HDFS+Apache+OpenSSH+Linux, ops convention",
-                              "retrain_rows": args.rows,
-                              "rows": len(frame), "templates": int(frame["template_id"].nunique()),
-                              "labels": int(frame["target_label"].nunique()), "seed": args.seed,
-                              "load_before": round(os.getloadavg()[0], 2)}
-    if not args.skip_ceiling:
-        start = time.perf_counter()
-        result["ceiling"], result["ceiling_at_threshold"] = ceiling(frame)
-        result["ceiling_s"] = round(time.perf_counter() - start, 1)
-        print(json.dumps({"ceiling": result["ceiling"]}), file=sys.stderr)  # noqa: T201
-    retrain_ks = ({int(k) for k in args.retrain_ks.split(",")} if args.retrain_ks
-                  else {int(k) for k in args.ks.split(",")})
-    runs = []
-    for k in args.ks.split(","):
-        runs.append(run_k(frame, int(k), args.seed, args.rows,
-                          not args.no_retrain and int(k) in retrain_ks, args.timeout))
-        print(json.dumps(runs[-1]), file=sys.stderr)  # noqa: T201  (partial results)
-    result["runs"] = runs
-    base = next((r["before"] for r in runs if r["k"] == 0), runs[0]["before"])
-    gap = result.get("ceiling", 0.0) - base
-    for r in runs:
-        for stage in ("memory", "retrain"):
-            if stage in r and gap > 0:
-                r[f"{stage}_gap_closed"] = round((r[stage] - base) / gap, 3)
+    retrain_ks = {int(k) for k in args.retrain_ks.split(",")}
+    result: dict[str, Any] = {"file": "loghub HDFS+Apache+OpenSSH+Linux", "base": BASE_VERSION,
+                              "retrain_rows": args.rows, "seed": args.seed,
+                              "load_before": round(os.getloadavg()[0], 2), "conventions": {}}
+    for convention in args.conventions.split(","):
+        frame = evaluation_frame(convention)
+        entry: dict[str, Any] = {
+            "rows": len(frame), "templates": int(frame["template_id"].nunique()),
+            "labels": int(frame["target_label"].nunique())}
+        if args.ceiling:
+            start = time.perf_counter()
+            entry["ceiling"], entry["ceiling_at_threshold"] = ceiling(frame)
+            entry["ceiling_s"] = round(time.perf_counter() - start, 1)
+        runs = []
+        for k in args.ks.split(","):
+            runs.append(merged_run(frame, int(k), args, retrain_ks))
+            print(json.dumps({convention: runs[-1]}), file=sys.stderr)  # noqa: T201
+        entry["runs"] = runs
+        result["conventions"][convention] = entry
     result["load_after"] = round(os.getloadavg()[0], 2)
     print(json.dumps(result))  # noqa: T201
 
