@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from backend.api.auth import Caller
 from backend.api.deps import ManagerDep, SettingsDep, active_model
 from backend.bulk.filejobs import FileJobs
+from backend.bulk.memory import writer_sources
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
 from backend.core.quota import shared_row_quota
@@ -123,8 +124,7 @@ class Learning:
 
 def writer_grants(settings: Settings) -> Grants:
     """WRITER_SOURCES by caller name: where a writer's corrections answer everyone."""
-    return Grants({f"writer:{name}": frozenset(sources)
-                   for name, sources in settings.WRITER_SOURCES.items()})
+    return Grants(writer_sources(settings))
 
 
 def caller_name(request: Request) -> str | None:

@@ -20,15 +20,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
+from backend.api.learning import caller_name, get_learning
 from backend.api.limits import check_message_lengths
 from backend.api.metrics import observe_predictions
 from backend.api.schemas.logs import ClassifyRequest
-from backend.api.uploads import parse_json_body
+from backend.api.uploads import accounting_headers, parse_json_body
 from backend.core.cancel import gil_bound_work
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
 from backend.core.inflate import GZIP_MAGIC, InflateError, InflateTooLarge, inflate
 from backend.logs.logformat import LogFormatError, resolve, uses_level
+from backend.logs.memory import MemoryView
 from backend.logs.rawlog import (
     SOURCE,
     LogReading,
@@ -38,8 +40,15 @@ from backend.logs.rawlog import (
     TooManyRecords,
     parse_text,
 )
-from backend.logs.router import LogClassifier, Prediction, summarize
-from backend.logs.shipped import OUTPUT_FIELDS, labelled, output_names, parse_body, split_fields
+from backend.logs.router import LogClassifier
+from backend.logs.shipped import labelled, parse_body, split_fields
+from backend.logs.usecase import (
+    ClassifyOptions,
+    LogResult,
+    clash_warnings,
+    classify_rows,
+    output_names,
+)
 from sift_tables import TableError, decode
 
 TEXT_TYPES = ("text/plain", "text/x-log")
@@ -170,27 +179,30 @@ def parse_within_limits(text: str, reading: LogReading, settings: Settings
                             line=exc.line) from None
 
 
-def _result(prediction: Prediction, version: str) -> dict[str, Any]:
-    return {"target_label": prediction.label, "confidence": round(prediction.confidence, 4),
-            "tier": prediction.tier, "model_version": version, "reason": prediction.reason or ""}
+async def caller_memory(request: Request) -> MemoryView | None:
+    """The feedback memory as this request's caller sees it (every door asks the same)."""
+    return await run_in_threadpool(get_learning(request).log_memory, caller_name(request))
 
 
-async def _classify(classifier: LogClassifier, pairs: Sequence[tuple[str, ...]],
-                    threshold: float | None, settings: Settings) -> list[Prediction]:
+async def _classify(classifier: LogClassifier, pairs: Sequence[tuple[object, ...]],
+                    options: ClassifyOptions, settings: Settings, *, rows_in: int | None = None,
+                    refused: int = 0) -> LogResult:
     if len(pairs) > settings.MAX_ROWS_PER_REQUEST:
         raise ProblemError(413, f"{len(pairs):,} records in one request; the limit is "
                                 f"{settings.MAX_ROWS_PER_REQUEST:,} (MAX_ROWS_PER_REQUEST). "
                                 "Send smaller batches, or use `sift classify-file`.")
-    check_message_lengths([(p[0], p[1]) for p in pairs], settings.MAX_MESSAGE_CHARS_HARD)
-    predictions = await run_in_threadpool(classifier.classify, pairs, threshold)
-    observe_predictions(predictions)
-    return predictions
+    check_message_lengths([(str(p[0]), str(p[1])) for p in pairs],
+                          settings.MAX_MESSAGE_CHARS_HARD)
+    result = await run_in_threadpool(lambda: classify_rows(
+        classifier, pairs, options, rows_in=rows_in, refused=refused))
+    observe_predictions(result.predictions)
+    return result
 
 
 async def classify_raw_text(text: str, reading: LogReading, note: str | None,
                             classifier: LogClassifier, threshold: float | None,
-                            settings: Settings, as_csv: bool, warnings: Sequence[str] = ()
-                            ) -> Response:
+                            settings: Settings, as_csv: bool, warnings: Sequence[str] = (),
+                            memory: MemoryView | None = None) -> Response:
     """Parse, classify, answer: JSON records (fields + labels) or the same as CSV."""
     records, stats = await run_in_threadpool(parse_within_limits, text, reading, settings)
     if not records:
@@ -204,17 +216,17 @@ async def classify_raw_text(text: str, reading: LogReading, note: str | None,
         lv = columns.index(level)
         pairs = [(source, message, row[lv])
                  for (source, message), row in zip(pairs, rows, strict=True)]
-    predictions = await _classify(classifier, pairs, threshold, settings)
+    result = await _classify(classifier, pairs, ClassifyOptions(threshold, memory), settings)
     frame = pd.DataFrame(rows, columns=columns)
     frame["line"] = frame["line"].astype(int)
     frame["line_count"] = frame["line_count"].astype(int)
     frame["parsed"] = frame["parsed"] == "true"
-    names = output_names([dict.fromkeys(columns)])
-    for name in OUTPUT_FIELDS:
-        frame[names[name]] = [_result(p, classifier.version)[name] for p in predictions]
-    summary = summarize(predictions)
+    names = output_names(columns)
+    for name, values in result.columns().items():
+        frame[names[name]] = values
+    summary = result.summary()
     fmt = reading.format.name if reading.format is not None else "none"
-    notes = [*warnings, *([note] if note else [])]
+    notes = [*warnings, *([note] if note else []), *clash_warnings(names)]
     if stats.unmatched and reading.format is not None:
         notes.append(f"{stats.unmatched:,} record(s) did not match the format {fmt!r} and "
                      "were classified whole (parsed = false)")
@@ -224,7 +236,7 @@ async def classify_raw_text(text: str, reading: LogReading, note: str | None,
         body = await run_in_threadpool(to_safe_csv, frame)
         headers = {"Content-Disposition": 'attachment; filename="classified.csv"',
                    "X-Coverage": str(summary["coverage"]), "X-Model-Version": classifier.version,
-                   "X-Log-Format": fmt, "X-Rows-In": str(len(records)),
+                   "X-Log-Format": fmt, **accounting_headers(summary),
                    "X-Lines-Joined": str(stats.joined), "X-Lines-Unparsed": str(stats.unmatched)}
         if notes:
             headers["X-Warnings"] = "; ".join(notes)[:1000].encode("ascii", "replace").decode()
@@ -245,7 +257,8 @@ async def classify_text_body(request: Request, classifier: LogClassifier, settin
         reading_for, text, query.get("log_format"), _flag(query.get("multiline")),
         query.get("record_start"), query.get("source_field"), query.get("source"), "")
     return await classify_raw_text(text, reading, note, classifier, _threshold(query),
-                                   settings, as_csv=False, warnings=warnings)
+                                   settings, as_csv=False, warnings=warnings,
+                                   memory=await caller_memory(request))
 
 
 async def classify_shipped_body(request: Request, classifier: LogClassifier,
@@ -267,10 +280,11 @@ async def classify_shipped_body(request: Request, classifier: LogClassifier,
                             f"of objects with a message field ({', '.join(messages)}).",
                             rejected=batch.rejected[:100])
     stated = [(*pair, level) for pair, level in zip(batch.pairs, batch.levels, strict=True)]
-    predictions = await _classify(classifier, stated, _threshold(query), settings)
-    records, warnings = labelled(batch, [_result(p, classifier.version) for p in predictions])
-    summary = {**summarize(predictions), "rows_in": len(batch.records),
-               "refused": len(batch.rejected)}
+    result = await _classify(classifier, stated,
+                             ClassifyOptions(_threshold(query), await caller_memory(request)),
+                             settings, rows_in=len(batch.records), refused=len(batch.rejected))
+    records, warnings = labelled(batch, result.rows())
+    summary = result.summary()
     return JSONResponse({
         "model_version": classifier.version,
         "threshold": classifier.threshold_for(_threshold(query)),
@@ -306,7 +320,8 @@ def _threshold(query: Mapping[str, str]) -> float | None:
 
 async def classify_log_upload(data: bytes, filename: str, form: Mapping[str, Any],
                               classifier: LogClassifier, threshold: float | None,
-                              settings: Settings, as_csv: bool) -> Response:
+                              settings: Settings, as_csv: bool,
+                              memory: MemoryView | None = None) -> Response:
     """A `.log` / `.txt` file on the upload endpoints; options are form fields."""
     text, warnings = await run_in_threadpool(decode_text, data, settings.max_upload_bytes,
                                              filename)
@@ -321,5 +336,5 @@ async def classify_log_upload(data: bytes, filename: str, form: Mapping[str, Any
         reading_for, text, field("log_format"), _flag(field("multiline")),
         field("record_start"), field("source_field"), field("source") or None, stem)
     return await classify_raw_text(text, reading, note, classifier, threshold, settings,
-                                   as_csv, warnings)
+                                   as_csv, warnings, memory)
 

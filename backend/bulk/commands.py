@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ from tqdm import tqdm
 
 from backend.bulk.formats import InputError
 from backend.bulk.logtext import LogOptions
+from backend.bulk.memory import load_memory
 from backend.bulk.output import Sink
 from backend.bulk.pipeline import Job
 from backend.bulk.worker import ModelSpec
@@ -69,6 +71,10 @@ def classify_file_cmd(
     model_version: Annotated[str | None, typer.Option(help="registry version (default: "
                                                            "LOG_MODEL_VERSION)")] = None,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    caller: Annotated[str | None, typer.Option(
+        help="apply the feedback memory as this API caller sees it (e.g. writer:ops); "
+             "default: the corrections that answer everyone (the admin's, and those "
+             "WRITER_SOURCES shares)")] = None,
 ) -> None:
     """Classify a large log file in chunks, on this machine or on a Ray cluster."""
     settings = get_settings()
@@ -81,6 +87,10 @@ def classify_file_cmd(
             typer.echo(job.note, err=True)
         columns = job.columns()
         spec = ModelSpec.from_registry(settings, model_version or settings.LOG_MODEL_VERSION)
+        memory, note = load_memory(settings, caller)  # the same corrections as the API
+        if note:
+            typer.echo(note, err=True)
+        spec = replace(spec, memory=memory)
         sink = Sink(output, job, columns, f"{spec.name}:{spec.version}", resume=resume)
     except (InputError, ValueError, LookupError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -18,9 +18,11 @@ import pyarrow as pa
 
 from backend.bulk.pipeline import Job, classify_chunk, iter_chunks
 from backend.bulk.worker import Limiter, ModelSpec, TokenBucket
+from backend.logs.memory import MemoryView
 from backend.logs.router import LogClassifier
 
 _classifier: LogClassifier | None = None
+_memory: MemoryView | None = None
 
 
 class _BucketManager(BaseManager):
@@ -31,13 +33,14 @@ _BucketManager.register("TokenBucket", TokenBucket)
 
 
 def _init_worker(spec: ModelSpec, limiter: Limiter | None) -> None:
-    global _classifier
+    global _classifier, _memory
     _classifier = spec.build(limiter)
+    _memory = spec.memory.view()
 
 
 def _classify(chunk: pa.Table, job: Job) -> pa.Table:
     assert _classifier is not None, "worker not initialised"
-    return classify_chunk(_classifier, chunk, job)
+    return classify_chunk(_classifier, chunk, job, _memory)
 
 
 def run_local(job: Job, spec: ModelSpec, write: Callable[[pa.Table], int], skip_chunks: int,
@@ -47,8 +50,9 @@ def run_local(job: Job, spec: ModelSpec, write: Callable[[pa.Table], int], skip_
     if workers <= 1:
         bucket = TokenBucket(llm_rate) if llm_rate > 0 else None
         classifier = spec.build(bucket)
+        memory = spec.memory.view()
         for chunk in chunks:
-            write(classify_chunk(classifier, chunk, job))
+            write(classify_chunk(classifier, chunk, job, memory))
         return
     ctx = mp.get_context("spawn")
     with _BucketManager(ctx=ctx) as manager:

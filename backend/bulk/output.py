@@ -24,9 +24,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from backend.bulk.pipeline import ERROR, LINE, RAW, RESULT_COLUMNS, ROW, Job
+from backend.bulk.pipeline import ERROR, INPUT, LINE, RAW, ROW, Job
 from backend.core.labels import UNCLASSIFIED
 from backend.core.tabular import neutralise
+from backend.logs.usecase import RESULT_COLUMNS, output_names
 
 ERROR_COLUMNS = ("line", "error", "raw")
 _FORMULA = r"^[=+\-@\t\r]"
@@ -77,8 +78,11 @@ class Sink:
         self.fmt, self.gz = output_format(output)
         self.errors_path, self.progress_path = sidecars(output)
         self.parts = output.with_name(output.name + ".parts")
-        self.columns = [c for c in input_columns if c not in RESULT_COLUMNS] + list(
-            RESULT_COLUMNS)
+        # the API's clash policy: an input column keeps its name, the result is sift_<name>
+        names = output_names(input_columns)
+        self.columns = [INPUT + c if c in RESULT_COLUMNS else c for c in input_columns] + list(
+            RESULT_COLUMNS)  # as the chunk carries them
+        self.names = [*input_columns, *(names[c] for c in RESULT_COLUMNS)]  # as written
         stat = job.input.stat()
         self.identity = {"input": str(job.input), "input_size": stat.st_size,
                          "input_mtime_ns": stat.st_mtime_ns, "format": job.fmt,
@@ -209,7 +213,7 @@ class Sink:
         good = chunk.filter(errors)
         bad = chunk.filter(pc.invert(errors))
         if self.fmt == "parquet":
-            pq.write_table(good.select(self.columns),
+            pq.write_table(self._output(good),
                            self.parts / f"part-{self.state['chunks_done']:06d}.parquet")
         else:
             self.state["output_bytes"] += self._append(self.output, self._encode(good),
@@ -237,7 +241,7 @@ class Sink:
 
     def _encode(self, good: pa.Table) -> bytes:
         """Vectorised (Arrow / pandas writers): this runs for every row of the job."""
-        table = good.select(self.columns)
+        table = self._output(good)
         if self.fmt == "jsonl":
             if not table.num_rows:
                 return b""
@@ -249,6 +253,17 @@ class Sink:
                                       quoting_style="needed")
         pa_csv.write_csv(table, buffer, options)
         return buffer.getvalue()
+
+    def _output(self, good: pa.Table) -> pa.Table:
+        """The columns as written: input names kept, results beside them, and a raw log's
+        `parsed` flag in the API's boolean format (CSV True / False, JSON true / false)."""
+        table = good.select(self.columns).rename_columns(self.names)
+        if self.job.log is not None and "parsed" in table.column_names:
+            at = table.column_names.index("parsed")
+            flag = pc.equal(table.column(at), "true")
+            value = (pc.if_else(flag, "True", "False") if self.fmt == "csv" else flag)
+            table = table.set_column(at, "parsed", value)
+        return table
 
     @staticmethod
     def _append(path: Path, data: bytes, gz: bool) -> int:
@@ -265,7 +280,7 @@ class Sink:
         schema = pq.read_schema(parts[0]) if parts else None
         tmp = self.output.with_name(self.output.name + ".tmp")
         if schema is None:
-            pq.write_table(pa.table({c: pa.array([], pa.string()) for c in self.columns}), tmp)
+            pq.write_table(pa.table({c: pa.array([], pa.string()) for c in self.names}), tmp)
         else:
             with pq.ParquetWriter(tmp, schema) as writer:
                 for part in parts:

@@ -19,10 +19,11 @@ from backend.bulk.logtext import LogOptions, read_log
 from backend.logs.logformat import compile_format, uses_level
 from backend.logs.memory import MemoryView
 from backend.logs.router import LogClassifier
+from backend.logs.usecase import RESULT_COLUMNS, ClassifyOptions, classify_rows
 
 ROW, LINE, ERROR, RAW = "__row", "__line", "__error", "__raw"
 BOOKKEEPING = (ROW, LINE, ERROR, RAW)
-RESULT_COLUMNS = ("target_label", "confidence", "tier", "model_version", "reason", "stage")
+INPUT = "__in__"  # an input column named like a result column travels as __in__<name>
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,9 @@ def iter_chunks(job: Job, skip_chunks: int = 0) -> Iterator[pa.Table]:
 def classify_chunk(classifier: LogClassifier, chunk: pa.Table, job: Job,
                    memory: MemoryView | None = None) -> pa.Table:
     """Add the result columns; skipped rows (with `__error`) get nulls and no model call.
-    `memory`: the corrections that answer the job's caller (the API's file jobs)."""
+    `memory`: the corrections that answer the job's caller (the API's file jobs, the CLI).
+    An input column named like a result column is kept, as `__in__<name>` (the Sink
+    writes it back under its own name and the result as `sift_<name>`)."""
     errors = chunk.column(ERROR).to_pylist()
     sources = chunk.column(job.source_column).to_pylist()
     messages = chunk.column(job.message_column).to_pylist()
@@ -128,24 +131,15 @@ def classify_chunk(classifier: LogClassifier, chunk: pa.Table, job: Job,
     budget = job.llm_budget if job.llm_budget is not None else max(len(keep), 1)
     records = ([(sources[i], messages[i], levels[i]) for i in keep] if levels is not None
                else [(sources[i], messages[i]) for i in keep])
-    predictions = classifier.classify(records, llm_budget=budget, memory=memory)
+    result = classify_rows(classifier, records, ClassifyOptions(memory=memory, llm_budget=budget))
     n = chunk.num_rows
-    labels: list[str | None] = [None] * n
-    confidences: list[float | None] = [None] * n
-    tiers: list[str | None] = [None] * n
-    reasons: list[str | None] = [None] * n
-    stages: list[str | None] = [None] * n
-    for i, p in zip(keep, predictions, strict=True):
-        labels[i], confidences[i], tiers[i] = p.label, round(p.confidence, 4), p.tier
-        reasons[i], stages[i] = p.reason or "", p.stage or ""
-    versions = [classifier.version if e is None else None for e in errors]
-    keep_columns = [c for c in chunk.column_names if c not in RESULT_COLUMNS]
-    out = chunk.select(keep_columns)
-    for name, values, kind in (("target_label", labels, pa.string()),
-                               ("confidence", confidences, pa.float64()),
-                               ("tier", tiers, pa.string()),
-                               ("model_version", versions, pa.string()),
-                               ("reason", reasons, pa.string()),
-                               ("stage", stages, pa.string())):
-        out = out.append_column(name, pa.array(values, kind))
+    columns: dict[str, list[object]] = {name: [None] * n for name in RESULT_COLUMNS}
+    for i, row in zip(keep, result.rows(), strict=True):
+        for name in RESULT_COLUMNS:
+            columns[name][i] = row[name]
+    out = chunk.rename_columns([INPUT + c if c in RESULT_COLUMNS else c
+                                for c in chunk.column_names])
+    for name in RESULT_COLUMNS:
+        kind = pa.float64() if name == "confidence" else pa.string()
+        out = out.append_column(name, pa.array(columns[name], kind))
     return out

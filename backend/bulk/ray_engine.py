@@ -61,10 +61,11 @@ class ClassifyActor:
 
     def __init__(self, spec: ModelSpec, job: Job, bucket: str | None) -> None:
         self.classifier = spec.build(RayBucket(bucket) if bucket else None)
+        self.memory = spec.memory.view()  # the corrections, as on every other door
         self.job = job
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        return classify_chunk(self.classifier, batch, self.job)
+        return classify_chunk(self.classifier, batch, self.job, self.memory)
 
 
 def _datasource(job: Job, skip_chunks: int) -> Any:

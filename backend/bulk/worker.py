@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from backend.bulk.memory import JobMemory
 from backend.core.config import Settings
 from backend.logs.llm.base import LLMAnswer, LLMItem, LLMProvider
 from backend.logs.router import LogClassifier
@@ -83,6 +84,7 @@ class ModelSpec:
     files: dict[str, bytes]
     rules: bytes | None
     settings: dict[str, Any] = field(default_factory=dict)
+    memory: JobMemory = field(default_factory=JobMemory)  # the corrections the job applies
 
     @classmethod
     def from_registry(cls, settings: Settings, version: str = "latest") -> ModelSpec:

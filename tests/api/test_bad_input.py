@@ -134,7 +134,8 @@ def test_extra_columns_are_kept_in_place(client: TestClient) -> None:
             b"2025-06-01 10:00:01,LegacyCRM,Case escalation for ticket 5 failed.,llm\n")
     out = _ok_rows(client, data)
     assert list(out[0]) == ["timestamp", "source", "log_message", "complexity", "target_label",
-                            "confidence", "tier", "model_version", "reason", "stage"]
+                            "confidence", "tier", "model_version", "reason", "stage",
+                            "template"]
     assert [r["timestamp"] for r in out] == ["2025-06-01 10:00:00", "2025-06-01 10:00:01"]
     assert [r["complexity"] for r in out] == ["bert", "llm"]
 

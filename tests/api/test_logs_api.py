@@ -18,7 +18,8 @@ LOGS = [
     {"source": "ModernHR", "log_message": "Backup completed successfully."},
     {"source": "AnalyticsEngine", "log_message": None},
 ]
-OUTPUT_COLUMNS = ["target_label", "confidence", "tier", "model_version", "reason", "stage"]
+OUTPUT_COLUMNS = ["target_label", "confidence", "tier", "model_version", "reason", "stage",
+                  "template"]
 
 
 def _csv(rows: list[tuple[str, str]], header: str = "source,log_message") -> bytes:

@@ -54,7 +54,8 @@ def test_classify_file_every_format_gives_same_rows(
     assert result.exit_code == 0, result.stdout
     out, ref = read_output(tmp_path / output_name), read_output(reference)
     assert list(out.columns) == ["source", "log_message", "host", "target_label", "confidence",
-                                 "tier", "model_version", "reason", "stage"]
+                                 "tier", "model_version", "reason", "stage",
+                                 "template"]
     assert out["log_message"].tolist() == frame["log_message"].tolist()
     assert out["target_label"].tolist() == ref["target_label"].tolist()
     assert out["tier"].tolist() == ref["tier"].tolist()

@@ -37,7 +37,8 @@ def test_uvicorn_server_labels_an_uploaded_csv(tmp_path: Path, default_model_dir
         assert response.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(response.text)))
         assert list(rows[0]) == ["timestamp", "source", "log_message", "target_label",
-                                 "confidence", "tier", "model_version", "reason", "stage"]
+                                 "confidence", "tier", "model_version", "reason", "stage",
+                                 "template"]
         assert [r["source"] for r in rows] == ["ModernCRM", "ComputeCloud", "LegacyCRM",
                                                "BillingSystem", "ModernHR"]
         assert rows[0]["target_label"] == "User Action" and rows[0]["tier"] == "rules"

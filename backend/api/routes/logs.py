@@ -14,13 +14,13 @@ from backend.api.learning import (
     Learning,
     LearningDep,
     caller_name,
-    get_learning,
     record_log_predictions,
 )
 from backend.api.limits import check_message_lengths
 from backend.api.logbodies import (
     CLASSIFY_BODIES,
     TEXT_TYPES,
+    caller_memory,
     classify_log_upload,
     classify_shipped_body,
     classify_text_body,
@@ -41,15 +41,21 @@ from backend.api.uploads import (
 from backend.core.config import Settings
 from backend.core.tabular import append_columns, check_row_limit, read_table, to_safe_csv
 from backend.logs.agreement import agreement_headers, file_agreement
-from backend.logs.batch import classify_batch
 from backend.logs.levels import level_column
 from backend.logs.router import LogClassifier, Prediction, summarize
+from backend.logs.usecase import (
+    RESULT_COLUMNS,
+    ClassifyOptions,
+    classify_rows,
+    classify_table,
+    table_columns,
+)
 
 router = APIRouter(prefix="/v1/logs", tags=["logs"])
 legacy_router = APIRouter(tags=["logs"])
 
 REQUIRED_COLUMNS = ("source", "log_message")
-OUTPUT_COLUMNS = ("target_label", "confidence", "tier", "model_version", "reason", "stage")
+OUTPUT_COLUMNS = RESULT_COLUMNS
 CSV_EXAMPLE = "source,log_message\nModernCRM,User User123 logged in.\n"
 LiveDep = Annotated[bool, Query(description="Count this file as live traffic: pattern "
                                             "counts, drift and label rates (default: no).")]
@@ -93,8 +99,8 @@ async def classify_logs_json(body: ClassifyRequest, classifier: LogClassifier,
 
     def answer() -> tuple[list[Prediction], list[str] | None]:
         """One worker-thread hop for memory, tiers and ids (each hop costs a loop wake-up)."""
-        memory = learning.log_memory(caller)
-        predictions = classifier.classify(records, body.threshold, memory=memory)
+        options = ClassifyOptions(body.threshold, learning.log_memory(caller))
+        predictions = classify_rows(classifier, records, options).predictions
         # --- feedback hook (issue 6): ids that POST /v1/feedback can name ---
         return predictions, record_log_predictions(
             learning, settings.LOG_MODEL_NAME, classifier.version, predictions)
@@ -124,10 +130,12 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
     live_traffic.set(live)  # an upload feeds patterns and drift only when asked
     await check_one_file(request)
     form = await request.form()
+    memory = await caller_memory(request)  # the caller's corrections, on every door
     if is_raw_log(file.filename, form.get("log_format")):  # a .log / .txt upload (issue 18)
         return await classify_log_upload(await read_upload(file, max_bytes), file.filename or "",
                                          form, classifier, threshold,
-                                         request.app.state.settings, not wants_json(request))
+                                         request.app.state.settings, not wants_json(request),
+                                         memory)
     data = await read_upload(file, max_bytes)
     table = await run_in_threadpool(read_table, data, REQUIRED_COLUMNS, max_rows)
     frame = table.frame
@@ -136,10 +144,9 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
     levels = level_column(frame)
     check_message_lengths(list(zip(sources, messages, strict=True)),
                           request.app.state.settings.MAX_MESSAGE_CHARS_HARD, first_row=1)
-    memory = await run_in_threadpool(get_learning(request).log_memory, caller_name(request))
     batch = await run_in_threadpool(
-        lambda: classify_batch(classifier, sources, messages, threshold, memory=memory,
-                               levels=levels))
+        lambda: classify_table(classifier, sources, messages, levels,
+                               ClassifyOptions(threshold, memory)))
     rows = batch.rows()
     observe_predictions(rows)
     agreed = file_agreement(frame, batch.column("label").tolist(),
@@ -149,13 +156,9 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
         answer = _response(classifier, predictions, threshold, table.warnings)
         answer.agreement = agreed
         return Response(answer.model_dump_json(), media_type="application/json")
-    frame, renamed = append_columns(frame, {
-        "target_label": batch.column("label"),
-        "confidence": pd.Series(batch.column("confidence", convert=lambda c: round(c, 4)),
-                                dtype="float64", index=frame.index),
-        "tier": batch.column("tier"), "model_version": classifier.version,
-        "reason": batch.column("reason", ""),
-        "stage": batch.column("stage", "")})
+    results = table_columns(batch, classifier.version)
+    results["confidence"] = pd.Series(results["confidence"], dtype="float64", index=frame.index)
+    frame, renamed = append_columns(frame, results)
     warnings = [*table.warnings, *renamed]
     summary = account(summarize(rows), len(frame))
     headers = {"Content-Disposition": 'attachment; filename="classified.csv"',

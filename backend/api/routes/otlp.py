@@ -10,9 +10,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from backend.api.deps import ClassifierDep, SettingsDep
+from backend.api.logbodies import caller_memory
 from backend.api.metrics import observe_predictions
 from backend.core.errors import ProblemError
 from backend.logs.router import Prediction
+from backend.logs.usecase import ClassifyOptions, classify_rows
 from backend.pipelines import otlp
 from backend.pipelines.forwarder import ForwardRefusedError, ForwardUnavailableError
 from backend.pipelines.receiver import OTLPReceiver, decompress
@@ -68,9 +70,12 @@ async def export_logs(request: Request, classifier: ClassifierDep,
         receiver.rejected.labels(reason).inc()
     with receiver.admit():
         keep = [i for i in range(len(received)) if i not in rejected]
-        answers = await run_in_threadpool(  # (source, body, severity): the level is evidence
-            classifier.classify, [(received.sources[i], received.messages[i],
-                                   received.levels[i]) for i in keep])
+        memory = await caller_memory(request)  # corrections apply here as on every door
+        result = await run_in_threadpool(  # (source, body, severity): the level is evidence
+            classify_rows, classifier, [(received.sources[i], received.messages[i],
+                                         received.levels[i]) for i in keep],
+            ClassifyOptions(memory=memory))
+        answers = result.predictions
         observe_predictions(answers)
         predictions: list[Prediction | None] = [None] * len(received)
         for i, answer in zip(keep, answers, strict=True):
