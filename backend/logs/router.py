@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from backend.core.cache import LRUCache
-from backend.logs.adapters import ScopeAdapters
+from backend.logs.adapters import ScopeAdapters, scope_corrections
 from backend.logs.cascade import answer_keys
 from backend.logs.embedder import Embedder
 from backend.logs.levels import reads_onehot, uses_level, with_level
@@ -225,6 +225,16 @@ class LogClassifier:
         return [Prediction("", "", hit[0].label, hit[0].probability, "feedback", self.version,
                            hit[0].reason(hit[1])) if hit is not None else None
                 for hit in found]
+
+    def refit_adapter(self, memory: MemoryView, source: str) -> float | None:
+        """Fit now the adapter `memory`'s caller gets on `source` (a correction just changed
+        its scope), so the correction's request cycle pays for it, not the next classify;
+        the fit's seconds, None when the scope has no adapter."""
+        if not self.options.adapter_enabled:
+            return None
+        adapter = self.adapters.for_entries(scope_corrections(memory, source),
+                                            self._unit_vectors)
+        return adapter.fit_s if adapter is not None else None
 
     def classify(self, records: Sequence[tuple[object, ...]],
                  threshold: float | None = None, llm_budget: int | None = None,

@@ -8,6 +8,7 @@ an entry's author or the admin may undo it.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -22,6 +23,7 @@ from backend.feedback.memory import GLOBAL_SCOPE, MemoryEntry
 from backend.logs.llm.base import UNCLASSIFIED
 from backend.registry.active import ModelManager
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/feedback/memory", tags=["feedback"])
 MAX_ENTRY_ID = 2**31 - 1  # the id column is a 32-bit INTEGER in PostgreSQL
 
@@ -50,6 +52,12 @@ def remember_log_feedback(settings: Settings, manager: ModelManager, learning: L
     entry_id = store.remember(model, scope, key, label, example=message, author=author,
                               model_version=version, feedback_id=feedback_id)
     learning.memory.invalidate()
+    view = learning.log_memory(author)  # the author's scope is refitted in this request
+    if view is not None:
+        fit_s = classifier.refit_adapter(view, source)
+        if fit_s is not None:
+            logger.info("convention adapter of %s on %r refitted in %.3f s", author, source,
+                        fit_s)
     return MemoryEntry(entry_id, scope, key, label, version, feedback_id, message, None,
                        author=author)
 
