@@ -19,15 +19,15 @@ from backend.core.quota import shared_row_quota
 from backend.feedback.jobs import JobRunner
 from backend.feedback.memory import Grants, MemoryStore
 from backend.feedback.recorder import PredictionRecorder
-from backend.feedback.store import FeedbackStore, PredictionRecord
+from backend.feedback.store import FeedbackStore
 from backend.logs.memory import MemoryFeed, MemoryView
+from backend.logs.recording import log_records
 from backend.logs.rekey import rekey_store
 from backend.registry.active import ModelManager
 from backend.registry.local import ModelNotFoundError
 from backend.tasks.ab import choose_variant
 from backend.tasks.categorizer import TaskCategorizer
 from backend.tasks.service import build_task_categorizer
-from backend.tasks.text import input_key
 
 logger = logging.getLogger(__name__)
 _create_lock = threading.Lock()
@@ -190,11 +190,6 @@ def model_labels(manager: ModelManager, name: str) -> list[str] | None:
 LOG_RECORD_LIMIT = 10_000  # larger JSON batches are classified but not given ids
 
 
-def log_key(source: str | None, message: str | None) -> str:
-    """Key of a log line for feedback matching: its source and message."""
-    return input_key(f"{source or ''}\n{message or ''}")
-
-
 def record_log_predictions(learning: Learning, model: str, version: str,
                            predictions: list[Any]) -> list[str] | None:
     """Give each log prediction an id for POST /v1/feedback; None when the batch is too
@@ -206,9 +201,8 @@ def record_log_predictions(learning: Learning, model: str, version: str,
         logger.warning("RECORD_QUOTA reached for this client: %d predictions not stored",
                        len(predictions))
         return None
-    records = [PredictionRecord({"source": p.source, "log_message": p.log_message},
-                                log_key(p.source, p.log_message), p.label, p.confidence)
-               for p in predictions]
+    records = log_records([p.source for p in predictions], [p.log_message for p in predictions],
+                          [p.label for p in predictions], [p.confidence for p in predictions])
     try:
         return learning.recorder.submit(model, version, records)
     except Exception as exc:  # the store is optional for log classification

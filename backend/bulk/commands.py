@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from backend.bulk.formats import InputError
 from backend.bulk.logtext import LogOptions
-from backend.bulk.memory import load_memory
+from backend.bulk.memory import JobRecorder, load_memory
 from backend.bulk.output import Sink
 from backend.bulk.pipeline import Job
 from backend.bulk.worker import ModelSpec
@@ -75,6 +75,10 @@ def classify_file_cmd(
         help="apply the feedback memory as this API caller sees it (e.g. writer:ops); "
              "default: the corrections that answer everyone (the admin's, and those "
              "WRITER_SOURCES shares)")] = None,
+    record_sample: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="store this share of the predictions in the feedback store "
+                               "at DATABASE_URL, so they can be corrected later (0: none)")
+    ] = 0.0,
 ) -> None:
     """Classify a large log file in chunks, on this machine or on a Ray cluster."""
     settings = get_settings()
@@ -91,6 +95,9 @@ def classify_file_cmd(
         if note:
             typer.echo(note, err=True)
         spec = replace(spec, memory=memory)
+        recorder = (JobRecorder(settings, record_sample, spec.name, spec.version,
+                                job.source_column, job.message_column)
+                    if record_sample > 0 else None)
         sink = Sink(output, job, columns, f"{spec.name}:{spec.version}", resume=resume)
     except (InputError, ValueError, LookupError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -111,6 +118,8 @@ def classify_file_cmd(
 
     def write(table: pa.Table) -> int:
         taken = sink.write(table)
+        if recorder is not None:
+            recorder.write(table)
         if not first:
             first.extend((time.perf_counter(), float(taken)))
         bar.update(taken)
@@ -128,9 +137,13 @@ def classify_file_cmd(
         run_local(job, spec, write, sink.skip_chunks, workers or 1, llm_rate)
     elapsed = time.perf_counter() - start
     bar.close()
+    if recorder is not None:
+        recorder.close()
     summary = sink.finish(elapsed)
     summary.update(engine=engine.value, model=f"{spec.name} {spec.version}",
                    seconds=round(elapsed, 2))
+    if recorder is not None:
+        summary["recorded"] = recorder.stored
     if first and time.perf_counter() > first[0]:
         rows_after = sink.state["rows_done"] - done_before - first[1]
         summary["warm_lines_per_s"] = round(rows_after / (time.perf_counter() - first[0]), 1)

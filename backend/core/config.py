@@ -168,6 +168,10 @@ class Settings(BaseSettings):
     OTLP_FORWARD_MAX_IN_FLIGHT: int = Field(
         default=8, ge=1, description="Batches being forwarded at once (bounds memory); more "
         "get 503 with Retry-After.")
+    OTLP_RECORD_SAMPLE: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Share of OTLP records whose predictions are "
+        "stored for feedback (0: none, 1: all; chosen by a stable hash of each line, within "
+        "RECORD_QUOTA). `sift classify-file --record-sample` does the same for bulk jobs.")
     METRICS_MAX_SOURCES: int = Field(
         default=50, ge=1, description="Distinct sources named in label-rate counters and "
         "drift; later sources are counted as 'other'.")

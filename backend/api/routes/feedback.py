@@ -18,12 +18,13 @@ from backend.api.approval import (
     served_answer,
 )
 from backend.api.deps import ManagerDep, SettingsDep
-from backend.api.learning import LearningDep, log_key, model_labels
+from backend.api.learning import LearningDep, model_labels
 from backend.api.routes.memory import remember_log_feedback
 from backend.api.schemas.feedback import FeedbackRequest, FeedbackResponse
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
 from backend.feedback.store import HELD, UnknownPredictionError
+from backend.logs.recording import log_key
 from backend.registry.active import ModelManager
 from backend.tasks.text import input_key, task_text
 

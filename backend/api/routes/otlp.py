@@ -10,9 +10,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from backend.api.deps import ClassifierDep, SettingsDep
+from backend.api.learning import get_learning, record_log_predictions
 from backend.api.logbodies import caller_memory
 from backend.api.metrics import observe_predictions
+from backend.core.config import Settings
 from backend.core.errors import ProblemError
+from backend.logs.recording import sampled
 from backend.logs.router import Prediction
 from backend.logs.usecase import ClassifyOptions, classify_rows
 from backend.pipelines import otlp
@@ -77,6 +80,8 @@ async def export_logs(request: Request, classifier: ClassifierDep,
             ClassifyOptions(memory=memory))
         answers = result.predictions
         observe_predictions(answers)
+        if settings.OTLP_RECORD_SAMPLE > 0:  # a sample, so a busy pipeline stores few rows
+            await run_in_threadpool(_record, request, settings, classifier.version, answers)
         predictions: list[Prediction | None] = [None] * len(received)
         for i, answer in zip(keep, answers, strict=True):
             predictions[i] = answer
@@ -96,6 +101,16 @@ async def export_logs(request: Request, classifier: ClassifierDep,
                 message = f"the downstream receiver refused the batch ({exc})"
     return Response(otlp.encode_response(len(rejected), message, encoding),
                     media_type=encoding)
+
+
+def _record(request: Request, settings: Settings, version: str,
+            answers: list[Prediction]) -> None:
+    """Store the sampled answers (no ids go back: OTLP has no field for them)."""
+    rows = sampled([p.source for p in answers], [p.log_message for p in answers],
+                   settings.OTLP_RECORD_SAMPLE)
+    if rows:
+        record_log_predictions(get_learning(request), settings.LOG_MODEL_NAME, version,
+                               [answers[i] for i in rows])
 
 
 def _rejected(received: otlp.Received, max_chars: int) -> dict[int, str]:
