@@ -147,3 +147,20 @@ def test_job_rows_count_against_the_callers_quota(default_model_dir: Path,
     assert first["status"] == "succeeded" and other["status"] == "succeeded"
     assert second["status"] == "failed" and second["error"]["status"] == 429
     assert "JOB_QUOTA" in second["error"]["detail"]
+
+
+def test_ndjson_job_answers_as_the_csv_job(client: TestClient) -> None:
+    frame = pd.read_csv(LOGS_CSV, dtype=str, keep_default_na=False)
+    lines = frame.to_json(orient="records", lines=True).encode()
+    csv_location = client.post("/v1/logs/jobs", files={"file": (
+        "a.csv", frame.to_csv(index=False).encode())}).headers["location"]
+    as_csv = wait(client, csv_location)
+    location = client.post("/v1/logs/jobs", files={"file": ("a.ndjson", lines)}
+                           ).headers["location"]
+    as_ndjson = wait(client, location)
+    assert as_ndjson["status"] == "succeeded", as_ndjson["error"]
+    assert as_ndjson["result"]["summary"] == as_csv["result"]["summary"]
+    out, csv_out = (pd.read_csv(io.StringIO(client.get(f"{where}/result").text), dtype=str,
+                                keep_default_na=False) for where in (location, csv_location))
+    assert out["target_label"].tolist() == csv_out["target_label"].tolist()
+    assert out["log_message"].tolist() == csv_out["log_message"].tolist()  # formula-safe
