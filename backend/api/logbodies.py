@@ -24,11 +24,12 @@ from backend.api.learning import caller_name, get_learning
 from backend.api.limits import check_message_lengths
 from backend.api.metrics import observe_predictions
 from backend.api.schemas.logs import ClassifyRequest
-from backend.api.uploads import accounting_headers, parse_json_body
+from backend.api.uploads import accounting_headers, parse_json_body, warnings_header
 from backend.core.cancel import gil_bound_work
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
 from backend.core.inflate import GZIP_MAGIC, InflateError, InflateTooLarge, inflate
+from backend.core.tabular import check_row_limit
 from backend.logs.logformat import LogFormatError, resolve, uses_level
 from backend.logs.memory import MemoryView
 from backend.logs.rawlog import (
@@ -187,10 +188,7 @@ async def caller_memory(request: Request) -> MemoryView | None:
 async def _classify(classifier: LogClassifier, pairs: Sequence[tuple[object, ...]],
                     options: ClassifyOptions, settings: Settings, *, rows_in: int | None = None,
                     refused: int = 0) -> LogResult:
-    if len(pairs) > settings.MAX_ROWS_PER_REQUEST:
-        raise ProblemError(413, f"{len(pairs):,} records in one request; the limit is "
-                                f"{settings.MAX_ROWS_PER_REQUEST:,} (MAX_ROWS_PER_REQUEST). "
-                                "Send smaller batches, or use `sift classify-file`.")
+    check_row_limit(len(pairs), settings.MAX_ROWS_PER_REQUEST, "records")
     check_message_lengths([(str(p[0]), str(p[1])) for p in pairs],
                           settings.MAX_MESSAGE_CHARS_HARD)
     result = await run_in_threadpool(lambda: classify_rows(
@@ -238,8 +236,7 @@ async def classify_raw_text(text: str, reading: LogReading, note: str | None,
                    "X-Coverage": str(summary["coverage"]), "X-Model-Version": classifier.version,
                    "X-Log-Format": fmt, **accounting_headers(summary),
                    "X-Lines-Joined": str(stats.joined), "X-Lines-Unparsed": str(stats.unmatched)}
-        if notes:
-            headers["X-Warnings"] = "; ".join(notes)[:1000].encode("ascii", "replace").decode()
+        headers.update(warnings_header(notes))
         return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
     return JSONResponse({
         "model_version": classifier.version, "threshold": classifier.threshold_for(threshold),

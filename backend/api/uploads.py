@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import Request, UploadFile
@@ -60,6 +60,14 @@ def accounting_headers(summary: Mapping[str, Any]) -> dict[str, str]:
     return {"X-Rows-In": str(summary["rows_in"]), "X-Rows-Classified": str(summary["classified"]),
             "X-Rows-Abstained": str(summary["abstained"]),
             "X-Rows-Refused": str(summary["refused"])}
+
+
+def warnings_header(notes: Sequence[str]) -> dict[str, str]:
+    """`X-Warnings` of a CSV answer (every door formats it here): the notes joined, cut to
+    1,000 characters, ASCII (a header cannot carry more); {} when there are none."""
+    if not notes:
+        return {}
+    return {"X-Warnings": "; ".join(notes)[:1000].encode("ascii", "replace").decode()}
 
 
 def parse_json_body(body: bytes) -> tuple[Any, int]:

@@ -37,6 +37,7 @@ from backend.api.uploads import (
     check_one_file,
     read_upload,
     wants_json,
+    warnings_header,
 )
 from backend.core.config import Settings
 from backend.core.tabular import append_columns, check_row_limit, read_table, to_safe_csv
@@ -164,8 +165,7 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
     headers = {"Content-Disposition": 'attachment; filename="classified.csv"',
                "X-Coverage": str(summary["coverage"]), "X-Model-Version": classifier.version,
                **accounting_headers(summary)}
-    if warnings:
-        headers["X-Warnings"] = "; ".join(warnings)[:1000].encode("ascii", "replace").decode()
+    headers.update(warnings_header(warnings))
     if agreed is not None:
         headers.update(agreement_headers(agreed))
     body = await run_in_threadpool(to_safe_csv, frame)

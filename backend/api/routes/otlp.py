@@ -15,6 +15,7 @@ from backend.api.logbodies import caller_memory
 from backend.api.metrics import observe_predictions
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
+from backend.core.tabular import check_row_limit
 from backend.logs.recording import sampled
 from backend.logs.router import Prediction
 from backend.logs.usecase import ClassifyOptions, classify_rows
@@ -63,10 +64,7 @@ async def export_logs(request: Request, classifier: ClassifierDep,
         raise ProblemError(400, f"Could not decode the OTLP logs request: {exc}. Send an "
                                 "ExportLogsServiceRequest as application/x-protobuf or as "
                                 "OTLP JSON (application/json).") from exc
-    if len(received) > settings.MAX_ROWS_PER_REQUEST:
-        raise ProblemError(413, f"{len(received):,} log records in one request; the limit is "
-                                f"{settings.MAX_ROWS_PER_REQUEST:,}. Lower the exporter's "
-                                "batch size.")
+    check_row_limit(len(received), settings.MAX_ROWS_PER_REQUEST, "log records")
     receiver.received.inc(len(received))
     rejected = _rejected(received, settings.MAX_MESSAGE_CHARS_HARD)
     for reason in rejected.values():

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 
 from backend.api.deps import ManagerDep, SettingsDep
 from backend.api.routes.sessions import pick_step_model
-from backend.api.uploads import check_one_file, read_upload
+from backend.api.uploads import check_one_file, read_upload, warnings_header
 from backend.core.config import Settings
 from backend.registry.active import ModelManager
 from backend.sessions.eventfile import read_event_bytes
@@ -107,9 +107,7 @@ def _xes(data: bytes, filename: str | None, case_column: str, timestamp_column: 
     export = tagged_xes(frame, cols)
     headers = {"Content-Disposition": 'attachment; filename="tagged.xes"',
                "X-Traces": str(export.traces), "X-Events": str(export.events)}
-    if warnings or export.warnings:
-        headers["X-Warnings"] = "; ".join([*warnings, *export.warnings])[:1000].encode(
-            "ascii", "replace").decode()
+    headers.update(warnings_header([*warnings, *export.warnings]))
     return Response(export.text.encode("utf-8"), media_type="application/xml",
                     headers=headers)
 

@@ -21,6 +21,7 @@ from backend.api.uploads import (
     check_one_file,
     read_upload,
     wants_json,
+    warnings_header,
 )
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
@@ -125,8 +126,7 @@ def _tag_csv(tagger: StepPredictor, data: bytes, filename: str | None, threshold
                "X-Coverage": str(tagged.coverage), "X-Model": name,
                "X-Model-Version": tagger.version, **accounting_headers(summary)}
     warnings = [*read_warnings, *tagged.warnings]
-    if warnings:
-        headers["X-Warnings"] = "; ".join(warnings)[:1000].encode("ascii", "replace").decode()
+    headers.update(warnings_header(warnings))
     return Response(to_safe_csv(tagged.table), media_type="text/csv; charset=utf-8",
                     headers=headers)
 
