@@ -63,8 +63,9 @@ def run_log_job(progress: Progress, job: Job, classifier: LogClassifier,
     if table is None or table.num_rows == 0:
         raise JobFailed(422, "The file holds no records to classify.")
     kept = table.column(ERROR).is_null().to_numpy(zero_copy_only=False)
-    warnings = [*([job.note] if job.note else []), *_skipped(table, kept)]
     frame = table.drop_columns(list(BOOKKEEPING)).to_pandas()[kept].reset_index(drop=True)
+    warnings = [*([job.note] if job.note else []), *_records_note(job, frame),
+                *_skipped(table, kept)]
     results = pa.concat_tables(outputs).to_pandas()[kept].reset_index(drop=True)
     if frame.empty:
         raise JobFailed(422, "No record of the file could be read: " + "; ".join(warnings))
@@ -111,6 +112,16 @@ def _skipped(table: pa.Table, kept: Any) -> list[str]:
     shown = [f"line {lines[i]}: {errors[i]} ({str(raws[i] or '')[:60]!r})"
              for i in (~kept).nonzero()[0][:SKIPPED_SHOWN]]
     return [f"{n:,} row(s) skipped, not classified: " + "; ".join(shown)]
+
+
+def _records_note(job: Job, frame: pd.DataFrame) -> list[str]:
+    """A raw log's records against its lines (continuation lines join their record)."""
+    if job.fmt != "log" or "line_count" not in frame:
+        return []
+    lines = int(pd.to_numeric(frame["line_count"], errors="coerce").fillna(1).sum())
+    name = job.log.log_format if job.log and job.log.log_format else "one record per line"
+    return [f"format {name}: {len(frame):,} records from {lines:,} lines "
+            f"({lines - len(frame):,} joined)"]
 
 
 def _given(frame: pd.DataFrame, column: str) -> list[object] | None:

@@ -104,6 +104,7 @@ def test_raw_gzip_log_job_reports_records_and_progress(client: TestClient) -> No
     assert progress["share"] == 1.0
     out = pd.read_csv(io.StringIO(client.get(f"{created.headers['location']}/result").text))
     assert set(out["source"]) == {"app"} and "stage" in out.columns
+    assert "format log4j: 9 records from 26 lines (17 joined)" in job["result"]["warnings"]
 
 
 def test_a_job_is_shown_only_to_its_caller_and_the_admin(client: TestClient) -> None:

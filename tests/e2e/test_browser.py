@@ -275,6 +275,7 @@ def test_raw_log_upload_with_a_format(ui_url: str, browser: object, tmp_path: Pa
     page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for()
     page.get_by_text("The first lines of the raw log").wait_for()
     page.get_by_role("button", name="Classify").click()
+    page.get_by_text("format log4j: 9 records from 26 lines (17 joined").wait_for()
     page.locator("[data-testid=stMetric]", has_text="Coverage").first.wait_for()
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download labelled CSV").click()

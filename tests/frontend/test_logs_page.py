@@ -185,3 +185,4 @@ def test_raw_log_upload_is_parsed_by_the_server(live_api: str) -> None:
     assert shown["Level"].tolist()[:3] == ["INFO", "INFO", "ERROR"]
     assert shown["line_count"].tolist()[2] == "10" and shown["source"].iloc[0] == "app"
     assert any("auto: chose log4j" in w.value for w in at.warning)
+    assert any("format log4j: 9 records from 26 lines" in w.value for w in at.warning)
