@@ -48,8 +48,9 @@ class ScopeAdapters:
         self._fitted: OrderedDict[tuple[int, ...], ConventionAdapter | None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def for_entries(self, entries: Sequence[MemoryEntry], embed: EmbedFn
-                    ) -> ConventionAdapter | None:
+    def for_entries(
+        self, entries: Sequence[MemoryEntry], embed: EmbedFn
+    ) -> ConventionAdapter | None:
         """The adapter of these corrections (fitted now when new)."""
         ident = tuple(sorted(e.id for e in entries))
         with self._lock:
@@ -59,17 +60,32 @@ class ScopeAdapters:
             if self._examples is None:
                 self._examples = ExampleFeatures.of(self.model)
             keys = [e.key for e in entries]
-            adapter = (ConventionAdapter.fit(self.model, self._examples, keys,
-                                             [e.label for e in entries], embed(keys),
-                                             [e.id for e in entries]) if entries else None)
+            adapter = (
+                ConventionAdapter.fit(
+                    self.model,
+                    self._examples,
+                    keys,
+                    [e.label for e in entries],
+                    embed(keys),
+                    [e.id for e in entries],
+                )
+                if entries
+                else None
+            )
             self._fitted[ident] = adapter
             while len(self._fitted) > self.kept:
                 self._fitted.popitem(last=False)
             return adapter
 
-    def answer(self, view: MemoryView, sources: Sequence[str], keys: Sequence[str],
-               confidences: Sequence[float], threshold: float, embed: EmbedFn
-               ) -> list[tuple[Evidence, list[int]] | None]:
+    def answer(
+        self,
+        view: MemoryView,
+        sources: Sequence[str],
+        keys: Sequence[str],
+        confidences: Sequence[float],
+        threshold: float,
+        embed: EmbedFn,
+    ) -> list[tuple[Evidence, list[int]] | None]:
         """Per model row: (evidence, agreeing correction ids) where the scope's adapter
         answers on evidence, else None (the model, or the neighbour rule, answers)."""
         out: list[tuple[Evidence, list[int]] | None] = [None] * len(keys)
@@ -86,9 +102,11 @@ class ScopeAdapters:
             for i in rows:
                 conf.setdefault(keys[i], confidences[i])
             found = adapter.evidence(unique, vectors, [conf[k] for k in unique], threshold)
-            by_key = {k: (ev, adapter.near_ids(vectors[j], ev.label))
-                      for j, (k, ev) in enumerate(zip(unique, found, strict=True))
-                      if ev is not None}
+            by_key = {
+                k: (ev, adapter.near_ids(vectors[j], ev.label))
+                for j, (k, ev) in enumerate(zip(unique, found, strict=True))
+                if ev is not None
+            }
             for i in rows:
                 out[i] = by_key.get(keys[i])
         return out

@@ -46,8 +46,9 @@ def unit(vectors: dict[str, np.ndarray], keys: list[str]) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
-def contradicted(base: pd.DataFrame, team: pd.DataFrame, vectors: dict[str, np.ndarray]
-                 ) -> np.ndarray:
+def contradicted(
+    base: pd.DataFrame, team: pd.DataFrame, vectors: dict[str, np.ndarray]
+) -> np.ndarray:
     """Per base row (`key`, `target_label`): whether a team row of another label has its
     key or one within CONTRADICTION_SIMILARITY."""
     if team.empty or base.empty:
@@ -55,9 +56,12 @@ def contradicted(base: pd.DataFrame, team: pd.DataFrame, vectors: dict[str, np.n
     base_keys, team_keys = list(base["key"]), list(team["key"])
     sims = unit(vectors, base_keys) @ unit(vectors, team_keys).T
     near = (sims >= CONTRADICTION_SIMILARITY) | (
-        np.asarray(base_keys, dtype=object)[:, None] == np.asarray(team_keys, dtype=object))
-    other = (base["target_label"].to_numpy(dtype=object)[:, None]
-             != team["target_label"].to_numpy(dtype=object)[None, :])
+        np.asarray(base_keys, dtype=object)[:, None] == np.asarray(team_keys, dtype=object)
+    )
+    other = (
+        base["target_label"].to_numpy(dtype=object)[:, None]
+        != team["target_label"].to_numpy(dtype=object)[None, :]
+    )
     found: np.ndarray = (near & other).any(axis=1)
     return found
 
@@ -69,11 +73,13 @@ def protected_set(base: pd.DataFrame, mask: np.ndarray) -> JudgingSet:
         return BASE_TEMPLATES
     left_out = sorted(set(base["template_id"].astype(str)[mask]))
     digest = hashlib.sha256("\n".join(left_out).encode("utf-8")).hexdigest()[:16]
-    return JudgingSet("protected held-out base templates the team does not contradict",
-                      f"base-templates-uncontradicted:{digest}",
-                      f"held-out base templates minus {len(left_out)} the team's labels "
-                      f"contradict (a team row of another label within cosine "
-                      f"{CONTRADICTION_SIMILARITY})")
+    return JudgingSet(
+        "protected held-out base templates the team does not contradict",
+        f"base-templates-uncontradicted:{digest}",
+        f"held-out base templates minus {len(left_out)} the team's labels "
+        f"contradict (a team row of another label within cosine "
+        f"{CONTRADICTION_SIMILARITY})",
+    )
 
 
 @dataclass
@@ -88,12 +94,23 @@ class TeamFigure:
     kappa: float | None = None  # agreement beyond chance of those answers with the team
 
     def public(self) -> dict[str, Any]:
-        return {"accuracy": self.accuracy, "kappa": self.kappa, "rows": self.rows,
-                "templates": self.templates, "folds": self.folds}
+        return {
+            "accuracy": self.accuracy,
+            "kappa": self.kappa,
+            "rows": self.rows,
+            "templates": self.templates,
+            "folds": self.folds,
+        }
 
 
-def cross_validated(classifier: LogClassifier, train: pd.DataFrame, team: pd.DataFrame,
-                    vectors: dict[str, np.ndarray], c: float, weight: float) -> TeamFigure:
+def cross_validated(
+    classifier: LogClassifier,
+    train: pd.DataFrame,
+    team: pd.DataFrame,
+    vectors: dict[str, np.ndarray],
+    c: float,
+    weight: float,
+) -> TeamFigure:
     """Team rows answered by heads that never saw their template (see module doc), through
     the candidate's pipeline (rules, LLM tier; its cascade off: the fast head saw every
     row), with no abstention, as `evaluate` scores the current version. `train`: the
@@ -105,8 +122,11 @@ def cross_validated(classifier: LogClassifier, train: pd.DataFrame, team: pd.Dat
         return TeamFigure(None, len(team), len(templates), 0)
     model = classifier.model
     fed = train["template_id"].astype(str).str.startswith(FEEDBACK_GROUP).to_numpy()
-    rows = (train.assign(w=np.where(fed, weight, 1.0))
-            .groupby(["key", "target_label"], sort=False, as_index=False)["w"].sum())
+    rows = (
+        train.assign(w=np.where(fed, weight, 1.0))
+        .groupby(["key", "target_label"], sort=False, as_index=False)["w"]
+        .sum()
+    )
     rows_fold = np.array([fold_of(k, folds) for k in rows["key"]])
     in_team = rows["key"].isin(set(team["key"])).to_numpy()
     classes = sorted(set(rows["target_label"]))
@@ -125,13 +145,32 @@ def cross_validated(classifier: LogClassifier, train: pd.DataFrame, team: pd.Dat
         coef, intercept = lr.coef_, lr.intercept_
         if coef.shape[0] == 1:  # two classes: sklearn keeps one row
             coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
-        head = LinearHead(coef, intercept, [classes[i] for i in lr.classes_],
-                          model.head.temperature, model.head.threshold)
-        fold = LogClassifier(replace(model, head=head, fast=None), classifier.embedder,
-                             classifier.rules, classifier.llm, options)
+        head = LinearHead(
+            coef,
+            intercept,
+            [classes[i] for i in lr.classes_],
+            model.head.temperature,
+            model.head.threshold,
+        )
+        fold = LogClassifier(
+            replace(model, head=head, fast=None),
+            classifier.embedder,
+            classifier.rules,
+            classifier.llm,
+            options,
+        )
         answers[held] = [p.label for p in fold.classify([records[i] for i in held], 0.0)]
     truth = team["target_label"].to_numpy(dtype=object)
-    kappa = (round(float(cohen_kappa_score(truth.astype(str), answers.astype(str))), 4)
-             if len(set(truth)) > 1 else None)
-    return TeamFigure(round(float((answers == truth).mean()), 4), len(team), len(templates),
-                      folds, [str(a) for a in answers], kappa)
+    kappa = (
+        round(float(cohen_kappa_score(truth.astype(str), answers.astype(str))), 4)
+        if len(set(truth)) > 1
+        else None
+    )
+    return TeamFigure(
+        round(float((answers == truth).mean()), 4),
+        len(team),
+        len(templates),
+        folds,
+        [str(a) for a in answers],
+        kappa,
+    )
