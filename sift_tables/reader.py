@@ -33,6 +33,7 @@ class Table:
     encoding: str
     delimiter: str
     warnings: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)  # header as sent -> wanted name
 
     @property
     def rows(self) -> int:
@@ -68,7 +69,7 @@ def read_table(data: bytes, required: Sequence[str], optional: Iterable[str] = (
     frame = frame.rename(columns=mapping)
     if delimiter != ",":
         warnings.append(f"delimiter {delimiter!r} detected")
-    return Table(frame, encoding, delimiter, warnings)
+    return Table(frame, encoding, delimiter, warnings, dict(mapping))
 
 
 def pick_delimiter(sample: str, required: Sequence[str] = ()) -> str:

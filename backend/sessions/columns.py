@@ -28,12 +28,15 @@ class AlignedEvents:
     frame: pd.DataFrame  # the model's names; absent feature columns all-missing
     added: tuple[str, ...] = ()  # feature columns the sender did not have (filled here)
     warnings: tuple[str, ...] = ()
+    sent_names: tuple[tuple[str, str], ...] = ()  # (model's name, sender's) of features
 
     @property
     def table(self) -> pd.DataFrame:
-        """The events as sent (headers under the model's names), without the filled-in
-        columns: what a tagged answer appends its step columns to."""
-        return self.frame.drop(columns=list(self.added)) if self.added else self.frame
+        """The events as sent, without the filled-in columns: what a tagged answer appends
+        its step columns to. Session, timestamp and event are under the model's names;
+        feature columns keep the sender's (`Org Group` stays `Org Group`)."""
+        table = self.frame.drop(columns=list(self.added)) if self.added else self.frame
+        return table.rename(columns=dict(self.sent_names)) if self.sent_names else table
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -46,19 +49,24 @@ def align_columns(frame: pd.DataFrame, required: Sequence[str], optional: Sequen
         mapping = match_columns([str(c) for c in frame.columns], required, optional)
     except TableError as exc:
         raise BadInputError(exc.message, status=exc.status, **exc.extra) from None
-    return complete_columns(_renamed(frame, mapping), optional)
+    return complete_columns(_renamed(frame, mapping), optional, mapping)
 
 
-def complete_columns(frame: pd.DataFrame, optional: Sequence[str]) -> AlignedEvents:
-    """A frame whose headers a reader already matched (`read_table(..., optional=...)`):
-    only the absent feature columns are added, each named in a warning."""
+def complete_columns(frame: pd.DataFrame, optional: Sequence[str],
+                     renamed: Mapping[str, str] | None = None) -> AlignedEvents:
+    """A frame whose headers are matched already (by `align_columns`, or by the CSV reader:
+    `read_table(..., optional=...)`, whose `renamed` maps the headers as sent): only the
+    absent feature columns are added, each named in a warning."""
+    features = set(optional)
+    sent = tuple((canon, actual) for actual, canon in (renamed or {}).items()
+                 if canon in features and actual != canon)
     absent = tuple(c for c in optional if c not in frame.columns)
     if not absent:
-        return AlignedEvents(frame)
+        return AlignedEvents(frame, sent_names=sent)
     frame = frame.assign(**dict.fromkeys(absent, np.nan))
     return AlignedEvents(frame, absent, (
         f"column(s) {', '.join(repr(c) for c in absent)} not sent: treated as missing for "
-        "every event (predictions may be less accurate)",))
+        "every event (predictions may be less accurate)",), sent)
 
 
 def _renamed(frame: pd.DataFrame, mapping: Mapping[str, str]) -> pd.DataFrame:

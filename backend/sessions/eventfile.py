@@ -32,7 +32,7 @@ def read_model_events(data: bytes, filename: str | None, required: Sequence[str]
         events = read_xes(data, max_bytes=max_bytes, max_events=max_rows)
         return align_columns(events, required, optional), []
     table = read_table(data, required, max_rows, optional)
-    return complete_columns(table.frame, optional), table.warnings
+    return complete_columns(table.frame, optional, table.renamed), table.warnings
 
 
 def read_event_file(path: Path) -> pd.DataFrame:

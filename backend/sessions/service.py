@@ -148,7 +148,7 @@ def tag_in_chunks(predictor: StepPredictor, events: AlignedEvents, threshold: fl
     done = 0
     on_chunk(0, len(events))
     for rows in session_chunks(events, session, max_rows):
-        part = AlignedEvents(events.frame.iloc[rows], events.added)
+        part = AlignedEvents(events.frame.iloc[rows], events.added)  # the model's view only
         parts.append(predictor.predict(part, threshold).frame.set_axis(
             events.frame.index[rows]))
         done += len(rows)
