@@ -24,4 +24,5 @@ def test_models_page_charts_drift_per_source(live_api: str) -> None:
     assert row["records"] >= 200
     # a source's first lines are its own baseline (BASELINE_RECORDS): no alarm while learnt
     assert row["baseline"] == "learning" and not row["drifting"]
-    assert any("BillingSystem: learning its baseline" in c.value for c in at.caption)
+    assert any("against its own baseline" in c.value and "no source drifts" in c.value
+               for c in at.caption)
