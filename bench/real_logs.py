@@ -285,7 +285,7 @@ def markdown(table: dict[str, dict[str, object]], meta: dict[str, object]) -> st
     out = [f"Measured {meta['summary'].get('date', '')} on {pooled['lines']:,} lines, "  # type: ignore[union-attr]
            f"{pooled['templates']:,} templates, {len(table) - 1} systems "
            f"(corpus `{meta['summary']['corpus']}`).", "",  # type: ignore[index]
-           "### Summary (all systems pooled)", "", "| variant | weighting " + head[1:],
+           "### Summary (all systems pooled)", "", "| variant | weighting |" + head[1:],
            rule]
     for variant, name in NAMES.items():
         for suffix, weighting in (("", "lines"), ("_templates", "templates")):
@@ -305,7 +305,7 @@ def markdown(table: dict[str, dict[str, object]], meta: dict[str, object]) -> st
         out.append(f"| {system} | {row['lines']} | {acc} | {f['coverage']:.3f} | "  # type: ignore[index]
                    f"{f['confidently_wrong']:.3f} | {f['ece']:.3f} | "  # type: ignore[index]
                    f"{f['problem_recall']:.3f} | {f['false_alarms']:.3f} | {tiers} |")  # type: ignore[index]
-    out += ["", "### Full table", "", "| system | variant | weighting " + head[1:],
+    out += ["", "### Full table", "", "| system | variant | weighting |" + head[1:],
             "|---" * (len(KEYS) + 3) + "|"]
     for system, row in table.items():
         for variant, name in NAMES.items():
