@@ -5,8 +5,6 @@ the ops convention's labels (bench/data/loghub_ops_convention.csv)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -15,7 +13,7 @@ from backend.logs.embedder import Embedder
 from backend.logs.normalize import template_key
 from backend.logs.router import LogClassifier
 from backend.logs.service import build_classifier
-from tests.utils.factories import make_settings
+from tests.utils.factories import REPO_MODELS, make_settings
 
 # Linux kernel boot lines: the ops convention calls hash table sizes Resource Usage, the
 # model System Notification (confidently)
@@ -29,9 +27,15 @@ BYE = "Received disconnect from 187.141.143.180: 11: Bye Bye [preauth]"
 UNRELATED = "Accepted password for fztu from 119.137.62.142 port 49116 ssh2"
 
 
+BASE = "v4"  # trained without Loghub (v5 has seen these templates)
+
+
 @pytest.fixture(scope="module")
-def classifier(default_model_dir: Path, embedder: Embedder) -> LogClassifier:
-    return build_classifier(make_settings(), default_model_dir, "served", embedder)
+def classifier(embedder: Embedder) -> LogClassifier:
+    folder = REPO_MODELS / "log-classifier" / BASE
+    if not folder.is_dir():
+        pytest.skip(f"log-classifier {BASE} is not in models/")
+    return build_classifier(make_settings(), folder, BASE, embedder)
 
 
 def _answers(
