@@ -42,7 +42,8 @@ from backend.registry.local import LocalModelStore
 from backend.registry.manifest import Manifest
 from training.logs.cascade import fit_fast_stage
 from training.logs.distance import fit_distance
-from training.logs.report import write_report
+from training.logs.report import quality_figures, write_report
+from training.quality import log_warnings
 
 logger = logging.getLogger(__name__)
 # a log line always keeps a way to be answered: the threshold never asks for more than this
@@ -352,9 +353,11 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
                     "train_templates": int(train_groups.nunique()), **head_params})
     if args.extra_data is not None:
         metrics["extra_rows"] = int(train[EXTRA].fillna(False).astype(bool).sum())
+    name = name or settings.LOG_MODEL_NAME
+    metrics.update(quality_figures(train["target_label"], test["target_label"], metrics))
+    log_warnings(name, metrics["warnings"])
 
     store = LocalModelStore(settings.MODELS_ROOT)
-    name = name or settings.LOG_MODEL_NAME
     with store.staging(name) as staged:
         model.save_pretrained(staged)
         write_report(staged, metrics, test)
