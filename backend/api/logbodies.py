@@ -24,11 +24,15 @@ from backend.api.learning import caller_name, get_learning
 from backend.api.limits import check_message_lengths
 from backend.api.metrics import observe_predictions
 from backend.api.schemas.logs import ClassifyRequest
-from backend.api.uploads import accounting_headers, parse_json_body, warnings_header
+from backend.api.uploads import (
+    accounting_headers,
+    inflate_upload,
+    parse_json_body,
+    warnings_header,
+)
 from backend.core.cancel import gil_bound_work
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
-from backend.core.inflate import GZIP_MAGIC, InflateError, InflateTooLarge, inflate
 from backend.core.tabular import check_row_limit
 from backend.logs.logformat import LogFormatError, resolve, uses_level
 from backend.logs.memory import MemoryView
@@ -129,17 +133,7 @@ def is_raw_log(filename: str | None, log_format: object) -> bool:
 def decode_text(data: bytes, max_bytes: int, filename: str = "") -> tuple[str, list[str]]:
     """Raw log bytes -> text: every gzip member inflated (bounded by MAX_UPLOAD_MB), then the
     charset as for a CSV upload (BOMs, UTF-16 with or without BOM, UTF-8, cp1252, detected)."""
-    if data.startswith(GZIP_MAGIC):
-        try:
-            data = inflate(data, max_bytes)
-        except InflateTooLarge:
-            raise ProblemError(413, f"The unpacked log is larger than the "
-                                    f"{max_bytes / 2**20:.0f} MB upload limit (MAX_UPLOAD_MB); "
-                                    "split it, or use `sift classify-file`.") from None
-        except InflateError as exc:
-            raise BadInputError(f"{filename or 'the upload'} looks gzip'd but cannot be "
-                                f"unpacked ({exc}); send the plain text or a complete .gz"
-                                ) from None
+    data = inflate_upload(data, max_bytes, filename, "log")
     try:
         text, _encoding, warnings = decode(data, "log")
     except TableError as exc:

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request, UploadFile
 
 from backend.core.errors import BadInputError, ProblemError
+from backend.core.inflate import GZIP_MAGIC, InflateError, InflateTooLarge, inflate
 from sift_tables import scrub_surrogates
 
 _CHUNK = 1 << 20
@@ -26,6 +27,22 @@ async def read_upload(file: UploadFile, max_bytes: int) -> bytes:
             raise _too_large(total, max_bytes)
         parts.append(chunk)
     return b"".join(parts)
+
+
+def inflate_upload(data: bytes, max_bytes: int, name: str, what: str = "file") -> bytes:
+    """A gzip'd upload inflated within MAX_UPLOAD_MB (every member), else `data` as it is:
+    one 413/422 wording for every door that accepts `.gz` bodies."""
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    try:
+        return inflate(data, max_bytes)
+    except InflateTooLarge:
+        raise ProblemError(413, f"The unpacked {what} is larger than the "
+                                f"{max_bytes / 2**20:.0f} MB upload limit (MAX_UPLOAD_MB); "
+                                "split it, or use `sift classify-file`.") from None
+    except InflateError as exc:
+        raise BadInputError(f"{name or 'the upload'} looks gzip'd but cannot be unpacked "
+                            f"({exc}); send the plain {what} or a complete .gz") from None
 
 
 def _too_large(size: int, max_bytes: int) -> ProblemError:

@@ -24,14 +24,14 @@ from backend.api.deps import ClassifierDep, ManagerDep, SettingsDep
 from backend.api.learning import Learning, LearningDep, caller_name
 from backend.api.routes.sessions import pick_step_model
 from backend.api.schemas.filejobs import FileJobPublic
-from backend.api.uploads import check_one_file, read_upload
+from backend.api.uploads import check_one_file, inflate_upload, read_upload
 from backend.bulk.filejobs import FileJob, FileJobs, Progress
 from backend.bulk.logjob import LogFileLimits, run_log_job
 from backend.bulk.logtext import LogOptions
 from backend.bulk.pipeline import Job
 from backend.bulk.stepjob import run_step_job
-from backend.core.errors import BadInputError, ProblemError
-from backend.core.inflate import GZIP_MAGIC, InflateError, InflateTooLarge, inflate
+from backend.core.errors import ProblemError
+from backend.core.inflate import GZIP_MAGIC
 
 logs_router = APIRouter(prefix="/v1/logs/jobs", tags=["logs"])
 sessions_router = APIRouter(prefix="/v1/sessions/jobs", tags=["sessions"])
@@ -60,15 +60,7 @@ def _unpacked(data: bytes, max_bytes: int, filename: str) -> tuple[bytes, str]:
     name = filename.rsplit("/", 1)[-1]
     if not data.startswith(GZIP_MAGIC):
         return data, name
-    try:
-        data = inflate(data, max_bytes)
-    except InflateTooLarge:
-        raise ProblemError(413, f"The unpacked file is larger than the "
-                                f"{max_bytes / 2**20:.0f} MB upload limit (MAX_UPLOAD_MB); "
-                                "split it, or use `sift classify-file`.") from None
-    except InflateError as exc:
-        raise BadInputError(f"{name or 'the upload'} looks gzip'd but cannot be unpacked "
-                            f"({exc}); send the plain file or a complete .gz") from None
+    data = inflate_upload(data, max_bytes, name)
     return data, name[:-3] if name.lower().endswith(".gz") else name
 
 
