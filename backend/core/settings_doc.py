@@ -1,4 +1,5 @@
-"""The table of every setting in docs/settings.md, generated from `Settings` (one place per fact)."""
+"""The table of every setting in docs/settings.md, generated from `Settings` (one place
+per fact)."""
 
 from __future__ import annotations
 

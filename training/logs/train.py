@@ -14,6 +14,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -228,12 +229,13 @@ def fit_log_model(train: pd.DataFrame, groups: np.ndarray, vectors: dict[str, np
                              format="csr")
     y = list(rows["target_label"])
     model_groups = groups
-    head, head_params, full_proba = train_head(x_in, y, model_groups, args, weights)
+    head, fitted, full_proba = train_head(x_in, y, model_groups, args, weights)
+    head_params: dict[str, Any] = dict(fitted)
     fast = fast_proba = None
     if static is not None:
         fast, fast_params, fast_proba = fit_fast_stage(static, text, model_keys, y, model_groups,
                                                        full_proba, args, levels, weights)
-        head_params = {**head_params, **fast_params}  # type: ignore[dict-item]  # + names
+        head_params = {**head_params, **fast_params}
     distance = None
     if args.distance and model_keys:
         space = static.embed(model_keys) if static is not None else x
@@ -354,8 +356,9 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
     if args.extra_data is not None:
         metrics["extra_rows"] = int(train[EXTRA].fillna(False).astype(bool).sum())
     name = name or settings.LOG_MODEL_NAME
-    metrics.update(quality_figures(train["target_label"], test["target_label"], metrics))
-    log_warnings(name, metrics["warnings"])
+    quality = quality_figures(train["target_label"], test["target_label"], metrics)
+    metrics.update(quality)
+    log_warnings(name, quality["warnings"])
 
     store = LocalModelStore(settings.MODELS_ROOT)
     with store.staging(name) as staged:
