@@ -299,9 +299,23 @@ def test_raw_log_upload_with_a_format(ui_url: str, browser: object, tmp_path: Pa
     page.close()
 
 
-def test_raw_log_upload_shows_a_moving_progress_bar(ui_url: str, browser: object) -> None:
+@pytest.fixture(scope="module")
+def fine_ui_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The UI over an API whose file jobs step every 100 rows (the least JOB_CHUNK_ROWS
+    allows): a 4,000-row job then has 40 steps, so the page's polls (every 0.25 s) see
+    the bar at several of them even when the classifier is fast; in chunks of 500 a fast
+    job could pass all 8 steps between two polls."""
+    logs = tmp_path_factory.mktemp("browser-fine")
+    root = models_root(logs)
+    with api_server(logs, root, {"JOB_CHUNK_ROWS": "100"}) as api_url, \
+            ui_server(logs, api_url) as url:
+        yield url
+
+
+def test_raw_log_upload_shows_a_moving_progress_bar(fine_ui_url: str, browser: object) -> None:
     """A raw .log of 4,000 real Loghub syslog lines (Linux, OpenSSH) uploaded once: the page
     polls the API's job and its progress bar moves through the rows before the results."""
+    ui_url = fine_ui_url
     text = "".join(shared_file(f"loghub/{name}_2k.log").read_text(encoding="utf-8")
                    for name in ("Linux", "OpenSSH"))
     path = ARTIFACTS / "syslog_4k.log"
