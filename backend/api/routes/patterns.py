@@ -69,8 +69,10 @@ async def read_patterns(
 @router.get("/baselines", responses={401: {}, 404: {}})
 async def read_baselines(request: Request) -> dict[str, Any]:
     """Every source's baseline: learning (its first BASELINE_RECORDS lines), complete, or
-    pinned through the API."""
-    _, counter = _stream(request)
+    pinned through the API. This worker's queued counts are written first, as for
+    GET /patterns: a baseline the last upload completed is not reported missing."""
+    stream, counter = _stream(request)
+    await run_in_threadpool(stream.flush, 5.0)
     baselines = await run_in_threadpool(counter.store.baselines)
     return {"baselines": [b.public() for b in sorted(baselines.values(),
                                                      key=lambda b: b.source)]}
