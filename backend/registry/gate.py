@@ -91,7 +91,10 @@ def worse(candidate: dict[str, Any], current: dict[str, Any], tolerance: float) 
                 "client can write); refusing to promote without it")
     for key, what in GATED_FIGURES:
         c, b = candidate.get(key), current.get(key)
-        allowed = max(tolerance, _noise(b, current.get(key.removesuffix("_accuracy"))))
+        # the noise floor only widens a lenient tolerance; a negative one (the candidate
+        # must be better by that much) is a demand the noise must not cancel
+        allowed = (tolerance if tolerance < 0
+                   else max(tolerance, _noise(b, current.get(key.removesuffix("_accuracy")))))
         if c is not None and b is not None and c < b - allowed:
             return f"{what} accuracy {c:.4f} < current {b:.4f} - tolerance {round(allowed, 4)}"
     return ""
