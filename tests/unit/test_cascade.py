@@ -12,6 +12,7 @@ import pytest
 
 from backend.feedback.store import LabelledExample
 from backend.logs.cascade import FAST, FULL, answer_keys
+from backend.logs.distance import STATIC
 from backend.logs.embedder import Embedder
 from backend.logs.model import LogModel
 from backend.logs.router import LogClassifier, RouterOptions
@@ -88,7 +89,9 @@ def test_routing_is_exact(cascade_model: LogModel, embedder: Embedder):
     keys = probe.keys(messages)
     fast = cascade_model.fast
     assert fast is not None
-    _, conf = fast.head.predict(cascade_model.inputs(fast.embedder.embed(keys), keys))
+    bare, levels = cascade_model.split_levels(keys)  # v5 on: the stated level is an input
+    _, conf = fast.head.predict(fast.inputs(cascade_model.text_features, bare, None, levels,
+                                            cascade_model.level_weight))
     threshold = float(np.median(conf))
     recording = RecordingEmbedder(embedder)
     options = RouterOptions(rules_enabled=False, llm_enabled=False, cascade_threshold=threshold)
@@ -96,8 +99,9 @@ def test_routing_is_exact(cascade_model: LogModel, embedder: Embedder):
     predictions = classifier.classify(records, threshold=0.0)
     below = {k for k, c in zip(keys, conf, strict=True) if c < threshold}
     assert below and len(below) < len(set(keys))
-    assert set(recording.seen) == below  # only unsure keys reached MiniLM, in one batch
-    assert len(recording.seen) == len(below)
+    bare_of = dict(zip(keys, bare, strict=True))  # MiniLM reads the key without its level
+    # only unsure keys reached MiniLM, in one batch
+    assert sorted(recording.seen) == sorted(bare_of[k] for k in below)
     for key, c, p in zip(keys, conf, predictions, strict=True):
         assert p.stage == (FULL if c < threshold else FAST), (key, c)
 
@@ -109,8 +113,15 @@ def test_cascade_off_gives_minilm_answers_exactly(cascade_model: LogModel, embed
                                       cascade_enabled=False))
     assert off.cascade_threshold is None
     keys = off.keys(messages)
-    labels, conf = cascade_model.head.predict(
-        cascade_model.inputs(embedder.embed(keys), keys))
+    bare, levels = cascade_model.split_levels(keys)  # v5 on: the stated level is an input
+    vectors = embedder.embed(bare)
+    labels, conf = cascade_model.head.predict(cascade_model.inputs(vectors, bare, levels))
+    dist = cascade_model.distance  # v5 on: the served confidence knows the key's distance
+    if dist is not None:
+        fast = cascade_model.fast
+        assert fast is not None
+        space = fast.embedder.embed(bare) if dist.space == STATIC else vectors
+        conf = dist.calibrate(conf, dist.similarity(space), FULL)
     predictions = off.classify(records)
     thr = off.threshold_for()
     for p, label, c in zip(predictions, labels, conf.tolist(), strict=True):
