@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from backend.bulk.formats import Record, detect_format, open_records
 from backend.bulk.logtext import LogOptions, read_log
+from backend.logs.levels import LEVEL_COLUMNS
 from backend.logs.logformat import compile_format, uses_level
 from backend.logs.memory import MemoryView
 from backend.logs.router import LogClassifier
@@ -115,6 +116,15 @@ def iter_chunks(job: Job, skip_chunks: int = 0) -> Iterator[pa.Table]:
         yield _table(columns, rows, index * job.chunk_size)
 
 
+def _level_name(job: Job, columns: list[str]) -> str | None:
+    """The chunk column that states each row's level: a raw log's Level field, else a
+    `level` / `severity` column (any case, as the API's doors read a table), else None."""
+    if job.level_column is not None:
+        return job.level_column
+    names = {c.lower(): c for c in columns if c not in BOOKKEEPING}
+    return next((names[n] for n in LEVEL_COLUMNS if n in names), None)
+
+
 def classify_chunk(classifier: LogClassifier, chunk: pa.Table, job: Job,
                    memory: MemoryView | None = None) -> pa.Table:
     """Add the result columns; skipped rows (with `__error`) get nulls and no model call.
@@ -124,7 +134,7 @@ def classify_chunk(classifier: LogClassifier, chunk: pa.Table, job: Job,
     errors = chunk.column(ERROR).to_pylist()
     sources = chunk.column(job.source_column).to_pylist()
     messages = chunk.column(job.message_column).to_pylist()
-    level = job.level_column
+    level = _level_name(job, chunk.column_names)
     levels = (chunk.column(level).to_pylist()
               if level is not None and uses_level(classifier.model.config) else None)
     keep = [i for i, e in enumerate(errors) if e is None]
