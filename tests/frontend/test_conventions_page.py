@@ -4,11 +4,14 @@ label taught routine says it is held for approval (issue 24)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.frontend.test_logs_page import open_page, upload
 from tests.utils.auth import WRITER_TOKEN
+from tests.utils.processes import api_server, models_root
 
 # a source of its own, so the correction (scoped to it) touches no other test's rows
 LABELLED = (b"source,log_message,target_label\n"
@@ -18,6 +21,15 @@ LABELLED = (b"source,log_message,target_label\n"
             b"TeamConventions,Brute force attack suspected from IP 10.0.0.7,Security Alert\n"
             b"TeamConventions,Multiple login failures occurred on user 6454 account,"
             b"User Action\n")
+
+
+@pytest.fixture(scope="module")
+def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API serving log-classifier v4: the hold test needs the login-failure line
+    answered with a problem label (v4 says Security Alert; v5, the default, a routine one)."""
+    tmp = tmp_path_factory.mktemp("conventions-api")
+    with api_server(tmp, models_root(tmp), env={"LOG_MODEL_VERSION": "v4"}) as url:
+        yield url
 
 
 def test_labelled_upload_shows_agreement_and_one_click_teaches_the_template(
