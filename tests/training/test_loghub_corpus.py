@@ -6,8 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from backend.core.labels import PROBLEM_LABELS
 from tests.utils.data import LOGHUB, shared_file
-from training.logs.build_corpus import CORPUS, LABELS, PROBLEM_LABELS, build, loghub_templates
+from training.logs.build_corpus import CORPUS, LABELS, build, loghub_templates
 
 SYSTEMS = ("Android", "Apache", "HDFS", "Hadoop", "HealthApp", "Linux", "Mac", "OpenSSH",
            "OpenStack", "Proxifier", "Spark", "Thunderbird", "Windows", "Zookeeper")

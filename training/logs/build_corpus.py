@@ -23,7 +23,6 @@ LABELS = (
     "Critical Error", "Error", "Security Alert", "Workflow Error", "HTTP Status",
     "Resource Usage", "User Action", "Deprecation Warning", "System Notification",
 )
-PROBLEM_LABELS = frozenset({"Critical Error", "Error", "Security Alert", "Workflow Error"})
 COLUMNS = ["system", "event_id", "template", "label", "problem", "reason", "duplicate_of"]
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from backend.core.config import PROJECT_ROOT
+from backend.core.labels import PROBLEM_LABELS
 from backend.logs.levels import normalize_level
 from backend.logs.logformat import detect
 from backend.logs.normalize import template_key
@@ -33,7 +34,6 @@ LOGHUB = PROJECT_ROOT.parent / "shared" / "data" / "loghub"
 SYSTEMS = ("Android", "Apache", "HDFS", "Hadoop", "HealthApp", "Linux", "Mac", "OpenSSH",
            "OpenStack", "Proxifier", "Spark", "Thunderbird", "Windows", "Zookeeper")
 # the labels an operator is alerted by (issue 23): scored against the corpus' problem flag
-PROBLEM_LABELS = frozenset({"Error", "Critical Error", "Security Alert", "Workflow Error"})
 
 
 def default_corpus() -> Path:
