@@ -234,8 +234,9 @@ def ceiling(frame: pd.DataFrame) -> tuple[float, float]:
     """A model trained on the whole file (same recipe as train-logs), scored on it: with
     no abstention (the bound the gap is measured to), and at its own threshold."""
     from backend.core.config import Settings
-    from backend.logs.normalize import template_key
-    from backend.logs.service import build_classifier, build_embedder
+    from backend.core.normalize import template_key
+    from backend.embedding.service import build_embedder
+    from backend.logs.service import build_classifier
     from training.logs.train import LogTrainingArguments, embed_keys, fit_log_model
 
     settings = Settings(_env_file=None)  # type: ignore[call-arg]

@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from backend.core.config import Settings  # noqa: E402
-from backend.logs.service import build_embedder  # noqa: E402
-from backend.logs.static import StaticEmbedder, shipped_static_model  # noqa: E402
+from backend.embedding.service import build_embedder  # noqa: E402
+from backend.embedding.static import StaticEmbedder  # noqa: E402
+from training.logs.cascade import shipped_static_model  # noqa: E402
 from training.logs.generator import generate_logs  # noqa: E402
 from training.logs.train import LogTrainingArguments, train_logs  # noqa: E402
 

@@ -87,7 +87,7 @@ def latencies(client: httpx.Client, url: str, frame: pd.DataFrame) -> tuple[floa
 
 def encoder_figures(texts: list[str], runtime: str) -> tuple[float, float]:
     """The bare encoder on raw lines: sentences/s in batches, and p95 ms for one line."""
-    from backend.logs.embedder import MiniLMEmbedder
+    from backend.embedding.embedder import MiniLMEmbedder
 
     encoder = MiniLMEmbedder(batch_size=64, runtime=runtime)
     encoder.embed(texts[:64])  # warm-up

@@ -1,7 +1,7 @@
 """Loghub grouping accuracy of sift's template key, with Drain3's on the same lines beside it.
 
 For each of the 14 Loghub 2k samples in ../shared/data/loghub, every line's
-`Content` is keyed by `backend.logs.normalize.template_key`; a line is right when
+`Content` is keyed by `backend.core.normalize.template_key`; a line is right when
 the group of lines sharing its key is exactly the set of lines sharing its
 ground-truth `EventId` (Zhu et al., "Tools and Benchmarks for Automated Log
 Parsing", ICSE-SEIP 2019). Drain3 (default `TemplateMiner()`, no masking config)
@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from backend.logs.normalize import KEY_VERSION, template_key  # noqa: E402
+from backend.core.normalize import KEY_VERSION, template_key  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "loghub"

@@ -12,9 +12,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from backend.logs.embedder import Embedder  # noqa: E402
+from backend.embedding.embedder import Embedder  # noqa: E402
+from backend.embedding.service import build_embedder  # noqa: E402
 from backend.logs.model import LogModel  # noqa: E402
-from backend.logs.service import build_embedder  # noqa: E402
 from backend.registry.local import LocalModelStore  # noqa: E402
 from backend.registry.manifest import sha256_file  # noqa: E402
 from tests.utils.auth import WRITER_HEADERS  # noqa: E402

@@ -70,7 +70,7 @@ def run_retrain(settings: Settings, name: str, examples: list[LabelledExample], 
                          "with its own train command")
     version = current_version or "latest"
     if name == settings.LOG_MODEL_NAME:
-        from backend.logs.service import build_embedder
+        from backend.embedding.service import build_embedder
         from training.logs.retrain import retrain_logs
 
         return retrain_logs(settings, store, name, build_embedder(settings), examples,

@@ -36,8 +36,9 @@ from backend.api.routes import (
 from backend.core.config import Settings, get_settings
 from backend.core.errors import install_error_handlers
 from backend.core.logging import configure_logging
+from backend.embedding.service import build_embedder
 from backend.logs.service import KIND as LOG_KIND
-from backend.logs.service import build_classifier, build_embedder
+from backend.logs.service import build_classifier
 from backend.pipelines.receiver import OTLPReceiver
 from backend.registry.active import ModelManager
 from backend.registry.manifest import Manifest

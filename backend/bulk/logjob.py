@@ -27,9 +27,9 @@ from backend.bulk.pipeline import (
     classify_chunk,
     iter_chunks,
 )
+from backend.core.agreement import file_agreement
 from backend.core.labels import UNCLASSIFIED
 from backend.core.tabular import to_safe_csv
-from backend.logs.agreement import file_agreement
 from backend.logs.memory import MemoryView
 from backend.logs.router import LogClassifier
 from sift_tables import TableError, append_columns, check_row_limit, normalize_header

@@ -9,8 +9,8 @@ from typing import Any
 
 from backend.bulk.curve import coverage_curve
 from backend.bulk.filejobs import Progress
+from backend.core.agreement import agreement
 from backend.core.tabular import to_safe_csv
-from backend.logs.agreement import agreement
 from backend.sessions.eventfile import read_model_events
 from backend.sessions.predictor import StepPredictor
 from backend.sessions.service import tag_in_chunks

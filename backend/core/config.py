@@ -9,12 +9,13 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from backend.logs.shipped import MESSAGE_FIELDS as SHIPPED_MESSAGE
-from backend.logs.shipped import SOURCE_FIELDS as SHIPPED_SOURCE
-
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIN_TOKEN_CHARS = 16  # a shorter bearer token is guessable; refused at start-up
 DEFAULT_ENCODER_CACHE = PROJECT_ROOT / ".cache" / "encoders"  # ONNX export of the encoder
+# where log shippers (Vector, Fluent Bit, journald, syslog) put the message and the source
+SHIPPED_MESSAGE = ("message", "log", "log_message", "msg", "MESSAGE", "body")
+SHIPPED_SOURCE = ("source", "service", "kubernetes.container_name", "container_name", "appname",
+                  "ident", "SYSLOG_IDENTIFIER", "host", "hostname", "_HOSTNAME")
 
 
 class Settings(BaseSettings):

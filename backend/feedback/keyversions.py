@@ -2,7 +2,7 @@
 
 Tables that keep a template key (the feedback memory, the pattern counts and baselines)
 keep the line each key came from, so when the masks change (KEY_VERSION in
-backend.logs.normalize) every stored key can be derived again. `template_key_versions`
+backend.core.normalize) every stored key can be derived again. `template_key_versions`
 records, per table, the version its keys were made with; no row means version 1, the
 key before it was versioned. The re-keying itself lives with the key
 (backend.logs.rekey); this module only stores the marker and runs the re-keyers of the

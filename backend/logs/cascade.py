@@ -1,7 +1,7 @@
 """The model tier as a cascade: a fast stage answers new template keys it is sure of,
 MiniLM (the full stage) the rest, in one batch.
 
-Stage 1 (`fast`) reads the static vector of the key (`backend.logs.static`)
+Stage 1 (`fast`) reads the static vector of the key (`backend.embedding.static`)
 beside the same TF-IDF features the full stage uses, through its own
 calibrated linear head. A key whose stage-1 confidence reaches the cascade
 threshold is answered there; every other key goes, in one batch, to today's
@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import sparse
 
+from backend.embedding.features import TextFeatures
+from backend.embedding.linear import HEAD_CONFIG, LinearHead
+from backend.embedding.static import STATIC_FOLDER, StaticEmbedder, copy_static_model
 from backend.logs.distance import MINILM, STATIC
-from backend.logs.features import TextFeatures
 from backend.logs.levels import level_columns
-from backend.logs.linear import HEAD_CONFIG, LinearHead
-from backend.logs.static import STATIC_FOLDER, StaticEmbedder, copy_static_model
 
 if TYPE_CHECKING:
-    from backend.logs.embedder import Embedder
+    from backend.embedding.embedder import Embedder
     from backend.logs.model import LogModel
 
 FAST, FULL = "fast", "full"

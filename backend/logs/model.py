@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from backend.embedding.features import TextFeatures
+from backend.embedding.linear import LinearHead
 from backend.logs.cascade import FastStage
 from backend.logs.distance import DistanceCalibration
-from backend.logs.features import TextFeatures
 from backend.logs.levels import level_columns, reads_onehot, split_levels
-from backend.logs.linear import LinearHead
 
 EXAMPLES_FILE = "examples.npz"
 MODEL_CONFIG = "model.json"

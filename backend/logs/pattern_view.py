@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from backend.core.labels import PROBLEM_LABELS
+from backend.core.normalize import masked_example
 from backend.feedback.patterns import OTHER_KEY, Baseline, PatternRow
-from backend.logs.normalize import masked_example
 
 EXAMPLE_CHARS = 500
 

@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from backend.core.labels import PROBLEM_LABELS
+from backend.core.normalize import masked_example
 from backend.feedback.patterns import OTHER_KEY, AddResult, Baseline, PatternStore, Tally
-from backend.logs.normalize import masked_example
 from backend.logs.pattern_view import EXAMPLE_CHARS
 
 logger = logging.getLogger(__name__)

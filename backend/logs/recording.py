@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from backend.core.text import input_key
 from backend.feedback.store import PredictionRecord
-from backend.tasks.text import input_key
 
 _SPAN = 2**64
 

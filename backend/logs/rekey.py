@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, text
 
+from backend.core.normalize import KEY_VERSION, template_key
 from backend.feedback.keyversions import rekey
 from backend.feedback.store import FeedbackStore
-from backend.logs.normalize import KEY_VERSION, template_key
 
 
 def rekey_memory(connection: Connection) -> int:

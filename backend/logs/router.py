@@ -11,15 +11,15 @@ from typing import Any
 import numpy as np
 
 from backend.core.cache import LRUCache
+from backend.core.normalize import template_key
+from backend.embedding.embedder import Embedder
 from backend.logs.adapters import ScopeAdapters, scope_corrections
 from backend.logs.cascade import answer_keys
-from backend.logs.embedder import Embedder
 from backend.logs.levels import reads_onehot, uses_level, with_level
 from backend.logs.llm.base import UNCLASSIFIED, LLMItem
 from backend.logs.llm.tier import LLMTier
 from backend.logs.memory import MemoryView
 from backend.logs.model import LogModel
-from backend.logs.normalize import template_key
 from backend.logs.rules import Rule, RuleSet
 
 

@@ -21,12 +21,9 @@ from typing import Any
 
 from backend.logs.columns import PREFIX, RESULT_COLUMNS
 
-MESSAGE_FIELDS = ("message", "log", "log_message", "msg", "MESSAGE", "body")
 # where shippers put the level: plain, ECS (`log.level`), OTLP-style, Python's logging
 LEVEL_FIELDS = ("level", "severity", "log.level", "severity_text", "severity_number",
                 "levelname", "loglevel")
-SOURCE_FIELDS = ("source", "service", "kubernetes.container_name", "container_name", "appname",
-                 "ident", "SYSLOG_IDENTIFIER", "host", "hostname", "_HOSTNAME")
 OUTPUT_FIELDS = RESULT_COLUMNS  # one set of result columns on every door
 _EXCERPT = 120
 

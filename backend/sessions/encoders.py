@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from backend.core.cache import LRUCache
-from backend.logs.normalize import template_key
+from backend.core.normalize import template_key
 
 PAD, UNKNOWN = 0, 1
 CLIP = 5.0

@@ -13,11 +13,11 @@ from typing import Any
 
 import pandas as pd
 
+from backend.core.text import input_key
 from backend.feedback.store import LabelledExample, PredictionRecord
 from backend.sessions.columns import AlignedEvents
 from backend.sessions.predictor import StepPredictor
 from backend.sessions.service import TaggedEvents
-from backend.tasks.text import input_key
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from backend.core.config import Settings
-from backend.logs.embedder import MINILM_NAME, CachedEmbedder, Embedder
-from backend.logs.service import build_embedder, minilm
+from backend.embedding.embedder import MINILM_NAME, CachedEmbedder, Embedder
+from backend.embedding.service import build_embedder, minilm
 from backend.registry.base import ModelStore
 from backend.sessions.columns import AlignedEvents
 from backend.sessions.predictor import StepPredictions, StepPredictor

@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from backend.core.agreement import agreement
 from backend.core.errors import BadInputError
-from backend.logs.agreement import agreement
 from backend.sessions.service import OUTPUT_COLUMNS
 from backend.sessions.views import TOP_VARIANTS, LogColumns, process_views
 from backend.sessions.xes_out import XesExport, write_xes

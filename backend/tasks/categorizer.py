@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.tasks.cache import PredictionCache, cache_key
 from backend.tasks.linear import OUT_OF_DOMAIN, TaskLinearModel, decide_rows
 from backend.tasks.model import TaskHead

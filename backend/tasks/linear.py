@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from backend.logs.features import TextFeatures
-from backend.logs.linear import HEAD_WEIGHTS, LinearHead
+from backend.embedding.features import TextFeatures
+from backend.embedding.linear import HEAD_WEIGHTS, LinearHead
 
 OUT_OF_DOMAIN = "out_of_domain"
 CONFIG_FILE = "model.json"

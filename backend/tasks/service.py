@@ -6,8 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from backend.core.config import Settings
-from backend.logs.embedder import Embedder
-from backend.logs.service import build_embedder
+from backend.embedding.embedder import Embedder
+from backend.embedding.service import build_embedder
 from backend.tasks.cache import PredictionCache, build_prediction_cache
 from backend.tasks.categorizer import TaskCategorizer
 from backend.tasks.linear import TaskLinearModel

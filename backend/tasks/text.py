@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 
+from backend.core.text import clean
+from backend.core.text import input_key as input_key  # re-exported for the task callers
+
 _SPACE = re.compile(r"\s+")
-
-
-def clean(text: str | None) -> str:
-    """NFKC, lone surrogates and control characters out, whitespace collapsed."""
-    if not text:
-        return ""
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
-    return _SPACE.sub(" ", text).strip()
 
 
 def task_text(title: str | None, description: str | None = None) -> str:
@@ -26,11 +18,6 @@ def task_text(title: str | None, description: str | None = None) -> str:
         return title
     joiner = " " if title.endswith((".", "!", "?", ":")) else ". "
     return f"{title}{joiner}{description}"
-
-
-def input_key(text: str) -> str:
-    """A stable key for caching and for matching corrections: case-folded text, hashed."""
-    return hashlib.sha256(clean(text).casefold().encode("utf-8")).hexdigest()[:32]
 
 
 # Ticket keys (PAY-1432), bracket tags ([URGENT]) and emojis say who filed a task and in

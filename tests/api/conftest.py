@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from tests.utils.factories import REPO_MODELS, make_settings
 
 TOKEN = "test-token-0123456789"

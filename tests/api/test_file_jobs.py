@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
 from backend.core.config import PROJECT_ROOT
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from tests.utils.factories import REPO_MODELS, make_settings
 
 ADMIN = "test-token-0123456789"

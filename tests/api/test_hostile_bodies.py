@@ -23,7 +23,7 @@ from backend.core.cancel import (
     gil_bound_work,
 )
 from backend.core.config import Settings
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.logs.logformat import compile_format
 from backend.logs.rawlog import LogReading, parse_text
 from backend.pipelines import otlp

@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from backend.api.main import create_app
+from backend.core.normalize import KEY_VERSION, template_key
 from backend.feedback.keyversions import stored_version
 from backend.feedback.memory import ADMIN_AUTHOR, MemoryStore
 from backend.feedback.store import FeedbackStore
-from backend.logs.normalize import KEY_VERSION, template_key
 from backend.logs.rekey import rekey_store
 from backend.registry.local import LocalModelStore
 from tests.utils.factories import make_settings

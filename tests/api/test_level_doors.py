@@ -22,8 +22,8 @@ from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeL
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 
 from backend.api.main import create_app
+from backend.embedding.linear import LinearHead
 from backend.logs.levels import LEVEL_FEATURE, LEVELS, ONEHOT
-from backend.logs.linear import LinearHead
 from backend.logs.model import LogModel
 from backend.pipelines import otlp
 from backend.registry.local import LocalModelStore

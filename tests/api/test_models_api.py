@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.logs.model import LogModel
 from backend.registry.local import LocalModelStore
 from tests.api.conftest import TOKEN

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from tests.utils.factories import REPO_MODELS, make_settings
 from tests.utils.otlp_double import OTLPReceiverDouble
 

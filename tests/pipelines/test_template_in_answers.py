@@ -3,7 +3,7 @@ line, and OTLP records come out with `sift.template`; lines of one pattern share
 
 from __future__ import annotations
 
-from backend.logs.normalize import template_key
+from backend.core.normalize import template_key
 from tests.pipelines.conftest import AppFactory
 from tests.pipelines.otlp_requests import export_request
 from tests.utils.otlp_double import OTLPReceiverDouble

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.registry.base import RemoteUnavailableError
 from backend.registry.hub import HubModelStore
 from backend.registry.local import LocalModelStore

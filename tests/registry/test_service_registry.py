@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.registry.hub import HubModelStore
 from backend.registry.local import LocalModelStore
 from backend.registry.mirror import MirroredModelStore

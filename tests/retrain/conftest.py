@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.logs.service import build_embedder
+from backend.embedding.service import build_embedder
 from backend.registry.local import LocalModelStore
 from tests.utils.factories import make_settings
 from training.logs.retrain import publish_base

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from backend.core.normalize import template_key
+from backend.embedding.embedder import Embedder
 from backend.feedback.store import LabelledExample
-from backend.logs.embedder import Embedder
-from backend.logs.normalize import template_key
 from backend.registry.gate import LEARNT_KAPPA, decide, not_learnt
 from backend.registry.local import LocalModelStore
 from tests.retrain.conftest import LOG_MODEL

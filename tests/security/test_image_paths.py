@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from backend.core.errors import BadInputError
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.sessions.config import parse_config
 from backend.sessions.images import confine_image_paths
 from tests.sessions.conftest import tiny_config

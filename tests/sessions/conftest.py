@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.registry.local import LocalModelStore
 from backend.registry.manifest import Manifest
 from backend.sessions.config import StepsConfig, parse_config

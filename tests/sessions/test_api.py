@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.sessions.predictor import StepPredictor
 from tests.sessions.conftest import publish
 from tests.utils.factories import make_settings

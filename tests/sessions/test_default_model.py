@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.registry.local import LocalModelStore
 from backend.sessions.predictor import StepPredictor
 from tests.utils.factories import REPO_MODELS

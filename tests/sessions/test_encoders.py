@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.sessions.encoders import (
     PAD,
     UNKNOWN,

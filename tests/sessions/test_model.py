@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.sessions.config import ModelConfig
 from backend.sessions.model import StepTaggerNet
 from backend.sessions.predictor import StepPredictor

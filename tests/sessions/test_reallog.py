@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from backend.api.main import create_app
 from backend.core.config import PROJECT_ROOT, get_settings
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.sessions.predictor import StepPredictor
 from backend.sessions.xes import read_xes
 from tests.sessions.conftest import publish

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from backend.embedding.embedder import Embedder
 from backend.feedback.store import LabelledExample
-from backend.logs.embedder import Embedder
 from backend.registry.local import LocalModelStore
 from backend.sessions.feedback import event_key, event_rows
 from backend.sessions.predictor import StepPredictor

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.registry.local import LocalModelStore
 from backend.sessions.config import ConfigError, load_config, parse_config
 from backend.sessions.predictor import StepPredictor

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
 from backend.core.config import Settings
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.registry.local import LocalModelStore
 from backend.tasks.service import task_embedder
 from tests.utils.factories import make_settings

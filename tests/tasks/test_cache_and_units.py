@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.tasks.ab import choose_variant
 from backend.tasks.cache import MemoryPredictionCache, RedisPredictionCache
 from backend.tasks.categorizer import TaskCategorizer

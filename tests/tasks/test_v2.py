@@ -18,8 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
+from backend.embedding.embedder import Embedder
 from backend.feedback.store import LabelledExample
-from backend.logs.embedder import Embedder
 from backend.registry.gate import BASE_TEMPLATES, JudgingSet, decide
 from backend.registry.local import LocalModelStore
 from backend.tasks.categorizer import TaskCategorizer

@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from backend.core.normalize import template_key
+from backend.embedding.embedder import Embedder
 from backend.logs.adapter import ConventionAdapter, Evidence, ExampleFeatures
-from backend.logs.embedder import Embedder
-from backend.logs.normalize import template_key
 from backend.logs.router import LogClassifier
 from backend.logs.service import build_classifier
 from tests.utils.factories import REPO_MODELS, make_settings

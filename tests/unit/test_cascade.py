@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from backend.embedding.embedder import Embedder
+from backend.embedding.static import STATIC_FOLDER, StaticEmbedder
 from backend.feedback.store import LabelledExample
 from backend.logs.cascade import FAST, FULL, answer_keys
 from backend.logs.distance import STATIC
-from backend.logs.embedder import Embedder
 from backend.logs.model import LogModel
 from backend.logs.router import LogClassifier, RouterOptions
-from backend.logs.static import STATIC_FOLDER, StaticEmbedder
 from backend.registry.gate import decide
 from backend.registry.local import LocalModelStore
 from backend.registry.manifest import Manifest, ModelIntegrityError, sha256_file

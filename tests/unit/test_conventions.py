@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from backend.core.agreement import agreement
 from backend.feedback.memory import ADMIN_AUTHOR, MemoryEntry
-from backend.logs.agreement import agreement
 from backend.logs.memory import MemorySnapshot, choose_rule
 from backend.logs.rules import Rule, RulesConfigError, RuleSet
 from tests.utils.factories import make_settings

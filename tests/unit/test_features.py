@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backend.logs.features import FEATURES_CONFIG, TextFeatures
-from backend.logs.normalize import template_key
+from backend.core.normalize import template_key
+from backend.embedding.features import FEATURES_CONFIG, TextFeatures
 
 KEYS = [template_key(m) for m in (
     "API v1 is deprecated since 2024-01-01",

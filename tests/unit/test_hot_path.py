@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from backend.core.config import PROJECT_ROOT
+from backend.embedding.embedder import Embedder
 from backend.logs.batch import classify_batch
-from backend.logs.embedder import Embedder
 from backend.logs.model import LogModel
 from backend.logs.router import LogClassifier, RouterOptions
 from backend.logs.rules import Rule, RuleSet

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from backend.logs.linear import HEAD_CONFIG, HEAD_WEIGHTS, LinearHead
+from backend.embedding.linear import HEAD_CONFIG, HEAD_WEIGHTS, LinearHead
 
 
 def _fitted_head() -> tuple[LinearHead, np.ndarray]:

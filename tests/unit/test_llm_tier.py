@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.logs.llm.base import LLMItem
 from backend.logs.llm.offline import OfflineProvider
 from backend.logs.llm.openai_compat import OpenAICompatProvider

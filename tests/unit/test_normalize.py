@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from backend.logs.normalize import template_key, template_keys
+from backend.core.normalize import template_key, template_keys
 from tests.utils.data import shared_file
 
 SAMPLES = ("Apache", "HDFS", "Linux", "OpenSSH", "Thunderbird")
@@ -134,7 +134,7 @@ def test_template_key_ignores_which_digits_a_line_has() -> None:
 def test_key_of_a_key_and_of_a_masked_example_is_the_key() -> None:
     """Stored keys are re-derived from stored examples (backend.logs.rekey), and a pattern's
     masked example is relabelled as a line: both must give the line's own key."""
-    from backend.logs.normalize import masked_example
+    from backend.core.normalize import masked_example
 
     for sample in SAMPLES + ("Mac", "Proxifier"):
         path = shared_file(f"loghub/{sample}_2k.log_structured.csv")
@@ -145,7 +145,7 @@ def test_key_of_a_key_and_of_a_masked_example_is_the_key() -> None:
 
 
 def test_masked_example_keeps_the_words_and_hides_the_values() -> None:
-    from backend.logs.normalize import masked_example
+    from backend.core.normalize import masked_example
 
     assert (masked_example("Accepted password for Root from 10.0.0.5 port 22 ssh2")
             == "Accepted password for <user> from <var> port <var> <var>")

@@ -9,8 +9,8 @@ import numpy as np
 import onnx
 import pytest
 
-from backend.logs.embedder import Embedder, MiniLMEmbedder
-from backend.logs.onnx_encoder import INPUTS, OPSET
+from backend.embedding.embedder import Embedder, MiniLMEmbedder
+from backend.embedding.onnx_encoder import INPUTS, OPSET
 
 TEXTS = [
     "user <user> logged in from <host>",

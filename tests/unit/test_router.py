@@ -8,13 +8,13 @@ from dataclasses import replace
 import pytest
 
 from backend.core.config import PROJECT_ROOT
-from backend.logs.embedder import CachedEmbedder, Embedder
+from backend.core.normalize import template_key
+from backend.embedding.embedder import CachedEmbedder, Embedder
 from backend.logs.llm.base import UNCLASSIFIED
 from backend.logs.llm.offline import OfflineProvider
 from backend.logs.llm.openai_compat import OpenAICompatProvider
 from backend.logs.llm.tier import LLMTier
 from backend.logs.model import LogModel
-from backend.logs.normalize import template_key
 from backend.logs.router import LogClassifier, RouterOptions, summarize
 from backend.logs.rules import RuleSet
 from tests.utils.llm_doubles import OpenAIDouble, server_error

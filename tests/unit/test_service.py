@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backend.logs.embedder import CachedEmbedder, Embedder, GeminiEmbedder
+from backend.embedding.embedder import CachedEmbedder, Embedder, GeminiEmbedder
+from backend.embedding.service import build_embedder
 from backend.logs.llm.base import UNCLASSIFIED
 from backend.logs.model import LogModel
-from backend.logs.service import build_classifier, build_embedder
+from backend.logs.service import build_classifier
 from tests.utils.factories import make_settings
 from tests.utils.llm_doubles import GeminiDouble, OpenAIDouble, answer, server_error
 

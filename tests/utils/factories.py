@@ -14,10 +14,10 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from backend.core.config import PROJECT_ROOT, Settings
-from backend.logs.embedder import MINILM_NAME, Embedder
-from backend.logs.linear import LinearHead
+from backend.core.normalize import template_key
+from backend.embedding.embedder import MINILM_NAME, Embedder
+from backend.embedding.linear import LinearHead
 from backend.logs.model import LogModel
-from backend.logs.normalize import template_key
 from backend.registry.local import LocalModelStore
 from backend.registry.manifest import Manifest
 from tests.utils.auth import writer_settings

@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from backend.embedding.features import TextFeatures
+from backend.embedding.static import STATIC_FILES, STATIC_FOLDER, StaticEmbedder
 from backend.logs.cascade import FastStage, static_inputs
-from backend.logs.features import TextFeatures
-from backend.logs.static import StaticEmbedder
+from backend.registry.manifest import is_version, version_number
 
 if TYPE_CHECKING:
     from training.logs.train import LogTrainingArguments
@@ -98,3 +100,18 @@ def fit_fast_stage(static: StaticEmbedder, text: TextFeatures | None, keys: Sequ
         **fast_params, **figures, "static_model": static.name,
         "fast_blocks": ",".join(args.fast_blocks) if args.fast_blocks is not None else "all"}
     return FastStage(head, static, threshold, args.fast_blocks), manifest_params, proba
+
+
+def shipped_static_model(store_root: Path, name: str) -> Path | None:
+    """The `static/` folder of the newest version of `name` that has one (the distilled
+    model travels with the log model, so training on a fresh clone finds it)."""
+    folder = store_root / name
+    if not folder.is_dir():
+        return None
+    versions = sorted((p for p in folder.iterdir() if p.is_dir() and is_version(p.name)),
+                      key=lambda p: version_number(p.name), reverse=True)
+    for version in versions:
+        candidate = version / STATIC_FOLDER
+        if all((candidate / f).is_file() for f in STATIC_FILES):
+            return candidate
+    return None

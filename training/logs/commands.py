@@ -65,8 +65,9 @@ def train_logs_cmd(
     ] = True,
 ) -> None:
     """Train the log classifier on any labelled CSV and publish a new registry version."""
-    from backend.logs.service import build_embedder
-    from backend.logs.static import StaticEmbedder, shipped_static_model
+    from backend.embedding.service import build_embedder
+    from backend.embedding.static import StaticEmbedder
+    from training.logs.cascade import shipped_static_model
     from training.logs.train import LogTrainingArguments, train_logs
 
     settings = get_settings()

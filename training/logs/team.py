@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
-from backend.logs.linear import LinearHead
+from backend.embedding.linear import LinearHead
 from backend.logs.llm.base import UNCLASSIFIED
 from backend.logs.router import LogClassifier
 from backend.registry.gate import BASE_TEMPLATES, JudgingSet

@@ -10,7 +10,7 @@ import typer
 
 from backend.core.config import PROJECT_ROOT, get_settings
 from backend.core.errors import BadInputError
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.sessions.config import ConfigError, StepsConfig, load_config
 
 DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "steps.yaml"

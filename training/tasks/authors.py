@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from backend.logs.embedder import Embedder
+from backend.embedding.embedder import Embedder
 from backend.tasks.text import model_text, task_text
 from training.tasks.generator import generate_tasks
 from training.tasks.linear import TrainingRows

@@ -21,8 +21,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 from backend.core.calibration import threshold_for_precision
-from backend.logs.features import TextFeatures
-from backend.logs.linear import LinearHead
+from backend.embedding.features import TextFeatures
+from backend.embedding.linear import LinearHead
 from backend.tasks.linear import OUT_OF_DOMAIN, WORD_BLOCKS, TaskLinearModel, decide_rows
 
 logger = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from backend.embedding.embedder import Embedder
 from backend.feedback.store import LabelledExample
-from backend.logs.embedder import Embedder
 from backend.registry.base import ModelStore, PublishingStore
 from backend.registry.gate import RetrainReport, decide, is_heldout
 from backend.registry.local import ModelNotFoundError

@@ -18,9 +18,9 @@ from backend.api.schemas.tasks import (
 )
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
+from backend.core.text import clean, input_key
 from backend.feedback.store import PredictionRecord
 from backend.tasks.categorizer import TaskCategorizer
-from backend.tasks.text import clean, input_key
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])

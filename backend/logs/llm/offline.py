@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from backend.logs.embedder import Embedder
-from backend.logs.features import TextFeatures
+from backend.core.normalize import template_key
+from backend.embedding.embedder import Embedder
+from backend.embedding.features import TextFeatures
 from backend.logs.llm.base import LLMAnswer, LLMItem
-from backend.logs.normalize import template_key
 
 
 class OfflineProvider:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from backend.core.cache import LRUCache
+from backend.core.normalize import template_key
 from backend.core.quota import CallQuota
 from backend.logs.llm.base import LLMAnswer, LLMItem, LLMProvider
-from backend.logs.normalize import template_key
 
 
 class LLMTier:

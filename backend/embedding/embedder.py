@@ -13,7 +13,7 @@ import numpy as np
 
 from backend.core.cache import LRUCache
 from backend.core.config import DEFAULT_ENCODER_CACHE
-from backend.logs.onnx_encoder import OnnxEncoder
+from backend.embedding.onnx_encoder import OnnxEncoder
 
 logger = logging.getLogger(__name__)
 

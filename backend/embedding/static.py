@@ -63,19 +63,3 @@ def copy_static_model(source: Path, folder: Path, name: str | None = None) -> Pa
     (target / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     return target
 
-
-def shipped_static_model(store_root: Path, name: str) -> Path | None:
-    """The `static/` folder of the newest version of `name` that has one (the distilled
-    model travels with the log model, so training on a fresh clone finds it)."""
-    from backend.registry.manifest import is_version, version_number
-
-    folder = store_root / name
-    if not folder.is_dir():
-        return None
-    versions = sorted((p for p in folder.iterdir() if p.is_dir() and is_version(p.name)),
-                      key=lambda p: version_number(p.name), reverse=True)
-    for version in versions:
-        candidate = version / STATIC_FOLDER
-        if all((candidate / f).is_file() for f in STATIC_FILES):
-            return candidate
-    return None

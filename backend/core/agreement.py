@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from backend.logs.llm.base import UNCLASSIFIED
+from backend.core.labels import UNCLASSIFIED
 from sift_tables import normalize_header
 
 _BLANK = frozenset({"", "nan", "none", "null", "n/a", "#n/a"})
