@@ -13,6 +13,7 @@ import typer
 
 from backend.cli import add_serving_commands
 from backend.core.logging import configure_logging
+from training import commands as retrain_cli
 from training.logs import commands as logs_cli
 from training.steps import commands as steps_cli
 from training.tasks import commands as task_cli
@@ -45,7 +46,7 @@ app.command("train-logs")(logs_cli.train_logs_cmd)
 app.command("real-logs-data")(logs_cli.real_logs_data_cmd)
 app.command("generate-tasks")(task_cli.generate_tasks_cmd)
 app.command("train-tasks")(task_cli.train_tasks_cmd)
-app.command("retrain")(task_cli.retrain_cmd)
+app.command("retrain")(retrain_cli.retrain_cmd)
 app.command("generate-steps")(steps_cli.generate_steps_cmd)
 app.command("train-steps")(steps_cli.train_steps_cmd)
 app.command("predict-steps")(steps_cli.predict_steps_cmd)

@@ -11,8 +11,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from backend.api.auth import Caller, authenticate
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
-from backend.logs.router import LogClassifier
+from backend.logs.classifier import LogClassifier
 from backend.registry.active import ModelManager, ModelNotLoadedError
+from backend.sessions.predictor import StepPredictor
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -86,3 +87,25 @@ def require_writer(
 TokenDep = Depends(require_admin)
 AdminDep = Annotated[Caller, Depends(require_admin)]
 WriterDep = Annotated[Caller, Depends(require_writer)]
+
+
+def step_models(manager: ModelManager) -> list[str]:
+    """Names of the step models being served."""
+    return sorted(name for name, entry in manager.active().items()
+                  if isinstance(entry.model, StepPredictor))
+
+
+def pick_step_model(manager: ModelManager, settings: Settings, name: str | None
+                    ) -> tuple[str, StepPredictor]:
+    """The named step model (default STEP_MODEL_NAME); 404 naming the served ones. A model
+    published while the service runs is loaded here on first use (call it off the loop)."""
+    name = name or settings.STEP_MODEL_NAME
+    if not manager.adopt(name):
+        known = ", ".join(step_models(manager)) or "none"
+        raise ProblemError(404, f"Unknown step model {name!r}. Served step models: {known} "
+                                "(GET /v1/models).")
+    tagger = active_model(manager, name)
+    if not isinstance(tagger, StepPredictor):
+        raise ProblemError(422, f"{name!r} is not a step model. Served step models: "
+                                f"{', '.join(step_models(manager)) or 'none'}.")
+    return name, tagger

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter
 
 from backend.api.learning import Learning
-from backend.api.routes.retrain import retrain_and_serve
+from backend.api.retraining import retrain_and_serve
 from backend.logs.drift import SourceDrift
 
 logger = logging.getLogger(__name__)

@@ -15,9 +15,10 @@ from backend.bulk.filejobs import FileJobs
 from backend.bulk.memory import writer_sources
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
+from backend.core.labels import UNCLASSIFIED
 from backend.core.quota import shared_row_quota
 from backend.feedback.jobs import JobRunner
-from backend.feedback.memory import Grants, MemoryStore
+from backend.feedback.memory import GLOBAL_SCOPE, Grants, MemoryEntry, MemoryStore
 from backend.feedback.recorder import PredictionRecorder
 from backend.feedback.store import FeedbackStore
 from backend.logs.memory import MemoryFeed, MemoryView
@@ -32,6 +33,7 @@ from backend.tasks.service import build_task_categorizer
 logger = logging.getLogger(__name__)
 _create_lock = threading.Lock()
 CLIENT_KEY_HEADER = "x-client-key"
+MAX_ENTRY_ID = 2**31 - 1  # a memory entry's id column is a 32-bit INTEGER in PostgreSQL
 
 
 class Learning:
@@ -208,3 +210,37 @@ def record_log_predictions(learning: Learning, model: str, version: str,
     except Exception as exc:  # the store is optional for log classification
         logger.error("feedback store unavailable, log predictions not recorded: %s", exc)
         return None
+
+
+def remember_log_feedback(settings: Settings, manager: ModelManager, learning: Learning,
+                          model: str, version: str | None, given: dict[str, Any],
+                          label: str | None, feedback_id: int, author: str
+                          ) -> MemoryEntry | None:
+    """Keep a log line's label for its whole template key (in its source's scope, or
+    globally), taught by `author`, so the next request already answers them: the author's
+    own requests, and everyone's where `Grants` shares it. Labels the served model does not
+    know are not remembered (they wait for approval and a retrain)."""
+    if model != settings.LOG_MODEL_NAME or not settings.FEEDBACK_MEMORY:
+        return None
+    message = str(given.get("log_message") or "")
+    entry = manager.active().get(model)
+    if not label or label == UNCLASSIFIED or not message.strip() or entry is None:
+        return None
+    classifier = entry.model
+    if label not in classifier.labels:
+        return None
+    source = str(given.get("source") or "").strip()
+    scope = source if settings.FEEDBACK_MEMORY_SCOPE == "source" else GLOBAL_SCOPE
+    key = classifier.key(message)
+    store = learning.memory.store
+    entry_id = store.remember(model, scope, key, label, example=message, author=author,
+                              model_version=version, feedback_id=feedback_id)
+    learning.memory.invalidate()
+    view = learning.log_memory(author)  # the author's scope is refitted in this request
+    if view is not None:
+        fit_s = classifier.refit_adapter(view, source)
+        if fit_s is not None:
+            logger.info("convention adapter of %s on %r refitted in %.3f s", author, source,
+                        fit_s)
+    return MemoryEntry(entry_id, scope, key, label, version, feedback_id, message, None,
+                       author=author)

@@ -34,6 +34,7 @@ from backend.core.cancel import gil_bound_work
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError
 from backend.core.tabular import check_row_limit
+from backend.logs.classifier import LogClassifier
 from backend.logs.logformat import LogFormatError, resolve, uses_level
 from backend.logs.memory import MemoryView
 from backend.logs.rawlog import (
@@ -45,7 +46,6 @@ from backend.logs.rawlog import (
     TooManyRecords,
     parse_text,
 )
-from backend.logs.router import LogClassifier
 from backend.logs.shipped import labelled, parse_body, split_fields
 from backend.logs.usecase import (
     ClassifyOptions,

@@ -18,8 +18,8 @@ import pyarrow as pa
 
 from backend.bulk.pipeline import Job, classify_chunk, iter_chunks
 from backend.bulk.worker import Limiter, ModelSpec, TokenBucket
+from backend.logs.classifier import LogClassifier
 from backend.logs.memory import MemoryView
-from backend.logs.router import LogClassifier
 
 _classifier: LogClassifier | None = None
 _memory: MemoryView | None = None

@@ -30,8 +30,8 @@ from backend.bulk.pipeline import (
 from backend.core.agreement import file_agreement
 from backend.core.labels import UNCLASSIFIED
 from backend.core.tabular import to_safe_csv
+from backend.logs.classifier import LogClassifier
 from backend.logs.memory import MemoryView
-from backend.logs.router import LogClassifier
 from sift_tables import TableError, append_columns, check_row_limit, normalize_header
 
 SKIPPED_SHOWN = 5  # skipped rows named in the warning

@@ -16,10 +16,10 @@ import pyarrow as pa
 
 from backend.bulk.formats import Record, detect_format, open_records
 from backend.bulk.logtext import LogOptions, read_log
+from backend.logs.classifier import LogClassifier
 from backend.logs.levels import LEVEL_COLUMNS
 from backend.logs.logformat import compile_format, uses_level
 from backend.logs.memory import MemoryView
-from backend.logs.router import LogClassifier
 from backend.logs.usecase import RESULT_COLUMNS, ClassifyOptions, classify_rows
 
 ROW, LINE, ERROR, RAW = "__row", "__line", "__error", "__raw"

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 from backend.bulk.memory import JobMemory
 from backend.core.config import Settings
+from backend.logs.classifier import LogClassifier
 from backend.logs.llm.base import LLMAnswer, LLMItem, LLMProvider
-from backend.logs.router import LogClassifier
 from backend.logs.service import build_classifier
 from backend.registry.local import LocalModelStore
 

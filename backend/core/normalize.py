@@ -18,7 +18,7 @@ it, and short names that end in 0 ("eth0", "en0", "wl0": devices, not values); c
 separated `key=value` pairs are masked pair by pair. Names and words carry what the
 model reads, so they stay wherever a value can be cut out of the token. Values in `key=value`
 form that have no digit stay as written (`user=root`, `tty=nodevssh`), like
-any other word. Every mask treats the digits 1-9 alike (the router caches keys
+any other word. Every mask treats the digits 1-9 alike (the classifier caches keys
 by the line with those digits folded; a test checks it).
 """
 

@@ -2,7 +2,7 @@
 
 A table of log lines repeats itself: the 10,000 Loghub lines have 2,757 distinct shapes
 (the line with the digits 1-9 folded to 1). Every tier treats the digits 1-9 alike -
-template keys by construction, rules when `RuleSet.digit_blind` - so the router answers
+template keys by construction, rules when `RuleSet.digit_blind` - so the classifier answers
 one representative row per (source, shape) and every other row of the group shares that
 answer. Output columns are the group answers taken by a row index (numpy), so a known
 line costs a hash of its shape, not a Prediction object or a pass through the tiers.
@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from backend.logs.classifier import LogClassifier, Prediction, _shape, _text
 from backend.logs.levels import normalize_level, uses_level
-from backend.logs.router import LogClassifier, Prediction, _shape, _text
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def classify_batch(classifier: LogClassifier, sources: Sequence[object],
                    messages: Sequence[object], threshold: float | None = None,
                    llm_budget: int | None = None, levels: Sequence[object] | None = None,
                    **options: Any) -> BatchAnswers:
-    """The router's answers for every row (in order), computed once per group of rows that
+    """The classifier's answers for every row (in order), computed once per group of rows that
     every tier answers alike. `levels`: each row's stated level (a `level` / `severity`
     column), evidence for models trained with it. `options` go to
     `LogClassifier.classify` (e.g. memory)."""
@@ -80,7 +80,7 @@ def classify_batch(classifier: LogClassifier, sources: Sequence[object],
 def group_rows(classifier: LogClassifier, sources: Sequence[object],
                messages: Sequence[object], levels: Sequence[object] | None = None
                ) -> tuple[list[int], np.ndarray]:
-    """(first row of each group, group of each row). Rows share a group when the router
+    """(first row of each group, group of each row). Rows share a group when the classifier
     answers them alike: same source, stated level (when the model reads it) and digit
     shape, or same exact text where the digits may matter (LLM-bound rows, rules that
     tell digits apart)."""

@@ -79,7 +79,7 @@ class NeighbourIndex:
 
 @dataclass(frozen=True)
 class CallerNeighbours:
-    """The neighbour index as one caller sees it (what the router asks)."""
+    """The neighbour index as one caller sees it (what the classifier asks)."""
 
     index: NeighbourIndex
     caller: str | None

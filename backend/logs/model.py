@@ -47,7 +47,7 @@ class LogModel:
         return float(self.config.get("level_weight", 1.0))  # type: ignore[arg-type]
 
     def split_levels(self, keys: Sequence[str]) -> tuple[list[str], list[str | None] | None]:
-        """(bare template keys, stated levels) of the keys the router built; levels is None
+        """(bare template keys, stated levels) of the keys the classifier built; levels is None
         for a model that reads no level as a feature (its keys are used as they are)."""
         if not reads_onehot(self.config):
             return list(keys), None

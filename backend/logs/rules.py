@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 _BACKREF = re.compile(r"\\[1-9]|\(\?P=")
-_FOLDED_DIGITS = range(ord("1"), ord("9") + 1)  # what the router folds to "1" (see digit_blind)
+_FOLDED_DIGITS = range(ord("1"), ord("9") + 1)  # what the classifier folds to "1" (see digit_blind)
 
 
 class RulesConfigError(ValueError):
@@ -52,7 +52,7 @@ class RuleSet:
                 self._any = None
         self.digit_blind = all(_digit_blind(r.pattern) for r in self.rules)
         """True when no rule tells the digits 1-9 apart, so a line's answer does not change
-        when they are folded to "1" (the router caches rule answers by that shape)."""
+        when they are folded to "1" (the classifier caches rule answers by that shape)."""
 
     @classmethod
     def from_yaml(cls, path: Path) -> RuleSet:

@@ -9,13 +9,13 @@ from backend.core.config import Settings
 from backend.core.quota import shared_quota
 from backend.embedding.embedder import Embedder
 from backend.embedding.service import build_embedder
+from backend.logs.classifier import ClassifierOptions, LogClassifier
 from backend.logs.llm.base import LLMProvider
 from backend.logs.llm.gemini import GeminiProvider
-from backend.logs.llm.offline import OfflineProvider
+from backend.logs.llm.nearest import NearestExampleProvider
 from backend.logs.llm.openai_compat import OpenAICompatProvider
 from backend.logs.llm.tier import LLMTier
 from backend.logs.model import LogModel
-from backend.logs.router import LogClassifier, RouterOptions
 from backend.logs.rules import RuleSet
 
 logger = logging.getLogger(__name__)
@@ -33,21 +33,21 @@ def build_provider(settings: Settings, model: LogModel, embedder: Embedder) -> L
         key = settings.OPENAI_API_KEY.get_secret_value() if settings.OPENAI_API_KEY else None
         return OpenAICompatProvider(settings.OPENAI_BASE_URL, settings.OPENAI_MODEL, key,
                                     settings.LLM_TIMEOUT_S, settings.LLM_MAX_RETRIES)
-    return offline_provider(model, embedder, settings.CASCADE_ENABLED)
+    return nearest_example_provider(model, embedder, settings.CASCADE_ENABLED)
 
 
-def offline_provider(model: LogModel, embedder: Embedder, cascade: bool = True
-                     ) -> OfflineProvider:
-    """The default LLM tier: the model's own labelled examples. With the cascade on and a
-    model that has a fast stage, neighbours are found by the static vectors (a new
+def nearest_example_provider(model: LogModel, embedder: Embedder, cascade: bool = True
+                             ) -> NearestExampleProvider:
+    """The default fallback tier, no LLM: the model's own labelled examples. With the cascade
+    on and a model that has a fast stage, neighbours are found by the static vectors (a new
     key costs no MiniLM pass here either); otherwise by MiniLM, as before."""
     if cascade and model.fast is not None and model.example_static is not None:
-        return OfflineProvider(model.fast.embedder, model.example_static, model.example_labels,
-                               model.example_sources, text_features=model.text_features,
-                               keys=model.example_keys)
-    return OfflineProvider(embedder, model.example_vectors, model.example_labels,
-                           model.example_sources, text_features=model.text_features,
-                           keys=model.example_keys)
+        return NearestExampleProvider(
+            model.fast.embedder, model.example_static, model.example_labels,
+            model.example_sources, text_features=model.text_features, keys=model.example_keys)
+    return NearestExampleProvider(
+        embedder, model.example_vectors, model.example_labels, model.example_sources,
+        text_features=model.text_features, keys=model.example_keys)
 
 
 def build_classifier(settings: Settings, folder: Path, version: str,
@@ -67,7 +67,7 @@ def build_classifier(settings: Settings, folder: Path, version: str,
                              settings.RATE_LIMIT_STORAGE)
         llm = LLMTier(provider, model.labels, settings.LLM_CACHE_SIZE, settings.LLM_CALL_BUDGET,
                       settings.LLM_MIN_CONFIDENCE, quota)
-    options = RouterOptions(
+    options = ClassifierOptions(
         rules_enabled=settings.RULES_ENABLED, model_enabled=settings.MODEL_ENABLED,
         llm_enabled=settings.LLM_ENABLED, llm_sources=frozenset(settings.LLM_SOURCES),
         llm_for_low_confidence=settings.LLM_FOR_LOW_CONFIDENCE,

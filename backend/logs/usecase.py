@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.logs.batch import BatchAnswers, classify_batch
+from backend.logs.classifier import LogClassifier, Prediction, _text
 from backend.logs.columns import PREFIX, RESULT_COLUMNS
 from backend.logs.llm.base import UNCLASSIFIED
 from backend.logs.memory import MemoryView
-from backend.logs.router import LogClassifier, Prediction, _text
 
 
 @dataclass(frozen=True)

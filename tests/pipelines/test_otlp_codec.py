@@ -8,7 +8,7 @@ import pytest
 from google.protobuf import json_format
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue, KeyValueList
 
-from backend.logs.router import Prediction
+from backend.logs.classifier import Prediction
 from backend.pipelines import otlp
 from tests.pipelines.otlp_requests import export_request
 

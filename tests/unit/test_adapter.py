@@ -11,7 +11,7 @@ import pytest
 from backend.core.normalize import template_key
 from backend.embedding.embedder import Embedder
 from backend.logs.adapter import ConventionAdapter, Evidence, ExampleFeatures
-from backend.logs.router import LogClassifier
+from backend.logs.classifier import LogClassifier
 from backend.logs.service import build_classifier
 from tests.utils.factories import REPO_MODELS, make_settings
 

@@ -14,9 +14,9 @@ from backend.embedding.embedder import Embedder
 from backend.embedding.static import STATIC_FOLDER, StaticEmbedder
 from backend.feedback.store import LabelledExample
 from backend.logs.cascade import FAST, FULL, answer_keys
+from backend.logs.classifier import ClassifierOptions, LogClassifier
 from backend.logs.distance import STATIC
 from backend.logs.model import LogModel
-from backend.logs.router import LogClassifier, RouterOptions
 from backend.registry.gate import decide
 from backend.registry.local import LocalModelStore
 from backend.registry.manifest import Manifest, ModelIntegrityError, sha256_file
@@ -94,7 +94,7 @@ def test_routing_is_exact(cascade_model: LogModel, embedder: Embedder):
                                             cascade_model.level_weight))
     threshold = float(np.median(conf))
     recording = RecordingEmbedder(embedder)
-    options = RouterOptions(rules_enabled=False, llm_enabled=False, cascade_threshold=threshold)
+    options = ClassifierOptions(rules_enabled=False, llm_enabled=False, cascade_threshold=threshold)
     classifier = LogClassifier(cascade_model, recording, None, None, options)
     predictions = classifier.classify(records, threshold=0.0)
     below = {k for k, c in zip(keys, conf, strict=True) if c < threshold}
@@ -109,7 +109,7 @@ def test_routing_is_exact(cascade_model: LogModel, embedder: Embedder):
 def test_cascade_off_gives_minilm_answers_exactly(cascade_model: LogModel, embedder: Embedder):
     records, messages = _keys(seed=12)
     off = LogClassifier(cascade_model, embedder, None, None,
-                        RouterOptions(rules_enabled=False, llm_enabled=False,
+                        ClassifierOptions(rules_enabled=False, llm_enabled=False,
                                       cascade_enabled=False))
     assert off.cascade_threshold is None
     keys = off.keys(messages)

@@ -10,8 +10,8 @@ import pytest
 from backend.core.config import PROJECT_ROOT
 from backend.embedding.embedder import Embedder
 from backend.logs.batch import classify_batch
+from backend.logs.classifier import ClassifierOptions, LogClassifier
 from backend.logs.model import LogModel
-from backend.logs.router import LogClassifier, RouterOptions
 from backend.logs.rules import Rule, RuleSet
 from backend.logs.service import build_classifier
 from tests.utils.factories import make_settings
@@ -34,7 +34,7 @@ def _lines() -> list[tuple[str, str]]:
 
 
 def _classifier(model: LogModel, embedder: Embedder, rules: RuleSet) -> LogClassifier:
-    return LogClassifier(model, embedder, rules, None, RouterOptions())
+    return LogClassifier(model, embedder, rules, None, ClassifierOptions())
 
 
 def test_shipped_rules_are_digit_blind() -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from backend.embedding.embedder import Embedder
 from backend.logs.llm.base import LLMItem
-from backend.logs.llm.offline import OfflineProvider
+from backend.logs.llm.nearest import NearestExampleProvider
 from backend.logs.llm.openai_compat import OpenAICompatProvider
 from backend.logs.llm.tier import LLMTier
 from backend.logs.model import LogModel
@@ -97,12 +97,12 @@ def test_zero_budget_makes_no_remote_call(openai_double: OpenAIDouble) -> None:
 
 
 @pytest.fixture(scope="module")
-def offline(embedder: Embedder, tiny_model: LogModel) -> OfflineProvider:
-    return OfflineProvider(embedder, tiny_model.example_vectors, tiny_model.example_labels,
+def offline(embedder: Embedder, tiny_model: LogModel) -> NearestExampleProvider:
+    return NearestExampleProvider(embedder, tiny_model.example_vectors, tiny_model.example_labels,
                            tiny_model.example_sources, k=3)
 
 
-def test_offline_picks_label_of_nearest_examples(offline: OfflineProvider) -> None:
+def test_offline_picks_label_of_nearest_examples(offline: NearestExampleProvider) -> None:
     workflow, deprecation = offline.classify(_items(
         "Lead conversion failed for prospect ID 9911 due to missing contact information.",
         "The 'InvoiceExporter' module will be retired in version 6.0; migrate to 'BillingHub'."),
@@ -111,7 +111,7 @@ def test_offline_picks_label_of_nearest_examples(offline: OfflineProvider) -> No
     assert deprecation.label == "Deprecation Warning" and deprecation.confidence > 0.5
 
 
-def test_offline_compares_a_source_with_its_own_examples(offline: OfflineProvider) -> None:
+def test_offline_compares_a_source_with_its_own_examples(offline: NearestExampleProvider) -> None:
     line = "Payment service crashed with exit code 139"
     all_labels = ["Error", *LABELS]
     (billing,) = offline.classify([LLMItem("BillingSystem", line)], all_labels)
@@ -121,7 +121,7 @@ def test_offline_compares_a_source_with_its_own_examples(offline: OfflineProvide
     assert legacy.label == "Workflow Error"
 
 
-def test_offline_only_answers_allowed_labels(offline: OfflineProvider) -> None:
+def test_offline_only_answers_allowed_labels(offline: NearestExampleProvider) -> None:
     (result,) = offline.classify(_items("Lead conversion failed for prospect ID 1."),
                                  ["Deprecation Warning"])
     assert result.label == "Deprecation Warning"  # the nearest (Workflow Error) is not allowed
@@ -129,19 +129,19 @@ def test_offline_only_answers_allowed_labels(offline: OfflineProvider) -> None:
 
 def test_offline_declines_when_nothing_is_similar(embedder: Embedder,
                                                    tiny_model: LogModel) -> None:
-    strict = OfflineProvider(embedder, tiny_model.example_vectors, tiny_model.example_labels,
+    strict = NearestExampleProvider(embedder, tiny_model.example_vectors, tiny_model.example_labels,
                              tiny_model.example_sources, k=3, min_similarity=0.95)
     (result,) = strict.classify(_items("zebra quantum marmalade"), LABELS)
     assert result.label is None and "no similar labelled example" in (result.reason or "")
 
 
 def test_offline_without_examples_declines(embedder: Embedder) -> None:
-    empty = OfflineProvider(embedder, np.zeros((0, 384), dtype=np.float32), [])
+    empty = NearestExampleProvider(embedder, np.zeros((0, 384), dtype=np.float32), [])
     (result,) = empty.classify(_items("anything"), LABELS)
     assert result.label is None and "no labelled examples" in (result.reason or "")
 
 
-def test_offline_provider_is_not_budgeted(offline: OfflineProvider) -> None:
+def test_offline_provider_is_not_budgeted(offline: NearestExampleProvider) -> None:
     tier = LLMTier(offline, LABELS, budget=0)
     (result,) = tier.classify(_items("Case escalation for ticket 7 failed: agent inactive."))
     assert result.label == "Workflow Error"

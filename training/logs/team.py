@@ -25,8 +25,8 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
 from backend.embedding.linear import LinearHead
+from backend.logs.classifier import LogClassifier
 from backend.logs.llm.base import UNCLASSIFIED
-from backend.logs.router import LogClassifier
 from backend.registry.gate import BASE_TEMPLATES, JudgingSet
 from training.logs.train import fit_lr
 

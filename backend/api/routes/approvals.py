@@ -10,8 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import AdminDep, ManagerDep, SettingsDep
-from backend.api.learning import LearningDep
-from backend.api.routes.memory import MAX_ENTRY_ID, remember_log_feedback
+from backend.api.learning import MAX_ENTRY_ID, LearningDep, remember_log_feedback
 from backend.api.schemas.approvals import (
     HeldDecisionResponse,
     LabelApprovalRequest,

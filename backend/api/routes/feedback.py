@@ -18,8 +18,7 @@ from backend.api.approval import (
     served_answer,
 )
 from backend.api.deps import ManagerDep, SettingsDep
-from backend.api.learning import LearningDep, model_labels
-from backend.api.routes.memory import remember_log_feedback
+from backend.api.learning import LearningDep, model_labels, remember_log_feedback
 from backend.api.schemas.feedback import FeedbackRequest, FeedbackResponse
 from backend.core.config import Settings
 from backend.core.errors import BadInputError, ProblemError

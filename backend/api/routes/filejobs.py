@@ -20,9 +20,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 
 from backend.api.auth import Caller, client_id
-from backend.api.deps import ClassifierDep, ManagerDep, SettingsDep
+from backend.api.deps import ClassifierDep, ManagerDep, SettingsDep, pick_step_model
 from backend.api.learning import Learning, LearningDep, caller_name
-from backend.api.routes.sessions import pick_step_model
 from backend.api.schemas.filejobs import FileJobPublic
 from backend.api.uploads import check_one_file, inflate_upload, read_upload
 from backend.bulk.filejobs import FileJob, FileJobs, Progress

@@ -42,8 +42,8 @@ from backend.api.uploads import (
 from backend.core.agreement import agreement_headers, file_agreement
 from backend.core.config import Settings
 from backend.core.tabular import append_columns, check_row_limit, read_table, to_safe_csv
+from backend.logs.classifier import LogClassifier, Prediction, summarize
 from backend.logs.levels import level_column
-from backend.logs.router import LogClassifier, Prediction, summarize
 from backend.logs.usecase import (
     RESULT_COLUMNS,
     ClassifyOptions,

@@ -16,50 +16,13 @@ from fastapi.concurrency import run_in_threadpool
 
 from backend.api.auth import Caller
 from backend.api.deps import SettingsDep, WriterDep
-from backend.api.learning import Learning, LearningDep, writer_grants
+from backend.api.learning import MAX_ENTRY_ID, LearningDep, writer_grants
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
-from backend.feedback.memory import GLOBAL_SCOPE, MemoryEntry
-from backend.logs.llm.base import UNCLASSIFIED
-from backend.registry.active import ModelManager
+from backend.feedback.memory import MemoryEntry
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/feedback/memory", tags=["feedback"])
-MAX_ENTRY_ID = 2**31 - 1  # the id column is a 32-bit INTEGER in PostgreSQL
-
-
-def remember_log_feedback(settings: Settings, manager: ModelManager, learning: Learning,
-                          model: str, version: str | None, given: dict[str, Any],
-                          label: str | None, feedback_id: int, author: str
-                          ) -> MemoryEntry | None:
-    """Keep a log line's label for its whole template key (in its source's scope, or
-    globally), taught by `author`, so the next request already answers them: the author's
-    own requests, and everyone's where `Grants` shares it. Labels the served model does not
-    know are not remembered (they wait for approval and a retrain)."""
-    if model != settings.LOG_MODEL_NAME or not settings.FEEDBACK_MEMORY:
-        return None
-    message = str(given.get("log_message") or "")
-    entry = manager.active().get(model)
-    if not label or label == UNCLASSIFIED or not message.strip() or entry is None:
-        return None
-    classifier = entry.model
-    if label not in classifier.labels:
-        return None
-    source = str(given.get("source") or "").strip()
-    scope = source if settings.FEEDBACK_MEMORY_SCOPE == "source" else GLOBAL_SCOPE
-    key = classifier.key(message)
-    store = learning.memory.store
-    entry_id = store.remember(model, scope, key, label, example=message, author=author,
-                              model_version=version, feedback_id=feedback_id)
-    learning.memory.invalidate()
-    view = learning.log_memory(author)  # the author's scope is refitted in this request
-    if view is not None:
-        fit_s = classifier.refit_adapter(view, source)
-        if fit_s is not None:
-            logger.info("convention adapter of %s on %r refitted in %.3f s", author, source,
-                        fit_s)
-    return MemoryEntry(entry_id, scope, key, label, version, feedback_id, message, None,
-                       author=author)
 
 
 def _answers(settings: Settings, caller: Caller, entry: MemoryEntry) -> bool:

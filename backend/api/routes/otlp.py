@@ -16,8 +16,8 @@ from backend.api.metrics import observe_predictions
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
 from backend.core.tabular import check_row_limit
+from backend.logs.classifier import Prediction
 from backend.logs.recording import sampled
-from backend.logs.router import Prediction
 from backend.logs.usecase import ClassifyOptions, classify_rows
 from backend.pipelines import otlp
 from backend.pipelines.forwarder import ForwardRefusedError, ForwardUnavailableError

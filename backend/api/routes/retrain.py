@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import ManagerDep, SettingsDep, TokenDep
 from backend.api.learning import LearningDep
+from backend.api.retraining import retrain_and_serve
 from backend.api.schemas.retrain import JobPublic, RetrainRequest
-from backend.core.config import Settings
 from backend.core.errors import ProblemError
-from backend.feedback.retrain_job import run_retrain_process
-from backend.feedback.store import LabelledExample
-from backend.registry.active import ModelManager
 from backend.sessions.predictor import StepPredictor
 
 router = APIRouter(prefix="/v1", tags=["models"])
-
-
-def retrain_and_serve(settings: Settings, manager: ModelManager, name: str,
-                      examples: list[LabelledExample], rows: int | None,
-                      seed: int | None) -> dict[str, Any]:
-    """Run the gated retrain in a child process (`python -m training retrain`) against the
-    served version; load and serve the candidate if the gate promoted it."""
-    entry = manager.active().get(name)
-    report = run_retrain_process(settings, name, examples, rows=rows, seed=seed,
-                                 current_version=entry.version if entry else None)
-    if report.get("promoted") and report.get("candidate_version"):
-        manager.load(name, str(report["candidate_version"]))
-    return report
 
 
 @router.post("/models/{name}/retrain", status_code=202, response_model=JobPublic,

@@ -14,8 +14,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from backend.api.deps import ManagerDep, SettingsDep
-from backend.api.routes.sessions import pick_step_model
+from backend.api.deps import ManagerDep, SettingsDep, pick_step_model
 from backend.api.uploads import check_one_file, read_upload, warnings_header
 from backend.core.config import Settings
 from backend.registry.active import ModelManager

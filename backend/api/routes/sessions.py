@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from backend.api.deps import ManagerDep, SettingsDep, active_model
+from backend.api.deps import ManagerDep, SettingsDep, pick_step_model
 from backend.api.learning import Learning, LearningDep
 from backend.api.schemas.sessions import PredictStepsRequest, PredictStepsResponse
 from backend.api.uploads import (
@@ -24,9 +24,7 @@ from backend.api.uploads import (
     warnings_header,
 )
 from backend.core.config import Settings
-from backend.core.errors import ProblemError
 from backend.core.tabular import check_row_limit, to_safe_csv
-from backend.registry.active import ModelManager
 from backend.sessions.columns import AlignedEvents
 from backend.sessions.eventfile import read_model_events
 from backend.sessions.feedback import record_step_predictions
@@ -38,28 +36,6 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 CSV_EXAMPLE = ("session_id,timestamp,event_name,action_type,target_app,file_extension,"
                "file_path_depth,is_sharepoint,event_name_length,window_title\n"
                "S1,2026-01-05T08:00:01Z,open_email,click,Outlook,,0,0,10,Inbox - Outlook\n")
-
-
-def step_models(manager: ModelManager) -> list[str]:
-    """Names of the step models being served."""
-    return sorted(name for name, entry in manager.active().items()
-                  if isinstance(entry.model, StepPredictor))
-
-
-def pick_step_model(manager: ModelManager, settings: Settings, name: str | None
-                    ) -> tuple[str, StepPredictor]:
-    """The named step model (default STEP_MODEL_NAME); 404 naming the served ones. A model
-    published while the service runs is loaded here on first use (call it off the loop)."""
-    name = name or settings.STEP_MODEL_NAME
-    if not manager.adopt(name):
-        known = ", ".join(step_models(manager)) or "none"
-        raise ProblemError(404, f"Unknown step model {name!r}. Served step models: {known} "
-                                "(GET /v1/models).")
-    tagger = active_model(manager, name)
-    if not isinstance(tagger, StepPredictor):
-        raise ProblemError(422, f"{name!r} is not a step model. Served step models: "
-                                f"{', '.join(step_models(manager)) or 'none'}.")
-    return name, tagger
 
 
 def _response(tagger: StepPredictor, events: AlignedEvents, threshold: float | None,

@@ -1,1 +1,2 @@
-"""LLM tier: providers behind one protocol, plus the tier that budgets and caches them."""
+"""The fallback tier: providers behind one protocol (Gemini, OpenAI-compatible, and by
+default `NearestExampleProvider`, no LLM), plus the tier that budgets and caches them."""

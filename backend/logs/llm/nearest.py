@@ -1,4 +1,8 @@
-"""The default, network-free "LLM": nearest labelled examples by embedding."""
+"""The fallback tier's default provider: no LLM at all, the nearest labelled examples.
+
+It stands where a Gemini or OpenAI-compatible model would (same protocol, same tier, same
+budget rules) and is chosen by `LLM_PROVIDER=offline`, the default; it makes no network
+call, so the tier does not budget it."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from backend.embedding.features import TextFeatures
 from backend.logs.llm.base import LLMAnswer, LLMItem
 
 
-class OfflineProvider:
+class NearestExampleProvider:
     """k-nearest labelled examples, similarity-weighted vote.
 
     Similarity is the embedding cosine, averaged with the TF-IDF cosines of
@@ -24,7 +28,7 @@ class OfflineProvider:
     `min_similarity` gets no answer.
     """
 
-    name = "offline"
+    name = "offline"  # the LLM_PROVIDER value that selects it
     remote = False
 
     def __init__(self, embedder: Embedder, vectors: np.ndarray, labels: Sequence[str],

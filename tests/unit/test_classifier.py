@@ -10,12 +10,12 @@ import pytest
 from backend.core.config import PROJECT_ROOT
 from backend.core.normalize import template_key
 from backend.embedding.embedder import CachedEmbedder, Embedder
+from backend.logs.classifier import ClassifierOptions, LogClassifier, summarize
 from backend.logs.llm.base import UNCLASSIFIED
-from backend.logs.llm.offline import OfflineProvider
+from backend.logs.llm.nearest import NearestExampleProvider
 from backend.logs.llm.openai_compat import OpenAICompatProvider
 from backend.logs.llm.tier import LLMTier
 from backend.logs.model import LogModel
-from backend.logs.router import LogClassifier, RouterOptions, summarize
 from backend.logs.rules import RuleSet
 from tests.utils.llm_doubles import OpenAIDouble, server_error
 
@@ -30,9 +30,9 @@ LEGACY_LINE = ("LegacyCRM", "Lead conversion failed for prospect ID 5120 due to 
 def _classifier(embedder: Embedder, model: LogModel, llm: LLMTier | None = None,
                 **options: object) -> LogClassifier:
     if llm is None:
-        llm = LLMTier(OfflineProvider(embedder, model.example_vectors, model.example_labels,
+        llm = LLMTier(NearestExampleProvider(embedder, model.example_vectors, model.example_labels,
                                       model.example_sources, k=3), model.labels)
-    return LogClassifier(model, embedder, RULES, llm, RouterOptions(**options))  # type: ignore[arg-type]
+    return LogClassifier(model, embedder, RULES, llm, ClassifierOptions(**options))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +145,7 @@ def test_llm_failure_is_unclassified_with_reason_and_row_kept(
 
 def test_identical_keys_are_embedded_once(embedder: Embedder, tiny_model: LogModel) -> None:
     cached = CachedEmbedder(embedder, maxsize=100)
-    clf = LogClassifier(tiny_model, cached, None, None, RouterOptions())
+    clf = LogClassifier(tiny_model, cached, None, None, ClassifierOptions())
     lines = [("S", f"Job {n} failed after {n * 3} retries") for n in range(5)]
     lines += [("S", f"Disk usage at {n}% on node {n}") for n in range(5)]
     clf.classify(lines)
@@ -191,7 +191,7 @@ def test_stated_level_is_read_only_by_models_trained_with_it(embedder: Embedder,
     for reads_level, keys in ((True, 2), (False, 1)):
         model = replace(tiny_model, config={**tiny_model.config, "level_feature": reads_level})
         cached = CachedEmbedder(embedder, maxsize=100)
-        clf = LogClassifier(model, cached, RULES, None, RouterOptions())
+        clf = LogClassifier(model, cached, RULES, None, ClassifierOptions())
         answers = clf.classify(lines)
         assert len(cached.cache) == keys  # one key per stated level, or one for both
         assert answers[2].tier == "rules" and answers[2].label == "User Action"

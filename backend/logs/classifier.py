@@ -24,8 +24,8 @@ from backend.logs.rules import Rule, RuleSet
 
 
 @dataclass(frozen=True)
-class RouterOptions:
-    """The behaviour switches of the router (taken from settings)."""
+class ClassifierOptions:
+    """The behaviour switches of the classifier (taken from settings)."""
 
     rules_enabled: bool = True
     model_enabled: bool = True
@@ -81,12 +81,12 @@ class LogClassifier:
     """Classifies batches of (source, message); every row gets an answer, in order."""
 
     def __init__(self, model: LogModel, embedder: Embedder, rules: RuleSet | None,
-                 llm: LLMTier | None, options: RouterOptions | None = None) -> None:
+                 llm: LLMTier | None, options: ClassifierOptions | None = None) -> None:
         self.model = model
         self.embedder = embedder
         self.rules = rules
         self.llm = llm
-        self.options = options or RouterOptions()
+        self.options = options or ClassifierOptions()
         self._keys: LRUCache[str] = LRUCache(self.options.key_cache_size)
         # the first matching rule (False: none) per (source, line shape), see _rule_matches
         self.rule_cache: LRUCache[Rule | bool] = LRUCache(self.options.key_cache_size)
