@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from backend.api.auth import Caller
 from backend.api.deps import SettingsDep, WriterDep
 from backend.api.learning import Learning, LearningDep, model_labels
-from backend.api.ratelimit import ClientRateLimiter
+from backend.api.state import state_of
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
 from backend.core.labels import PROBLEM_LABELS
@@ -27,22 +27,13 @@ PURGE_EVERY_S = 3600.0
 _lock = threading.Lock()
 
 
-def _write_quota(request: Request, settings: Settings) -> ClientRateLimiter | None:
-    with _lock:
-        if not hasattr(request.app.state, "write_quota"):
-            request.app.state.write_quota = ClientRateLimiter.from_setting(
-                settings.WRITE_QUOTA, settings.RATE_LIMIT_STORAGE)
-        limiter: ClientRateLimiter | None = request.app.state.write_quota
-        return limiter
-
-
 async def _purge_when_due(request: Request, settings: Settings, learning: Learning) -> None:
     """Apply the retention settings at most once an hour per app (on feedback writes)."""
+    state = state_of(request)
     with _lock:
-        last = getattr(request.app.state, "purged_at", 0.0)
-        if time.monotonic() - last < PURGE_EVERY_S:
+        if time.monotonic() - state.purged_at < PURGE_EVERY_S:
             return
-        request.app.state.purged_at = time.monotonic()
+        state.purged_at = time.monotonic()
     try:
         n_pred, n_fb = await run_in_threadpool(
             learning.store.purge, settings.PREDICTION_RETENTION_DAYS,
@@ -57,7 +48,7 @@ async def _purge_when_due(request: Request, settings: Settings, learning: Learni
 async def feedback_writer(request: Request, caller: WriterDep, settings: SettingsDep,
                           learning: LearningDep) -> Caller:
     """A feedback write: an authenticated writer within WRITE_QUOTA (else 429)."""
-    limiter = _write_quota(request, settings)
+    limiter = state_of(request).write_quota
     if limiter is not None:
         await limiter.check(f"write:{caller.name}", setting="WRITE_QUOTA")
     await _purge_when_due(request, settings, learning)

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from backend.api.auth import Caller, authenticate
+from backend.api.state import state_of
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
 from backend.logs.classifier import LogClassifier
@@ -22,13 +23,11 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 async def get_settings_dep(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return state_of(request).settings
 
 
 async def get_manager(request: Request) -> ModelManager:
-    manager: ModelManager = request.app.state.models
-    return manager
+    return state_of(request).models
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

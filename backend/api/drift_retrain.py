@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter
 
-from backend.api.learning import Learning
 from backend.api.retraining import retrain_and_serve
+from backend.api.state import app_state
 from backend.logs.drift import SourceDrift
 
 logger = logging.getLogger(__name__)
@@ -64,12 +64,9 @@ class DriftRetrainer:
                 self.outcomes.labels(self._start(sources)).inc()
 
     def _start(self, sources: list[str]) -> str:
-        state = self.app.state
-        settings = state.settings
+        state = app_state(self.app)
+        settings, learning = state.settings, state.learning
         name = settings.LOG_MODEL_NAME
-        learning: Learning | None = getattr(state, "learning", None)
-        if learning is None:
-            learning = state.learning = Learning(settings)
         if learning.jobs.running(f"retrain:{name}") is not None:
             return "already running"
         examples = learning.store.labelled_examples(name)

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 
 from backend.api.auth import Caller
 from backend.api.deps import ManagerDep, SettingsDep, active_model
+from backend.api.state import state_of
 from backend.bulk.filejobs import FileJobs
 from backend.bulk.memory import writer_sources
 from backend.core.config import Settings
@@ -31,7 +32,6 @@ from backend.tasks.categorizer import TaskCategorizer
 from backend.tasks.service import build_task_categorizer
 
 logger = logging.getLogger(__name__)
-_create_lock = threading.Lock()
 CLIENT_KEY_HEADER = "x-client-key"
 MAX_ENTRY_ID = 2**31 - 1  # a memory entry's id column is a 32-bit INTEGER in PostgreSQL
 
@@ -137,11 +137,8 @@ def caller_name(request: Request) -> str | None:
 
 
 def get_learning(request: Request) -> Learning:
-    with _create_lock:
-        learning: Learning | None = getattr(request.app.state, "learning", None)
-        if learning is None:
-            learning = request.app.state.learning = Learning(request.app.state.settings)
-    return learning
+    """The app's feedback loop (created with the app)."""
+    return state_of(request).learning
 
 
 async def _learning_dep(request: Request) -> Learning:

@@ -16,7 +16,9 @@ from fastapi_offline import FastAPIOffline
 from backend import __version__
 from backend.api.docs import STATIC_URL, install_docs
 from backend.api.drift_retrain import DriftRetrainer
+from backend.api.learning import Learning
 from backend.api.middleware import install_guards
+from backend.api.ratelimit import ClientRateLimiter
 from backend.api.routes import (
     approvals,
     drift,
@@ -33,6 +35,7 @@ from backend.api.routes import (
     sessions,
     tasks,
 )
+from backend.api.state import AppState, app_state
 from backend.core.config import Settings, get_settings
 from backend.core.errors import install_error_handlers
 from backend.core.logging import configure_logging
@@ -140,20 +143,18 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
         else:
             manager.load_all(versions)
         yield
-        learning = getattr(app.state, "learning", None)
-        if learning is not None:
-            learning.close()  # predictions still queued for the feedback store
-        await app.state.otlp.close()
-        metrics = getattr(app.state, "metrics", None)
-        if metrics is not None:
-            metrics.stream.close()  # the drift thread ends with the app
+        state = app_state(app)
+        state.learning.close()  # predictions still queued for the feedback store
+        await state.otlp.close()
+        if state.metrics is not None:
+            state.metrics.stream.close()  # the drift thread ends with the app
 
     # Swagger UI and ReDoc from the fastapi-offline package: no CDN (sift runs offline)
     app = FastAPIOffline(title="sift", version=__version__, description=DESCRIPTION,
                          lifespan=lifespan, static_url=STATIC_URL)
-    app.state.settings = settings
-    app.state.models = manager
-    app.state.otlp = OTLPReceiver(settings)
+    app.state.sift = AppState(
+        settings, manager, OTLPReceiver(settings), Learning(settings),
+        ClientRateLimiter.from_setting(settings.WRITE_QUOTA, settings.RATE_LIMIT_STORAGE))
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(logs.router)
@@ -173,9 +174,9 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     app.include_router(patterns.router)
     install_docs(app)
     install_guards(app, settings)
-    metrics = getattr(app.state, "metrics", None)
+    metrics = app_state(app).metrics
     if metrics is not None:
-        app.state.otlp.register(metrics.registry)
+        app_state(app).otlp.register(metrics.registry)
         if settings.DRIFT_RETRAIN_AFTER_S is not None and metrics.stream.drift is not None:
             metrics.stream.on_report = DriftRetrainer(app, settings.DRIFT_RETRAIN_AFTER_S,
                                                       metrics.registry)

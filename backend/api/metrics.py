@@ -20,6 +20,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
+from backend.api.state import state_of
 from backend.api.stream import StreamObserver
 from backend.core.config import Settings
 from backend.core.labels import UNCLASSIFIED
@@ -159,5 +160,6 @@ router = APIRouter(tags=["health"])
                              "description": "Prometheus text format"}})
 def read_metrics(request: Request) -> Response:
     """Prometheus metrics: requests, latency, predictions per tier and label, LLM, caches."""
-    metrics: ServiceMetrics = request.app.state.metrics
+    metrics = state_of(request).metrics
+    assert metrics is not None  # the route is installed only with the metrics
     return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -27,6 +27,7 @@ from backend.api.auth import authenticate, bearer_token, client_id, identify, re
 from backend.api.metrics import ServiceMetrics, current_metrics
 from backend.api.metrics import router as metrics_router
 from backend.api.ratelimit import EXEMPT_PATHS, ClientRateLimiter
+from backend.api.state import app_state
 from backend.core.cancel import CancelScope, current_scope
 from backend.core.config import Settings
 from backend.core.errors import ProblemError, problem_response
@@ -263,8 +264,8 @@ def install_guards(app: FastAPI, settings: Settings) -> None:
     """Metrics (`GET /metrics` when METRICS_ENABLED) and the request guard, on `app`."""
     metrics = None
     if settings.METRICS_ENABLED:
-        metrics = ServiceMetrics(app.state.models, settings)
-        app.state.metrics = metrics
+        metrics = ServiceMetrics(app_state(app).models, settings)
+        app_state(app).metrics = metrics
         app.include_router(metrics_router)
     app.add_middleware(RequestGuard, settings=settings, metrics=metrics)
     if settings.FORWARDED_ALLOW_IPS.strip():  # outermost: the guard sees the real client

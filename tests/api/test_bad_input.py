@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
+from backend.api.state import app_state
 from backend.embedding.embedder import Embedder
 from tests.utils.factories import REPO_MODELS, make_settings
 from tests.utils.http import assert_problem, post_csv, read_csv_rows
@@ -96,7 +97,7 @@ def test_one_megabyte_single_message(client: TestClient) -> None:
     """Refused with a 422 naming the row when above the hard limit, else kept whole."""
     message = "Disk 3 failed on node 7 " + "x" * (1 << 20)
     data = HEADER + f"ModernCRM,User a logged in.\nBillingSystem,{message}\n".encode()
-    hard = getattr(client.app.state.settings, "MAX_MESSAGE_CHARS_HARD", None)
+    hard = getattr(app_state(client.app).settings, "MAX_MESSAGE_CHARS_HARD", None)
     if hard is not None and len(message) > hard:
         body = assert_problem(post_csv(client, data), 422, "Row 2", f"{len(message):,}",
                               "MAX_MESSAGE_CHARS_HARD")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.api.drift_retrain import DriftRetrainer, DriftTrigger
+from backend.api.state import app_state
 from backend.logs.drift import SourceDrift
 from tests.pipelines.conftest import AppFactory
 from tests.utils.clock import FakeClock
@@ -33,13 +34,13 @@ def test_persistent_drift_without_corrections_says_there_is_nothing_to_learn(
         make_client: AppFactory, tmp_path) -> None:  # type: ignore[no-untyped-def]
     with make_client(DRIFT_RETRAIN_AFTER_S=1.0,
                      DATABASE_URL=f"sqlite:///{tmp_path / 'feedback.db'}") as client:
-        retrainer = client.app.state.metrics.stream.on_report  # type: ignore[attr-defined]
+        retrainer = app_state(client.app).metrics.stream.on_report  # type: ignore[union-attr]
         assert isinstance(retrainer, DriftRetrainer)
         retrainer.trigger.clock = FakeClock(0.0)
         retrainer([_row("billing", True)])
         retrainer.trigger.clock.now = 5.0  # type: ignore[attr-defined]
         retrainer([_row("billing", True)])
         metrics = client.get("/metrics").text
-        jobs = client.app.state.learning.jobs  # type: ignore[attr-defined]
+        jobs = app_state(client.app).learning.jobs
         assert jobs.running("retrain:log-classifier") is None
     assert 'sift_drift_retrains_total{outcome="no corrections"} 1.0' in metrics

@@ -9,6 +9,7 @@ import json
 from google.protobuf import json_format
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
 
+from backend.api.state import app_state
 from backend.pipelines import otlp
 from tests.pipelines.conftest import AppFactory
 from tests.pipelines.otlp_requests import export_request
@@ -131,7 +132,7 @@ def test_label_rate_counters_fold_sources_beyond_the_limit(make_client: AppFacto
 def test_saturated_receiver_answers_503_with_retry_after(make_client: AppFactory) -> None:
     body = export_request([("BillingSystem", LINES)]).SerializeToString()
     with make_client(OTLP_MAX_IN_FLIGHT=2) as client:
-        receiver = client.app.state.otlp  # type: ignore[attr-defined]
+        receiver = app_state(client.app).otlp
         receiver.in_flight = 2  # two export requests being classified right now
         busy = client.post("/v1/logs", content=body, headers=PB)
         receiver.in_flight = 0

@@ -16,6 +16,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from typer.testing import CliRunner
 
 from backend.api.main import create_app
+from backend.api.state import app_state
 from backend.core.config import PROJECT_ROOT, get_settings
 from backend.embedding.embedder import Embedder
 from backend.sessions.predictor import StepPredictor
@@ -169,7 +170,7 @@ def test_step_correction_by_prediction_id_is_kept_for_retraining(
         "correct_label": "Completed"})
     assert response.status_code == 201, response.text
     assert response.json()["model"] == NAME
-    store = client.app.state.learning.store  # type: ignore[attr-defined]
+    store = app_state(client.app).learning.store
     (example,) = store.labelled_examples(NAME)
     assert example.label == "Completed"
     assert example.input[CASE] == events[0][CASE] and example.input[TIME] == events[0][TIME]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from backend.api.deps import SettingsDep
+from backend.api.state import state_of
 from backend.core.errors import ProblemError
 
 router = APIRouter(prefix="/v1", tags=["pipelines"])
@@ -19,7 +20,7 @@ async def read_drift(request: Request, settings: SettingsDep) -> dict[str, Any]:
     """Per source over the last DRIFT_WINDOW_S, against its own baseline (its first
     BASELINE_RECORDS lines, or one pinned): share of templates not in it, mean
     confidence, label-mix PSI, and whether it drifts (never while the baseline is learnt)."""
-    metrics = getattr(request.app.state, "metrics", None)
+    metrics = state_of(request).metrics
     stream = metrics.stream if metrics is not None else None
     monitor = stream.drift if stream is not None else None
     if stream is None or monitor is None:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from backend.api.deps import ManagerDep
+from backend.api.state import state_of
 
 router = APIRouter(tags=["health"])
 
@@ -29,7 +30,7 @@ def read_ready(manager: ManagerDep, request: Request) -> JSONResponse:
             models[name] = {"ready": False, "error": manager.error(name) or "loading"}
     ready = all(m["ready"] for m in models.values())
     body: dict[str, object] = {"ready": ready, "models": models}
-    otlp = getattr(request.app.state, "otlp", None)
+    otlp = state_of(request).otlp
     if otlp is not None and otlp.forwarder is not None:
         body["otlp_forward"] = otlp.forwarder.status()
     return JSONResponse(body, status_code=200 if ready else 503)

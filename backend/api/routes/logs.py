@@ -31,6 +31,7 @@ from backend.api.logbodies import (
 )
 from backend.api.metrics import live_traffic, observe_predictions
 from backend.api.schemas.logs import ClassifyRequest, ClassifyResponse
+from backend.api.state import state_of
 from backend.api.uploads import (
     account,
     accounting_headers,
@@ -135,7 +136,7 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
     if is_raw_log(file.filename, form.get("log_format")):  # a .log / .txt upload (issue 18)
         return await classify_log_upload(await read_upload(file, max_bytes), file.filename or "",
                                          form, classifier, threshold,
-                                         request.app.state.settings, not wants_json(request),
+                                         state_of(request).settings, not wants_json(request),
                                          memory)
     data = await read_upload(file, max_bytes)
     table = await run_in_threadpool(read_table, data, REQUIRED_COLUMNS, max_rows)
@@ -144,14 +145,14 @@ async def _classify_csv(request: Request, file: UploadFile, threshold: float | N
     sources, messages = frame["source"].tolist(), frame["log_message"].tolist()
     levels = level_column(frame)
     check_message_lengths(list(zip(sources, messages, strict=True)),
-                          request.app.state.settings.MAX_MESSAGE_CHARS_HARD, first_row=1)
+                          state_of(request).settings.MAX_MESSAGE_CHARS_HARD, first_row=1)
     batch = await run_in_threadpool(
         lambda: classify_table(classifier, sources, messages, levels,
                                ClassifyOptions(threshold, memory)))
     rows = batch.rows()
     observe_predictions(rows)
     agreed = file_agreement(frame, batch.column("label").tolist(),
-                            request.app.state.settings.LABEL_COLUMN)
+                            state_of(request).settings.LABEL_COLUMN)
     if wants_json(request):
         predictions = batch.predictions(sources, messages)
         answer = _response(classifier, predictions, threshold, table.warnings)

@@ -13,6 +13,7 @@ from backend.api.deps import ClassifierDep, SettingsDep
 from backend.api.learning import get_learning, record_log_predictions
 from backend.api.logbodies import caller_memory
 from backend.api.metrics import observe_predictions
+from backend.api.state import state_of
 from backend.core.config import Settings
 from backend.core.errors import ProblemError
 from backend.core.tabular import check_row_limit
@@ -21,7 +22,7 @@ from backend.logs.recording import sampled
 from backend.logs.usecase import ClassifyOptions, classify_rows
 from backend.pipelines import otlp
 from backend.pipelines.forwarder import ForwardRefusedError, ForwardUnavailableError
-from backend.pipelines.receiver import OTLPReceiver, decompress
+from backend.pipelines.receiver import decompress
 
 router = APIRouter(tags=["pipelines"])
 
@@ -53,7 +54,7 @@ async def export_logs(request: Request, classifier: ClassifierDep,
     """OTLP/HTTP logs receiver: classifies each record's body (source from the
     OTLP_SOURCE_ATTRIBUTE resource attribute) and, when OTLP_FORWARD_ENDPOINT is set,
     answers only once the labelled records were forwarded."""
-    receiver: OTLPReceiver = request.app.state.otlp
+    receiver = state_of(request).otlp
     encoding = otlp.media_type(request.headers.get("content-type"))
     body = decompress(await request.body(), request.headers.get("content-encoding"),
                       settings.max_upload_bytes)

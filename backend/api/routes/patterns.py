@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from backend.api.deps import AdminDep, ClassifierDep, SettingsDep
 from backend.api.learning import LearningDep, caller_name
 from backend.api.limits import check_message_lengths
+from backend.api.state import state_of
 from backend.api.stream import StreamObserver
 from backend.api.uploads import check_one_file, read_upload
 from backend.core.errors import ProblemError
@@ -33,7 +34,7 @@ SourcePath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def _stream(request: Request) -> tuple[StreamObserver, PatternCounter]:
-    metrics = getattr(request.app.state, "metrics", None)
+    metrics = state_of(request).metrics
     stream = metrics.stream if metrics is not None else None
     if stream is None or stream.patterns is None:
         raise ProblemError(404, "Pattern counting is off: set PATTERNS_ENABLED=true and "
