@@ -38,6 +38,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -47,14 +48,19 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
-from backend.core.config import get_settings  # noqa: E402
-from backend.logs.embedder import CachedEmbedder, MiniLMEmbedder  # noqa: E402
+from backend.core.config import Settings, get_settings  # noqa: E402
+from backend.embedding.embedder import CachedEmbedder, MiniLMEmbedder  # noqa: E402
+from backend.embedding.static import StaticEmbedder  # noqa: E402
+from backend.logs.cascade import unique_embed  # noqa: E402
+from backend.logs.classifier import ClassifierOptions, LogClassifier  # noqa: E402
+from backend.logs.levels import with_level  # noqa: E402
 from backend.logs.llm.base import UNCLASSIFIED  # noqa: E402
 from backend.logs.llm.tier import LLMTier  # noqa: E402
-from backend.logs.router import LogClassifier, RouterOptions  # noqa: E402
+from backend.logs.model import LogModel  # noqa: E402
 from backend.logs.rules import RuleSet  # noqa: E402
-from backend.logs.service import build_classifier, offline_provider  # noqa: E402
-from backend.logs.static import StaticEmbedder, shipped_static_model  # noqa: E402
+from backend.logs.service import build_classifier, nearest_example_provider  # noqa: E402
+from backend.registry.local import LocalModelStore  # noqa: E402
+from training.logs.cascade import shipped_static_model  # noqa: E402
 from training.logs.distance import expected_calibration_error  # noqa: E402
 from training.logs.generator import generate_logs  # noqa: E402
 from training.logs.realcorpus import (  # noqa: E402
@@ -174,7 +180,8 @@ def template_weights(lines: pd.DataFrame) -> np.ndarray:
 def run_fold(system: str, lines: pd.DataFrame, corpus: pd.DataFrame, gen: pd.DataFrame,
              vectors: dict[str, np.ndarray], embedder: CachedEmbedder,
              static: StaticEmbedder | None, args: LogTrainingArguments,
-             rules: RuleSet | None) -> tuple[pd.DataFrame, dict[str, object]]:
+             rules: RuleSet | None, studies: Path | None = None
+             ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Train on everything but `system`, answer its lines with and without the level."""
     held_out = duplicates_of(corpus, system)
     real = lines[(lines["source"] != system) & ~lines["template_id"].isin(held_out)]
@@ -184,12 +191,13 @@ def run_fold(system: str, lines: pd.DataFrame, corpus: pd.DataFrame, gen: pd.Dat
     train = with_levels(pd.concat([gen, rows], ignore_index=True), "level", args.level_dropout)
     train["key"] = _keys(train["log_message"])
     started = time.perf_counter()
+    capture: dict[str, object] = {}
     model, params = fit_log_model(train, train["__group"].to_numpy(), vectors, embedder.name,
-                                  args, static)
+                                  args, static, capture=capture)
     fit_s = time.perf_counter() - started
-    llm = LLMTier(offline_provider(model, embedder), model.labels)
+    llm = LLMTier(nearest_example_provider(model, embedder), model.labels)
     classifier = LogClassifier(model, embedder, rules, llm,
-                               RouterOptions(llm_sources=frozenset(args.llm_sources)))
+                               ClassifierOptions(llm_sources=frozenset(args.llm_sources)))
     test = lines[lines["source"] == system].reset_index(drop=True)
     out = test[["source", "template_id", "target_label", "problem", "level", "key"]].copy()
     for name, level in (("lvl", True), ("nolvl", False)):
@@ -197,17 +205,68 @@ def run_fold(system: str, lines: pd.DataFrame, corpus: pd.DataFrame, gen: pd.Dat
         out[[f"{name}_{c}" for c in got.columns]] = got.to_numpy()
     majority = real["target_label"].value_counts().idxmax()
     out["majority"] = majority
+    if studies is not None:
+        save_study(studies / f"{system}.npz", model, embedder, test, capture)
     return out, {"fit_s": round(fit_s, 1), "threshold": round(model.head.threshold, 4),
                  "cascade_threshold": params.get("cascade_threshold"),
                  "cv_ece_after_distance": params.get("cv_ece_after_distance"),
                  "train_real_rows": len(rows), "majority": majority}
 
 
+def stage_outputs(model: LogModel, embedder: CachedEmbedder, keys: list[str]
+                  ) -> dict[str, np.ndarray]:
+    """Per key, before any distance calibration: each stage's class probabilities (columns
+    in `model.head.classes` order) and the similarity the distance calibration reads, which
+    bench/calibration_study.py replays."""
+    bare, levels = model.split_levels(keys)
+    out: dict[str, np.ndarray] = {}
+    if model.fast is not None:
+        static = unique_embed(model.fast.embedder, bare)
+        out["fast_proba"] = model.fast.head.predict_proba(model.fast.inputs(
+            model.text_features, bare, static, levels, model.level_weight))
+        if model.distance is not None:
+            out["similarity"] = model.distance.similarity(static)
+    out["full_proba"] = model.head.predict_proba(
+        model.inputs(embedder.embed(bare), bare, levels))
+    return out
+
+
+def save_study(path: Path, model: LogModel, embedder: CachedEmbedder, test: pd.DataFrame,
+               capture: dict[str, object]) -> None:
+    """One fold's out-of-fold calibration inputs and its test lines' raw stage outputs, with
+    and without the stated level, so calibration variants are replayed without refitting."""
+    keys = _keys(test["log_message"])
+    with_lvl = [with_level(k, lv, onehot=True) for k, lv in zip(keys, test["level"], strict=True)]
+    data = {f"oof_{k}": (np.asarray(v) if v is not None else np.zeros(0))
+            for k, v in capture.items()}
+    for name, these in (("lvl", with_lvl), ("nolvl", keys)):
+        data.update({f"{name}_{k}": v for k, v in stage_outputs(model, embedder, these).items()})
+    data["head_classes"] = np.asarray(model.head.classes, dtype=str)
+    if model.fast is not None:
+        data["fast_classes"] = np.asarray(model.fast.head.classes, dtype=str)
+    data["threshold"] = np.asarray(model.head.threshold)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **data)
+
+
+def served_recipe(settings: Settings) -> dict[str, Any]:
+    """The calibration choices of the newest log model (its manifest's params), so every
+    fold trains the recipe that is served: the precision target of the abstain threshold,
+    the per-label calibration and the MiniLM floor."""
+    store = LocalModelStore(settings.MODELS_ROOT)
+    params = store.manifest(settings.LOG_MODEL_NAME, store.resolve(settings.LOG_MODEL_NAME)
+                            ).params
+    return {"target_precision": float(params.get("target_precision", 0.95)),
+            "calibration_real_only": bool(params.get("calibration_real_only", False)),
+            "calibration_by_label": bool(params.get("calibration_by_label", False)),
+            "minilm_floor_quantile": params.get("minilm_floor_quantile")}
+
+
 _KEY_CACHE: dict[str, str] = {}
 
 
 def _keys(messages: pd.Series) -> list[str]:
-    from backend.logs.normalize import template_key
+    from backend.core.normalize import template_key
 
     out = []
     for m in messages:
@@ -346,6 +405,8 @@ def main() -> None:
     parser.add_argument("--from-results", type=Path, nargs="+", default=None,
                         help="score these per-line answer files instead of fitting")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--studies", type=Path, default=None,
+                        help="also keep each fold's calibration inputs here (one .npz each)")
     parser.add_argument("--cascade-tolerance", type=float,
                         default=LogTrainingArguments.cascade_tolerance)
     opts = parser.parse_args()
@@ -359,6 +420,15 @@ def main() -> None:
         for path in opts.from_results:
             extra = path.with_suffix(".folds.json")
             folds.update(json.loads(extra.read_text()) if extra.is_file() else {})
+        if "v4_label" not in results and not opts.no_v4:
+            lines = corpus_lines(load_corpus(corpus_path))
+            ordered = pd.concat([lines[lines["source"] == s]
+                                 for s in results["source"].unique()], ignore_index=True)
+            if len(ordered) != len(results):
+                raise SystemExit("the results do not hold every line of their systems")
+            v4 = v4_answers(ordered, cached_embedder(CACHE / "minilm.npz"))
+            if v4 is not None:
+                results[[f"v4_{c}" for c in v4.columns]] = v4.to_numpy()
         report(results, corpus_path, sorted(results["source"].unique()), folds, opts, started)
         return
     corpus = load_corpus(corpus_path)
@@ -375,14 +445,16 @@ def main() -> None:
     if len(embedder.cache) > before:
         save_cache(embedder, cache)
     args = LogTrainingArguments(seed=opts.seed, llm_sources=tuple(settings.LLM_SOURCES),
-                                level_column="level", cascade_tolerance=opts.cascade_tolerance)
+                                level_column="level", cascade_tolerance=opts.cascade_tolerance,
+                                **served_recipe(settings))
     if not opts.full_grid:
         args.c_grid, args.fast_c_grid = (16.0,), (4.0,)
     rules = RuleSet.from_yaml(settings.RULES_PATH) if settings.RULES_ENABLED else None
     systems = opts.systems or sorted(lines["source"].unique())
     parts, folds = [], {}
     for system in systems:
-        part, info = run_fold(system, lines, corpus, gen, vectors, embedder, static, args, rules)
+        part, info = run_fold(system, lines, corpus, gen, vectors, embedder, static, args, rules,
+                              opts.studies)
         parts.append(part)
         folds[system] = info
         logger.warning("%s: %s", system, info)

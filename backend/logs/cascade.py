@@ -110,21 +110,32 @@ def answer_keys(model: LogModel, embedder: Embedder, keys: Sequence[str],
         if dist is not None and sims is None and dist.space == MINILM:
             sims = dist.similarity(vectors)
         if dist is not None and sims is not None:
-            conf = dist.calibrate(conf, sims, FULL)
+            conf = dist.calibrate(conf, sims, FULL, labels)
+        if dist is not None:
+            conf = dist.chance(conf, dist.minilm_known(vectors))
         return [(label, c, FULL) for label, c in zip(labels, conf.tolist(), strict=True)]
     labels, conf = fast.head.predict(fast.inputs(model.text_features, bare, static, levels,
                                                  weight))
-    served = dist.calibrate(conf, sims, FAST) if dist is not None and sims is not None else conf
+    served = (dist.calibrate(conf, sims, FAST, labels)
+              if dist is not None and sims is not None else conf)
     out: list[tuple[str, float, str]] = [
         (label, c, FAST) for label, c in zip(labels, served.tolist(), strict=True)]
-    unsure = np.flatnonzero(conf < threshold).tolist()
+    # a key none of whose words training saw goes on to MiniLM however sure stage 1 is:
+    # only there can the model tell that it is far from everything it learnt
+    unsure_rows = conf < threshold
+    if dist is not None:
+        unsure_rows |= dist.novel(bare)
+    unsure = np.flatnonzero(unsure_rows).tolist()
     if unsure:
         todo = [bare[i] for i in unsure]
         todo_levels = [levels[i] for i in unsure] if levels is not None else None
+        todo_vectors = embedder.embed(todo)
         full_labels, full_conf = model.head.predict(
-            model.inputs(embedder.embed(todo), todo, todo_levels))
+            model.inputs(todo_vectors, todo, todo_levels))
         if dist is not None and sims is not None:
-            full_conf = dist.calibrate(full_conf, sims[unsure], FULL)
+            full_conf = dist.calibrate(full_conf, sims[unsure], FULL, full_labels)
+        if dist is not None:
+            full_conf = dist.chance(full_conf, dist.minilm_known(todo_vectors))
         for i, label, c in zip(unsure, full_labels, full_conf.tolist(), strict=True):
             out[i] = (label, c, FULL)
     return out

@@ -15,12 +15,27 @@ keys of its fold teaches the calibration what "far" costs. The reference set is
 every distinct training key, in the space of the static stage (model2vec; a new
 key's static vector is computed by the cascade anyway) or of MiniLM for a model
 without a fast stage. Stored as `distance.json` + `distance.npz` (no pickle).
+
+Two optional parts (v6 on):
+- a bias per answered label (`label_bias`): how often a label is right at a given
+  confidence and distance differs by label (a far line called System Notification is
+  usually right, a far line called Error much less often), so one curve for all labels
+  is over-sure of some and unsure of others;
+- a floor of what held-out systems reached out of fold, in MiniLM space
+  (`minilm_floor`, with the training keys' MiniLM vectors as `minilm_reference`). Below
+  it the calibration has no evidence at all, so the served confidence is chance (one
+  over the number of labels): the line abstains, or goes to the LLM tier. The static
+  space cannot draw this line (made-up words are "similar" to log keys there through
+  their sub-words), so a key none of whose words training ever saw (`novel`, read
+  against `vocabulary`) is sent on to MiniLM even when the fast stage is sure.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +44,26 @@ DISTANCE_CONFIG = "distance.json"
 DISTANCE_WEIGHTS = "distance.npz"
 STATIC, MINILM = "static", "minilm"
 _EPS = 1e-6
+
+
+_PLACEHOLDER = re.compile(r"<[^<>\s]*>")
+_WORD = re.compile(r"[a-z]{2,}")
+
+
+def key_words(key: str) -> set[str]:
+    """The words of a template key (lower-case letters, placeholders left out)."""
+    return set(_WORD.findall(_PLACEHOLDER.sub(" ", key.lower())))
+
+
+def known_share(keys: Sequence[str], vocabulary: frozenset[str] | set[str]) -> np.ndarray:
+    """Per key, the share of its distinct words found in `vocabulary` (1 for a key with no
+    words: numbers and placeholders say nothing about novelty)."""
+    out = np.ones(len(keys), dtype=np.float64)
+    for i, key in enumerate(keys):
+        words = key_words(key)
+        if words:
+            out[i] = sum(w in vocabulary for w in words) / len(words)
+    return out
 
 
 def features(confidence: np.ndarray, similarity: np.ndarray) -> np.ndarray:
@@ -47,35 +82,86 @@ class DistanceCalibration:
     space: str  # STATIC (the fast stage's embedder) or MINILM
     coefficients: dict[str, tuple[float, ...]]  # stage -> (a, b, c, d)
     block: int = 4096  # reference rows per matrix product (bounds memory for big batches)
+    label_bias: dict[str, dict[str, float]] = field(default_factory=dict)  # stage -> label ->
+    floor: float | None = None  # below this similarity: no evidence, chance confidence
+    n_labels: int = 9  # chance is 1 / n_labels
+    vocabulary: frozenset[str] = frozenset()  # the words of the training keys
+    minilm_reference: np.ndarray | None = None  # (n, 384) unit MiniLM vectors of those keys
+    minilm_floor: float | None = None  # below this MiniLM similarity: chance confidence
 
     def __post_init__(self) -> None:
         self.reference = np.ascontiguousarray(self.reference, dtype=np.float32)
+        if self.minilm_reference is not None:
+            self.minilm_reference = np.ascontiguousarray(self.minilm_reference,
+                                                         dtype=np.float32)
 
-    def similarity(self, vectors: np.ndarray) -> np.ndarray:
+    def similarity(self, vectors: np.ndarray, reference: np.ndarray | None = None
+                   ) -> np.ndarray:
         """Cosine similarity of each (unit) vector to its nearest reference key."""
+        reference = self.reference if reference is None else reference
         vectors = np.asarray(vectors, dtype=np.float32)
-        if not len(vectors) or not len(self.reference):
+        if not len(vectors) or not len(reference):
             return np.zeros(len(vectors), dtype=np.float32)
         best = np.full(len(vectors), -1.0, dtype=np.float32)
-        for start in range(0, len(self.reference), self.block):
-            part = self.reference[start:start + self.block]
+        for start in range(0, len(reference), self.block):
+            part = reference[start:start + self.block]
             np.maximum(best, (vectors @ part.T).max(axis=1), out=best)
         return best
 
-    def calibrate(self, confidence: np.ndarray, similarity: np.ndarray, stage: str
-                  ) -> np.ndarray:
-        """P(the answer is right) for these head confidences at these similarities."""
+    def novel(self, keys: Sequence[str]) -> np.ndarray:
+        """Keys with words none of which training saw (all False without a vocabulary)."""
+        if not self.vocabulary or self.minilm_floor is None:
+            return np.zeros(len(keys), dtype=bool)
+        return known_share(keys, self.vocabulary) == 0.0
+
+    def minilm_known(self, vectors: np.ndarray) -> np.ndarray:
+        """Whether each MiniLM vector (unit length) is within the MiniLM floor."""
+        if self.minilm_floor is None or self.minilm_reference is None:
+            return np.ones(len(vectors), dtype=bool)
+        unit = np.asarray(vectors, dtype=np.float32)
+        unit = unit / np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+        return self.similarity(unit, self.minilm_reference) >= self.minilm_floor
+
+    def chance(self, confidence: np.ndarray, inside: np.ndarray) -> np.ndarray:
+        """Chance confidence where `inside` is False (no evidence that far out)."""
+        return np.where(inside, confidence, 1.0 / self.n_labels)
+
+    def calibrate(self, confidence: np.ndarray, similarity: np.ndarray, stage: str,
+                  labels: Sequence[str] | None = None) -> np.ndarray:
+        """P(the answer is right) for these head confidences at these similarities (and,
+        with a label bias, for these answered labels)."""
         coef = self.coefficients.get(stage)
         if coef is None or not len(confidence):
             return np.asarray(confidence, dtype=np.float64)
         z = features(confidence, similarity) @ np.asarray(coef[:3]) + coef[3]
-        return 1.0 / (1.0 + np.exp(-z))
+        bias = self.label_bias.get(stage)
+        if bias and labels is not None:
+            z = z + np.array([bias.get(label, 0.0) for label in labels])
+        served = 1.0 / (1.0 + np.exp(-z))
+        return self.chance(served, self.known(similarity))
+
+    def known(self, similarity: np.ndarray) -> np.ndarray:
+        """Whether each static similarity is within the (optional) static floor."""
+        s = np.asarray(similarity, dtype=np.float64)
+        return np.ones(len(s), dtype=bool) if self.floor is None else s >= self.floor
 
     def save_pretrained(self, folder: Path) -> None:
-        np.savez(folder / DISTANCE_WEIGHTS, reference=self.reference.astype(np.float16))
-        config = {"space": self.space, "features": ["logit", "similarity", "logit*similarity",
-                                                    "intercept"],
-                  "coefficients": {k: list(v) for k, v in self.coefficients.items()}}
+        arrays: dict[str, np.ndarray] = {
+            "reference": self.reference.astype(np.float16),
+            "vocabulary": np.asarray(sorted(self.vocabulary), dtype=str)}
+        if self.minilm_reference is not None:
+            arrays["minilm_reference"] = self.minilm_reference.astype(np.float16)
+        np.savez(folder / DISTANCE_WEIGHTS, **arrays)  # type: ignore[arg-type]
+        config: dict[str, object] = {
+            "space": self.space,
+            "features": ["logit", "similarity", "logit*similarity", "intercept"],
+            "coefficients": {k: list(v) for k, v in self.coefficients.items()}}
+        if self.label_bias:
+            config["label_bias"] = self.label_bias
+        if self.floor is not None:
+            config.update(floor=self.floor, n_labels=self.n_labels)
+        if self.minilm_floor is not None:
+            config.update(minilm_floor=self.minilm_floor, n_labels=self.n_labels)
         (folder / DISTANCE_CONFIG).write_text(json.dumps(config, indent=2) + "\n",
                                               encoding="utf-8")
 
@@ -87,6 +173,16 @@ class DistanceCalibration:
         config = json.loads((folder / DISTANCE_CONFIG).read_text(encoding="utf-8"))
         with np.load(folder / DISTANCE_WEIGHTS, allow_pickle=False) as data:
             reference = data["reference"]
+            vocabulary = (frozenset(str(w) for w in data["vocabulary"])
+                          if "vocabulary" in data else frozenset())
+            minilm = data["minilm_reference"] if "minilm_reference" in data else None
         return cls(reference, str(config["space"]),
                    {str(k): tuple(float(x) for x in v)
-                    for k, v in config["coefficients"].items()})
+                    for k, v in config["coefficients"].items()},
+                   label_bias={str(stage): {str(k): float(v) for k, v in bias.items()}
+                               for stage, bias in config.get("label_bias", {}).items()},
+                   floor=float(config["floor"]) if config.get("floor") is not None else None,
+                   n_labels=int(config.get("n_labels", 9)), vocabulary=vocabulary,
+                   minilm_reference=minilm,
+                   minilm_floor=(float(config["minilm_floor"])
+                                 if config.get("minilm_floor") is not None else None))

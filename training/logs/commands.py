@@ -63,6 +63,16 @@ def train_logs_cmd(
     distance: Annotated[bool, typer.Option(
         help="distance-aware confidence (--no-distance: the head's calibrated probability)")
     ] = True,
+    calibration_real_only: Annotated[bool, typer.Option(
+        help="fit the distance calibration and the threshold on the held-out --extra-data "
+             "systems only (not on held-out generated templates)")
+    ] = False,
+    calibration_by_label: Annotated[bool, typer.Option(
+        help="a calibration bias per answered label")] = False,
+    minilm_floor_quantile: Annotated[float | None, typer.Option(
+        help="no evidence below this quantile of the held-out systems' MiniLM similarity to "
+             "training: chance confidence there (0: off)")
+    ] = None,
 ) -> None:
     """Train the log classifier on any labelled CSV and publish a new registry version."""
     from backend.embedding.service import build_embedder
@@ -78,7 +88,10 @@ def train_logs_cmd(
                                 level_column=level_column,
                                 cascade_tolerance=cascade_tolerance, extra_data=extra_data,
                                 extra_group_column=extra_group_column,
-                                extra_share=extra_share, distance=distance)
+                                extra_share=extra_share, distance=distance,
+                                calibration_real_only=calibration_real_only,
+                                calibration_by_label=calibration_by_label,
+                                minilm_floor_quantile=minilm_floor_quantile or None)
     if extra_data is not None and not extra_data.is_file():
         raise typer.BadParameter(f"{extra_data} does not exist", param_hint="--extra-data")
     static = None

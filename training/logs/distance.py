@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,7 +22,14 @@ from sklearn.linear_model import LogisticRegression
 
 from backend.core.calibration import threshold_for_precision
 from backend.logs.cascade import FAST, FULL
-from backend.logs.distance import MINILM, STATIC, DistanceCalibration, features
+from backend.logs.distance import (
+    MINILM,
+    STATIC,
+    DistanceCalibration,
+    features,
+    key_words,
+    known_share,
+)
 
 if TYPE_CHECKING:
     from training.logs.train import LogTrainingArguments
@@ -67,59 +75,158 @@ def out_of_fold_similarity(vectors: np.ndarray, keys: Sequence[str],
     return sims
 
 
+@dataclass(frozen=True)
+class CalibrationOptions:
+    """How the distance calibration and the abstain threshold are fitted (train-logs flags).
+
+    real_only: fit both on the out-of-fold rows of the held-out *real* systems only (groups
+        `extra:<system>`), not on held-out generated templates, which are near their
+        siblings and easy: served lines are real ones.
+    by_label: a bias per answered label beside the shared curve.
+    floor_quantile: the similarity floor is this quantile of the held-out real rows'
+        similarities (None: no floor).
+    minilm_floor_quantile: the MiniLM similarity floor, as a quantile of the held-out real
+        rows' MiniLM similarities to their fold's training keys.
+    """
+
+    real_only: bool = False
+    by_label: bool = False
+    floor_quantile: float | None = None
+    minilm_floor_quantile: float | None = None  # the same in MiniLM space
+    target_precision: float = 0.95
+
+
+def out_of_fold_known_share(keys: Sequence[str], folds: list[tuple[np.ndarray, np.ndarray]]
+                            ) -> np.ndarray:
+    """Per row: the share of its key's words found in the keys its fold was trained on."""
+    share = np.ones(len(keys), dtype=np.float64)
+    for fit_idx, held_idx in folds:
+        vocabulary = set().union(*(key_words(keys[i]) for i in fit_idx))
+        share[held_idx] = known_share([keys[i] for i in held_idx], vocabulary)
+    return share
+
+
 def fit_stage(confidence: np.ndarray, similarity: np.ndarray, correct: np.ndarray,
-              weights: np.ndarray | None) -> tuple[float, ...]:
-    """(a, b, c, d) of the stage's calibration: a logistic regression of "the answer was
-    right" on the features of backend.logs.distance.features."""
+              weights: np.ndarray | None, labels: Sequence[str] | None = None,
+              classes: Sequence[str] = ()) -> tuple[tuple[float, ...], dict[str, float]]:
+    """(a, b, c, d) of the stage's calibration, and a bias per answered label when `labels`
+    are given: a logistic regression of "the answer was right" on the features of
+    backend.logs.distance.features (plus the answered label, one-hot)."""
     if correct.all() or not correct.any():
-        return (1.0, 0.0, 0.0, 0.0)  # nothing to learn: the head's own confidence
+        return (1.0, 0.0, 0.0, 0.0), {}  # nothing to learn: the head's own confidence
+    x = features(confidence, similarity)
+    if labels is not None:
+        x = np.hstack([x, np.asarray([[label == c for c in classes] for label in labels],
+                                     dtype=np.float64)])
     lr = LogisticRegression(C=100.0, max_iter=2000)
-    lr.fit(features(confidence, similarity), correct.astype(int), sample_weight=weights)
-    return (*(round(float(v), 6) for v in lr.coef_[0]), round(float(lr.intercept_[0]), 6))
+    lr.fit(x, correct.astype(int), sample_weight=weights)
+    coef = lr.coef_[0]
+    base = (*(round(float(v), 6) for v in coef[:3]), round(float(lr.intercept_[0]), 6))
+    bias = ({c: round(float(v), 6) for c, v in zip(classes, coef[3:], strict=True)}
+            if labels is not None else {})
+    return base, bias
 
 
-def fit_distance(space: np.ndarray, keys: Sequence[str], y_idx: np.ndarray, groups: np.ndarray,
-                 full_proba: np.ndarray, fast_proba: np.ndarray | None,
-                 cascade_threshold: float | None, args: LogTrainingArguments,
-                 weights: np.ndarray | None, static_space: bool
-                 ) -> tuple[DistanceCalibration, float, dict[str, object]]:
-    """The calibration, the abstain threshold on its served confidences, and figures."""
+def is_real(groups: np.ndarray) -> np.ndarray:
+    """Rows of the real corpus (grouped by system as `extra:<system>`)."""
+    return np.char.startswith(np.asarray(groups, dtype=str), "extra:")
+
+
+def fit_calibration(space: np.ndarray, keys: Sequence[str], y_idx: np.ndarray,
+                    groups: np.ndarray, full_proba: np.ndarray, fast_proba: np.ndarray | None,
+                    cascade_threshold: float | None, weights: np.ndarray | None,
+                    options: CalibrationOptions, classes: Sequence[str] = (), seed: int = 42,
+                    static_space: bool = True, minilm: np.ndarray | None = None
+                    ) -> tuple[DistanceCalibration, float, dict[str, object]]:
+    """The calibration, the abstain threshold on its served confidences, and figures, from
+    the out-of-fold probabilities of the heads (the folds of `group_folds`)."""
     from training.logs.train import group_folds
 
-    folds = group_folds(y_idx, groups, args.seed)
+    folds = group_folds(y_idx, groups, seed)
     sims = out_of_fold_similarity(space, keys, folds)
+    classes = list(classes) or [str(i) for i in range(full_proba.shape[1])]
+    real = is_real(groups)
+    fit_rows = real if options.real_only and real.any() else np.ones(len(keys), dtype=bool)
+    w = np.asarray(weights, dtype=np.float64)[fit_rows] if weights is not None else None
+    floor = (round(float(np.quantile(sims[real], options.floor_quantile)), 6)
+             if options.floor_quantile is not None and real.any() else None)
+    minilm_floor = minilm_unit = None
+    full_inside, novel = np.ones(len(keys), dtype=bool), np.zeros(len(keys), dtype=bool)
+    if options.minilm_floor_quantile is not None and minilm is not None and real.any():
+        minilm_unit = minilm / np.maximum(np.linalg.norm(minilm, axis=1, keepdims=True), 1e-12)
+        minilm_sims = out_of_fold_similarity(minilm_unit, keys, folds)
+        minilm_floor = round(float(np.quantile(minilm_sims[real],
+                                               options.minilm_floor_quantile)), 6)
+        full_inside = minilm_sims >= minilm_floor
+        novel = out_of_fold_known_share(keys, folds) == 0.0
     coefficients: dict[str, tuple[float, ...]] = {}
-    served_conf = served_right = None
+    label_bias: dict[str, dict[str, float]] = {}
     stages = [(FULL, full_proba)] + ([(FAST, fast_proba)] if fast_proba is not None else [])
     raw: dict[str, np.ndarray] = {}
-    cal: dict[str, np.ndarray] = {}
+    answered: dict[str, list[str]] = {}
     right: dict[str, np.ndarray] = {}
     for stage, proba in stages:
         raw[stage] = proba.max(1)
         right[stage] = proba.argmax(1) == y_idx
-        coefficients[stage] = fit_stage(raw[stage], sims, right[stage], weights)
-        cal[stage] = DistanceCalibration(np.zeros((0, 1)), STATIC, coefficients).calibrate(
-            raw[stage], sims, stage)
+        answered[stage] = [classes[i] for i in proba.argmax(1)]
+        labels = ([answered[stage][i] for i in np.flatnonzero(fit_rows)]
+                  if options.by_label else None)
+        coefficients[stage], bias = fit_stage(raw[stage][fit_rows], sims[fit_rows],
+                                              right[stage][fit_rows], w, labels, classes)
+        if bias:
+            label_bias[stage] = bias
+    calibration = DistanceCalibration(unique_rows(space, keys), STATIC if static_space
+                                      else MINILM, coefficients, label_bias=label_bias,
+                                      floor=floor, n_labels=len(classes),
+                                      vocabulary=frozenset().union(*map(key_words, keys))
+                                      if minilm_floor is not None else frozenset(),
+                                      minilm_reference=(unique_rows(minilm_unit, keys)
+                                                        if minilm_unit is not None else None),
+                                      minilm_floor=minilm_floor)
+    cal = {stage: calibration.calibrate(raw[stage], sims, stage, answered[stage])
+           for stage, _ in stages}
+    if minilm_floor is not None:
+        cal[FULL] = calibration.chance(cal[FULL], full_inside)
     if fast_proba is not None and cascade_threshold is not None:
-        use_fast = raw[FAST] >= cascade_threshold
+        use_fast = (raw[FAST] >= cascade_threshold) & ~novel
         served_conf = np.where(use_fast, cal[FAST], cal[FULL])
         served_right = np.where(use_fast, right[FAST], right[FULL])
         served_raw = np.where(use_fast, raw[FAST], raw[FULL])
     else:
         served_conf, served_right, served_raw = cal[FULL], right[FULL], raw[FULL]
-    chosen = threshold_for_precision(served_conf, served_right, args.target_precision)
+    chosen = threshold_for_precision(served_conf[fit_rows], served_right[fit_rows],
+                                     options.target_precision)
     figures: dict[str, object] = {
-        "distance_space": STATIC if static_space else MINILM,
+        "distance_space": calibration.space,
         "distance_reference_keys": int(len(set(keys))),
         "cv_similarity_mean": round(float(sims.mean()), 4),
-        "cv_ece_before_distance": round(expected_calibration_error(served_raw, served_right), 4),
-        "cv_ece_after_distance": round(expected_calibration_error(served_conf, served_right), 4),
+        "cv_ece_before_distance": round(expected_calibration_error(
+            served_raw[fit_rows], served_right[fit_rows]), 4),
+        "cv_ece_after_distance": round(expected_calibration_error(
+            served_conf[fit_rows], served_right[fit_rows]), 4),
         "cv_coverage_at_threshold": chosen["coverage"],
         "cv_precision_at_threshold": chosen["precision"],
+        "calibration_rows": "real" if fit_rows is real else "all",
+        "similarity_floor": floor, "minilm_floor": minilm_floor,
         **{f"distance_{stage}": list(c) for stage, c in coefficients.items()}}
     logger.info("distance calibration: out-of-fold ECE %.4f -> %.4f; threshold %.4f answers "
                 "%.1f%% out of fold", figures["cv_ece_before_distance"],
                 figures["cv_ece_after_distance"], chosen["threshold"], 100 * chosen["coverage"])
-    reference = unique_rows(space, keys)
-    return (DistanceCalibration(reference, STATIC if static_space else MINILM, coefficients),
-            float(chosen["threshold"]), figures)
+    return calibration, float(chosen["threshold"]), figures
+
+
+def fit_distance(space: np.ndarray, keys: Sequence[str], y_idx: np.ndarray, groups: np.ndarray,
+                 full_proba: np.ndarray, fast_proba: np.ndarray | None,
+                 cascade_threshold: float | None, args: LogTrainingArguments,
+                 weights: np.ndarray | None, static_space: bool, classes: Sequence[str] = (),
+                 minilm: np.ndarray | None = None
+                 ) -> tuple[DistanceCalibration, float, dict[str, object]]:
+    """fit_calibration with the training run's options."""
+    options = CalibrationOptions(real_only=args.calibration_real_only,
+                                 by_label=args.calibration_by_label,
+                                 floor_quantile=args.similarity_floor_quantile,
+                                 minilm_floor_quantile=args.minilm_floor_quantile,
+                                 target_precision=args.target_precision)
+    return fit_calibration(space, keys, y_idx, groups, full_proba, fast_proba,
+                           cascade_threshold, weights, options, classes, args.seed,
+                           static_space, minilm)

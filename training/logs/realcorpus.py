@@ -21,9 +21,9 @@ import pandas as pd
 
 from backend.core.config import PROJECT_ROOT
 from backend.core.labels import PROBLEM_LABELS
+from backend.core.normalize import template_key
 from backend.logs.levels import normalize_level
 from backend.logs.logformat import detect
-from backend.logs.normalize import template_key
 from backend.logs.rawlog import LogReading
 
 logger = logging.getLogger(__name__)

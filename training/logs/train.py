@@ -26,19 +26,19 @@ from tqdm import tqdm
 
 from backend.core.calibration import fit_temperature, softmax, threshold_for_precision
 from backend.core.config import Settings
+from backend.core.normalize import template_key
 from backend.core.tabular import read_table
-from backend.logs.embedder import Embedder
-from backend.logs.features import TextFeatures
+from backend.embedding.embedder import Embedder
+from backend.embedding.features import TextFeatures
+from backend.embedding.linear import LinearHead
+from backend.embedding.static import StaticEmbedder
+from backend.logs.classifier import ClassifierOptions, LogClassifier
 from backend.logs.levels import LEVEL_FEATURE, ONEHOT, level_columns, normalize_level
-from backend.logs.linear import LinearHead
 from backend.logs.llm.base import UNCLASSIFIED
 from backend.logs.llm.tier import LLMTier
 from backend.logs.model import LogModel
-from backend.logs.normalize import template_key
-from backend.logs.router import LogClassifier, RouterOptions
 from backend.logs.rules import RuleSet
-from backend.logs.service import offline_provider
-from backend.logs.static import StaticEmbedder
+from backend.logs.service import nearest_example_provider
 from backend.registry.local import LocalModelStore
 from backend.registry.manifest import Manifest
 from training.logs.cascade import fit_fast_stage
@@ -90,6 +90,11 @@ class LogTrainingArguments:
     # both count alike in the heads and in the distance calibration
     extra_share: float | None = 0.5
     distance: bool = True  # fit the distance-aware calibration (backend.logs.distance)
+    # how it is fitted (training.logs.distance.CalibrationOptions); all off is v5's recipe
+    calibration_real_only: bool = False
+    calibration_by_label: bool = False
+    similarity_floor_quantile: float | None = None
+    minilm_floor_quantile: float | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -205,12 +210,14 @@ def train_head(x: np.ndarray | sparse.csr_matrix, y: list[str], groups: np.ndarr
 
 def fit_log_model(train: pd.DataFrame, groups: np.ndarray, vectors: dict[str, np.ndarray],
                   embedder_name: str, args: LogTrainingArguments,
-                  static: StaticEmbedder | None = None) -> tuple[LogModel, dict[str, float]]:
+                  static: StaticEmbedder | None = None,
+                  capture: dict[str, Any] | None = None) -> tuple[LogModel, dict[str, float]]:
     """Surface features, head and example bank from training rows (`key` column set; a
     LEVEL column of normalised levels and a WEIGHT column when the data has them); with a
     static embedder (or `args.static_model`) also the cascade's fast stage and its
     threshold; with `args.distance` the distance-aware calibration, and then the abstain
-    threshold is chosen on the confidences it serves."""
+    threshold is chosen on the confidences it serves. `capture`, when given, receives the
+    out-of-fold inputs of that calibration (bench/real_logs.py studies them per fold)."""
     if static is None and args.static_model is not None:
         static = StaticEmbedder(args.static_model)
     keys = list(train["key"])
@@ -240,10 +247,18 @@ def fit_log_model(train: pd.DataFrame, groups: np.ndarray, vectors: dict[str, np
     if args.distance and model_keys:
         space = static.embed(model_keys) if static is not None else x
         classes = sorted(set(y))
+        if capture is not None:
+            capture.update(space=space, keys=np.asarray(model_keys, dtype=str),
+                           y_idx=np.array([classes.index(c) for c in y]),
+                           groups=np.asarray(model_groups, dtype=str), full_proba=full_proba,
+                           fast_proba=fast_proba, weights=weights,
+                           classes=np.asarray(classes, dtype=str),
+                           cascade_threshold=fast.threshold if fast is not None else np.nan,
+                           minilm=x)
         distance, threshold, dist_params = fit_distance(
             space, model_keys, np.array([classes.index(c) for c in y]), model_groups,
             full_proba, fast_proba, fast.threshold if fast is not None else None, args,
-            weights, static is not None)
+            weights, static is not None, classes, x)
         head.threshold = min(threshold, MAX_THRESHOLD)
         head_params = {**head_params, **dist_params, "threshold": head.threshold}
     bank = train.drop_duplicates(["key", "target_label"])
@@ -344,8 +359,8 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
     train_groups = groups.iloc[train_idx]
 
     rules = RuleSet.from_yaml(settings.RULES_PATH) if settings.RULES_ENABLED else None
-    provider = offline_provider(model, embedder)
-    options = RouterOptions(llm_sources=frozenset(args.llm_sources))
+    provider = nearest_example_provider(model, embedder)
+    options = ClassifierOptions(llm_sources=frozenset(args.llm_sources))
     classifier = LogClassifier(model, embedder, rules, LLMTier(provider, model.labels), options)
     metrics = evaluate(classifier, test)
     if model.fast is not None:
@@ -372,7 +387,10 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
                     "llm_sources": sorted(args.llm_sources), "C": head_params["C"],
                     "text_weight": args.text_weight, "level_column": args.level_column,
                     "extra_data": args.extra_data.name if args.extra_data else None,
-                    "distance": args.distance})
+                    "distance": args.distance,
+                    "calibration_real_only": args.calibration_real_only,
+                    "calibration_by_label": args.calibration_by_label,
+                    "minilm_floor_quantile": args.minilm_floor_quantile})
         return store.publish(staged, manifest)
 
 
@@ -413,7 +431,7 @@ def compare_with_minilm(classifier: LogClassifier, test: pd.DataFrame,
     """The same pipeline with the cascade off (MiniLM for every key), on the same rows,
     and the share of model-tier rows the fast stage answered."""
     options = replace(classifier.options, cascade_enabled=False)
-    llm = LLMTier(offline_provider(classifier.model, classifier.embedder, cascade=False),
+    llm = LLMTier(nearest_example_provider(classifier.model, classifier.embedder, cascade=False),
                   classifier.model.labels)
     minilm = LogClassifier(classifier.model, classifier.embedder, classifier.rules, llm, options)
     full = evaluate(minilm, test)
