@@ -41,6 +41,7 @@ from backend.logs.rawlog import (
     SOURCE,
     LogReading,
     ParseStats,
+    RawLogOptions,
     RawRecord,
     RecordTooLong,
     TooManyRecords,
@@ -141,15 +142,24 @@ def decode_text(data: bytes, max_bytes: int, filename: str = "") -> tuple[str, l
     return text, [w.replace("file is", "the log is", 1) for w in warnings]
 
 
-def reading_for(text: str, log_format: str | None, multiline: bool, record_start: str | None,
-                source_field: str | None, source: str | None, default_source: str
+def raw_log_options(values: Mapping[str, Any]) -> RawLogOptions:
+    """The raw-log options from form fields or query parameters, or a 422 naming the bad one."""
+    fields = {name: values.get(name) for name in RawLogOptions.model_fields}
+    try:
+        return RawLogOptions.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise BadInputError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+
+
+def reading_for(text: str, options: RawLogOptions, default_source: str
                 ) -> tuple[LogReading, str | None]:
     """The parser for one upload (`auto` looks at its first lines), or a 422 saying what to fix."""
     head = text.split("\n", _HEAD_LINES)[:_HEAD_LINES]
     try:
-        fmt, note = resolve(log_format, head)
-        reading = LogReading(fmt, multiline, record_start or None, source_field or None,
-                             source if source is not None else default_source)
+        fmt, note = resolve(options.log_format, head)
+        reading = LogReading(fmt, options.multiline, options.record_start, options.source_field,
+                             options.source if options.source is not None else default_source)
     except LogFormatError as exc:
         raise BadInputError(str(exc)) from None
     return reading, note
@@ -240,13 +250,12 @@ async def classify_raw_text(text: str, reading: LogReading, note: str | None,
 
 
 async def classify_text_body(request: Request, classifier: LogClassifier, settings: Settings,
-                             body: bytes) -> Response:
+                             body: bytes, options: RawLogOptions) -> Response:
     """`text/plain` on `POST /v1/logs/classify`: options come as query parameters."""
     query = request.query_params
     text, warnings = await run_in_threadpool(decode_text, body, settings.max_upload_bytes)
     reading, note = await run_in_threadpool(  # `auto` runs every preset on the head
-        reading_for, text, query.get("log_format"), _flag(query.get("multiline")),
-        query.get("record_start"), query.get("source_field"), query.get("source"), "")
+        reading_for, text, options, "")
     return await classify_raw_text(text, reading, note, classifier, _threshold(query),
                                    settings, as_csv=False, warnings=warnings,
                                    memory=await caller_memory(request))
@@ -290,12 +299,6 @@ def _capped(notes: Sequence[str], most: int = 100) -> list[str]:
     return [*notes[:most], *extra]
 
 
-def _flag(value: str | None, default: bool = True) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() not in ("0", "false", "no", "off")
-
-
 def _threshold(query: Mapping[str, str]) -> float | None:
     value = query.get("threshold")
     if value in (None, ""):
@@ -319,13 +322,8 @@ async def classify_log_upload(data: bytes, filename: str, form: Mapping[str, Any
     stem = filename.rsplit("/", 1)[-1]
     for suffix in (".gz", ".log", ".txt"):
         stem = stem[: -len(suffix)] if stem.lower().endswith(suffix) else stem
-    def field(name: str) -> str | None:
-        value = form.get(name)
-        return value if isinstance(value, str) else None
-
-    reading, note = await run_in_threadpool(
-        reading_for, text, field("log_format"), _flag(field("multiline")),
-        field("record_start"), field("source_field"), field("source") or None, stem)
+    options = raw_log_options({k: v for k, v in form.items() if isinstance(v, str)})
+    reading, note = await run_in_threadpool(reading_for, text, options, stem)
     return await classify_raw_text(text, reading, note, classifier, threshold, settings,
                                    as_csv, warnings, memory)
 

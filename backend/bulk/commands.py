@@ -83,7 +83,8 @@ def classify_file_cmd(
     """Classify a large log file in chunks, on this machine or on a Ray cluster."""
     settings = get_settings()
     try:
-        log = LogOptions(log_format, multiline, record_start, source_field, source)
+        log = LogOptions(log_format=log_format, multiline=multiline, record_start=record_start,
+                         source_field=source_field, source=source)
         job = Job.for_file(input, input_format, source_column=source_column,
                            message_column=message_column, delimiter=delimiter,
                            chunk_size=chunk_size, log=log)

@@ -8,25 +8,18 @@ is a header match plus its continuation lines. Every record becomes one row:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from backend.bulk.formats import InputError, Lines, Record, _held_back
 from backend.logs.logformat import LogFormatError, resolve
-from backend.logs.rawlog import LogReading
+from backend.logs.rawlog import LogReading, RawLogOptions
 
 _HEAD_LINES = 200
 
 
-@dataclass(frozen=True)
-class LogOptions:
-    """The command line's view of a raw log: picklable, part of the resume identity."""
-
-    log_format: str | None = None
-    multiline: bool = True
-    record_start: str | None = None
-    source_field: str | None = None
-    source_value: str | None = None
+class LogOptions(RawLogOptions):
+    """The raw-log options (the API's model) as the bulk engines read a file: picklable,
+    and part of the resume identity."""
 
     def reading(self, path: Path, gz: bool) -> LogReading:
         """The parser for this file; `auto` looks at the first lines only."""
@@ -39,8 +32,7 @@ class LogOptions:
         try:
             fmt, _note = resolve(self.log_format, head)
             return LogReading(fmt, self.multiline, self.record_start, self.source_field,
-                              self.source_value if self.source_value is not None
-                              else _file_source(path))
+                              self.source if self.source is not None else _file_source(path))
         except LogFormatError as exc:
             raise InputError(str(exc)) from exc
 
@@ -56,8 +48,7 @@ class LogOptions:
                 break
         fmt, note = resolve("auto", head)
         chosen = fmt.name if fmt is not None else "none"
-        return LogOptions(chosen, self.multiline, self.record_start, self.source_field,
-                          self.source_value), note
+        return self.model_copy(update={"log_format": chosen}), note
 
 
 def _file_source(path: Path) -> str:

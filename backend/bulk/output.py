@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 from collections import Counter
-from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +88,7 @@ class Sink:
                          "source_column": job.source_column,
                          "message_column": job.message_column, "delimiter": job.delimiter,
                          "chunk_size": job.chunk_size, "model": model,
-                         "log": list(astuple(job.log)) if job.log else None,
+                         "log": list(job.log.model_dump().values()) if job.log else None,
                          "output_format": [self.fmt, self.gz]}
         self.state: dict[str, Any] = {"chunks_done": 0, "rows_done": 0, "written": 0,
                                       "skipped": 0, "output_bytes": 0, "errors_bytes": 0,

@@ -17,11 +17,51 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from backend.core.cancel import checkpoint
 from backend.logs.logformat import CONTENT, LogFormat, LogFormatError, compile_pattern
 
 LINE, LINE_COUNT, SOURCE, PARSED = "line", "line_count", "source", "parsed"
 _CHECK_EVERY = 4096  # lines between cancellation checks
+
+
+class RawLogOptions(BaseModel):
+    """How raw log text is read: one model for the API's `text/plain` door (query), its
+    `.log` uploads and file jobs (form fields) and `sift classify-file` (options)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    # the patterns' length is checked where they are compiled (MAX_PATTERN_CHARS, one message)
+    log_format: str | None = Field(
+        default=None, description="A preset name, `auto`, or a Loghub-style header format "
+        "such as `<Date> <Time> <Level> <Component>: <Content>`.")
+    multiline: bool = Field(
+        default=True, description="Join lines that do not start a record (stack traces, "
+        "wrapped messages) to the record before.")
+    record_start: str | None = Field(
+        default=None, description="Regex of a record's first line (default: the format's "
+        "header).")
+    source_field: str | None = Field(
+        default=None, max_length=200, description="The format field that names the source.")
+    source: str | None = Field(
+        default=None, max_length=200, description="The source of every record (default: the "
+        "file name; none for `text/plain`).")
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _stripped(cls, value: object) -> object:
+        return (value.strip() or None) if isinstance(value, str) else value
+
+    @field_validator("record_start", "source_field", "source", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return value or None
+
+    @field_validator("multiline", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        return True if value is None or (isinstance(value, str) and not value.strip()) else value
 
 
 class TooManyRecords(ValueError):  # noqa: N818 - the condition, as the API states it

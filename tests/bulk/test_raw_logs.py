@@ -58,7 +58,7 @@ def test_loghub_preset_content_matches_structured_csv(run_cli: RunCli, tmp_path:
 def test_auto_picks_the_matching_preset(tmp_path: Path, system: str) -> None:
     from backend.bulk.logtext import LogOptions
 
-    job = Job.for_file(LOGHUB / f"{system}_2k.log", log=LogOptions("auto"))
+    job = Job.for_file(LOGHUB / f"{system}_2k.log", log=LogOptions(log_format="auto"))
 
     assert job.log is not None and job.log.log_format == SYSTEMS[system]
     assert job.note is not None and f"chose {SYSTEMS[system]} " in job.note

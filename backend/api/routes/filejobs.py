@@ -22,6 +22,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from backend.api.auth import Caller, client_id
 from backend.api.deps import ClassifierDep, ManagerDep, SettingsDep, pick_step_model
 from backend.api.learning import Learning, LearningDep, caller_name
+from backend.api.logbodies import raw_log_options
 from backend.api.schemas.filejobs import FileJobPublic
 from backend.api.uploads import check_one_file, inflate_upload, read_upload
 from backend.bulk.filejobs import FileJob, FileJobs, Progress
@@ -90,18 +91,20 @@ async def create_log_job(
                                        "every record (default: the file name)")] = None,
 ) -> JSONResponse:
     """Classify a whole log file in the background; poll the job for progress and result."""
+    wanted = raw_log_options({"log_format": log_format, "multiline": multiline,
+                              "record_start": record_start, "source_field": source_field,
+                              "source": source})
     await check_one_file(request)
     raw = await read_upload(file, settings.max_upload_bytes)
     data, name = await run_in_threadpool(_unpacked, raw, settings.max_upload_bytes,
                                          file.filename or "")
-    suffix = ".log" if (log_format or "").strip() else LOG_SUFFIXES.get(Path(name).suffix.lower())
+    suffix = ".log" if wanted.log_format else LOG_SUFFIXES.get(Path(name).suffix.lower())
     if suffix is None:
         raise ProblemError(415, f"Cannot tell what {name!r} holds: send a .csv, .ndjson / "
                                 ".jsonl, or a raw .log / .txt (optionally .gz), or give "
                                 "log_format for raw log text.")
     stem = Path(name).stem if suffix == ".log" else None
-    options = LogOptions((log_format or "").strip() or None, multiline, record_start or None,
-                         source_field or None, source or stem)
+    options = LogOptions(**wanted.model_dump(exclude={"source"}), source=wanted.source or stem)
     memory = learning.log_memory(caller_name(request))
     limits = LogFileLimits(settings.MAX_ROWS_PER_REQUEST, settings.LABEL_COLUMN)
     files = _file_jobs(learning)
