@@ -1,9 +1,14 @@
 """Gated retraining of the log classifier with the feedback store's labels.
 
-The base data is the seeded generator (as for v1). Its held-out templates are
-split exactly as `train_logs` splits them, so the current version has never
-seen them. User labels (corrections, and accepts of a prediction) win over
-base rows with the same message; a share of them is held out. The candidate
+The base data is the served model's recipe, read from its manifest: the seeded
+generator (as for v1), and, for a model trained with `--extra-data` (v5: the labelled
+Loghub corpus), those rows rebuilt from the real corpus, with the stated level as a
+feature when the manifest has a `level_column` (`served_recipe`; whether the rebuilt data
+reproduces the manifest's data hash is reported). The generated held-out templates are
+split exactly as `train_logs` splits them, so the current version has never seen them;
+the extra rows are always trained on, as `train_logs` does. User labels
+(corrections, and accepts of a prediction) win over base rows with the same message, and
+over extra rows of the same template key; a share of them is held out. The candidate
 is built in a registry staging folder (removed unless published), both
 versions are scored through the serving pipeline (`build_classifier`) on the
 same held-out rows, and the candidate is published only if it is not worse.
@@ -20,13 +25,13 @@ from typing import Any
 import pandas as pd
 
 from backend.core.config import Settings
+from backend.core.normalize import template_key
+from backend.embedding.embedder import Embedder
+from backend.embedding.static import STATIC_FILES, STATIC_FOLDER
 from backend.feedback.store import LabelledExample
-from backend.logs.embedder import Embedder
-from backend.logs.normalize import template_key
-from backend.logs.router import LogClassifier
+from backend.logs.classifier import LogClassifier
 from backend.logs.rules import RuleSet
 from backend.logs.service import build_classifier
-from backend.logs.static import STATIC_FILES, STATIC_FOLDER
 from backend.registry.base import PublishingStore
 from backend.registry.gate import BASE_TEMPLATES, RetrainReport, decide, is_heldout
 from backend.registry.local import LocalModelStore, ModelNotFoundError
@@ -41,12 +46,14 @@ from training.logs.team import (
     protected_set,
 )
 from training.logs.train import (
+    EXTRA,
     LogTrainingArguments,
     compare_with_minilm,
     embed_keys,
     evaluate,
     fit_log_model,
     group_split,
+    with_levels,
 )
 
 logger = logging.getLogger(__name__)
@@ -60,8 +67,8 @@ def _message_key(message: str) -> str:
 
 
 def corrections_frame(examples: list[LabelledExample]) -> pd.DataFrame:
-    """Labelled rows from feedback; every fifth (by hash) is held out once there are
-    enough of them (the gate's rule)."""
+    """Labelled rows from feedback (with the line's stated level when it came with one);
+    every fifth (by hash) is held out once there are enough of them (the gate's rule)."""
     rows = []
     for e in examples:
         message = str(e.input.get("log_message") or "")
@@ -69,11 +76,54 @@ def corrections_frame(examples: list[LabelledExample]) -> pd.DataFrame:
             continue
         key = _message_key(message)
         held = is_heldout(key, len(examples))
+        level = e.input.get("level")
         rows.append((str(e.input.get("source") or ""), message, e.label, f"feedback-{key[:8]}",
-                     held))
+                     str(level) if level not in (None, "") else None, held))
     frame = pd.DataFrame(rows, columns=["source", "log_message", "target_label", "template_id",
-                                        "heldout"])
+                                        "level", "heldout"])
     return frame.astype({"heldout": bool})
+
+
+GROUP = "__group"  # a training row's group in the out-of-fold fits (as train_logs's)
+
+
+def _csv_hash(frame: pd.DataFrame) -> str:
+    """The sha256 of `frame` written as the training commands write their CSVs."""
+    return hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()
+
+
+def real_corpus_rows() -> pd.DataFrame:
+    """The labelled real corpus as training rows (what `real-logs-data` writes)."""
+    from training.logs.realcorpus import corpus_lines, default_corpus, load_corpus, training_rows
+
+    return training_rows(corpus_lines(load_corpus(default_corpus())))
+
+
+def served_recipe(params: dict[str, Any], data_hash: str | None, base: pd.DataFrame,
+                  extra_rows: Any = real_corpus_rows) -> tuple[pd.DataFrame | None,
+                                                               dict[str, Any]]:
+    """The served model's `--extra-data` rows (None when it had none) and what the retrain
+    knows of its recipe. The manifest names the extra file only (`extra_data`), so the rows
+    are rebuilt: `extra_rows()` (default: the labelled real corpus, `real_corpus_rows`).
+    `reproduced` says whether the rebuilt generated and extra data give the manifest's data
+    hash (train_logs hashes the two files' hashes together): True, the same rows; False,
+    the corpus or generator changed since (the retrain still keeps them, and says so)."""
+    recipe: dict[str, Any] = {"level_column": params.get("level_column"),
+                              "extra_data": params.get("extra_data"), "extra_rows": 0}
+    if not params.get("extra_data"):
+        return None, recipe
+    extra = extra_rows().reset_index(drop=True)
+    recipe["extra_rows"] = len(extra)
+    combined = hashlib.sha256((_csv_hash(base) + _csv_hash(extra)).encode()).hexdigest()
+    recipe["reproduced"] = data_hash is not None and combined == data_hash
+    if not recipe["reproduced"]:
+        logger.warning("the rebuilt data does not give the served model's data hash: the "
+                       "corpus or the generator changed since it was trained")
+    group_column = str(params.get("extra_group_column") or "source")
+    extra["key"] = [template_key(m) for m in extra["log_message"]]
+    extra[GROUP] = "extra:" + extra[group_column].astype(str)
+    extra[EXTRA] = True
+    return extra, recipe
 
 
 def split_data(base: pd.DataFrame, corrections: pd.DataFrame, args: LogTrainingArguments
@@ -88,10 +138,24 @@ def split_data(base: pd.DataFrame, corrections: pd.DataFrame, args: LogTrainingA
     keep = ~base["log_message"].map(_message_key).isin(overridden)
     train, test = base.iloc[train_idx], base.iloc[test_idx]
     cols = ["source", "log_message", "target_label", "template_id"]
+    fed = [*cols, *(["level"] if "level" in corrections else [])]
     train = pd.concat([train[keep.iloc[train_idx]][cols],
-                       corrections[~corrections["heldout"]][cols]], ignore_index=True)
+                       corrections[~corrections["heldout"]][fed]], ignore_index=True)
     return (train, test[cols].reset_index(drop=True),
             corrections[corrections["heldout"]][cols].reset_index(drop=True))
+
+
+def with_extra(train: pd.DataFrame, extra: pd.DataFrame | None, team: pd.DataFrame
+               ) -> pd.DataFrame:
+    """The training rows (GROUP set: a generated row's template, a correction its own
+    group) with the served model's extra rows, minus those of a template key a team row
+    labels: there the team's label is the convention (as corrections win over base rows)."""
+    train = train.assign(**{GROUP: train["template_id"].astype(str)})
+    if extra is None or extra.empty:
+        return train
+    taught = set(team["key"]) if "key" in team else set()
+    kept = extra[~extra["key"].isin(taught)]
+    return pd.concat([train, kept], ignore_index=True)
 
 
 CORRECTION_WEIGHTS = (1, 5, 25)  # copies of each training correction, chosen by the team folds
@@ -144,7 +208,31 @@ def _arguments(params: dict[str, Any], seed: int) -> LogTrainingArguments:
     if params.get("llm_sources") is not None:
         args.llm_sources = tuple(params["llm_sources"])
     args.target_precision = float(params.get("target_precision", args.target_precision))
+    args.level_column = params.get("level_column") or None
+    if params.get("extra_share") is not None:
+        args.extra_share = float(params["extra_share"])
+    if params.get("distance") is not None:
+        args.distance = bool(params["distance"])
     return args
+
+
+def training_frames(params: dict[str, Any], data_hash: str | None, rows: int, seed: int,
+                    corrections: pd.DataFrame, args: LogTrainingArguments,
+                    extra_rows: Any = real_corpus_rows
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                               dict[str, Any]]:
+    """(train, held-out base, held-out corrections, team rows, recipe): the served model's
+    recipe (`served_recipe`: generated rows, its extra rows, the stated level when it read
+    one) plus the team's corrections, keyed; held-out rows as `train_logs` splits them."""
+    base = generate_logs(n=rows, seed=seed)
+    extra, recipe = served_recipe(params, data_hash, base, extra_rows)
+    train, held_base, held_corr = split_data(base, corrections, args)
+    train = train.assign(key=[template_key(m) for m in train["log_message"]])
+    team = corrections.assign(key=[template_key(m) for m in corrections["log_message"]])
+    train = with_levels(with_extra(train, extra, team), args.level_column, args.level_dropout)
+    held_base = held_base.assign(key=[template_key(m) for m in held_base["log_message"]])
+    held_base = with_levels(held_base, args.level_column, dropout=False)
+    return train, held_base, held_corr, team, recipe
 
 
 def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder: Embedder,
@@ -166,10 +254,8 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
     args.static_model = static_model or _static_folder(cur_folder)
     # every team row is trained on; the gate judges on them cross-validated (training.logs.team)
     corrections = corrections_frame(examples).assign(heldout=False)
-    train, held_base, held_corr = split_data(generate_logs(n=rows, seed=seed), corrections, args)
-    train = train.assign(key=[template_key(m) for m in train["log_message"]])
-    team = corrections.assign(key=[template_key(m) for m in corrections["log_message"]])
-    held_base = held_base.assign(key=[template_key(m) for m in held_base["log_message"]])
+    train, held_base, held_corr, team, recipe = training_frames(
+        params, manifest.data_hash if manifest else None, rows, seed, corrections, args)
     vectors = embed_keys(embedder, list(dict.fromkeys([*train["key"], *held_base["key"]])))
     model, head_params, weight, tried, figure = _fit_for_team(settings, train, team, vectors,
                                                               embedder, args)
@@ -207,7 +293,8 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
         decided_by["protected"]["candidate"] = cand["accuracy"]
         if candidate.model.fast is not None:  # the same rows with MiniLM for every key
             cand.update(compare_with_minilm(candidate, protected, full))
-        report.candidate = {**cand, "correction_weight": weight, "weights_tried": tried}
+        report.candidate = {**cand, "correction_weight": weight, "weights_tried": tried,
+                            "recipe": recipe}
         report.decided_by = decided_by
         report.new_labels = sorted(set(candidate.labels) - set(manifest.labels if manifest
                                                                  else []))
@@ -229,6 +316,9 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
                     "target_precision": args.target_precision, "seed": seed,
                     "llm_sources": sorted(args.llm_sources), "C": head_params["C"],
                     "text_weight": args.text_weight, "base_rows": rows,
+                    "level_column": args.level_column, "extra_data": recipe["extra_data"],
+                    "extra_rows": recipe["extra_rows"], "extra_share": args.extra_share
+                    if recipe["extra_rows"] else None, "distance": args.distance,
                     "corrections": len(corrections), "correction_weight": weight,
                     "previous_version": report.current_version}))
     report.promoted, report.candidate_version = True, published.version
@@ -245,8 +335,7 @@ def _fit_for_team(settings: Settings, train: pd.DataFrame, team: pd.DataFrame,
     has_team = train["template_id"].astype(str).str.startswith(FEEDBACK_GROUP).any()
     weight = DEFAULT_CORRECTION_WEIGHT if has_team else 1
     rows = with_weight(train, weight)
-    model, params = fit_log_model(rows, rows["template_id"].astype(str).to_numpy(), vectors,
-                                  embedder.name, args)
+    model, params = fit_log_model(rows, rows[GROUP].to_numpy(), vectors, embedder.name, args)
     model.config["group_column"] = "template_id"
     c = float(params.get("C", args.c_grid[0]))
     tried: dict[str, Any] = {}
@@ -256,16 +345,17 @@ def _fit_for_team(settings: Settings, train: pd.DataFrame, team: pd.DataFrame,
         pipeline = build_classifier(settings, Path(tmp), "folds", embedder)
         if has_team and len(team) >= TEAM_MIN_ROWS:
             for w in CORRECTION_WEIGHTS:
-                figures[w] = cross_validated(pipeline, train, team, vectors, c, w)
+                figures[w] = cross_validated(pipeline, train, team, vectors, c, w,
+                                             args.extra_share)
                 tried[str(w)] = {"team_cross_validated": figures[w].accuracy}
         if not figures or all(f.accuracy is None for f in figures.values()):
-            return model, params, weight, tried, cross_validated(pipeline, train, team,
-                                                                 vectors, c, weight)
+            return model, params, weight, tried, cross_validated(
+                pipeline, train, team, vectors, c, weight, args.extra_share)
     best = max(figures, key=lambda w: (figures[w].accuracy or 0.0, -w))
     if best != weight:
         rows = with_weight(train, best)
-        model, params = fit_log_model(rows, rows["template_id"].astype(str).to_numpy(),
-                                      vectors, embedder.name, args)
+        model, params = fit_log_model(rows, rows[GROUP].to_numpy(), vectors, embedder.name,
+                                      args)
         model.config["group_column"] = "template_id"
     return model, params, best, tried, figures[best]
 

@@ -26,9 +26,10 @@ from sklearn.metrics import cohen_kappa_score
 
 from backend.embedding.linear import LinearHead
 from backend.logs.classifier import LogClassifier
+from backend.logs.levels import reads_onehot
 from backend.logs.llm.base import UNCLASSIFIED
 from backend.registry.gate import BASE_TEMPLATES, JudgingSet
-from training.logs.train import fit_lr
+from training.logs.train import LEVEL, WEIGHT, fit_lr, shared
 
 TEAM_FOLDS = 3  # folds of the team's templates (at least two templates per fold needed)
 TEAM_MIN_ROWS = 10  # fewer team rows: nothing to cross-validate on (the gate's old rule)
@@ -110,28 +111,38 @@ def cross_validated(
     vectors: dict[str, np.ndarray],
     c: float,
     weight: float,
+    extra_share: float | None = None,
 ) -> TeamFigure:
     """Team rows answered by heads that never saw their template (see module doc), through
     the candidate's pipeline (rules, LLM tier; its cascade off: the fast head saw every
     row), with no abstention, as `evaluate` scores the current version. `train`: the
     candidate's training rows (`key`, `target_label`, `template_id`; team rows are the
-    FEEDBACK_GROUP ones, once each), `team`: the team's rows."""
+    FEEDBACK_GROUP ones, once each; the stated level (LEVEL) and the extra rows' share
+    `extra_share` as train_logs reads them, when the candidate has them), `team`: the
+    team's rows."""
     templates = list(dict.fromkeys(team["key"]))
     folds = min(TEAM_FOLDS, len(templates) // 2)
     if len(team) < TEAM_MIN_ROWS or folds < 2:
         return TeamFigure(None, len(team), len(templates), 0)
     model = classifier.model
     fed = train["template_id"].astype(str).str.startswith(FEEDBACK_GROUP).to_numpy()
+    base_w = (
+        train[WEIGHT].to_numpy(dtype=np.float64) if WEIGHT in train else np.ones(len(train))
+    )
+    weighted = shared(train.assign(**{WEIGHT: np.where(fed, weight, 1.0) * base_w}), extra_share)
+    levelled = LEVEL in train
+    weighted = weighted.assign(**{LEVEL: weighted[LEVEL].fillna("") if levelled else ""})
     rows = (
-        train.assign(w=np.where(fed, weight, 1.0))
-        .groupby(["key", "target_label"], sort=False, as_index=False)["w"]
+        weighted.rename(columns={WEIGHT: "w"})
+        .groupby(["key", LEVEL, "target_label"], sort=False, as_index=False)["w"]
         .sum()
     )
     rows_fold = np.array([fold_of(k, folds) for k in rows["key"]])
     in_team = rows["key"].isin(set(team["key"])).to_numpy()
     classes = sorted(set(rows["target_label"]))
     y = np.array([classes.index(c_) for c_ in rows["target_label"]])
-    x = model.inputs(np.stack([vectors[k] for k in rows["key"]]), list(rows["key"]))
+    levels = [lv or None for lv in rows[LEVEL]] if reads_onehot(model.config) else None
+    x = model.inputs(np.stack([vectors[k] for k in rows["key"]]), list(rows["key"]), levels)
     team_fold = np.array([fold_of(k, folds) for k in team["key"]])
     records = list(zip(team["source"], team["log_message"], strict=True))
     options = replace(classifier.options, cascade_enabled=False)
