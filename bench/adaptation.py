@@ -9,7 +9,8 @@ convention, two of them (`--conventions`):
   labeller who had not seen the first, from `loghub_pager_convention.brief.md`.
 The base model is log-classifier **v4** (`BASE_VERSION`): later versions (issue 23's v5)
 were trained on all 14 Loghub systems, these templates included, so the copy of models/
-each run serves keeps no log-classifier version after v4.
+each run serves keeps no log-classifier version after v4 (`--base v5` serves v5 instead:
+a model that has seen these templates, for comparison only).
 
 For each convention and K, on a fresh server (that copy, an empty feedback store):
 classify every line; then K rounds of one correction per label, as a user fixing what is
@@ -116,10 +117,10 @@ def timed_probe(client: httpx.Client, frame: pd.DataFrame, rows: list[int]) -> f
     return time.perf_counter() - start
 
 
-def base_registry(target: Path) -> None:
-    """A copy of models/ whose log classifier is BASE_VERSION at the newest."""
+def base_registry(target: Path, version: str = BASE_VERSION) -> None:
+    """A copy of models/ whose log classifier is `version` at the newest."""
     shutil.copytree(ROOT / "models", target)
-    base = int(BASE_VERSION.lstrip("v"))
+    base = int(version.lstrip("v"))
     for folder in (target / MODEL).iterdir():
         if folder.is_dir() and folder.name.startswith("v") and folder.name[1:].isdigit() \
                 and int(folder.name[1:]) > base:
@@ -177,13 +178,13 @@ def retrain(client: httpx.Client, rows: int | None, timeout_s: float) -> dict[st
 
 
 def run_k(frame: pd.DataFrame, k: int, seed: int, rows: int | None, adapter: bool,
-          do_retrain: bool, timeout_s: float) -> dict[str, Any]:
+          do_retrain: bool, timeout_s: float, base: str = BASE_VERSION) -> dict[str, Any]:
     """One fresh server: K=k rounds of corrections; the memory (adapter off) or adapter
     figure, and the retrain figure when asked."""
     stage = "adapter" if adapter else "memory"
     with tempfile.TemporaryDirectory(prefix="sift-adapt-") as tmp:
         models = Path(tmp) / "models"
-        base_registry(models)
+        base_registry(models, base)
         env = {"MODELS_ROOT": str(models), "DATABASE_URL": f"sqlite:///{tmp}/feedback.db",
                "API_TOKEN": ADMIN, "WRITER_TOKENS": json.dumps({"adaptation": WRITER}),
                "RATE_LIMIT": "off", "WRITE_QUOTA": "off", "RECORD_QUOTA": "off",
@@ -258,10 +259,10 @@ def ceiling(frame: pd.DataFrame) -> tuple[float, float]:
 def merged_run(frame: pd.DataFrame, k: int, args: argparse.Namespace,
                retrain_ks: set[int]) -> dict[str, Any]:
     """The memory-alone server and the adapter (+ retrain) server of one K, one record."""
-    out = run_k(frame, k, args.seed, args.rows, False, False, args.timeout)
+    out = run_k(frame, k, args.seed, args.rows, False, False, args.timeout, args.base)
     if k and not args.no_adapter:
         adapted = run_k(frame, k, args.seed, args.rows, True,
-                        not args.no_retrain and k in retrain_ks, args.timeout)
+                        not args.no_retrain and k in retrain_ks, args.timeout, args.base)
         # the adapter server's corrections may differ (drawn among its own mistakes)
         out.update({("adapter_" + key if key in ("corrections", "templates_corrected",
                                                  "rows_scored") else key): value
@@ -275,6 +276,9 @@ def main() -> None:
     parser.add_argument("--ks", default="0,1,2,5,10")
     parser.add_argument("--conventions", default="ops,pager")
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--base", default=BASE_VERSION,
+                        help="log-classifier version served (default v4, which has not seen "
+                             "these templates; v5 was trained on them)")
     parser.add_argument("--rows", type=int, default=None,
                         help="generated base rows per retrain (default: as the served model)")
     parser.add_argument("--no-retrain", action="store_true")
@@ -286,7 +290,7 @@ def main() -> None:
                         help="also a whole-file model per convention (an optimistic bound)")
     args = parser.parse_args()
     retrain_ks = {int(k) for k in args.retrain_ks.split(",")}
-    result: dict[str, Any] = {"file": "loghub HDFS+Apache+OpenSSH+Linux", "base": BASE_VERSION,
+    result: dict[str, Any] = {"file": "loghub HDFS+Apache+OpenSSH+Linux", "base": args.base,
                               "retrain_rows": args.rows, "seed": args.seed,
                               "load_before": round(os.getloadavg()[0], 2), "conventions": {}}
     for convention in args.conventions.split(","):
