@@ -27,7 +27,7 @@ from backend.embedding.linear import HEAD_WEIGHTS, LinearHead
 
 OUT_OF_DOMAIN = "out_of_domain"
 CONFIG_FILE = "model.json"
-WORD_BLOCKS = ("words",)  # the TF-IDF blocks the head reads (measured: chars add little)
+WORD_BLOCKS = ("words",)  # the TF-IDF blocks a v2 head reads (v3 adds "chars": its config)
 
 
 @dataclass

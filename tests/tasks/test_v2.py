@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
+from backend.core.config import PROJECT_ROOT
 from backend.embedding.embedder import Embedder
 from backend.feedback.store import LabelledExample
 from backend.registry.gate import BASE_TEMPLATES, JudgingSet, decide
@@ -29,8 +30,14 @@ from backend.tasks.text import input_key, task_text
 from tests.tasks.conftest import TASK_MODEL, TEST_ROWS, task_settings
 from tests.utils.auth import WRITER_HEADERS
 from training.tasks.authors import AUTHORS_DIR, concat, generated_rows, load_authors, rows_of
-from training.tasks.linear import LinearTrainingArguments, choose_threshold, leave_authors_out
-from training.tasks.v2 import judging_set, publish_v2, retrain_v2, train_v2
+from training.tasks.linear import (
+    DEFAULT_RECIPE,
+    LinearTrainingArguments,
+    choose_threshold,
+    leave_authors_out,
+    recipe_args,
+)
+from training.tasks.v2 import args_of, judging_set, publish_v2, retrain_v2, train_v2
 
 TASKS_PER_AUTHOR = 80  # plus every out-of-domain row of the author
 NOT_TASKS = ["asdf qwerty zxcv", "Pick up the kids at 3", "lol who ate my yoghurt",
@@ -111,7 +118,7 @@ def test_threshold_comes_from_held_out_authors(v2_trained, small_authors: Path,
     assert params["judged_on"] == judging_set(small_authors).key == metrics["judged_on"]
     # the same rule over the same held-out answers gives the stored threshold, and those
     # answers are the authors' rows only (never a generated template)
-    args = LinearTrainingArguments(seed=42)
+    args = LinearTrainingArguments.from_dict(params["training"])
     data = concat(rows_of(load_authors(small_authors), task_embedder_shared),
                   generated_rows(TEST_ROWS, 42, task_embedder_shared, args.generated_weight))
     answers = leave_authors_out(data, authors, args, task_embedder_shared.name)
@@ -140,6 +147,32 @@ def test_v2_round_trip_through_registry(v2_trained, tmp_path: Path,
     served = TaskCategorizer(loaded, task_embedder_shared, manifest.version, TASK_MODEL)
     assert served.threshold == model.threshold
     assert OUT_OF_DOMAIN not in served.classes
+
+
+def test_the_default_recipe_is_recorded_and_served(v2_trained, tmp_path: Path,
+                                                   task_embedder_shared: Embedder):
+    model, _, params = v2_trained
+    blocks = recipe_args(DEFAULT_RECIPE).blocks
+    assert params["training"]["blocks"] == list(blocks) == list(model.blocks)
+    store = LocalModelStore(tmp_path / "models")
+    publish_v2(store, TASK_MODEL, model, *v2_trained[1:])
+    loaded = TaskLinearModel.from_pretrained(store.open(TASK_MODEL, "latest")[0])
+    assert loaded.blocks == blocks
+    # the head reads exactly the stored blocks: the embedding and each block's columns
+    width = task_embedder_shared.dim + sum(len(loaded.features.vectorizers[b].vocabulary_)
+                                           for b in blocks)
+    assert loaded.head.coef.shape[1] == width
+
+
+def test_a_retrain_keeps_the_served_recipe():
+    shipped_v2 = LocalModelStore(PROJECT_ROOT / "models").manifest(TASK_MODEL, "v2").params
+    assert "blocks" not in shipped_v2["training"]  # v2 predates recipes: word n-grams
+    assert args_of(shipped_v2, 7) == recipe_args("v2", seed=7)
+    for recipe in ("v2", "v3"):
+        params = {"recipe": "authors+generated", "training": recipe_args(recipe).to_dict()}
+        assert args_of(params, 7) == recipe_args(recipe, seed=7)
+    assert args_of({}, 7) == recipe_args(DEFAULT_RECIPE, seed=7)
+    assert recipe_args("v2").blocks != recipe_args("v3").blocks
 
 
 def test_gate_refuses_a_figure_from_another_judging_set():

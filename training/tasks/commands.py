@@ -41,14 +41,17 @@ def train_tasks_cmd(
     authors: Annotated[Path | None, typer.Option(
         help="folder of <author>.csv files (author,title,description,category) to train v2 "
              "on, with the generated rows (default: training/tasks/data/authors)")] = None,
+    recipe: Annotated[str | None, typer.Option(
+        help="linear recipe on authors + generated rows: v3 (default: embedding + word and "
+             "character n-grams) or v2 (embedding + word n-grams)")] = None,
     generated_only: Annotated[bool, typer.Option(
         "--generated-only", help="the v1 recipe: generated rows (or --csv) only, an MLP "
         "head, no out-of-domain class")] = False,
 ) -> None:
     """Train the task categoriser and publish a new version (no gate: use `retrain`).
 
-    Default (v2): authors' titles + generated rows; the auto-select threshold is chosen
-    for 0.95 precision by leaving each author out in turn."""
+    Default (recipe v3): authors' titles + generated rows; the auto-select threshold is
+    chosen for 0.95 precision by leaving each author out in turn."""
     from backend.registry.local import LocalModelStore
     from backend.tasks.service import task_embedder
 
@@ -59,12 +62,15 @@ def train_tasks_cmd(
         _train_v1(settings, store, rows, seed, csv, checkpoint_dir)
         return
     from training.tasks.authors import AUTHORS_DIR
+    from training.tasks.linear import DEFAULT_RECIPE, recipe_args
     from training.tasks.v2 import publish_v2, train_v2
 
+    args = recipe_args(recipe or DEFAULT_RECIPE, seed=seed)
     model, metrics, params, _ = train_v2(task_embedder(settings), rows=rows, seed=seed,
-                                         authors_dir=authors or AUTHORS_DIR)
+                                         args=args, authors_dir=authors or AUTHORS_DIR)
     manifest = publish_v2(store, settings.TASK_MODEL_NAME, model, metrics, params)
-    typer.echo(f"published {manifest.name} {manifest.version} (authors + generated): "
+    typer.echo(f"published {manifest.name} {manifest.version} (authors + generated, recipe "
+               f"{recipe or DEFAULT_RECIPE}): "
                f"leave-one-author-out accuracy {metrics['accuracy']}, macro-F1 "
                f"{metrics['macro_f1']} on {metrics['n']} titles of "
                f"{', '.join(params['authors'])}; threshold {model.threshold:.4f} (from those "
@@ -109,4 +115,4 @@ def ensure_default_task_model() -> None:
                    "present")
     else:
         train_tasks_cmd(rows=None, seed=42, csv=None, checkpoint_dir=None, authors=None,
-                        generated_only=False)
+                        recipe=None, generated_only=False)

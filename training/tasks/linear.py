@@ -41,9 +41,31 @@ class LinearTrainingArguments:
     max_iter: int = 3000
     target_precision: float = 0.95
     seed: int = 42
+    blocks: tuple[str, ...] = WORD_BLOCKS  # the TF-IDF blocks beside the embedding
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {**asdict(self), "blocks": list(self.blocks)}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> LinearTrainingArguments:
+        """The arguments a manifest recorded (`to_dict`); unknown keys are ignored."""
+        known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
+        if "blocks" in known:
+            known["blocks"] = tuple(known["blocks"])
+        return cls(**known)
+
+
+# The published recipes of the linear task model, by the version that introduced them.
+# v2: MiniLM ++ TF-IDF word 1-2-grams; v3: the same plus character 3-5-grams.
+RECIPES: dict[str, dict[str, Any]] = {"v2": {}, "v3": {"blocks": ("words", "chars")}}
+DEFAULT_RECIPE = "v3"
+
+
+def recipe_args(recipe: str = DEFAULT_RECIPE, **overrides: Any) -> LinearTrainingArguments:
+    """The training arguments of a recipe in `RECIPES`, with `overrides` (e.g. the seed)."""
+    if recipe not in RECIPES:
+        raise ValueError(f"unknown task recipe {recipe!r}; known: {', '.join(RECIPES)}")
+    return LinearTrainingArguments(**{**RECIPES[recipe], **overrides})
 
 
 @dataclass
@@ -70,14 +92,15 @@ class TrainingRows:
 def fit_linear(rows: TrainingRows, args: LinearTrainingArguments, embedder: str,
                threshold: float = 1.0, config: dict[str, Any] | None = None
                ) -> TaskLinearModel:
-    """Fit TF-IDF vocabularies and the LR head on `rows`."""
+    """Fit TF-IDF vocabularies and the LR head on `rows` (the model reads `args.blocks`)."""
     features = TextFeatures.fit(rows.texts, weight=args.text_weight, min_df=args.min_df)
-    x = features.combine(rows.vectors, rows.texts, WORD_BLOCKS)
+    x = features.combine(rows.vectors, rows.texts, args.blocks)
     lr = LogisticRegression(C=args.C, max_iter=args.max_iter, random_state=args.seed)
     lr.fit(x, rows.labels, sample_weight=rows.weights)
     head = LinearHead(lr.coef_, lr.intercept_, [str(c) for c in lr.classes_],
                       threshold=threshold)
-    return TaskLinearModel(head, features, embedder, dict(config or {}))
+    return TaskLinearModel(head, features, embedder,
+                           {**(config or {}), "blocks": list(args.blocks)})
 
 
 @dataclass
@@ -136,7 +159,7 @@ def fit_with_threshold(rows: TrainingRows, judge_authors: Sequence[str],
               "target_precision": args.target_precision,
               "threshold_precision": chosen["precision"]}
     model = fit_linear(rows, args, embedder, chosen["threshold"], config)
-    logger.info("task model v2: threshold %.4f (precision %.3f) from authors %s",
+    logger.info("task model: threshold %.4f (precision %.3f) from authors %s",
                 chosen["threshold"], chosen["precision"], ", ".join(judge_authors))
     return model, answers, chosen
 

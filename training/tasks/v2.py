@@ -32,10 +32,12 @@ from backend.tasks.model import TaskHead
 from backend.tasks.text import model_text, task_text
 from training.tasks.authors import AUTHORS_DIR, concat, generated_rows, load_authors, rows_of
 from training.tasks.linear import (
+    DEFAULT_RECIPE,
     HeldOutAnswers,
     LinearTrainingArguments,
     TrainingRows,
     fit_with_threshold,
+    recipe_args,
     score,
 )
 
@@ -48,8 +50,18 @@ RECIPE = "authors+generated"
 
 
 def is_v2_recipe(params: dict[str, Any]) -> bool:
-    """Whether a manifest's params describe a v2 model (authors' titles + generated)."""
+    """Whether a manifest's params describe a linear model on authors' titles + generated
+    (v2, v3: they differ in `training`, the arguments, not in how they are judged)."""
     return params.get("recipe") == RECIPE
+
+
+def args_of(params: dict[str, Any], seed: int) -> LinearTrainingArguments:
+    """The training arguments a manifest recorded (a retrain keeps the served recipe);
+    the default recipe when it recorded none."""
+    recorded = params.get("training")
+    if is_v2_recipe(params) and isinstance(recorded, dict):
+        return LinearTrainingArguments.from_dict({**recorded, "seed": seed})
+    return recipe_args(DEFAULT_RECIPE, seed=seed)
 
 
 def judging_set(folder: Path = AUTHORS_DIR) -> JudgingSet:
@@ -149,8 +161,8 @@ def train_v2(embedder: Embedder, *, rows: int, seed: int,
              ) -> tuple[TaskLinearModel, dict[str, Any], dict[str, Any], pd.DataFrame]:
     """Fit v2 on authors + generated (+ trained corrections); the threshold and the gated
     figures come from leaving each author out. Returns the model, its figures, the
-    manifest params and the held-out corrections."""
-    args = args or LinearTrainingArguments(seed=seed)
+    manifest params and the held-out corrections. `args` None: the default recipe."""
+    args = args or recipe_args(DEFAULT_RECIPE, seed=seed)
     judging = judging_set(authors_dir)
     data, authors = train_rows(embedder, rows, seed, args, authors_dir)
     corrections = corrections_frame(examples or [])
@@ -173,10 +185,16 @@ def retrain_v2(store: PublishingStore, name: str, embedder: Embedder,
                examples: list[LabelledExample], *, rows: int, seed: int,
                current_version: str = "latest", tolerance: float = 0.01,
                authors_dir: Path = AUTHORS_DIR) -> RetrainReport:
-    """Gated retrain of v2: candidate and current judged on held-out authors (and the same
-    held-out corrections); published only if not worse on either."""
+    """Gated retrain of v2/v3: candidate (the current version's recipe) and current judged
+    on held-out authors (and the same held-out corrections); published only if not worse
+    on either."""
     judging = judging_set(authors_dir)
+    try:
+        served = store.manifest(name, current_version).params
+    except ModelNotFoundError:
+        served = {}
     model, cand, params, held = train_v2(embedder, rows=rows, seed=seed,
+                                         args=args_of(served, seed),
                                          authors_dir=authors_dir, examples=examples)
     cur, manifest = current_figures(store, name, current_version, embedder, judging,
                                     authors_dir, held)
