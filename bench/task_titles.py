@@ -1,10 +1,11 @@
-"""Task categorisation on titles people wrote: leave-one-author-out, v2 beside v1.
+"""Task categorisation on titles people wrote: leave-one-author-out, v3 and v2 beside v1.
 
-For each author: v2 is trained on the other authors plus the generated data; its
-auto-select threshold comes from an inner leave-one-author-out over those other
-authors only (the out-of-domain class is trained on their out-of-domain rows only),
-then it answers the left-out author's rows. v1 (generated data only, threshold
-its threshold 0.7, no out-of-domain notion) answers the same rows.
+For each author and each linear recipe (`--recipes`, default v3 and v2: see
+`training.tasks.linear.RECIPES`): the model is trained on the other authors plus the
+generated data; its auto-select threshold comes from an inner leave-one-author-out
+over those other authors only (the out-of-domain class is trained on their
+out-of-domain rows only), then it answers the left-out author's rows. v1 (generated
+data only, its threshold 0.7, no out-of-domain notion) answers the same rows.
 
 Figures per author and pooled: accuracy and macro-F1 on the in-domain rows (an
 abstention counts as wrong), the auto-selected share of in-domain rows and its
@@ -32,53 +33,65 @@ from backend.tasks.model import TaskHead
 from backend.tasks.service import task_embedder
 from backend.tasks.text import task_text
 from training.tasks.authors import AUTHORS_DIR, concat, generated_rows, load_authors, rows_of
-from training.tasks.linear import LinearTrainingArguments, fit_with_threshold, score
+from training.tasks.linear import (
+    RECIPES,
+    LinearTrainingArguments,
+    fit_with_threshold,
+    recipe_args,
+    score,
+)
 
 V1 = PROJECT_ROOT / "models" / "task-categorizer" / "v1"
 
 
-def run(generated: int, seed: int, args: LinearTrainingArguments) -> dict[str, Any]:
+def run(generated: int, seed: int, recipes: dict[str, LinearTrainingArguments]
+        ) -> dict[str, Any]:
     embedder = task_embedder(Settings())
     frame = load_authors(AUTHORS_DIR)
     started = time.perf_counter()
     authors_rows = rows_of(frame, embedder)
-    gen = generated_rows(generated, seed, embedder, args.generated_weight)
+    gen = {name: generated_rows(generated, seed, embedder, args.generated_weight)
+           for name, args in recipes.items()}
     v1 = TaskHead.from_pretrained(V1)
     v1_x = embedder.embed([task_text(t, d) for t, d in
                            zip(frame["title"], frame["description"], strict=True)])
     embed_s = time.perf_counter() - started
     names = sorted(set(frame["author"]))
     per: dict[str, Any] = {}
-    pooled: dict[str, list[Any]] = {"v2c": [], "v2f": [], "v2t": [], "v1c": [], "v1f": [],
-                                    "truth": []}
+    pooled: dict[str, dict[str, list[Any]]] = {m: {"cats": [], "auto": [], "conf": []}
+                                               for m in (*recipes, "v1")}
+    truth: list[str] = []
     for author in names:
         mine = np.asarray([a == author for a in authors_rows.authors])
-        train = concat(authors_rows.take(~mine), gen)
-        others = [a for a in names if a != author]
-        model, _, chosen = fit_with_threshold(train, others, args, embedder.name)
         held = authors_rows.take(mine)
-        cats, conf = decide_rows(model.predict_proba(held.vectors, held.texts), model.classes)
+        others = [a for a in names if a != author]
+        per[author] = {}
+        for name, args in recipes.items():
+            train = concat(authors_rows.take(~mine), gen[name])
+            model, _, chosen = fit_with_threshold(train, others, args, embedder.name)
+            cats, conf = decide_rows(model.predict_proba(held.vectors, held.texts),
+                                     model.classes)
+            per[author][name] = {**score(cats, conf, chosen["threshold"], held.labels),
+                                 "inner_precision": chosen["precision"]}
+            pooled[name]["cats"] += cats
+            pooled[name]["auto"].append(conf >= chosen["threshold"])  # per-fold thresholds
         proba1 = v1.predict_proba(v1_x[mine])
         cats1: list[str | None] = [v1.classes[i] for i in proba1.argmax(axis=1)]
-        conf1 = proba1.max(axis=1)
-        per[author] = {"v2": score(cats, conf, chosen["threshold"], held.labels),
-                       "v1": score(cats1, conf1, V1_THRESHOLD,
-                                   held.labels)}
-        per[author]["v2"]["inner_precision"] = chosen["precision"]
-        pooled["v2c"] += cats
-        pooled["v2f"].append(conf >= chosen["threshold"])  # thresholds differ per fold
-        pooled["v1c"] += cats1
-        pooled["v1f"].append(conf1)
-        pooled["truth"] += held.labels
-    v2_auto = np.concatenate(pooled["v2f"]).astype(float)  # 1.0 = auto-selected in its fold
-    pooled_v2 = score(pooled["v2c"], v2_auto, 0.5, pooled["truth"])
-    pooled_v2.pop("threshold")
-    pooled_v1 = score(pooled["v1c"], np.concatenate(pooled["v1f"]),
-                      V1_THRESHOLD, pooled["truth"])
+        per[author]["v1"] = score(cats1, proba1.max(axis=1), V1_THRESHOLD, held.labels)
+        pooled["v1"]["cats"] += cats1
+        pooled["v1"]["conf"].append(proba1.max(axis=1))
+        truth += held.labels
+    together: dict[str, Any] = {}
+    for name in recipes:
+        auto = np.concatenate(pooled[name]["auto"]).astype(float)  # 1.0: auto-selected
+        together[name] = score(pooled[name]["cats"], auto, 0.5, truth)
+        together[name].pop("threshold")
+    together["v1"] = score(pooled["v1"]["cats"], np.concatenate(pooled["v1"]["conf"]),
+                           V1_THRESHOLD, truth)
     return {"bench": "task_titles", "protocol": "leave-one-author-out", "authors": names,
-            "generated_rows": generated, "seed": seed, "args": args.to_dict(),
-            "pooled": {"v2": pooled_v2, "v1": pooled_v1}, "per_author": per,
-            "embed_s": round(embed_s, 1),
+            "generated_rows": generated, "seed": seed,
+            "args": {name: args.to_dict() for name, args in recipes.items()},
+            "pooled": together, "per_author": per, "embed_s": round(embed_s, 1),
             "seconds": round(time.perf_counter() - started, 1)}
 
 
@@ -88,8 +101,7 @@ def table(result: dict[str, Any]) -> str:
     entries = [(a, r) for a, r in result["per_author"].items()]
     entries.append(("**pooled**", result["pooled"]))
     for author, figures in entries:
-        for model in ("v2", "v1"):
-            f = figures[model]
+        for model, f in figures.items():
             rows.append(f"| {author} | {model} | {f['accuracy']:.3f} | {f['macro_f1']:.3f} | "
                         f"{f['auto_share']:.1%} | {f['auto_accuracy']} | "
                         f"{f['ood_auto_rate']:.1%} | {f.get('threshold', 'per fold')} |")
@@ -100,6 +112,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generated", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--recipes", default="v3,v2",
+                        help=f"comma-separated linear recipes ({', '.join(RECIPES)}), v1 beside")
     parser.add_argument("--generated-weight", type=float, default=None)
     parser.add_argument("--text-weight", type=float, default=None)
     parser.add_argument("--C", type=float, default=None)
@@ -107,12 +121,12 @@ def main() -> None:
     parser.add_argument("--table", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     opts = parser.parse_args()
-    args = LinearTrainingArguments(seed=opts.seed, target_precision=opts.target)
-    for name, value in (("generated_weight", opts.generated_weight),
-                        ("text_weight", opts.text_weight), ("C", opts.C)):
-        if value is not None:
-            setattr(args, name, value)
-    result = run(opts.generated, opts.seed, args)
+    overrides = {name: value for name, value in (
+        ("generated_weight", opts.generated_weight), ("text_weight", opts.text_weight),
+        ("C", opts.C)) if value is not None}
+    recipes = {name: recipe_args(name, seed=opts.seed, target_precision=opts.target,
+                                 **overrides) for name in opts.recipes.split(",")}
+    result = run(opts.generated, opts.seed, recipes)
     line = json.dumps(result)
     if opts.out:
         opts.out.write_text(line + "\n", encoding="utf-8")
