@@ -37,12 +37,14 @@ VARIANTS: dict[str, CalibrationOptions] = {
     "real_rows": CalibrationOptions(real_only=True),
     "by_label": CalibrationOptions(by_label=True),
     "real_rows_by_label": CalibrationOptions(real_only=True, by_label=True),
-    "minilm_floor": CalibrationOptions(minilm_floor_quantile=0.005),
+    "minilm_floor": CalibrationOptions(minilm_floor_quantile=0.01),
     "p925": CalibrationOptions(target_precision=0.925),
     "p90": CalibrationOptions(target_precision=0.90),
     "by_label_p90": CalibrationOptions(by_label=True, target_precision=0.90),
     # v6: per-label bias, the MiniLM floor, threshold at 90% precision out of fold
-    "v6": CalibrationOptions(by_label=True, target_precision=0.90, minilm_floor_quantile=0.005),
+    "v6_floor_half_pct": CalibrationOptions(by_label=True, target_precision=0.90,
+                                            minilm_floor_quantile=0.005),
+    "v6": CalibrationOptions(by_label=True, target_precision=0.90, minilm_floor_quantile=0.01),
 }
 
 

@@ -1,8 +1,9 @@
 """Leave-one-system-out on real logs: is the default recipe competent on a system it never saw?
 
 For each labelled Loghub system (the corpus `training/logs/data/loghub_corpus.csv`,
-or the 165-template partial one while that is missing), train the v5 recipe on
-the other systems' templates plus the generated data, then classify the left-out
+or the 165-template partial one while that is missing), train the served model's
+recipe (its manifest's calibration choices) on the other systems' templates plus the
+generated data, then classify the left-out
 system's 2,000 lines, read from its raw `.log` through `auto` as a user's upload
 would be (so the level is the one a preset finds). Everything fitted sees only
 the training systems: the heads, the temperature, the cascade threshold, the
@@ -249,6 +250,11 @@ def save_study(path: Path, model: LogModel, embedder: CachedEmbedder, test: pd.D
     np.savez_compressed(path, **data)
 
 
+def served_version() -> str:
+    settings = get_settings()
+    return LocalModelStore(settings.MODELS_ROOT).resolve(settings.LOG_MODEL_NAME)
+
+
 def served_recipe(settings: Settings) -> dict[str, Any]:
     """The calibration choices of the newest log model (its manifest's params), so every
     fold trains the recipe that is served: the precision target of the abstain threshold,
@@ -305,7 +311,7 @@ def majority_pred(frame: pd.DataFrame) -> pd.DataFrame:
 
 def score(results: pd.DataFrame) -> dict[str, dict[str, object]]:
     """Per system and pooled, line- and template-weighted, for every variant."""
-    variants = {"v5_level": pick(results, "lvl"), "v5_no_level": pick(results, "nolvl"),
+    variants = {"served_level": pick(results, "lvl"), "served_no_level": pick(results, "nolvl"),
                 "majority": majority_pred(results)}
     if "v4_label" in results:
         variants["v4"] = pick(results, "v4")
@@ -326,7 +332,8 @@ def score(results: pd.DataFrame) -> dict[str, dict[str, object]]:
     return table
 
 
-NAMES = {"v5_level": "v5, with level", "v5_no_level": "v5, without level", "v4": "v4",
+NAMES = {"served_level": "served recipe, with level",
+         "served_no_level": "served recipe, without level", "v4": "v4",
          "majority": "majority baseline"}
 KEYS = ("accuracy", "macro_f1", "coverage", "accuracy_answered", "confidently_wrong", "ece",
         "problem_recall", "false_alarms")
@@ -357,9 +364,9 @@ def markdown(table: dict[str, dict[str, object]], meta: dict[str, object]) -> st
     for system, row in table.items():
         if system == "all":
             continue
-        f = row["v5_level"]
+        f = row["served_level"]
         acc = " | ".join(f"{row[v]['accuracy']:.3f}" if v in row else "-"  # type: ignore[index]
-                         for v in ("v5_level", "v5_no_level", "v4", "majority"))
+                         for v in ("served_level", "served_no_level", "v4", "majority"))
         tiers = ", ".join(f"{k} {v:.2f}" for k, v in f["tiers"].items())  # type: ignore[index,union-attr]
         out.append(f"| {system} | {row['lines']} | {acc} | {f['coverage']:.3f} | "  # type: ignore[index]
                    f"{f['confidently_wrong']:.3f} | {f['ece']:.3f} | "  # type: ignore[index]
@@ -484,18 +491,19 @@ def report(results: pd.DataFrame, corpus_path: Path, systems: list[str],
     pooled = table["all"]
     summary = {
         "bench": "real_logs", "corpus": corpus_path.name, "systems": len(systems),
+        "served_recipe_of": served_version(),
         "cascade_threshold_median": (float(np.median([f["cascade_threshold"] for f in
                                                       folds.values()]))  # type: ignore[index]
                                      if folds else None),
         "lines": pooled["lines"], "templates": pooled["templates"],
-        **{f"{v}_{k}": pooled[v][k] for v in ("v5_level", "v5_no_level", "v4", "majority")
+        **{f"{v}_{k}": pooled[v][k] for v in ("served_level", "served_no_level", "v4", "majority")
            if v in pooled for k in ("accuracy", "macro_f1", "coverage", "confidently_wrong",
                                     "ece", "problem_recall", "false_alarms")},
-        "v5_level_accuracy_answered": pooled["v5_level"]["accuracy_answered"],
-        "v5_level_template_accuracy": pooled["v5_level_templates"]["accuracy"],
-        "v5_no_level_template_accuracy": pooled["v5_no_level_templates"]["accuracy"],
+        "served_level_accuracy_answered": pooled["served_level"]["accuracy_answered"],
+        "served_level_template_accuracy": pooled["served_level_templates"]["accuracy"],
+        "served_no_level_template_accuracy": pooled["served_no_level_templates"]["accuracy"],
         "min_system_accuracy": min(
-            (table[s]["v5_level"]["accuracy"], s) for s in systems),
+            (table[s]["served_level"]["accuracy"], s) for s in systems),
         "full_grid": opts.full_grid, "cascade_tolerance": opts.cascade_tolerance,
         "seconds": round(time.perf_counter() - started, 1),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),

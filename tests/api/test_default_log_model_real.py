@@ -51,14 +51,10 @@ def test_routine_real_lines_without_their_level_are_no_problem_label(client: Tes
     assert answer["label"] not in PROBLEM_LABELS, answer
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "v5 answers these System Notification at ~0.98: its distance calibration learnt, out of "
-    "fold on held-out real systems, that lines far from training are still mostly routine "
-    "(System Notification is right there), so similarity alone does not lower the "
-    "confidence of that label; an explicit out-of-distribution floor is still to do"))
 @pytest.mark.parametrize("line", [
     "Die Katze schläft auf dem warmen Sofa neben dem offenen Fenster.",
     "qzx vrrm plok trundle wibbit snorf glemph",
+    "the quick brown fox jumps over the lazy dog",
 ])
 def test_a_line_unlike_anything_learnt_is_answered_below_the_threshold(client: TestClient,
                                                                        line: str) -> None:

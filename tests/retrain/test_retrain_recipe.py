@@ -95,3 +95,16 @@ def test_a_model_trained_on_generated_data_alone_is_retrained_as_before():
     assert recipe == {"level_column": None, "extra_data": None, "extra_rows": 0}
     assert LEVEL not in train and EXTRA not in train and LEVEL not in held
     assert len(train) + len(held) == ROWS + 2
+
+
+def test_a_retrain_keeps_the_served_versions_calibration_choices():
+    """v6 on: the per-label bias, the MiniLM floor and the precision target are the served
+    version's, read from its manifest; a manifest without them retrains as v5 was."""
+    v6 = {**V5_PARAMS, "target_precision": 0.9, "calibration_by_label": True,
+          "minilm_floor_quantile": 0.01}
+    args = _arguments(v6, SEED)
+    assert (args.target_precision, args.calibration_by_label, args.minilm_floor_quantile,
+            args.calibration_real_only) == (0.9, True, 0.01, False)
+    args = _arguments(V5_PARAMS, SEED)
+    assert (args.target_precision, args.calibration_by_label, args.minilm_floor_quantile) == (
+        0.95, False, None)

@@ -213,6 +213,11 @@ def _arguments(params: dict[str, Any], seed: int) -> LogTrainingArguments:
         args.extra_share = float(params["extra_share"])
     if params.get("distance") is not None:
         args.distance = bool(params["distance"])
+    # the calibration choices of the served version (v6 on), so a retrain keeps them
+    args.calibration_real_only = bool(params.get("calibration_real_only", False))
+    args.calibration_by_label = bool(params.get("calibration_by_label", False))
+    floor = params.get("minilm_floor_quantile")
+    args.minilm_floor_quantile = float(floor) if floor is not None else None
     return args
 
 
@@ -319,6 +324,9 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
                     "level_column": args.level_column, "extra_data": recipe["extra_data"],
                     "extra_rows": recipe["extra_rows"], "extra_share": args.extra_share
                     if recipe["extra_rows"] else None, "distance": args.distance,
+                    "calibration_real_only": args.calibration_real_only,
+                    "calibration_by_label": args.calibration_by_label,
+                    "minilm_floor_quantile": args.minilm_floor_quantile,
                     "corrections": len(corrections), "correction_weight": weight,
                     "previous_version": report.current_version}))
     report.promoted, report.candidate_version = True, published.version
