@@ -27,7 +27,7 @@ from backend.core.labels import PROBLEM_LABELS
 from backend.feedback.patterns import PatternStore
 from backend.feedback.store import FeedbackStore
 from backend.logs.drift import OTHER, DriftMonitor, DriftThresholds, SourceDrift
-from backend.logs.patterns import Line, PatternCounter
+from backend.logs.patterns import PatternCounter, grouped_lines
 from backend.logs.rekey import rekey_store
 from backend.registry.active import ModelManager, ModelNotLoadedError
 
@@ -204,10 +204,9 @@ class StreamObserver:
         for (source, label), n in problems.items():
             self.problem_lines.labels(source, label).inc(n)
         if self.patterns is not None:
-            self.patterns.add([Line(source, key, p.log_message, p.label, float(p.confidence),
-                                    p.tier, n)
-                               for source, key, (p, n) in zip(sources, keys, rows, strict=True)
-                               if key])
+            self.patterns.add(grouped_lines(
+                (source, key, p.log_message, p.label, float(p.confidence), p.tier, n)
+                for source, key, (p, n) in zip(sources, keys, rows, strict=True) if key))
         if self.drift is not None and batch[0].model_version == classifier.version:
             self.drift.observe(sources, keys, [p.label for p, _ in rows],
                                [float(p.confidence) for p, _ in rows],

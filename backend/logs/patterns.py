@@ -18,8 +18,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from backend.core.labels import PROBLEM_LABELS
 from backend.core.normalize import masked_example
@@ -40,6 +41,26 @@ class Line:
     confidence: float
     tier: str
     weight: int = 1
+
+
+def grouped_lines(rows: Iterable[tuple[str, str, str, str, float, str, int]]) -> list[Line]:
+    """One Line per distinct (source, key, label, tier, confidence) of `rows` (source, key,
+    message, label, confidence, tier, weight), weights summed, in the order of each
+    group's last row: the tallies end as if every row had been added one by one (the
+    example is the group's first message). A batch of 10,000 lines of 351 templates
+    builds 351 Lines instead of 10,000, which is most of what counting cost."""
+    groups: dict[tuple[str, str, str, str, float], list[Any]] = {}
+    for i, (source, key, message, label, confidence, tier, weight) in enumerate(rows):
+        group = (source, key, label, tier, confidence)
+        entry = groups.get(group)
+        if entry is None:
+            groups[group] = [weight, i, message]
+        else:
+            entry[0] += weight
+            entry[1] = i
+    ordered = sorted(groups.items(), key=lambda item: item[1][1])
+    return [Line(source, key, message, label, confidence, tier, weight)
+            for (source, key, label, tier, confidence), (weight, _, message) in ordered]
 
 
 class PatternCounter:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from backend.feedback.patterns import OTHER_KEY, PatternStore
 from backend.feedback.store import FeedbackStore
-from backend.logs.patterns import Line, PatternCounter
+from backend.logs.patterns import Line, PatternCounter, grouped_lines
 from tests.utils.clock import FakeClock
 
 HOUR = 3600
@@ -118,3 +118,27 @@ def test_retention_drops_old_patterns_and_buckets(tmp_path: Path) -> None:
     assert [r.template_key for r in rows] == ["recent <var>"]
     assert list(buckets.values()) == [[(int(clock.now - clock.now % HOUR), 1)]]
     assert store.expire(clock.now) == 0  # nothing left to drop
+
+
+def test_grouped_lines_tally_exactly_as_the_lines_one_by_one(tmp_path: Path) -> None:
+    rows = [("svc", "disk full on <var>", "disk full on /a", "Error", 0.9, "model", 1),
+            ("svc", "user <user> logged in", "user bob logged in", "User Action", 0.8,
+             "model", 2),
+            ("svc", "disk full on <var>", "disk full on /b", "Error", 0.9, "model", 3),
+            ("svc", "disk full on <var>", "disk full on /c", "System Notification", 0.6,
+             "model", 1),
+            ("web", "disk full on <var>", "disk full on /d", "Error", 0.9, "model", 1),
+            ("svc", "disk full on <var>", "disk full on /e", "Error", 0.9, "model", 1)]
+    lines = grouped_lines(rows)
+    assert len(lines) == 4 and sum(line.weight for line in lines) == 9
+    clock = FakeClock(10 * HOUR)
+    one_by_one = _counter(_store(tmp_path / "a.db"), clock)
+    grouped = _counter(_store(tmp_path / "b.db"), clock)
+    one_by_one.add([Line(*row) for row in rows])
+    grouped.add(lines)
+    tallies = [{(s, k): (t.count, dict(t.buckets), dict(t.labels), t.label, t.confidence)
+                for s, keys in c._pending.items() for k, t in keys.items()}
+               for c in (one_by_one, grouped)]
+    assert tallies[0] == tallies[1]
+    # the last row of a key decides its label, whichever group it is in
+    assert tallies[1][("svc", "disk full on <var>")][3] == "Error"
