@@ -388,6 +388,10 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
                     "text_weight": args.text_weight, "level_column": args.level_column,
                     "extra_data": args.extra_data.name if args.extra_data else None,
                     "distance": args.distance,
+                    "extra_share": args.extra_share if args.extra_data else None,
+                    "extra_group_column": (args.extra_group_column if args.extra_data
+                                           else None),
+                    "level_weight": args.level_weight, "level_dropout": args.level_dropout,
                     "calibration_real_only": args.calibration_real_only,
                     "calibration_by_label": args.calibration_by_label,
                     "minilm_floor_quantile": args.minilm_floor_quantile})
