@@ -96,7 +96,9 @@ def test_upload_classify_see_coverage_and_download(ui_url: str, browser: object,
     assert result.loc[0, "target_label"] == "User Action"
     assert result.loc[4, "log_message"].startswith("'=HYPERLINK")  # formula neutralised
 
-    page.get_by_text("Coverage vs threshold").wait_for()
+    # the download click reruns the page: for a moment the old and the new heading are both
+    # in the DOM (strict mode refused the bare locator once in CI), so wait for the newest
+    page.get_by_text("Coverage vs threshold").last.wait_for()
     page.locator("[data-testid=stVegaLiteChart]").nth(2).wait_for()  # labels, tiers, curve
     page.wait_for_timeout(1500)  # let the charts finish drawing
     assert shot(page, "logs").stat().st_size > 10_000
