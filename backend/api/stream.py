@@ -27,7 +27,7 @@ from backend.core.labels import PROBLEM_LABELS
 from backend.feedback.patterns import PatternStore
 from backend.feedback.store import FeedbackStore
 from backend.logs.drift import OTHER, DriftMonitor, DriftThresholds, SourceDrift
-from backend.logs.patterns import PatternCounter, grouped_lines
+from backend.logs.patterns import PatternCounter, group_answers
 from backend.logs.rekey import rekey_store
 from backend.registry.active import ModelManager, ModelNotLoadedError
 
@@ -106,16 +106,18 @@ class StreamObserver:
 
     def observe(self, predictions: Sequence[Any]) -> None:
         """Count a batch. Rows answered alike may share one Prediction object (the CSV
-        path), so the work is per distinct object, weighted by how often it occurs."""
+        path), so the work is per distinct object, weighted by how often it occurs; the
+        background thread gets those (prediction, rows) pairs, not the rows."""
+        rows = _distinct(predictions)
         tally: Tally[tuple[str, str, str]] = Tally()
-        for p, n in _distinct(predictions):
+        for p, n in rows:
             tally[(p.source, p.label, p.tier)] += n
         for (source, label, tier), n in tally.items():
             self.labels.labels(self.names(source), label, tier).inc(n)
-        if (self.drift is not None or self.patterns is not None) and predictions:
+        if (self.drift is not None or self.patterns is not None) and rows:
             self._ensure_thread()
             try:
-                self._queue.put_nowait(predictions)
+                self._queue.put_nowait(rows)
             except queue.Full:
                 self.skipped.inc()
 
@@ -184,33 +186,31 @@ class StreamObserver:
         self._reported = now
         self.on_report(self.drift.report())
 
-    def _process(self, batch: Sequence[Any]) -> None:
-        """Key the batch's distinct rows once; count them as patterns and in the drift window."""
+    def _process(self, rows: Sequence[tuple[Any, int]]) -> None:
+        """Count a batch's (prediction, rows) pairs as patterns, problem lines and in the drift
+        window, once per group of rows answered alike (backend.logs.patterns.group_answers):
+        the work grows with the batch's templates, not its rows. The template key is the
+        one the classifier put on each answer (Prediction.template)."""
         try:
             classifier = self.manager.get(self.model_name).model
         except ModelNotLoadedError:
             return
         if self.drift is not None:
             self.drift.set_version(classifier.version)
-        rows = _distinct(batch)
-        texts = [p.log_message for p, _ in rows]
-        keys = [key if text.strip() else ""
-                for key, text in zip(classifier.keys(texts), texts, strict=True)]
-        sources = [self.names(p.source) for p, _ in rows]
+        lines = group_answers(rows, self.names, classifier.keys)
         problems: Tally[tuple[str, str]] = Tally()
-        for source, (p, n) in zip(sources, rows, strict=True):
-            if p.label in PROBLEM_LABELS:
-                problems[(source, p.label)] += n
+        for line in lines:
+            if line.label in PROBLEM_LABELS:
+                problems[(line.source, line.label)] += line.weight
         for (source, label), n in problems.items():
             self.problem_lines.labels(source, label).inc(n)
         if self.patterns is not None:
-            self.patterns.add(grouped_lines(
-                (source, key, p.log_message, p.label, float(p.confidence), p.tier, n)
-                for source, key, (p, n) in zip(sources, keys, rows, strict=True) if key))
-        if self.drift is not None and batch[0].model_version == classifier.version:
-            self.drift.observe(sources, keys, [p.label for p, _ in rows],
-                               [float(p.confidence) for p, _ in rows],
-                               classifier.threshold_for(), weights=[n for _, n in rows])
+            self.patterns.add([line for line in lines if line.key])
+        if self.drift is not None and rows[0][0].model_version == classifier.version:
+            self.drift.observe([line.source for line in lines], [line.key for line in lines],
+                               [line.label for line in lines],
+                               [line.confidence for line in lines],
+                               classifier.threshold_for(), weights=[line.weight for line in lines])
 
 
 def pattern_store(settings: Settings) -> PatternStore:
@@ -227,13 +227,12 @@ _STOP: Any = object()  # the queue item that ends the drift thread
 
 
 def _distinct(predictions: Sequence[Any]) -> list[tuple[Any, int]]:
-    """(prediction, rows it stands for), one entry per distinct object, in first-seen order."""
+    """(prediction, rows it stands for), one entry per distinct object, in first-seen order
+    (the loops over the rows run in C: a 10,000-row CSV batch is a few thousand objects)."""
     counts = Tally(map(id, predictions))
     if len(counts) == len(predictions):
         return [(p, 1) for p in predictions]
-    first: dict[int, Any] = {}
-    for p in predictions:
-        first.setdefault(id(p), p)
+    first = dict(zip(map(id, predictions), predictions, strict=True))
     return [(p, counts[key]) for key, p in first.items()]
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,20 +43,31 @@ class Line:
     weight: int = 1
 
 
-def grouped_lines(rows: Iterable[tuple[str, str, str, str, float, str, int]]) -> list[Line]:
-    """One Line per distinct (source, key, label, tier, confidence) of `rows` (source, key,
-    message, label, confidence, tier, weight), weights summed, in the order of each
-    group's last row: the tallies end as if every row had been added one by one (the
-    example is the group's first message). A batch of 10,000 lines of 351 templates
-    builds 351 Lines instead of 10,000, which is most of what counting cost."""
+def group_answers(rows: Sequence[tuple[Any, int]], name: Callable[[str], str],
+                  keys: Callable[[Sequence[str]], list[str]]) -> list[Line]:
+    """One Line per distinct (source, key, label, tier, confidence) of `rows` (an answer,
+    a Prediction, and the number of rows it stands for), weights summed, in the order of
+    each group's last row: the tallies end as if every row had been added one by one (the
+    example is the group's first message). `name` maps a source to its counted name (once
+    per source, in first-seen order); the key is the one the classifier put on the answer
+    (`template`), computed with `keys` only for an answer to a non-blank line without one;
+    a blank line has key "". A 10,000-line Loghub batch is about 2,800 distinct answers
+    and 350 Lines."""
+    missing = [p.log_message for p, _ in rows if not p.template and p.log_message.strip()]
+    computed = iter(keys(missing) if missing else ())
+    named: dict[str, str] = {}
     groups: dict[tuple[str, str, str, str, float], list[Any]] = {}
-    for i, (source, key, message, label, confidence, tier, weight) in enumerate(rows):
-        group = (source, key, label, tier, confidence)
+    for i, (p, n) in enumerate(rows):
+        source = named.get(p.source)
+        if source is None:
+            source = named[p.source] = name(p.source)
+        key = p.template or (next(computed) if p.log_message.strip() else "")
+        group = (source, key, p.label, p.tier, float(p.confidence))
         entry = groups.get(group)
         if entry is None:
-            groups[group] = [weight, i, message]
+            groups[group] = [n, i, p.log_message]
         else:
-            entry[0] += weight
+            entry[0] += n
             entry[1] = i
     ordered = sorted(groups.items(), key=lambda item: item[1][1])
     return [Line(source, key, message, label, confidence, tier, weight)

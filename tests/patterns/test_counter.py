@@ -3,11 +3,14 @@ baselines and the new flag, with a real SQLite file and a clock moved by hand.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from backend.core.normalize import template_key
 from backend.feedback.patterns import OTHER_KEY, PatternStore
 from backend.feedback.store import FeedbackStore
-from backend.logs.patterns import Line, PatternCounter, grouped_lines
+from backend.logs.classifier import Prediction
+from backend.logs.patterns import Line, PatternCounter, group_answers
 from tests.utils.clock import FakeClock
 
 HOUR = 3600
@@ -120,21 +123,32 @@ def test_retention_drops_old_patterns_and_buckets(tmp_path: Path) -> None:
     assert store.expire(clock.now) == 0  # nothing left to drop
 
 
-def test_grouped_lines_tally_exactly_as_the_lines_one_by_one(tmp_path: Path) -> None:
-    rows = [("svc", "disk full on <var>", "disk full on /a", "Error", 0.9, "model", 1),
-            ("svc", "user <user> logged in", "user bob logged in", "User Action", 0.8,
-             "model", 2),
-            ("svc", "disk full on <var>", "disk full on /b", "Error", 0.9, "model", 3),
-            ("svc", "disk full on <var>", "disk full on /c", "System Notification", 0.6,
-             "model", 1),
-            ("web", "disk full on <var>", "disk full on /d", "Error", 0.9, "model", 1),
-            ("svc", "disk full on <var>", "disk full on /e", "Error", 0.9, "model", 1)]
-    lines = grouped_lines(rows)
+def _answer(source: str, key: str, message: str, label: str, confidence: float
+            ) -> Prediction:
+    return Prediction(source, message, label, confidence, "model", "v1", template=key or None)
+
+
+def _no_keys(messages: Sequence[str]) -> list[str]:
+    raise AssertionError(f"keys computed again for {list(messages)}")
+
+
+def test_grouped_answers_tally_exactly_as_the_lines_one_by_one(tmp_path: Path) -> None:
+    rows = [(_answer("svc", "disk full on <var>", "disk full on /a", "Error", 0.9), 1),
+            (_answer("svc", "user <user> logged in", "user bob logged in", "User Action",
+                     0.8), 2),
+            (_answer("svc", "disk full on <var>", "disk full on /b", "Error", 0.9), 3),
+            (_answer("svc", "disk full on <var>", "disk full on /c", "System Notification",
+                     0.6), 1),
+            (_answer("web", "disk full on <var>", "disk full on /d", "Error", 0.9), 1),
+            (_answer("svc", "disk full on <var>", "disk full on /e", "Error", 0.9), 1)]
+    lines = group_answers(rows, str, _no_keys)  # every answer carries its key
     assert len(lines) == 4 and sum(line.weight for line in lines) == 9
+    assert lines[-1].message == "disk full on /a"  # the group's first line is its example
     clock = FakeClock(10 * HOUR)
     one_by_one = _counter(_store(tmp_path / "a.db"), clock)
     grouped = _counter(_store(tmp_path / "b.db"), clock)
-    one_by_one.add([Line(*row) for row in rows])
+    one_by_one.add([Line(p.source, p.template or "", p.log_message, p.label, p.confidence,
+                         p.tier, n) for p, n in rows])
     grouped.add(lines)
     tallies = [{(s, k): (t.count, dict(t.buckets), dict(t.labels), t.label, t.confidence)
                 for s, keys in c._pending.items() for k, t in keys.items()}
@@ -142,3 +156,20 @@ def test_grouped_lines_tally_exactly_as_the_lines_one_by_one(tmp_path: Path) -> 
     assert tallies[0] == tallies[1]
     # the last row of a key decides its label, whichever group it is in
     assert tallies[1][("svc", "disk full on <var>")][3] == "Error"
+
+
+def test_grouped_answers_key_only_the_answers_without_a_template() -> None:
+    asked: list[list[str]] = []
+
+    def keys(messages: Sequence[str]) -> list[str]:
+        asked.append(list(messages))
+        return [template_key(m) for m in messages]
+
+    rows = [(_answer("svc", "", "disk full on /a", "Error", 0.9), 1),
+            (_answer("svc", "disk full on <path>", "disk full on /b", "Error", 0.9), 2),
+            (_answer("svc", "", "   ", "Unclassified", 0.0), 1)]
+    lines = group_answers(rows, lambda source: source.upper(), keys)
+    assert asked == [["disk full on /a"]]  # the blank line is not keyed, the rest carry one
+    assert template_key("disk full on /a") == "disk full on <path>"
+    assert [(line.source, line.key, line.weight) for line in lines] == [
+        ("SVC", "disk full on <path>", 3), ("SVC", "", 1)]

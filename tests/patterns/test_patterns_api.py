@@ -3,15 +3,20 @@ SQLite file: counts per template, new patterns and their alert, uploads only whe
 
 from __future__ import annotations
 
+import io
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
+from backend.core.normalize import template_key
 from backend.registry.local import LocalModelStore
+from tests.utils.data import loghub_structured
 from tests.utils.factories import make_settings
 
 ADMIN = "admin-token-0123456789abcdef"
@@ -108,3 +113,34 @@ def test_pinning_a_baseline_needs_the_token(tiny_store: LocalModelStore,
         assert missing.status_code == 404
         listed = client.get("/v1/logs/baselines").json()["baselines"]
     assert [b["source"] for b in listed] == ["billing"]
+
+
+def test_counted_keys_are_the_answers_template_keys_on_every_door(
+        tiny_store: LocalModelStore, tmp_path: Path) -> None:
+    """The counter takes each answer's `template` (no second keying): the counts per key
+    are the lines' own template keys, alike whether rows share an answer (CSV) or not."""
+    lines = [m.replace('"', "'") for m in loghub_structured("OpenSSH")["Content"].head(400)]
+    expected = Counter(template_key(m) for m in lines)
+    body = "source,log_message\n" + "".join(f'ssh,"{m}"\n' for m in lines)
+    counted, problems = [], []
+    with _worker(tiny_store, tmp_path / "csv.db") as client:
+        r = client.post("/v1/logs/classify/csv", params={"live": "true"},
+                        files={"file": ("a.csv", body, "text/csv")})
+        assert r.status_code == 200, r.text
+        answered = pd.read_csv(io.StringIO(r.text), keep_default_na=False)
+        counted.append(_patterns(client, limit=500))
+        problems.append(_problem_lines(client.get("/metrics").text))
+    with _worker(tiny_store, tmp_path / "json.db") as client:
+        _send(client, "ssh", lines)
+        counted.append(_patterns(client, limit=500))
+        problems.append(_problem_lines(client.get("/metrics").text))
+    assert Counter(answered["template"]) == expected
+    for body_counted in counted:
+        assert {p["template"]: p["count"] for p in body_counted["patterns"]} == expected
+    assert problems[0] == problems[1]
+
+
+def _problem_lines(metrics: str) -> dict[str, float]:
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in metrics.splitlines()
+            if line.startswith("sift_pattern_problem_lines_total{")}
