@@ -4,8 +4,11 @@ pattern counts and the drift monitor.
 Counters are updated on the request (one `inc` per distinct source/label/tier of a
 batch). Patterns and drift need each row's template key, so batches go to a background
 thread through a bounded queue: a request never waits for it, and when the queue is full
-the batch is left out and counted (`sift_drift_batches_skipped`). What counts as live
-traffic is the caller's choice for uploads (`live=true`, backend.api.metrics).
+the batch is left out and counted (`sift_drift_batches_skipped`). That thread counts a
+batch once per group of rows answered alike, with the key each answer carries, and adds
+the pattern counts to the store in the first pause in traffic after PATTERNS_FLUSH_S.
+What counts as live traffic is the caller's choice for uploads (`live=true`,
+backend.api.metrics).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ logger = logging.getLogger(__name__)
 MAX_SOURCE_CHARS = 64
 _QUEUE_BATCHES = 64
 REPORT_EVERY_S = 15.0
+PAUSE_S = 0.2  # no batch for this long: a pause in traffic, when pattern counts are written
 
 
 class SourceNames:
@@ -151,28 +155,44 @@ class StreamObserver:
 
     def _drain(self) -> None:
         while True:
-            batch = self._queue.get()
+            try:  # with counts waiting for the store, wake up when the traffic pauses
+                batch = self._queue.get(timeout=self._wait_s())
+            except queue.Empty:
+                self._write_guarded(force=False)
+                continue
             if batch is _STOP:
-                try:
-                    self._write_patterns(force=True)  # what this worker counted last
-                except Exception:
-                    logger.exception("pattern counts could not be written")
+                self._write_guarded(force=True)  # what this worker counted last
                 return
             if isinstance(batch, _Marker):
-                try:
-                    self._write_patterns(force=batch.write)
-                except Exception:
-                    logger.exception("pattern counts could not be written")
+                self._write_guarded(force=batch.write)
                 batch.event.set()
                 continue
             try:
                 self._process(batch)
-                self._write_patterns()
+                if self.patterns is not None and self.patterns.overdue():
+                    self._write_patterns()  # traffic without a pause: write anyway
                 self._report()
             except Exception:  # the monitor must never take the service down
                 logger.exception("pattern counting or drift observation failed")
 
+    def _wait_s(self) -> float | None:
+        """How long the drain waits for a batch: with counts waiting for the store, until
+        they are due and then PAUSE_S (a pause in traffic); else for ever."""
+        if self.patterns is None or not self.patterns.pending():
+            return None
+        return max(PAUSE_S, self.patterns.until_due())
+
+    def _write_guarded(self, force: bool) -> None:
+        try:
+            self._write_patterns(force=force)
+        except Exception:
+            logger.exception("pattern counts could not be written")
+
     def _write_patterns(self, force: bool = False) -> None:
+        """Add this worker's counts to the store once PATTERNS_FLUSH_S has passed (`force`:
+        now). The drain calls it when no batch came for PAUSE_S, so the write (tens of ms,
+        most of what counting costs) lands between requests rather than beside one; under
+        traffic without pauses, once the counts are twice PATTERNS_FLUSH_S old."""
         if self.patterns is None or not (force or self.patterns.due()):
             return
         for source, n in self.patterns.flush().new_patterns.items():

@@ -143,6 +143,18 @@ class PatternCounter:
     def due(self) -> bool:
         return self.clock() - self._flushed >= self.flush_s
 
+    def overdue(self) -> bool:
+        """Due twice over (with flush_s 0: after every batch)."""
+        return self.clock() - self._flushed >= 2 * self.flush_s
+
+    def until_due(self) -> float:
+        """Seconds until the next write is due (0 when it is)."""
+        return max(0.0, self.flush_s - (self.clock() - self._flushed))
+
+    def pending(self) -> bool:
+        """Whether counts wait to be written."""
+        return bool(self._pending)
+
     def flush(self) -> AddResult:
         """Add the pending tallies to the store (and drop expired patterns now and then)."""
         with self._lock:

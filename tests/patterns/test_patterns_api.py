@@ -4,6 +4,7 @@ SQLite file: counts per template, new patterns and their alert, uploads only whe
 from __future__ import annotations
 
 import io
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,8 @@ from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
 from backend.core.normalize import template_key
+from backend.feedback.patterns import PatternStore
+from backend.feedback.store import FeedbackStore
 from backend.registry.local import LocalModelStore
 from tests.utils.data import loghub_structured
 from tests.utils.factories import make_settings
@@ -144,3 +147,26 @@ def _problem_lines(metrics: str) -> dict[str, float]:
     return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
             for line in metrics.splitlines()
             if line.startswith("sift_pattern_problem_lines_total{")}
+
+
+def test_counts_reach_the_store_in_a_pause_without_being_asked(
+        tiny_store: LocalModelStore, tmp_path: Path) -> None:
+    """With PATTERNS_FLUSH_S > 0 the worker writes its counts once they are due and no
+    batch came for a moment (nothing reads /v1/logs/patterns, which would flush them)."""
+    db = tmp_path / "fb.db"
+    reader = PatternStore(FeedbackStore(f"sqlite:///{db}"), max_per_source=50,
+                          baseline_records=10, bucket_s=3600, retention_s=86400)
+    with _worker(tiny_store, db, PATTERNS_FLUSH_S=0.5) as client:
+        _send(client, "billing", BASE)
+        assert sum(p["count"] for p in _patterns(client)["patterns"]) == 12  # written now
+        _send(client, "billing", BASE)  # not due yet, and no batch follows
+        deadline = time.monotonic() + 10
+        while _stored(reader) < 24 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        counted = {r.template_key: r.count for r in reader.patterns("billing")[0]}
+    assert counted == {"payment service crashed with exit code <var>": 12,
+                       "user <user> logged in.": 12}
+
+
+def _stored(store: PatternStore) -> int:
+    return sum(r.count for r in store.patterns("billing")[0])
