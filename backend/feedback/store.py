@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, delete, event, func, select
+from sqlalchemy import create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -126,14 +126,20 @@ class FeedbackStore:
     def record_batches(self, batches: list[tuple[str, str, str | None,
                                                  list[PredictionRecord], list[str]]]) -> None:
         """Store several batches of predictions (ids already chosen) in one transaction."""
-        def work(session: Session) -> None:
-            session.add_all([PredictionRow(
-                id=pid, model=safe_text(model), model_version=safe_text(version),
-                variant=variant, input_json=_json(capped(r.input, self.text_chars)),
-                input_key=r.input_key,
-                predicted=safe_text(r.predicted), confidence=float(r.confidence))
+        now = utcnow()
+        rows = [{"id": pid, "created_at": now, "model": safe_text(model),
+                 "model_version": safe_text(version), "variant": variant,
+                 "input_json": _json(capped(r.input, self.text_chars)),
+                 "input_key": r.input_key, "predicted": safe_text(r.predicted),
+                 "confidence": float(r.confidence)}
                 for model, version, variant, records, ids in batches
-                for pid, r in zip(ids, records, strict=True)])
+                for pid, r in zip(ids, records, strict=True)]
+
+        def work(session: Session) -> None:
+            # one executemany, not 10,000 ORM objects: a 10,000-line upload cost 0.64 s of
+            # the recorder thread's CPU (and the GIL the next request needed) as add_all
+            if rows:
+                session.execute(insert(PredictionRow.__table__), rows)
 
         self._write(work)
 
