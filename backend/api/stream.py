@@ -69,10 +69,12 @@ class StreamObserver:
     def __init__(self, registry: CollectorRegistry, manager: ModelManager,
                  settings: Settings) -> None:
         self.manager = manager
-        self.model_name = settings.LOG_MODEL_NAME
-        self.names = SourceNames(settings.METRICS_MAX_SOURCES)
+        self.model_name = settings.registry.log_model_name
+        max_sources = settings.service.metrics_max_sources
+        patterns, drift = settings.patterns, settings.drift
+        self.names = SourceNames(max_sources)
         self.labels = Counter("sift_log_labels", "Log predictions by source, label and tier "
-                              f"(sources beyond METRICS_MAX_SOURCES={settings.METRICS_MAX_SOURCES}"
+                              f"(sources beyond METRICS_MAX_SOURCES={max_sources}"
                               " are counted as 'other')", ["source", "label", "tier"],
                               registry=registry)
         self.skipped = Counter("sift_drift_batches_skipped", "Batches left out of the drift "
@@ -85,24 +87,22 @@ class StreamObserver:
             "Critical Error, Security Alert, Workflow Error)", ["source", "label"],
             registry=registry)
         self.patterns: PatternCounter | None = None
-        if settings.PATTERNS_ENABLED:
+        if patterns.enabled:
             self.patterns = PatternCounter(
-                lambda: pattern_store(settings), max_sources=settings.METRICS_MAX_SOURCES,
-                max_per_source=settings.PATTERNS_MAX_PER_SOURCE,
-                bucket_s=settings.PATTERNS_BUCKET_S, flush_s=settings.PATTERNS_FLUSH_S)
+                lambda: pattern_store(settings), max_sources=max_sources,
+                max_per_source=patterns.max_per_source, bucket_s=patterns.bucket_s,
+                flush_s=patterns.flush_s)
         self.drift: DriftMonitor | None = None
         # called with the drift report after a batch, at most every REPORT_EVERY_S
         self.on_report: Callable[[list[SourceDrift]], None] | None = None
         self._reported = 0.0
         self._queue: queue.Queue[Sequence[Any]] = queue.Queue(_QUEUE_BATCHES)
-        if settings.DRIFT_ENABLED:
+        if drift.enabled:
             self.drift = DriftMonitor(
-                window_s=settings.DRIFT_WINDOW_S, max_sources=settings.METRICS_MAX_SOURCES,
+                window_s=drift.window_s, max_sources=max_sources,
                 thresholds=DriftThresholds(
-                    new_templates=settings.DRIFT_MAX_NEW_TEMPLATE_SHARE,
-                    psi=settings.DRIFT_MAX_LABEL_PSI,
-                    mean_confidence=settings.DRIFT_MIN_MEAN_CONFIDENCE,
-                    min_records=settings.DRIFT_MIN_RECORDS),
+                    new_templates=drift.max_new_template_share, psi=drift.max_label_psi,
+                    mean_confidence=drift.min_mean_confidence, min_records=drift.min_records),
                 baselines=self._baselines)
             registry.register(_DriftCollector(self.drift))
         self._thread: threading.Thread | None = None  # started with the first batch
@@ -235,12 +235,12 @@ class StreamObserver:
 
 def pattern_store(settings: Settings) -> PatternStore:
     """The pattern tables in the feedback store (DATABASE_URL), keys at KEY_VERSION."""
-    store = FeedbackStore(settings.DATABASE_URL, text_chars=settings.STORE_TEXT_CHARS)
+    stored, patterns = settings.store, settings.patterns
+    store = FeedbackStore(stored.database_url, text_chars=stored.text_chars)
     rekey_store(store)
-    return PatternStore(store, max_per_source=settings.PATTERNS_MAX_PER_SOURCE,
-                        baseline_records=settings.BASELINE_RECORDS,
-                        bucket_s=settings.PATTERNS_BUCKET_S,
-                        retention_s=settings.PATTERNS_RETENTION_S)
+    return PatternStore(store, max_per_source=patterns.max_per_source,
+                        baseline_records=patterns.baseline_records,
+                        bucket_s=patterns.bucket_s, retention_s=patterns.retention_s)
 
 
 _STOP: Any = object()  # the queue item that ends the drift thread

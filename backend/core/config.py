@@ -9,6 +9,26 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend.core.setting_groups import (
+    AuthSettings,
+    DriftSettings,
+    EmbedderSettings,
+    HubSettings,
+    JobSettings,
+    LimitSettings,
+    LLMSettings,
+    LogSettings,
+    MemorySettings,
+    OTLPSettings,
+    PatternSettings,
+    RegistrySettings,
+    RetrainSettings,
+    ServiceSettings,
+    SessionSettings,
+    StoreSettings,
+    TaskSettings,
+)
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIN_TOKEN_CHARS = 16  # a shorter bearer token is guessable; refused at start-up
 DEFAULT_ENCODER_CACHE = PROJECT_ROOT / ".cache" / "encoders"  # ONNX export of the encoder
@@ -372,6 +392,75 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.MAX_UPLOAD_MB * 1024 * 1024)
+
+    # --- the same settings in nested groups (backend.core.setting_groups) ---
+    @property
+    def service(self) -> ServiceSettings:
+        return ServiceSettings.of(self)
+
+    @property
+    def auth(self) -> AuthSettings:
+        return AuthSettings.of(self)
+
+    @property
+    def registry(self) -> RegistrySettings:
+        return RegistrySettings.of(self)
+
+    @property
+    def hub(self) -> HubSettings:
+        return HubSettings.of(self)
+
+    @property
+    def limits(self) -> LimitSettings:
+        return LimitSettings.of(self)
+
+    @property
+    def logs(self) -> LogSettings:
+        return LogSettings.of(self)
+
+    @property
+    def embedder(self) -> EmbedderSettings:
+        return EmbedderSettings.of(self)
+
+    @property
+    def llm(self) -> LLMSettings:
+        return LLMSettings.of(self)
+
+    @property
+    def otlp(self) -> OTLPSettings:
+        return OTLPSettings.of(self)
+
+    @property
+    def drift(self) -> DriftSettings:
+        return DriftSettings.of(self)
+
+    @property
+    def patterns(self) -> PatternSettings:
+        return PatternSettings.of(self)
+
+    @property
+    def tasks(self) -> TaskSettings:
+        return TaskSettings.of(self)
+
+    @property
+    def sessions(self) -> SessionSettings:
+        return SessionSettings.of(self)
+
+    @property
+    def store(self) -> StoreSettings:
+        return StoreSettings.of(self)
+
+    @property
+    def memory(self) -> MemorySettings:
+        return MemorySettings.of(self)
+
+    @property
+    def jobs(self) -> JobSettings:
+        return JobSettings.of(self)
+
+    @property
+    def retrain(self) -> RetrainSettings:
+        return RetrainSettings.of(self)
 
 
 @lru_cache

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
 from backend.core.config import PROJECT_ROOT, Settings
+from backend.core.setting_groups import GROUPS
 
 START = "<!-- settings-table:start -->"
 END = "<!-- settings-table:end -->"
@@ -36,12 +37,21 @@ def _default(field: FieldInfo) -> str:
     return f"`{text}`"
 
 
+def group_fields() -> dict[str, str]:
+    """Environment name -> where the code reads it grouped (`patterns.flush_s`)."""
+    return {field.alias or name: f"{group}.{name}" for group, view in GROUPS.items()
+            for name, field in view.model_fields.items()}
+
+
 def settings_table() -> str:
-    """A markdown table: setting | default | description, in declaration order."""
-    rows = ["| setting | default | description |", "|---|---|---|"]
+    """A markdown table: setting | default | description | group field, in declaration
+    order."""
+    grouped = group_fields()
+    rows = ["| setting | default | description | read as |", "|---|---|---|---|"]
     for name, field in Settings.model_fields.items():
         description = (field.description or "").replace("|", "\\|").replace("<", "&lt;")
-        rows.append(f"| `{name}` | {_default(field)} | {description} |")
+        rows.append(f"| `{name}` | {_default(field)} | {description} | "
+                    f"`settings.{grouped[name]}` |")
     return "\n".join(rows) + "\n"
 
 
