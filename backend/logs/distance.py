@@ -55,15 +55,11 @@ def key_words(key: str) -> set[str]:
     return set(_WORD.findall(_PLACEHOLDER.sub(" ", key.lower())))
 
 
-def known_share(keys: Sequence[str], vocabulary: frozenset[str] | set[str]) -> np.ndarray:
-    """Per key, the share of its distinct words found in `vocabulary` (1 for a key with no
-    words: numbers and placeholders say nothing about novelty)."""
-    out = np.ones(len(keys), dtype=np.float64)
-    for i, key in enumerate(keys):
-        words = key_words(key)
-        if words:
-            out[i] = sum(w in vocabulary for w in words) / len(words)
-    return out
+def unknown_words(keys: Sequence[str], vocabulary: frozenset[str] | set[str]) -> np.ndarray:
+    """Per key, whether it has words and none of them is in `vocabulary` (a key of only
+    numbers and placeholders says nothing about novelty)."""
+    return np.array([bool(words) and vocabulary.isdisjoint(words)
+                     for words in map(key_words, keys)], dtype=bool)
 
 
 def features(confidence: np.ndarray, similarity: np.ndarray) -> np.ndarray:
@@ -83,8 +79,7 @@ class DistanceCalibration:
     coefficients: dict[str, tuple[float, ...]]  # stage -> (a, b, c, d)
     block: int = 4096  # reference rows per matrix product (bounds memory for big batches)
     label_bias: dict[str, dict[str, float]] = field(default_factory=dict)  # stage -> label ->
-    floor: float | None = None  # below this similarity: no evidence, chance confidence
-    n_labels: int = 9  # chance is 1 / n_labels
+    n_labels: int = 9  # chance (no evidence: below the MiniLM floor) is 1 / n_labels
     vocabulary: frozenset[str] = frozenset()  # the words of the training keys
     minilm_reference: np.ndarray | None = None  # (n, 384) unit MiniLM vectors of those keys
     minilm_floor: float | None = None  # below this MiniLM similarity: chance confidence
@@ -112,7 +107,7 @@ class DistanceCalibration:
         """Keys with words none of which training saw (all False without a vocabulary)."""
         if not self.vocabulary or self.minilm_floor is None:
             return np.zeros(len(keys), dtype=bool)
-        return known_share(keys, self.vocabulary) == 0.0
+        return unknown_words(keys, self.vocabulary)
 
     def minilm_known(self, vectors: np.ndarray) -> np.ndarray:
         """Whether each MiniLM vector (unit length) is within the MiniLM floor."""
@@ -137,13 +132,7 @@ class DistanceCalibration:
         bias = self.label_bias.get(stage)
         if bias and labels is not None:
             z = z + np.array([bias.get(label, 0.0) for label in labels])
-        served = 1.0 / (1.0 + np.exp(-z))
-        return self.chance(served, self.known(similarity))
-
-    def known(self, similarity: np.ndarray) -> np.ndarray:
-        """Whether each static similarity is within the (optional) static floor."""
-        s = np.asarray(similarity, dtype=np.float64)
-        return np.ones(len(s), dtype=bool) if self.floor is None else s >= self.floor
+        return 1.0 / (1.0 + np.exp(-z))
 
     def save_pretrained(self, folder: Path) -> None:
         arrays: dict[str, np.ndarray] = {
@@ -158,8 +147,6 @@ class DistanceCalibration:
             "coefficients": {k: list(v) for k, v in self.coefficients.items()}}
         if self.label_bias:
             config["label_bias"] = self.label_bias
-        if self.floor is not None:
-            config.update(floor=self.floor, n_labels=self.n_labels)
         if self.minilm_floor is not None:
             config.update(minilm_floor=self.minilm_floor, n_labels=self.n_labels)
         (folder / DISTANCE_CONFIG).write_text(json.dumps(config, indent=2) + "\n",
@@ -181,7 +168,6 @@ class DistanceCalibration:
                     for k, v in config["coefficients"].items()},
                    label_bias={str(stage): {str(k): float(v) for k, v in bias.items()}
                                for stage, bias in config.get("label_bias", {}).items()},
-                   floor=float(config["floor"]) if config.get("floor") is not None else None,
                    n_labels=int(config.get("n_labels", 9)), vocabulary=vocabulary,
                    minilm_reference=minilm,
                    minilm_floor=(float(config["minilm_floor"])

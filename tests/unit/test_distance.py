@@ -13,8 +13,8 @@ from backend.logs.levels import level_columns, split_levels, with_level
 from training.logs.distance import (
     expected_calibration_error,
     fit_stage,
-    out_of_fold_known_share,
     out_of_fold_similarity,
+    out_of_fold_unknown_words,
 )
 
 
@@ -113,7 +113,7 @@ def test_a_key_of_unseen_words_goes_to_minilm_and_below_its_floor_gets_chance(
     assert loaded.minilm_known(probe).tolist() == [True, False]
 
 
-def test_out_of_fold_known_share_reads_only_the_fold_it_was_not_in() -> None:
+def test_out_of_fold_unknown_words_reads_only_the_fold_it_was_not_in() -> None:
     keys = ["disk full", "disk quota", "snorf glemph", "disk snorf"]
     folds = [(np.array([0, 1]), np.array([2, 3])), (np.array([2, 3]), np.array([0, 1]))]
-    assert out_of_fold_known_share(keys, folds).tolist() == [0.5, 0.5, 0.0, 0.5]
+    assert out_of_fold_unknown_words(keys, folds).tolist() == [False, False, True, False]

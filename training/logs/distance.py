@@ -28,7 +28,7 @@ from backend.logs.distance import (
     DistanceCalibration,
     features,
     key_words,
-    known_share,
+    unknown_words,
 )
 
 if TYPE_CHECKING:
@@ -83,27 +83,24 @@ class CalibrationOptions:
         `extra:<system>`), not on held-out generated templates, which are near their
         siblings and easy: served lines are real ones.
     by_label: a bias per answered label beside the shared curve.
-    floor_quantile: the similarity floor is this quantile of the held-out real rows'
-        similarities (None: no floor).
     minilm_floor_quantile: the MiniLM similarity floor, as a quantile of the held-out real
         rows' MiniLM similarities to their fold's training keys.
     """
 
     real_only: bool = False
     by_label: bool = False
-    floor_quantile: float | None = None
-    minilm_floor_quantile: float | None = None  # the same in MiniLM space
+    minilm_floor_quantile: float | None = None
     target_precision: float = 0.95
 
 
-def out_of_fold_known_share(keys: Sequence[str], folds: list[tuple[np.ndarray, np.ndarray]]
-                            ) -> np.ndarray:
-    """Per row: the share of its key's words found in the keys its fold was trained on."""
-    share = np.ones(len(keys), dtype=np.float64)
+def out_of_fold_unknown_words(keys: Sequence[str], folds: list[tuple[np.ndarray, np.ndarray]]
+                              ) -> np.ndarray:
+    """Per row: whether none of its key's words is in the keys its fold was trained on."""
+    unknown = np.zeros(len(keys), dtype=bool)
     for fit_idx, held_idx in folds:
         vocabulary = set().union(*(key_words(keys[i]) for i in fit_idx))
-        share[held_idx] = known_share([keys[i] for i in held_idx], vocabulary)
-    return share
+        unknown[held_idx] = unknown_words([keys[i] for i in held_idx], vocabulary)
+    return unknown
 
 
 def fit_stage(confidence: np.ndarray, similarity: np.ndarray, correct: np.ndarray,
@@ -148,8 +145,6 @@ def fit_calibration(space: np.ndarray, keys: Sequence[str], y_idx: np.ndarray,
     real = is_real(groups)
     fit_rows = real if options.real_only and real.any() else np.ones(len(keys), dtype=bool)
     w = np.asarray(weights, dtype=np.float64)[fit_rows] if weights is not None else None
-    floor = (round(float(np.quantile(sims[real], options.floor_quantile)), 6)
-             if options.floor_quantile is not None and real.any() else None)
     minilm_floor = minilm_unit = None
     full_inside, novel = np.ones(len(keys), dtype=bool), np.zeros(len(keys), dtype=bool)
     if options.minilm_floor_quantile is not None and minilm is not None and real.any():
@@ -158,7 +153,7 @@ def fit_calibration(space: np.ndarray, keys: Sequence[str], y_idx: np.ndarray,
         minilm_floor = round(float(np.quantile(minilm_sims[real],
                                                options.minilm_floor_quantile)), 6)
         full_inside = minilm_sims >= minilm_floor
-        novel = out_of_fold_known_share(keys, folds) == 0.0
+        novel = out_of_fold_unknown_words(keys, folds)
     coefficients: dict[str, tuple[float, ...]] = {}
     label_bias: dict[str, dict[str, float]] = {}
     stages = [(FULL, full_proba)] + ([(FAST, fast_proba)] if fast_proba is not None else [])
@@ -177,7 +172,7 @@ def fit_calibration(space: np.ndarray, keys: Sequence[str], y_idx: np.ndarray,
             label_bias[stage] = bias
     calibration = DistanceCalibration(unique_rows(space, keys), STATIC if static_space
                                       else MINILM, coefficients, label_bias=label_bias,
-                                      floor=floor, n_labels=len(classes),
+                                      n_labels=len(classes),
                                       vocabulary=frozenset().union(*map(key_words, keys))
                                       if minilm_floor is not None else frozenset(),
                                       minilm_reference=(unique_rows(minilm_unit, keys)
@@ -207,7 +202,7 @@ def fit_calibration(space: np.ndarray, keys: Sequence[str], y_idx: np.ndarray,
         "cv_coverage_at_threshold": chosen["coverage"],
         "cv_precision_at_threshold": chosen["precision"],
         "calibration_rows": "real" if fit_rows is real else "all",
-        "similarity_floor": floor, "minilm_floor": minilm_floor,
+        "minilm_floor": minilm_floor,
         **{f"distance_{stage}": list(c) for stage, c in coefficients.items()}}
     logger.info("distance calibration: out-of-fold ECE %.4f -> %.4f; threshold %.4f answers "
                 "%.1f%% out of fold", figures["cv_ece_before_distance"],
@@ -224,7 +219,6 @@ def fit_distance(space: np.ndarray, keys: Sequence[str], y_idx: np.ndarray, grou
     """fit_calibration with the training run's options."""
     options = CalibrationOptions(real_only=args.calibration_real_only,
                                  by_label=args.calibration_by_label,
-                                 floor_quantile=args.similarity_floor_quantile,
                                  minilm_floor_quantile=args.minilm_floor_quantile,
                                  target_precision=args.target_precision)
     return fit_calibration(space, keys, y_idx, groups, full_proba, fast_proba,

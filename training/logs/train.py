@@ -93,7 +93,6 @@ class LogTrainingArguments:
     # how it is fitted (training.logs.distance.CalibrationOptions); all off is v5's recipe
     calibration_real_only: bool = False
     calibration_by_label: bool = False
-    similarity_floor_quantile: float | None = None
     minilm_floor_quantile: float | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
