@@ -10,7 +10,11 @@ adapter as the API runs them. No HTTP, no store, no held-correction approval rou
 (an approved correction answers the writer the same way), no retrain: a few seconds per
 (convention, K, seed) instead of minutes, so the adapter can be judged over many seeds.
 `--diagnose` also gives, per run, the rows left wrong on uncorrected templates by cause
-(`diagnose`) and the five largest such templates. Prints one JSON line.
+(`diagnose`) and the five largest such templates. `--oracle` replaces the adapter's head
+by the evaluation file's own labels under the same evidence rule (`oracle_evidence`): the
+ceiling of *any* adapter that overrides the model only where the corrections near a key
+carry its label, with the draws of each round made on that oracle's answers. Prints one
+JSON line.
 """
 
 from __future__ import annotations
@@ -143,6 +147,34 @@ def diagnose(classifier: Any, frame: pd.DataFrame, predictions: list[Any],
             "wrong_templates": sorted(templates.values(), key=lambda d: -d["rows"])}
 
 
+def oracle_evidence(truth: dict[str, str]) -> Any:
+    """`ConventionAdapter.evidence` answering each key's true label wherever the evidence
+    rule of backend.logs.adapter holds for that label (among the NEAREST corrections within
+    NEAR_SIMILARITY, AGREEING_TO_OVERRIDE of them against a confident model answer, one
+    against an unsure one), whatever the head says; elsewhere None, as the adapter."""
+    from backend.logs import adapter as rules
+
+    def evidence(self: Any, keys: Any, vectors: Any, confidences: Any, threshold: float
+                 ) -> list[Any]:
+        sims = np.asarray(vectors, dtype=np.float32) @ self.vectors.T
+        out: list[Any] = []
+        for i, (key, conf) in enumerate(zip(keys, confidences, strict=True)):
+            label = truth.get(key)
+            near = np.argsort(-sims[i])[:rules.NEAREST]
+            near = near[sims[i, near] >= rules.NEAR_SIMILARITY]
+            agreeing = near[self.labels[near] == label]
+            confident = conf >= threshold
+            if label is None or len(agreeing) < (
+                    rules.AGREEING_TO_OVERRIDE if confident else 1):
+                out.append(None)
+                continue
+            out.append(rules.Evidence(label, 1.0, len(agreeing),
+                                      round(float(sims[i, agreeing[0]]), 4), confident))
+        return out
+
+    return evidence
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ks", default="1,5,10")
@@ -151,6 +183,9 @@ def main() -> None:
     parser.add_argument("--base", default="v4")
     parser.add_argument("--no-adapter", action="store_true")
     parser.add_argument("--diagnose", action="store_true")
+    parser.add_argument("--oracle", action="store_true",
+                        help="the adapter answers the true label wherever the evidence rule "
+                             "holds for it (a ceiling, see oracle_evidence)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a constant of backend.logs.adapter (tuning)")
     args = parser.parse_args()
@@ -162,9 +197,16 @@ def main() -> None:
     classifier = _classifier(args.base, not args.no_adapter)
     seeds = [int(s) for s in args.seeds.split(",")]
     result: dict[str, Any] = {"base": args.base, "adapter": not args.no_adapter,
+                              "oracle": args.oracle,
                               "seeds": seeds, "set": args.set, "conventions": {}}
     for convention in args.conventions.split(","):
         frame = evaluation_frame(convention)
+        if args.oracle:  # the file's label per template key (the most frequent on a tie)
+            keys = classifier.keys(frame["log_message"].tolist())
+            truth = pd.Series(frame["target_label"].to_numpy()).groupby(keys).agg(
+                lambda s: s.value_counts().index[0]).to_dict()
+            adapter_module.ConventionAdapter.evidence = oracle_evidence(truth)
+            classifier.adapters = type(classifier.adapters)(classifier.model)
         per_k: dict[str, Any] = {}
         for k in (int(k) for k in args.ks.split(",")):
             start = time.perf_counter()
