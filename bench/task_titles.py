@@ -1,6 +1,6 @@
-"""Task categorisation on titles people wrote: leave-one-author-out, v3 and v2 beside v1.
+"""Task categorisation on titles people wrote: leave-one-author-out, v4 and v3 beside v1.
 
-For each author and each linear recipe (`--recipes`, default v3 and v2: see
+For each author and each linear recipe (`--recipes`, default v4 and v3: see
 `training.tasks.linear.RECIPES`): the model is trained on the other authors plus the
 generated data; its auto-select threshold comes from an inner leave-one-author-out
 over those other authors only (the out-of-domain class is trained on their
@@ -69,8 +69,7 @@ def run(generated: int, seed: int, recipes: dict[str, LinearTrainingArguments]
         for name, args in recipes.items():
             train = concat(authors_rows.take(~mine), gen[name])
             model, _, chosen = fit_with_threshold(train, others, args, embedder.name)
-            cats, conf = decide_rows(model.predict_proba(held.vectors, held.texts),
-                                     model.classes)
+            cats, conf = decide_rows(held.predict_proba(model), model.classes)
             per[author][name] = {**score(cats, conf, chosen["threshold"], held.labels),
                                  "inner_precision": chosen["precision"]}
             pooled[name]["cats"] += cats
@@ -112,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generated", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--recipes", default="v3,v2",
+    parser.add_argument("--recipes", default="v4,v3",
                         help=f"comma-separated linear recipes ({', '.join(RECIPES)}), v1 beside")
     parser.add_argument("--generated-weight", type=float, default=None)
     parser.add_argument("--text-weight", type=float, default=None)

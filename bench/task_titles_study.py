@@ -9,9 +9,10 @@ per-(author, category) balanced weights; generated rows kept or down-weighted by
 they come to an author's title; extra text normalisation; v3 averaged with a calibrated
 linear SVM, an NB-LR on words + chars or a kNN vote over the authors' rows in MiniLM space;
 TF-IDF terms kept only when two sources use them; the MiniLM directions that separate the
-sources projected out. Auto-select rules: `p1` (served: top probability >= threshold),
-`margin` (p1 - p2 >= threshold), `calibrated` (a logistic model of "right" on p1, the
-margin and the kNN vote, fitted and thresholded on the inner answers, cross-fitted).
+sources projected out; the title's word n-grams apart (recipe v4). Auto-select rules:
+`p1` (served: top probability >= threshold), `margin` (p1 - p2 >= threshold),
+`calibrated` (a logistic model of "right" on p1, the margin and the kNN vote, fitted and
+thresholded on the inner answers, cross-fitted).
 `bound` is not a result: the threshold chosen on the pooled left-out answers themselves,
 the most any threshold on that variant's p1 could give.
 Also `--errors`: v3's wrong answers (for the error analysis in docs/tasks-feedback.md).
@@ -43,7 +44,8 @@ from backend.core.config import Settings
 from backend.embedding.features import TextFeatures
 from backend.tasks.linear import OUT_OF_DOMAIN, decide_rows
 from backend.tasks.service import task_embedder
-from training.tasks.authors import AUTHORS_DIR, GENERATED, load_authors, model_texts
+from backend.tasks.text import title_text
+from training.tasks.authors import AUTHORS_DIR, GENERATED, concat, load_authors, model_texts
 from training.tasks.generator import generate_tasks
 from training.tasks.linear import TrainingRows, fit_linear, recipe_args, score
 
@@ -85,15 +87,19 @@ def load_corpus(generated: int, seed: int, cache: Path | None, normalise: bool) 
     frame = load_authors(AUTHORS_DIR)
     gen = generate_tasks(generated, seed)
     texts = {"a": model_texts(frame), "g": model_texts(gen)}
+    titles = {"a": [title_text(t) for t in frame["title"]],
+              "g": [title_text(t) for t in gen["title"]]}
     if normalise:
         texts = {k: [normalised(t) for t in v] for k, v in texts.items()}
+        titles = {k: [normalised(t) for t in v] for k, v in titles.items()}
     vectors = embed_cached([*texts["a"], *texts["g"]], cache)
     n = len(texts["a"])
     return Corpus(
         TrainingRows(texts["a"], vectors[:n], list(frame["category"]), np.ones(n),
-                     list(frame["author"])),
+                     list(frame["author"]), titles["a"]),
         TrainingRows(texts["g"], vectors[n:], list(gen["category"]),
-                     np.full(len(gen), V3.generated_weight), [GENERATED] * len(gen)))
+                     np.full(len(gen), V3.generated_weight), [GENERATED] * len(gen),
+                     titles["g"]))
 
 
 def embed_cached(texts: list[str], cache: Path | None) -> np.ndarray:
@@ -110,13 +116,6 @@ def embed_cached(texts: list[str], cache: Path | None) -> np.ndarray:
             path.parent.mkdir(parents=True, exist_ok=True)
             np.savez(path, texts=np.asarray(list(known)), vectors=np.stack(list(known.values())))
     return np.stack([known[t] for t in texts])
-
-
-def concat(*parts: TrainingRows) -> TrainingRows:
-    return TrainingRows([t for p in parts for t in p.texts], np.vstack([p.vectors for p in parts]),
-                        [y for p in parts for y in p.labels],
-                        np.concatenate([p.weights for p in parts]),
-                        [a for p in parts for a in p.authors])
 
 
 def is_author(rows: TrainingRows, author: str) -> np.ndarray:
@@ -157,9 +156,15 @@ def near_authors(keep: float | None) -> Callable[[TrainingRows], TrainingRows]:
 
 
 def linear(train: TrainingRows) -> tuple[list[str], Predict]:
-    """The served recipe (v3)."""
+    """Recipe v3."""
     model = fit_linear(train, V3, "minilm")
-    return model.classes, lambda rows: model.predict_proba(rows.vectors, rows.texts)
+    return model.classes, lambda rows: rows.predict_proba(model)
+
+
+def title_apart(train: TrainingRows) -> tuple[list[str], Predict]:
+    """Recipe v4: v3 plus word n-grams of the title alone (weight 1)."""
+    model = fit_linear(train, recipe_args("v4"), "minilm")
+    return model.classes, lambda rows: rows.predict_proba(model)
 
 
 def knn_votes(bank: TrainingRows, rows: TrainingRows, classes: Sequence[str], k: int
@@ -281,6 +286,7 @@ VARIANTS: dict[str, Variant] = {
     "knn": Variant(fit=with_knn()),
     "shared_terms": Variant(fit=shared_terms()),
     "without_source_directions": Variant(fit=without_source_directions),
+    "title_apart": Variant(fit=title_apart),
 }
 
 

@@ -68,23 +68,24 @@ class TextFeatures:
         dense = sparse.csr_matrix(np.asarray(vectors, dtype=np.float32))
         return sparse.hstack([dense, self.transform(keys, blocks)], format="csr")
 
-    def save_pretrained(self, folder: Path) -> None:
+    def save_pretrained(self, folder: Path, stem: str = "features") -> None:
+        """Writes `<stem>.json` and `<stem>.npz` (a model with two feature sets names them)."""
         config = {"weight": self.weight, "blocks": {
             name: dict(_BLOCKS)[name] | {
                 "vocabulary": {t: int(i) for t, i in vec.vocabulary_.items()}}
             for name, vec in self.vectorizers.items()}}
-        (folder / FEATURES_CONFIG).write_text(json.dumps(config) + "\n", encoding="utf-8")
-        np.savez(folder / FEATURES_WEIGHTS,
+        (folder / f"{stem}.json").write_text(json.dumps(config) + "\n", encoding="utf-8")
+        np.savez(folder / f"{stem}.npz",
                  **{name: vec.idf_.astype(np.float32) for name, vec in self.vectorizers.items()})
 
     @classmethod
-    def from_pretrained(cls, folder: Path) -> TextFeatures | None:
+    def from_pretrained(cls, folder: Path, stem: str = "features") -> TextFeatures | None:
         """The stored features, or None for a model trained on embeddings alone."""
-        if not (folder / FEATURES_CONFIG).exists():
+        if not (folder / f"{stem}.json").exists():
             return None
-        config = json.loads((folder / FEATURES_CONFIG).read_text(encoding="utf-8"))
+        config = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
         vectorizers = {}
-        with np.load(folder / FEATURES_WEIGHTS, allow_pickle=False) as idf:
+        with np.load(folder / f"{stem}.npz", allow_pickle=False) as idf:
             for name, args in _BLOCKS:
                 stored = config["blocks"][name]
                 vec = TfidfVectorizer(vocabulary=stored["vocabulary"], **args, **_COMMON)

@@ -19,7 +19,7 @@ from backend.embedding.embedder import Embedder
 from backend.tasks.cache import PredictionCache, cache_key
 from backend.tasks.linear import OUT_OF_DOMAIN, TaskLinearModel, decide_rows
 from backend.tasks.model import TaskHead
-from backend.tasks.text import input_key, model_text, task_text
+from backend.tasks.text import input_key, model_text, task_text, title_text
 
 MODEL_CONFIG = "model.json"
 V1_THRESHOLD = 0.7  # v1 has no calibrated threshold of its own
@@ -72,10 +72,11 @@ class TaskCategorizer:
             return self.head.categories
         return self.head.classes
 
-    def _proba(self, texts: list[str]) -> np.ndarray:
+    def _proba(self, texts: list[str], titles: list[str | None]) -> np.ndarray:
         if isinstance(self.head, TaskLinearModel):
             seen = [model_text(t) for t in texts]
-            return self.head.predict_proba(self.embedder.embed(seen), seen)
+            return self.head.predict_proba(self.embedder.embed(seen), seen,
+                                           [title_text(t) for t in titles])
         return self.head.predict_proba(self.embedder.embed(texts))
 
     def _from_proba(self, row: np.ndarray) -> dict[str, Any]:
@@ -99,7 +100,7 @@ class TaskCategorizer:
             results = [self.cache.get(k) for k in keys]
         todo = [i for i, r in enumerate(results) if r is None]
         if todo:
-            proba = self._proba([texts[i] for i in todo])
+            proba = self._proba([texts[i] for i in todo], [items[i][0] for i in todo])
             for i, row in zip(todo, proba, strict=True):
                 fresh = self._from_proba(row)
                 results[i] = {**fresh, "cached": False}

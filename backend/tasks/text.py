@@ -36,3 +36,8 @@ def model_text(text: str) -> str:
     text = _TAG.sub(r" \1 ", text)
     text = "".join(" " if unicodedata.category(ch) in _SYMBOL_CATEGORIES else ch for ch in text)
     return _SPACE.sub(" ", text).strip().lower()
+
+
+def title_text(title: str | None) -> str:
+    """The title alone as a v4 task model reads it beside `model_text(task_text(...))`."""
+    return model_text(task_text(title))

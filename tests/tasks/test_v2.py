@@ -24,9 +24,9 @@ from backend.feedback.store import LabelledExample
 from backend.registry.gate import BASE_TEMPLATES, JudgingSet, decide
 from backend.registry.local import LocalModelStore
 from backend.tasks.categorizer import TaskCategorizer
-from backend.tasks.linear import OUT_OF_DOMAIN, TaskLinearModel
+from backend.tasks.linear import OUT_OF_DOMAIN, TaskLinearModel, decide_rows
 from backend.tasks.service import build_task_categorizer
-from backend.tasks.text import input_key, task_text
+from backend.tasks.text import input_key, model_text, task_text, title_text
 from tests.tasks.conftest import TASK_MODEL, TEST_ROWS, task_settings
 from tests.utils.auth import WRITER_HEADERS
 from training.tasks.authors import AUTHORS_DIR, concat, generated_rows, load_authors, rows_of
@@ -34,6 +34,7 @@ from training.tasks.linear import (
     DEFAULT_RECIPE,
     LinearTrainingArguments,
     choose_threshold,
+    fit_linear,
     leave_authors_out,
     recipe_args,
 )
@@ -164,15 +165,53 @@ def test_the_default_recipe_is_recorded_and_served(v2_trained, tmp_path: Path,
     assert loaded.head.coef.shape[1] == width
 
 
+def test_recipe_v4_reads_the_title_apart(small_authors: Path, tmp_path: Path,
+                                         task_embedder_shared: Embedder):
+    """v4 (measured, not the default): the title's own word n-grams beside v3's blocks,
+    stored and served with the model. The same title + description text scores
+    differently when the title differs, and a v4 model asked without titles refuses."""
+    args = recipe_args("v4")
+    rows = concat(rows_of(load_authors(small_authors), task_embedder_shared),
+                  generated_rows(TEST_ROWS, 42, task_embedder_shared, args.generated_weight))
+    model = fit_linear(rows, args, task_embedder_shared.name, threshold=0.5)
+    assert model.title_features is not None
+    width = (task_embedder_shared.dim
+             + sum(len(model.features.vectorizers[b].vocabulary_) for b in args.blocks)
+             + len(model.title_features.vectorizers["words"].vocabulary_))
+    assert model.head.coef.shape[1] == width
+    text = "mockup the settings page. talk it through with the team at the sync"
+    vectors = task_embedder_shared.embed([text, text])
+    titles = ["mockup the settings page", "talk it through at the sync"]
+    proba = model.predict_proba(vectors, [text, text], titles)
+    assert not np.allclose(proba[0], proba[1])
+    with pytest.raises(ValueError, match="title"):
+        model.predict_proba(vectors, [text, text])
+    model.save_pretrained(tmp_path / "v4")
+    assert (tmp_path / "v4" / "title_features.json").is_file()
+    loaded = TaskLinearModel.from_pretrained(tmp_path / "v4")
+    np.testing.assert_allclose(loaded.predict_proba(vectors, [text, text], titles), proba,
+                               rtol=1e-5)
+    # the serving facade passes each item's title
+    served = TaskCategorizer(loaded, task_embedder_shared, "v4", TASK_MODEL)
+    title, description = "mockup the settings page", "talk it through with the team at the sync"
+    answer = served.categorize([(title, description)])[0]
+    seen = model_text(task_text(title, description))
+    expected = loaded.predict_proba(task_embedder_shared.embed([seen]), [seen],
+                                    [title_text(title)])
+    _, confidence = decide_rows(expected, loaded.classes)
+    assert answer.confidence == pytest.approx(float(confidence[0]), abs=1e-4)
+
+
 def test_a_retrain_keeps_the_served_recipe():
     shipped_v2 = LocalModelStore(PROJECT_ROOT / "models").manifest(TASK_MODEL, "v2").params
     assert "blocks" not in shipped_v2["training"]  # v2 predates recipes: word n-grams
     assert args_of(shipped_v2, 7) == recipe_args("v2", seed=7)
-    for recipe in ("v2", "v3"):
+    for recipe in ("v2", "v3", "v4"):
         params = {"recipe": "authors+generated", "training": recipe_args(recipe).to_dict()}
         assert args_of(params, 7) == recipe_args(recipe, seed=7)
     assert args_of({}, 7) == recipe_args(DEFAULT_RECIPE, seed=7)
     assert recipe_args("v2").blocks != recipe_args("v3").blocks
+    assert recipe_args("v3").title_weight == 0 < recipe_args("v4").title_weight
 
 
 def test_gate_refuses_a_figure_from_another_judging_set():

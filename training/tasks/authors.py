@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from backend.embedding.embedder import Embedder
-from backend.tasks.text import model_text, task_text
+from backend.tasks.text import model_text, task_text, title_text
 from training.tasks.generator import generate_tasks
 from training.tasks.linear import TrainingRows
 
@@ -46,7 +46,8 @@ def rows_of(frame: pd.DataFrame, embedder: Embedder, author: str | None = None,
     texts = model_texts(frame)
     authors = list(frame["author"]) if author is None else [author] * len(frame)
     return TrainingRows(texts, embedder.embed(texts), list(frame["category"]),
-                        np.full(len(frame), weight), authors)
+                        np.full(len(frame), weight), authors,
+                        [title_text(t) for t in frame["title"]])
 
 
 def generated_rows(n: int, seed: int, embedder: Embedder, weight: float) -> TrainingRows:
@@ -58,4 +59,6 @@ def concat(*parts: TrainingRows) -> TrainingRows:
                         np.vstack([p.vectors for p in parts]),
                         [y for p in parts for y in p.labels],
                         np.concatenate([p.weights for p in parts]),
-                        [a for p in parts for a in p.authors])
+                        [a for p in parts for a in p.authors],
+                        [t for p in parts for t in p.titles]
+                        if all(len(p.titles) == len(p) for p in parts) else [])

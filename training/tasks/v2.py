@@ -29,7 +29,7 @@ from backend.registry.manifest import Manifest
 from backend.tasks.categorizer import V1_THRESHOLD
 from backend.tasks.linear import TaskLinearModel, decide_rows
 from backend.tasks.model import TaskHead
-from backend.tasks.text import model_text, task_text
+from backend.tasks.text import model_text, task_text, title_text
 from training.tasks.authors import AUTHORS_DIR, concat, generated_rows, load_authors, rows_of
 from training.tasks.linear import (
     DEFAULT_RECIPE,
@@ -103,7 +103,9 @@ def _corrections_answers(model: TaskHead | TaskLinearModel, embedder: Embedder,
     texts = [task_text(t, d) for t, d in zip(held["title"], held["description"], strict=True)]
     if isinstance(model, TaskLinearModel):
         seen = [model_text(t) for t in texts]
-        found, _ = decide_rows(model.predict_proba(embedder.embed(seen), seen), model.classes)
+        titles = [title_text(t) for t in held["title"]]
+        found, _ = decide_rows(model.predict_proba(embedder.embed(seen), seen, titles),
+                               model.classes)
     else:
         proba = model.predict_proba(embedder.embed(texts))
         found = [model.classes[i] for i in proba.argmax(axis=1)]
@@ -133,7 +135,7 @@ def current_figures(store: ModelStore, name: str, version: str, embedder: Embedd
     frame = load_authors(authors_dir)
     data = rows_of(frame, embedder)
     if isinstance(model, TaskLinearModel):
-        found, conf = decide_rows(model.predict_proba(data.vectors, data.texts), model.classes)
+        found, conf = decide_rows(data.predict_proba(model), model.classes)
         threshold = model.threshold
     else:
         vectors = embedder.embed([task_text(t, d) for t, d in
