@@ -57,11 +57,12 @@ class ScopeAdapters:
             if ident in self._fitted:
                 self._fitted.move_to_end(ident)
                 return self._fitted[ident]
-            if self._examples is None:
-                self._examples = ExampleFeatures.of(self.model)
-            keys = [e.key for e in entries]
-            adapter = (
-                ConventionAdapter.fit(
+            adapter = None
+            if entries:  # the example features (~0.6 s) only for a scope with corrections
+                if self._examples is None:
+                    self._examples = ExampleFeatures.of(self.model)
+                keys = [e.key for e in entries]
+                adapter = ConventionAdapter.fit(
                     self.model,
                     self._examples,
                     keys,
@@ -69,9 +70,6 @@ class ScopeAdapters:
                     embed(keys),
                     [e.id for e in entries],
                 )
-                if entries
-                else None
-            )
             self._fitted[ident] = adapter
             while len(self._fitted) > self.kept:
                 self._fitted.popitem(last=False)

@@ -242,15 +242,21 @@ class MemoryFeed:
         """The current memory, or None when it is empty (then it costs nothing)."""
         with self._lock:
             now = time.monotonic()
-            if now - self._checked < self.refresh_s:
-                return self._snapshot
-            fingerprint = self.store.fingerprint(self.model)
-            if self._snapshot is None or fingerprint != self._snapshot.fingerprint:
-                entries = self.store.entries(self.model) if fingerprint[0] else []
-                self._snapshot = MemorySnapshot(entries, fingerprint, self.neighbours,
-                                                self.grants)
-            self._checked = now
-            return self._snapshot if len(self._snapshot) else None
+            if now - self._checked >= self.refresh_s:
+                self._refresh(now)
+            # an empty memory is None on every path: a request between two re-reads got the
+            # empty snapshot, which looked like a memory to classify (the convention adapter
+            # then built its example features, ~0.6 s, in the second request of a burst)
+            return self._snapshot if self._snapshot is not None and len(self._snapshot) \
+                else None
+
+    def _refresh(self, now: float) -> None:
+        """Re-read the entries when the store's fingerprint changed (caller holds the lock)."""
+        fingerprint = self.store.fingerprint(self.model)
+        if self._snapshot is None or fingerprint != self._snapshot.fingerprint:
+            entries = self.store.entries(self.model) if fingerprint[0] else []
+            self._snapshot = MemorySnapshot(entries, fingerprint, self.neighbours, self.grants)
+        self._checked = now
 
     def invalidate(self) -> None:
         """Re-read on the next request (this worker just changed the memory)."""
