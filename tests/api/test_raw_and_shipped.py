@@ -174,3 +174,20 @@ def test_ndjson_labelled_as_json_is_still_read_line_by_line(client: TestClient) 
 
     assert response.status_code == 200, response.text
     assert [r["log"] for r in response.json()["records"]] == [r["log"] for r in lines]
+
+
+def test_text_options_are_documented_and_checked_only_on_the_text_path(
+        client: TestClient) -> None:
+    """The raw-text options are read from the query on the text path alone (a query model
+    parsed them on every JSON call); Swagger still lists them, and a bad one is a 422."""
+    documented = client.get("/openapi.json").json()["paths"]["/v1/logs/classify"]["post"]
+    names = {p["name"] for p in documented["parameters"]}
+    assert {"log_format", "multiline", "record_start", "source_field", "source"} <= names
+
+    bad = client.post("/v1/logs/classify?log_format=hdfs&multiline=maybe", content=HDFS,
+                      headers={"Content-Type": "text/plain"})
+    assert bad.status_code == 422 and "multiline" in bad.json()["detail"]
+
+    fine = client.post("/v1/logs/classify", json={"logs": [
+        {"source": "hdfs", "log_message": "PacketResponder 1 for block blk_1 terminating"}]})
+    assert fine.status_code == 200 and len(fine.json()["predictions"]) == 1

@@ -45,7 +45,6 @@ from backend.core.config import Settings
 from backend.core.tabular import append_columns, check_row_limit, read_table, to_safe_csv
 from backend.logs.classifier import LogClassifier, Prediction, summarize
 from backend.logs.levels import level_column
-from backend.logs.rawlog import RawLogOptions
 from backend.logs.usecase import (
     RESULT_COLUMNS,
     ClassifyOptions,
@@ -77,15 +76,14 @@ def _response(classifier: LogClassifier, predictions: list[Prediction], threshol
 
 @router.post("/classify", response_model=ClassifyResponse, openapi_extra=CLASSIFY_BODIES)
 async def classify_logs(request: Request, classifier: ClassifierDep, settings: SettingsDep,
-                        learning: LearningDep, raw: Annotated[RawLogOptions, Query()]
-                        ) -> ClassifyResponse | Response:
+                        learning: LearningDep) -> ClassifyResponse | Response:
     """Classify logs sent as JSON `{logs: [...]}`; also NDJSON or a JSON array of records
     (Vector, Fluent Bit: `message_field`, `source_field` in the query) and raw log text
     (`text/plain`, with `log_format`). Every line comes back, in order."""
     body = await request.body()
     kind = media_type(request)
     if kind in TEXT_TYPES:
-        return await classify_text_body(request, classifier, settings, body, raw)
+        return await classify_text_body(request, classifier, settings, body)
     if is_shipped(kind, body):
         return await classify_shipped_body(request, classifier, settings, body)
     return await classify_logs_json(json_request(body), classifier, settings, learning,
