@@ -25,13 +25,13 @@ from typing import Any
 import pandas as pd
 
 from backend.core.config import Settings
-from backend.core.normalize import template_key
+from backend.core.normalize import KEY_VERSION, template_key
 from backend.embedding.embedder import Embedder
 from backend.embedding.static import STATIC_FILES, STATIC_FOLDER
 from backend.feedback.store import LabelledExample
 from backend.logs.classifier import LogClassifier
 from backend.logs.rules import RuleSet
-from backend.logs.service import build_classifier
+from backend.logs.service import KEY_VERSION_PARAM, build_classifier
 from backend.registry.base import PublishingStore
 from backend.registry.gate import BASE_TEMPLATES, RetrainReport, decide, is_heldout
 from backend.registry.local import LocalModelStore, ModelNotFoundError
@@ -327,6 +327,7 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
                     "calibration_real_only": args.calibration_real_only,
                     "calibration_by_label": args.calibration_by_label,
                     "minilm_floor_quantile": args.minilm_floor_quantile,
+                    KEY_VERSION_PARAM: KEY_VERSION,
                     "corrections": len(corrections), "correction_weight": weight,
                     "previous_version": report.current_version}))
     report.promoted, report.candidate_version = True, published.version

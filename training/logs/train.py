@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from backend.core.calibration import fit_temperature, softmax, threshold_for_precision
 from backend.core.config import Settings
-from backend.core.normalize import template_key
+from backend.core.normalize import KEY_VERSION, template_key
 from backend.core.tabular import read_table
 from backend.embedding.embedder import Embedder
 from backend.embedding.features import TextFeatures
@@ -38,7 +38,7 @@ from backend.logs.llm.base import UNCLASSIFIED
 from backend.logs.llm.tier import LLMTier
 from backend.logs.model import LogModel
 from backend.logs.rules import RuleSet
-from backend.logs.service import nearest_example_provider
+from backend.logs.service import KEY_VERSION_PARAM, nearest_example_provider
 from backend.registry.local import LocalModelStore
 from backend.registry.manifest import Manifest
 from training.logs.cascade import fit_fast_stage
@@ -393,7 +393,8 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
                     "level_weight": args.level_weight, "level_dropout": args.level_dropout,
                     "calibration_real_only": args.calibration_real_only,
                     "calibration_by_label": args.calibration_by_label,
-                    "minilm_floor_quantile": args.minilm_floor_quantile})
+                    "minilm_floor_quantile": args.minilm_floor_quantile,
+                    KEY_VERSION_PARAM: KEY_VERSION})
         return store.publish(staged, manifest)
 
 
