@@ -190,9 +190,9 @@ class StreamObserver:
 
     def _write_patterns(self, force: bool = False) -> None:
         """Add this worker's counts to the store once PATTERNS_FLUSH_S has passed (`force`:
-        now). The drain calls it when no batch came for PAUSE_S, so the write (about 9 ms of
-        CPU and 11 ms wall for 351 patterns) lands between requests rather than beside one;
-        under traffic without pauses, once the counts are twice PATTERNS_FLUSH_S old."""
+        now). The drain calls it when no batch came for PAUSE_S, so the write (about 3.5 ms
+        of CPU for 350 patterns, docs/patterns.md) lands between requests rather than beside
+        one; under traffic without pauses, once the counts are twice PATTERNS_FLUSH_S old."""
         if self.patterns is None or not (force or self.patterns.due()):
             return
         for source, n in self.patterns.flush().new_patterns.items():

@@ -110,18 +110,25 @@ class PatternCounter:
             return sum(len(keys) for keys in self._pending.values())
 
     def add(self, lines: Sequence[Line]) -> None:
+        """Tally a batch's grouped lines (group_answers), in order: the last line of a key
+        decides its label, confidence and tier."""
         now = self.clock()
         start = int(now - now % self.bucket_s)
         with self._lock:
+            pending = self._pending
             for line in lines:
-                tally = self._tally(line, now)
-                tally.count += line.weight
+                keys = pending.get(line.source)
+                tally = keys.get(line.key) if keys is not None else None
+                if tally is None:  # a new pattern, or one folded into other / OTHER_KEY
+                    tally = self._tally(line, now)
+                n, label = line.weight, line.label
+                tally.count += n
                 tally.last_seen = now
-                tally.buckets[start] += line.weight
-                tally.labels[line.label] += line.weight
-                tally.label, tally.confidence, tally.tier = (line.label, line.confidence,
-                                                             line.tier)
-                tally.problem = line.label in PROBLEM_LABELS
+                buckets, labels = tally.buckets, tally.labels
+                buckets[start] = buckets.get(start, 0) + n
+                labels[label] = labels.get(label, 0) + n
+                tally.label, tally.confidence, tally.tier = label, line.confidence, line.tier
+                tally.problem = label in PROBLEM_LABELS
 
     def _tally(self, line: Line, now: float) -> Tally:
         source = line.source
@@ -164,8 +171,8 @@ class PatternCounter:
                 self._written.clear()  # bounded like the tallies; examples are masked again
             self._written.update((s, k) for s, keys in pending.items() for k in keys)
         result = self.store.add(pending, now=self.clock()) if pending else AddResult()
-        if pending:
-            self._baselines_at = float("-inf")  # a baseline may have completed
+        if result.baselines_changed:
+            self._baselines_at = float("-inf")  # read them again: one learnt or completed
         if self.clock() - self._expired >= self.expire_every_s:
             self._expired = self.clock()
             self.store.expire(self.clock())

@@ -1,23 +1,53 @@
 """The pattern counter and its store: bounded memory, counts and buckets across workers,
-baselines and the new flag, with a real SQLite file and a clock moved by hand."""
+baselines and the new flag, with a real SQLite file (and a real PostgreSQL server where
+one can start: the store writes through the driver's own SQL) and a clock moved by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
 
 from backend.core.normalize import template_key
 from backend.feedback.patterns import OTHER_KEY, PatternStore
 from backend.feedback.store import FeedbackStore
 from backend.logs.classifier import Prediction
 from backend.logs.patterns import Line, PatternCounter, group_answers
+from tests.tasks.services import ServiceUnavailable, postgres_server
 from tests.utils.clock import FakeClock
 
 HOUR = 3600
 
 
-def _store(db: Path, per_source: int = 50, baseline: int = 10) -> PatternStore:
-    return PatternStore(FeedbackStore(f"sqlite:///{db}"), max_per_source=per_source,
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    try:
+        with postgres_server() as url:
+            yield url
+    except ServiceUnavailable as exc:
+        pytest.skip(f"PostgreSQL cannot start here: {exc}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store URL: a SQLite file, or the module's PostgreSQL server left empty after."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'p.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    store = FeedbackStore(url)
+    with store.engine.begin() as conn:
+        tables = ", ".join(inspect(conn).get_table_names())
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {tables} CASCADE")
+    store.close()
+
+
+def _store(db: Path | str, per_source: int = 50, baseline: int = 10) -> PatternStore:
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
+    return PatternStore(FeedbackStore(url), max_per_source=per_source,
                         baseline_records=baseline, bucket_s=HOUR, retention_s=7 * 86400)
 
 
@@ -31,10 +61,10 @@ def _line(source: str, key: str, label: str = "System Notification", n: int = 1)
     return Line(source, key, f"{key} from 10.0.0.{n % 9}", label, 0.9, "model", n)
 
 
-def test_counts_and_buckets_add_up_across_two_workers(tmp_path: Path) -> None:
+def test_counts_and_buckets_add_up_across_two_workers(db: str) -> None:
     clock = FakeClock(10 * HOUR + 10)
-    a = _counter(_store(tmp_path / "p.db"), clock)
-    b = _counter(_store(tmp_path / "p.db"), clock)  # another worker: own engine, same file
+    a = _counter(_store(db), clock)
+    b = _counter(_store(db), clock)  # another worker: own engine, same database
     a.add([_line("svc", "disk full on <var>")] * 3)
     b.add([_line("svc", "disk full on <var>", n=2)])
     a.flush()
@@ -54,9 +84,9 @@ def test_counts_and_buckets_add_up_across_two_workers(tmp_path: Path) -> None:
     assert by_key["user <user> logged in"].label == "User Action"
 
 
-def test_memory_stays_bounded_under_100000_distinct_keys(tmp_path: Path) -> None:
+def test_memory_stays_bounded_under_100000_distinct_keys(db: str) -> None:
     clock = FakeClock(10 * HOUR)
-    store = _store(tmp_path / "p.db", per_source=200)
+    store = _store(db, per_source=200)
     counter = _counter(store, clock, per_source=200, sources=5)
     peak = 0
     for start in range(0, 100_000, 10_000):
@@ -64,20 +94,22 @@ def test_memory_stays_bounded_under_100000_distinct_keys(tmp_path: Path) -> None
         peak = max(peak, counter.size())
         counter.flush()
     assert peak <= 6 * (200 + 1)  # 5 sources + "other", each 200 keys + OTHER_KEY
-    rows, _ = store.patterns()
+    rows, buckets = store.patterns()
     assert len({r.source for r in rows}) == 6
     per_source: dict[str, int] = {}
     for r in rows:
         per_source[r.source] = per_source.get(r.source, 0) + 1
     assert max(per_source.values()) <= 200 + 1
     assert sum(r.count for r in rows) == 100_000  # nothing lost: the rest is in <other>
+    # and in the buckets too, those of a pattern folded in the write that counted it
+    assert sum(n for by_start in buckets.values() for _, n in by_start) == 100_000
     assert all(any(r.template_key == OTHER_KEY for r in rows if r.source == s)
                for s in per_source)
 
 
-def test_a_template_after_the_baseline_is_new_and_counted_once(tmp_path: Path) -> None:
+def test_a_template_after_the_baseline_is_new_and_counted_once(db: str) -> None:
     clock = FakeClock(10 * HOUR)
-    counter = _counter(_store(tmp_path / "p.db", baseline=10), clock)
+    counter = _counter(_store(db, baseline=10), clock)
     counter.add([_line("svc", "known <var>")] * 6)
     assert sum(counter.flush().new_patterns.values()) == 0
     assert not counter.baselines()["svc"].complete
@@ -94,9 +126,9 @@ def test_a_template_after_the_baseline_is_new_and_counted_once(tmp_path: Path) -
     assert fresh.problem and not fresh.in_baseline and fresh.count == 2
 
 
-def test_pin_makes_the_current_patterns_the_baseline(tmp_path: Path) -> None:
+def test_pin_makes_the_current_patterns_the_baseline(db: str) -> None:
     clock = FakeClock(10 * HOUR)
-    counter = _counter(_store(tmp_path / "p.db", baseline=1000), clock)
+    counter = _counter(_store(db, baseline=1000), clock)
     counter.add([_line("svc", "a <var>"), _line("svc", "b <var>", "Error")])
     counter.flush()
     assert not counter.baselines()["svc"].complete
@@ -108,9 +140,9 @@ def test_pin_makes_the_current_patterns_the_baseline(tmp_path: Path) -> None:
     assert counter.store.pin("nobody") is None
 
 
-def test_retention_drops_old_patterns_and_buckets(tmp_path: Path) -> None:
+def test_retention_drops_old_patterns_and_buckets(db: str) -> None:
     clock = FakeClock(10 * HOUR)
-    store = _store(tmp_path / "p.db")
+    store = _store(db)
     counter = _counter(store, clock)
     counter.add([_line("svc", "old <var>")])
     counter.flush()
