@@ -13,6 +13,7 @@ workers can write. Times are epoch seconds.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -47,8 +48,10 @@ OTHER_KEY = "<other>"  # a source's lines beyond its top patterns
 LEARNING, COMPLETE, PINNED = "learning", "complete", "pinned"
 
 
+@functools.lru_cache(maxsize=4096)
 def key_hash(key: str) -> str:
-    """Index the key by its digest: keys can be longer than a btree entry allows."""
+    """Index the key by its digest: keys can be longer than a btree entry allows. Cached:
+    a worker hashes the same few hundred keys at every write."""
     return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
 
 
@@ -103,7 +106,7 @@ class _Driver:
         return sql if self.mark == "?" else sql.replace("?", self.mark)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self.conn.exec_driver_sql(self._sql(sql), tuple(params))]
+        return list(self.conn.exec_driver_sql(self._sql(sql), tuple(params)).fetchall())
 
     def many(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if rows:
@@ -264,15 +267,24 @@ class PatternStore:
                  safe_text(tally.example) or "", False, s in learning)
                 for s, h in fresh for tally in (tallies[s][hashes[s][h]],)])
             existing = self._ids(db, sources)
-        db.many(_ADD_TO_PATTERN, [
-            (t.count, t.first_seen, t.first_seen, t.last_seen, t.last_seen,
-             safe_text(t.label) or "", t.confidence, t.tier, t.problem,
-             existing[(s, h)][1] or s in learning, existing[(s, h)][0])
-            for s in sources for h, k in hashes[s].items() for t in (tallies[s][k],)])
+        clean: dict[str, str] = {}  # labels are few: each made safe once
+        updates = []
+        for s in sources:
+            for h, k in hashes[s].items():
+                t = tallies[s][k]
+                label = clean.get(t.label)
+                if label is None:
+                    label = clean[t.label] = safe_text(t.label) or ""
+                pid, inb = existing[(s, h)]
+                updates.append((t.count, t.first_seen, t.first_seen, t.last_seen, t.last_seen,
+                                label, t.confidence, t.tier, t.problem, inb or s in learning,
+                                pid))
+        db.many(_ADD_TO_PATTERN, updates)
         # before folding: a pattern folded now takes this write's buckets with it
         self._add_buckets(db, {existing[(s, h)][0]: tallies[s][k].buckets
                                for s in sources for h, k in hashes[s].items()})
-        named: Counter[str] = Counter(s for s, h in existing if h != _OTHER_HASH)
+        named: Counter[str] = (Counter(s for s, h in existing if h != _OTHER_HASH)
+                               if len(existing) > self.max_per_source else Counter())
         for source in sources:
             evicted = (self._keep_top(db, source, now)
                        if named[source] > self.max_per_source else set())
