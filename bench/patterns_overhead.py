@@ -10,7 +10,10 @@ warm lines/s of each, every run, and the counter's overhead in percent of the of
 beside them the CPU seconds each server process used over all its warm runs (read from
 /proc, background threads and pattern writes included: measured from after the cold
 pass's counts were written to after the last ones), which a busy shared machine
-disturbs far less than wall time.
+disturbs far less than wall time. `cpu_s_*` counts clock ticks (10 ms each, so +-2.5% of a
+window's 0.4 s per reading); `thread_cpu_s_*` sums each thread's nanosecond run time
+(/proc/<pid>/task/*/schedstat), exact while no thread of the server exits in the window
+(`threads_exited_*` says how many did; then only the tick figure holds).
 Usage: python bench/patterns_overhead.py [--runs 5] [--lines 10000]
 """
 
@@ -39,6 +42,17 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process and its threads so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu_ns(pid: int) -> dict[str, int]:
+    """Each live thread's run time so far, in nanoseconds (Linux schedstat)."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            out[task.name] = int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # the thread ended while we read
+    return out
 
 
 def warm_rate(client: httpx.Client, url: str, data: bytes, lines: int) -> float:
@@ -72,6 +86,7 @@ def main() -> dict[str, object]:
                 warm_rate(client, urls[state], data, len(frame))
             time.sleep(6.0)  # past one PATTERNS_FLUSH_S: the cold pass's counts are written
             start = {state: cpu_seconds(pid) for state, pid in pids.items()}
+            threads = {state: thread_cpu_ns(pid) for state, pid in pids.items()}
             for run in range(args.runs):
                 order = ("on", "off") if run % 2 == 0 else ("off", "on")
                 for state in order:
@@ -79,6 +94,10 @@ def main() -> dict[str, object]:
                                                         len(frame)), 1))
             time.sleep(6.0)  # the last counts written (a flush runs every PATTERNS_FLUSH_S)
             cpu = {state: cpu_seconds(pid) - start[state] for state, pid in pids.items()}
+            ends = {state: thread_cpu_ns(pid) for state, pid in pids.items()}
+            exact = {state: sum(ns - threads[state].get(tid, 0)
+                                for tid, ns in ends[state].items()) / 1e9 for state in pids}
+            exited = {state: len(set(threads[state]) - set(ends[state])) for state in pids}
             patterns = client.get(f"{on_url}/v1/logs/patterns", params={"limit": 1}).json()
     on, off = statistics.median(rates["on"]), statistics.median(rates["off"])
     return {"lines": len(frame), "runs": args.runs,
@@ -86,6 +105,10 @@ def main() -> dict[str, object]:
             "overhead_percent": round((off - on) / off * 100, 2),
             "cpu_s_on": round(cpu["on"], 2), "cpu_s_off": round(cpu["off"], 2),
             "cpu_overhead_percent": round((cpu["on"] - cpu["off"]) / cpu["off"] * 100, 2),
+            "thread_cpu_s_on": round(exact["on"], 4), "thread_cpu_s_off": round(exact["off"], 4),
+            "thread_cpu_overhead_percent": round(
+                (exact["on"] - exact["off"]) / exact["off"] * 100, 2),
+            "threads_exited_on": exited["on"], "threads_exited_off": exited["off"],
             "warm_on_runs": rates["on"], "warm_off_runs": rates["off"],
             "patterns_counted": patterns.get("total"), "cpu_count": os.cpu_count() or 0,
             "load_average_1m": round(os.getloadavg()[0], 2)}
