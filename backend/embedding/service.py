@@ -10,9 +10,11 @@ from backend.embedding.embedder import CachedEmbedder, Embedder, GeminiEmbedder,
 
 
 @lru_cache(maxsize=4)
-def minilm(batch_size: int, runtime: str, cache_dir: Path) -> MiniLMEmbedder:
+def minilm(batch_size: int, runtime: str, cache_dir: Path,
+           quantized: bool = False) -> MiniLMEmbedder:
     """One encoder per process and configuration (the log and session services share it)."""
-    return MiniLMEmbedder(batch_size=batch_size, runtime=runtime, cache_dir=cache_dir)
+    return MiniLMEmbedder(batch_size=batch_size, runtime=runtime, cache_dir=cache_dir,
+                          quantized=quantized)
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -24,5 +26,6 @@ def build_embedder(settings: Settings) -> Embedder:
             settings.GEMINI_API_KEY.get_secret_value(), settings.GEMINI_EMBED_MODEL,
             base_url=settings.GEMINI_BASE_URL, timeout_s=settings.LLM_TIMEOUT_S)
     else:
-        inner = minilm(settings.BATCH_SIZE, settings.EMBED_RUNTIME, settings.ENCODER_CACHE_DIR)
+        inner = minilm(settings.BATCH_SIZE, settings.EMBED_RUNTIME, settings.ENCODER_CACHE_DIR,
+                       settings.EMBED_QUANTIZED)
     return CachedEmbedder(inner, settings.EMBED_CACHE_SIZE)
