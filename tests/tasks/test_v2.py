@@ -32,6 +32,7 @@ from tests.utils.auth import WRITER_HEADERS
 from training.tasks.authors import AUTHORS_DIR, concat, generated_rows, load_authors, rows_of
 from training.tasks.linear import (
     DEFAULT_RECIPE,
+    HeldOutAnswers,
     LinearTrainingArguments,
     choose_threshold,
     fit_linear,
@@ -124,7 +125,7 @@ def test_threshold_comes_from_held_out_authors(v2_trained, small_authors: Path,
                   generated_rows(TEST_ROWS, 42, task_embedder_shared, args.generated_weight))
     answers = leave_authors_out(data, authors, args, task_embedder_shared.name)
     assert len(answers.truth) == sum(a != "generated" for a in data.authors)
-    chosen = choose_threshold(answers, args.target_precision)
+    chosen = choose_threshold(answers, args.target_precision, args.ood_target)
     assert model.threshold == pytest.approx(chosen["threshold"])
     assert metrics["threshold_choice"] == chosen
 
@@ -264,3 +265,22 @@ def test_v1_is_judged_on_the_authors_directly(task_models: Path, small_authors: 
     assert figures["judged_on"] == judging_set(small_authors).key
     assert figures["n"] == sum(load_authors(small_authors)["category"] != OUT_OF_DOMAIN)
     assert 0.0 < figures["accuracy"] < 1.0
+
+
+def test_the_threshold_keeps_held_out_non_tasks_under_the_ood_target():
+    """Precision alone would auto-select two of ten held-out non-tasks (eight right answers
+    pay for them); with an out-of-domain target of 10% the threshold rises above the
+    surer one, and the rule says what it gives."""
+    truth = ["Design"] * 40 + [OUT_OF_DOMAIN] * 10
+    confidence = np.r_[np.linspace(0.99, 0.60, 40), [0.95, 0.90], np.full(8, 0.40)]
+    categories: list[str | None] = ["Design"] * 40 + ["Meeting", "Planning"] + [None] * 8
+    answers = HeldOutAnswers(categories, confidence, truth)
+
+    loose = choose_threshold(answers, 0.9)
+    assert loose["threshold"] <= 0.90 and loose["ood_auto_rate"] == 0.2
+
+    tight = choose_threshold(answers, 0.9, ood_target=0.1)
+    assert 0.90 < tight["threshold"] <= 0.95 + 1e-12
+    assert tight["ood_auto_rate"] == 0.1 and tight["ood_target"] == 0.1
+    auto = confidence[:42] >= tight["threshold"]
+    assert tight["precision"] == round(float(np.r_[np.ones(40), [0, 0]][auto].mean()), 4)

@@ -50,6 +50,9 @@ class LinearTrainingArguments:
     seed: int = 42
     blocks: tuple[str, ...] = WORD_BLOCKS  # the TF-IDF blocks beside the embedding
     title_weight: float = 0.0  # > 0: word n-grams of the title alone too, at this scale (v4)
+    # the largest share of held-out authors' out-of-domain rows the threshold may let be
+    # auto-selected (a margin under the product's 5%); 1.0: precision alone decides
+    ood_target: float = 0.03
 
     def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "blocks": list(self.blocks)}
@@ -164,12 +167,31 @@ def leave_authors_out(rows: TrainingRows, authors: Sequence[str],
                           else np.zeros(0), truth)
 
 
-def choose_threshold(answers: HeldOutAnswers, target: float) -> dict[str, float]:
+def choose_threshold(answers: HeldOutAnswers, target: float, ood_target: float = 1.0
+                     ) -> dict[str, float]:
     """The calibration rule over the rows the model answers (abstentions are never
-    auto-selected, whatever the threshold)."""
+    auto-selected, whatever the threshold), raised where needed so that at most
+    `ood_target` of the held-out out-of-domain rows would be auto-selected: a precision
+    target alone lets non-tasks through wherever in-domain rows are right enough to pay
+    for them."""
     keep = answers.answered
-    return threshold_for_precision(answers.confidence[keep], answers.auto_correct[keep],
-                                   target)
+    chosen = threshold_for_precision(answers.confidence[keep], answers.auto_correct[keep],
+                                     target)
+    ood = np.asarray([t == OUT_OF_DOMAIN for t in answers.truth])
+    ood_conf = np.sort(answers.confidence[ood & keep])[::-1]  # answered non-tasks, surest first
+    allowed = int(np.floor(ood_target * ood.sum() + 1e-9))
+    if len(ood_conf) > allowed:
+        # just above the most confident non-task that would be one too many
+        floor = float(np.nextafter(ood_conf[allowed], np.inf))
+        if floor > chosen["threshold"]:
+            auto = answers.confidence[keep] >= floor
+            right = answers.auto_correct[keep][auto]
+            chosen = {**chosen, "threshold": floor,  # unrounded: rounding could let it in
+                      "precision": round(float(right.mean()), 4) if len(right) else 0.0,
+                      "coverage": round(float(auto.mean()), 4)}
+    auto_ood = int((ood_conf >= chosen["threshold"]).sum())
+    return {**chosen, "ood_auto_rate": round(auto_ood / max(int(ood.sum()), 1), 4),
+            "ood_target": ood_target}
 
 
 def fit_with_threshold(rows: TrainingRows, judge_authors: Sequence[str],
@@ -178,10 +200,11 @@ def fit_with_threshold(rows: TrainingRows, judge_authors: Sequence[str],
     """The v2 recipe: the threshold from leaving each of `judge_authors` out, then one
     model on all rows carrying it (the manifest names the authors)."""
     answers = leave_authors_out(rows, judge_authors, args, embedder)
-    chosen = choose_threshold(answers, args.target_precision)
+    chosen = choose_threshold(answers, args.target_precision, args.ood_target)
     config = {"out_of_domain_label": OUT_OF_DOMAIN, "threshold_authors": list(judge_authors),
               "target_precision": args.target_precision,
-              "threshold_precision": chosen["precision"]}
+              "threshold_precision": chosen["precision"], "ood_target": args.ood_target,
+              "threshold_ood_auto_rate": chosen["ood_auto_rate"]}
     model = fit_linear(rows, args, embedder, chosen["threshold"], config)
     logger.info("task model: threshold %.4f (precision %.3f) from authors %s",
                 chosen["threshold"], chosen["precision"], ", ".join(judge_authors))
