@@ -42,12 +42,20 @@ DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
 # products (both sides activations) and the embedding tables stay fp32.
 QUANT_OP_TYPES = ("MatMul",)
 QUANT_PER_CHANNEL = True
+# onnxruntime's intra-op threads spin for a while after each run. In a stream of batches
+# that is faster (int8, 600 keys one per run: 253-282 keys/s spinning, 181-217 not), but
+# a single new line's own Python work after the run then shares two cores with a spinning
+# thread (v6, 34 never-seen lines through MiniLM, in process: median 19-22 ms, p95 35-37
+# spinning; 11-15 ms and 15-23 not). So a call of at most SMALL_CALL texts runs on a
+# second session of the same graph that does not spin.
+SMALL_CALL = 4
 
 
 class OnnxEncoder:
     def __init__(self, session: Any, tokenizer: Any, max_length: int, dim: int,
-                 path: Path | None = None) -> None:
+                 path: Path | None = None, small_session: Any | None = None) -> None:
         self.session = session
+        self.small_session = small_session  # no spinning: calls of at most SMALL_CALL texts
         self.path = path  # the graph file served (the int8 copy's name ends in -int8-<hash>)
         self.tokenizer = tokenizer
         self.max_length = max_length
@@ -59,8 +67,6 @@ class OnnxEncoder:
                                   quantized: bool = False) -> OnnxEncoder:
         """Export `model`'s transformer once (5 to 15 s on 2 cores) and open it with
         onnxruntime; `quantized`: its int8 copy (built once from the export, about 2 s)."""
-        import onnxruntime as ort
-
         layout = [type(m).__name__ for m in model]
         pooling = getattr(model[1], "pooling_mode", None) if len(layout) > 1 else None
         if layout != ["Transformer", "Pooling", "Normalize"] or pooling != "mean":
@@ -69,32 +75,43 @@ class OnnxEncoder:
         path = _export(model, Path(cache_dir))
         if quantized:
             path = _quantize(path)
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 4)
-        options.log_severity_level = 3
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
-                                       disabled_optimizers=DISABLED_OPTIMIZERS)
-        return cls(session, model.tokenizer, int(model.max_seq_length),
-                   int(model.get_embedding_dimension()), path)
+        threads = threads or min(os.cpu_count() or 1, 4)
+        return cls(_session(path, threads, spinning=True), model.tokenizer,
+                   int(model.max_seq_length), int(model.get_embedding_dimension()), path,
+                   _session(path, threads, spinning=False) if threads > 1 else None)
 
     def encode(self, texts: list[str], batch: int) -> np.ndarray:
         """Unit-norm mean-pooled vectors; texts go in length-sorted batches (less padding)."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         order = np.argsort([len(t) for t in texts], kind="stable")
+        session = (self.small_session if self.small_session is not None
+                   and len(texts) <= SMALL_CALL else self.session)
         for start in range(0, len(texts), batch):
             rows = order[start:start + batch]
-            out[rows] = self._encode_batch([texts[i] for i in rows])
+            out[rows] = self._encode_batch([texts[i] for i in rows], session)
         return out
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+    def _encode_batch(self, texts: list[str], session: Any | None = None) -> np.ndarray:
         tokens = self.tokenizer(texts, padding=True, truncation=True,
                                 max_length=self.max_length, return_tensors="np")
         feed = {name: tokens[name].astype(np.int64) for name in self.inputs}
-        hidden = self.session.run(None, feed)[0]
+        hidden = (session or self.session).run(None, feed)[0]
         mask = tokens["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+def _session(path: Path, threads: int, spinning: bool) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
+    options.log_severity_level = 3
+    if not spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
+                                disabled_optimizers=DISABLED_OPTIMIZERS)
 
 
 def _export(model: Any, cache_dir: Path) -> Path:

@@ -168,3 +168,18 @@ def test_embed_quantized_setting_switches_the_served_graph(
         served[value] = inner._onnx.path
     assert "-int8-" in served["true"].name and "-int8-" not in served["false"].name
     assert served["true"].parent == served["false"].parent
+
+
+def test_a_small_call_runs_on_the_session_that_does_not_spin(fp32_encoder: MiniLMEmbedder
+                                                             ) -> None:
+    """A single new line is encoded by a second session of the same graph without
+    onnxruntime's spin-waiting threads (its latency), a batch by the spinning one (its
+    throughput); both give the same vector."""
+    from backend.embedding.onnx_encoder import SMALL_CALL
+
+    onnx_encoder = fp32_encoder._onnx
+    assert onnx_encoder is not None and onnx_encoder.small_session is not None
+    assert onnx_encoder.small_session is not onnx_encoder.session
+    one = fp32_encoder.embed(TEXTS[:1])
+    many = fp32_encoder.embed(TEXTS[:1] * (SMALL_CALL + 1))
+    np.testing.assert_allclose(one[0], many[0], atol=1e-6)
