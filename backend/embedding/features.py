@@ -63,10 +63,13 @@ class TextFeatures:
         return (sparse.hstack(parts, format="csr") * self.weight).astype(np.float32)
 
     def combine(self, vectors: np.ndarray, keys: Sequence[str],
-                blocks: Sequence[str] | None = None) -> sparse.csr_matrix:
-        """The model's input: the embedding followed by the weighted TF-IDF blocks."""
+                blocks: Sequence[str] | None = None,
+                tfidf: sparse.csr_matrix | None = None) -> sparse.csr_matrix:
+        """The model's input: the embedding followed by the weighted TF-IDF blocks (`tfidf`:
+        those blocks already computed for `keys`, as `transform(keys, blocks)` gives)."""
         dense = sparse.csr_matrix(np.asarray(vectors, dtype=np.float32))
-        return sparse.hstack([dense, self.transform(keys, blocks)], format="csr")
+        blocks_x = self.transform(keys, blocks) if tfidf is None else tfidf
+        return sparse.hstack([dense, blocks_x], format="csr")
 
     def save_pretrained(self, folder: Path, stem: str = "features") -> None:
         """Writes `<stem>.json` and `<stem>.npz` (a model with two feature sets names them)."""

@@ -45,13 +45,14 @@ def unique_embed(embedder: StaticEmbedder, keys: Sequence[str]) -> np.ndarray:
 
 def static_inputs(embedder: StaticEmbedder, text: TextFeatures | None, keys: Sequence[str],
                   blocks: tuple[str, ...] | None, vectors: np.ndarray | None = None,
-                  levels: Sequence[str | None] | None = None, level_weight: float = 1.0
-                  ) -> np.ndarray | sparse.csr_matrix:
+                  levels: Sequence[str | None] | None = None, level_weight: float = 1.0,
+                  tfidf: sparse.csr_matrix | None = None) -> np.ndarray | sparse.csr_matrix:
     """What the fast head reads: static vectors (given, or embedded here) beside the
-    model's TF-IDF blocks, and the level columns for a model trained with levels."""
+    model's TF-IDF blocks (given as `tfidf`, or computed here), and the level columns for
+    a model trained with levels."""
     if vectors is None:
         vectors = unique_embed(embedder, keys)
-    x = text.combine(vectors, keys, blocks) if text is not None else vectors
+    x = text.combine(vectors, keys, blocks, tfidf) if text is not None else vectors
     if levels is None:
         return x
     return sparse.hstack([sparse.csr_matrix(x), level_columns(levels, level_weight)],
@@ -69,9 +70,16 @@ class FastStage:
 
     def inputs(self, text: TextFeatures | None, keys: Sequence[str],
                vectors: np.ndarray | None = None, levels: Sequence[str | None] | None = None,
-               level_weight: float = 1.0) -> np.ndarray | sparse.csr_matrix:
+               level_weight: float = 1.0, tfidf: sparse.csr_matrix | None = None
+               ) -> np.ndarray | sparse.csr_matrix:
         return static_inputs(self.embedder, text, keys, self.blocks, vectors, levels,
-                             level_weight)
+                             level_weight, tfidf)
+
+    def reads_every_block(self, text: TextFeatures | None) -> bool:
+        """Whether this stage reads all of `text`'s TF-IDF blocks, as the full stage does
+        (then both stages can share one TF-IDF pass over the keys)."""
+        return text is not None and (self.blocks is None
+                                     or set(self.blocks) >= set(text.vectorizers))
 
     def save_pretrained(self, folder: Path) -> None:
         self.head.extra["cascade_threshold"] = self.threshold
@@ -114,8 +122,10 @@ def answer_keys(model: LogModel, embedder: Embedder, keys: Sequence[str],
         if dist is not None:
             conf = dist.chance(conf, dist.minilm_known(vectors))
         return [(label, c, FULL) for label, c in zip(labels, conf.tolist(), strict=True)]
-    labels, conf = fast.head.predict(fast.inputs(model.text_features, bare, static, levels,
-                                                 weight))
+    text = model.text_features
+    # one TF-IDF pass when both stages read the same blocks: the full stage takes its rows
+    tfidf = text.transform(bare) if text is not None and fast.reads_every_block(text) else None
+    labels, conf = fast.head.predict(fast.inputs(text, bare, static, levels, weight, tfidf))
     served = (dist.calibrate(conf, sims, FAST, labels)
               if dist is not None and sims is not None else conf)
     out: list[tuple[str, float, str]] = [
@@ -131,7 +141,8 @@ def answer_keys(model: LogModel, embedder: Embedder, keys: Sequence[str],
         todo_levels = [levels[i] for i in unsure] if levels is not None else None
         todo_vectors = embedder.embed(todo)
         full_labels, full_conf = model.head.predict(
-            model.inputs(todo_vectors, todo, todo_levels))
+            model.inputs(todo_vectors, todo, todo_levels,
+                         tfidf[unsure] if tfidf is not None else None))
         if dist is not None and sims is not None:
             full_conf = dist.calibrate(full_conf, sims[unsure], FULL, full_labels)
         if dist is not None:

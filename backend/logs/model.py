@@ -54,11 +54,13 @@ class LogModel:
         return split_levels(keys)
 
     def inputs(self, vectors: np.ndarray, keys: Sequence[str],
-               levels: Sequence[str | None] | None = None) -> np.ndarray | sparse.csr_matrix:
+               levels: Sequence[str | None] | None = None,
+               tfidf: sparse.csr_matrix | None = None) -> np.ndarray | sparse.csr_matrix:
         """What the head reads for these (bare) template keys, their embeddings given, and
-        their stated levels for a model trained with them."""
-        x = (self.text_features.combine(vectors, keys) if self.text_features is not None
-             else vectors)
+        their stated levels for a model trained with them (`tfidf`: the keys' TF-IDF
+        blocks, when the cascade computed them already)."""
+        x = (self.text_features.combine(vectors, keys, tfidf=tfidf)
+             if self.text_features is not None else vectors)
         if levels is None:
             return x
         return sparse.hstack([sparse.csr_matrix(x), level_columns(levels, self.level_weight)],
