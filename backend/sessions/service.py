@@ -56,7 +56,8 @@ def build_text_source(settings: Settings, shared: Embedder | None = None) -> Emb
     if settings.EMBEDDER == "minilm":
         return build_embedder(settings)  # the process-wide instance
     return CachedEmbedder(minilm(settings.BATCH_SIZE, settings.EMBED_RUNTIME,
-                                 settings.ENCODER_CACHE_DIR), settings.EMBED_CACHE_SIZE)
+                                 settings.ENCODER_CACHE_DIR, settings.EMBED_QUANTIZED),
+                          settings.EMBED_CACHE_SIZE)
 
 
 def load_predictor(folder: Path, version: str, text_source: Embedder | None) -> StepPredictor:

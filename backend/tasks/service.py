@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from backend.core.config import Settings
 from backend.embedding.embedder import Embedder
@@ -27,16 +28,21 @@ def prediction_cache(settings: Settings) -> PredictionCache:
 
 
 @lru_cache(maxsize=4)
-def _shared_embedder(kind: str, batch_size: int, cache_size: int) -> Embedder:
-    return build_embedder(Settings(EMBEDDER=kind, BATCH_SIZE=batch_size,  # type: ignore[arg-type]
-                                   EMBED_CACHE_SIZE=cache_size))
+def _shared_embedder(kind: Literal["minilm", "gemini"], batch_size: int, cache_size: int,
+                     runtime: Literal["onnx", "torch"], quantized: bool, cache_dir: Path
+                     ) -> Embedder:
+    return build_embedder(Settings(
+        EMBEDDER=kind, BATCH_SIZE=batch_size, EMBED_CACHE_SIZE=cache_size,
+        EMBED_RUNTIME=runtime, EMBED_QUANTIZED=quantized, ENCODER_CACHE_DIR=cache_dir))
 
 
 def task_embedder(settings: Settings) -> Embedder:
     """One cached MiniLM embedder per process for task texts: the API, retraining jobs
     and tests share it, so base data is embedded once. (Gemini: built per call.)"""
     if settings.EMBEDDER == "minilm":
-        return _shared_embedder("minilm", settings.BATCH_SIZE, settings.EMBED_CACHE_SIZE)
+        return _shared_embedder("minilm", settings.BATCH_SIZE, settings.EMBED_CACHE_SIZE,
+                                settings.EMBED_RUNTIME, settings.EMBED_QUANTIZED,
+                                settings.ENCODER_CACHE_DIR)
     return build_embedder(settings)
 
 
