@@ -8,15 +8,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from backend.embedding.embedder import Embedder  # noqa: E402
 from backend.embedding.service import build_embedder  # noqa: E402
+from backend.feedback.store import FeedbackStore  # noqa: E402
 from backend.logs.model import LogModel  # noqa: E402
 from backend.registry.local import LocalModelStore  # noqa: E402
 from backend.registry.manifest import sha256_file  # noqa: E402
+from tests.tasks.services import ServiceUnavailable, postgres_server  # noqa: E402
 from tests.utils.auth import WRITER_HEADERS  # noqa: E402
 from tests.utils.factories import (  # noqa: E402
     LOG_MODEL,
@@ -63,6 +66,33 @@ def default_model_dir() -> Path:
     if not store.versions(LOG_MODEL):
         pytest.skip("no default model in models/; run `make models` first")
     return store.path(LOG_MODEL, store.resolve(LOG_MODEL))
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server (Debian's package) for one test module; skipped where none
+    can start."""
+    try:
+        with postgres_server() as url:
+            yield url
+    except ServiceUnavailable as exc:
+        pytest.skip(f"PostgreSQL cannot start here: {exc}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A feedback-store URL: a SQLite file in a folder not made yet, or the module's
+    PostgreSQL server, left with an empty schema for the next test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sub' / 'feedback.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    store = FeedbackStore(url)
+    with store.engine.begin() as conn:
+        tables = ", ".join(inspect(conn).get_table_names())  # every branch's tables
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {tables} CASCADE")
+    store.close()
 
 
 @pytest.fixture

@@ -4,45 +4,17 @@ one can start: the store writes through the driver's own SQL) and a clock moved 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-
-import pytest
-from sqlalchemy import inspect
 
 from backend.core.normalize import template_key
 from backend.feedback.patterns import OTHER_KEY, PatternStore
 from backend.feedback.store import FeedbackStore
 from backend.logs.classifier import Prediction
 from backend.logs.patterns import Line, PatternCounter, group_answers
-from tests.tasks.services import ServiceUnavailable, postgres_server
 from tests.utils.clock import FakeClock
 
 HOUR = 3600
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    try:
-        with postgres_server() as url:
-            yield url
-    except ServiceUnavailable as exc:
-        pytest.skip(f"PostgreSQL cannot start here: {exc}")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A store URL: a SQLite file, or the module's PostgreSQL server left empty after."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'p.db'}"
-        return
-    url = request.getfixturevalue("postgres_url")
-    yield url
-    store = FeedbackStore(url)
-    with store.engine.begin() as conn:
-        tables = ", ".join(inspect(conn).get_table_names())
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {tables} CASCADE")
-    store.close()
 
 
 def _store(db: Path | str, per_source: int = 50, baseline: int = 10) -> PatternStore:
@@ -61,10 +33,10 @@ def _line(source: str, key: str, label: str = "System Notification", n: int = 1)
     return Line(source, key, f"{key} from 10.0.0.{n % 9}", label, 0.9, "model", n)
 
 
-def test_counts_and_buckets_add_up_across_two_workers(db: str) -> None:
+def test_counts_and_buckets_add_up_across_two_workers(store_url: str) -> None:
     clock = FakeClock(10 * HOUR + 10)
-    a = _counter(_store(db), clock)
-    b = _counter(_store(db), clock)  # another worker: own engine, same database
+    a = _counter(_store(store_url), clock)
+    b = _counter(_store(store_url), clock)  # another worker: own engine, same database
     a.add([_line("svc", "disk full on <var>")] * 3)
     b.add([_line("svc", "disk full on <var>", n=2)])
     a.flush()
@@ -84,9 +56,9 @@ def test_counts_and_buckets_add_up_across_two_workers(db: str) -> None:
     assert by_key["user <user> logged in"].label == "User Action"
 
 
-def test_memory_stays_bounded_under_100000_distinct_keys(db: str) -> None:
+def test_memory_stays_bounded_under_100000_distinct_keys(store_url: str) -> None:
     clock = FakeClock(10 * HOUR)
-    store = _store(db, per_source=200)
+    store = _store(store_url, per_source=200)
     counter = _counter(store, clock, per_source=200, sources=5)
     peak = 0
     for start in range(0, 100_000, 10_000):
@@ -107,9 +79,9 @@ def test_memory_stays_bounded_under_100000_distinct_keys(db: str) -> None:
                for s in per_source)
 
 
-def test_a_template_after_the_baseline_is_new_and_counted_once(db: str) -> None:
+def test_a_template_after_the_baseline_is_new_and_counted_once(store_url: str) -> None:
     clock = FakeClock(10 * HOUR)
-    counter = _counter(_store(db, baseline=10), clock)
+    counter = _counter(_store(store_url, baseline=10), clock)
     counter.add([_line("svc", "known <var>")] * 6)
     assert sum(counter.flush().new_patterns.values()) == 0
     assert not counter.baselines()["svc"].complete
@@ -126,9 +98,9 @@ def test_a_template_after_the_baseline_is_new_and_counted_once(db: str) -> None:
     assert fresh.problem and not fresh.in_baseline and fresh.count == 2
 
 
-def test_pin_makes_the_current_patterns_the_baseline(db: str) -> None:
+def test_pin_makes_the_current_patterns_the_baseline(store_url: str) -> None:
     clock = FakeClock(10 * HOUR)
-    counter = _counter(_store(db, baseline=1000), clock)
+    counter = _counter(_store(store_url, baseline=1000), clock)
     counter.add([_line("svc", "a <var>"), _line("svc", "b <var>", "Error")])
     counter.flush()
     assert not counter.baselines()["svc"].complete
@@ -140,9 +112,9 @@ def test_pin_makes_the_current_patterns_the_baseline(db: str) -> None:
     assert counter.store.pin("nobody") is None
 
 
-def test_retention_drops_old_patterns_and_buckets(db: str) -> None:
+def test_retention_drops_old_patterns_and_buckets(store_url: str) -> None:
     clock = FakeClock(10 * HOUR)
-    store = _store(db)
+    store = _store(store_url)
     counter = _counter(store, clock)
     counter.add([_line("svc", "old <var>")])
     counter.flush()

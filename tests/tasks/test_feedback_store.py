@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -12,32 +10,8 @@ from sqlalchemy import inspect
 
 from backend.feedback.migrate import alembic_config
 from backend.feedback.store import FeedbackStore, PredictionRecord, UnknownPredictionError
-from tests.tasks.services import ServiceUnavailable, postgres_server
 
 MODEL = "task-categorizer"
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    try:
-        with postgres_server() as url:
-            yield url
-    except ServiceUnavailable as exc:
-        pytest.skip(f"PostgreSQL cannot start here: {exc}")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'sub' / 'feedback.db'}"
-        return
-    url = request.getfixturevalue("postgres_url")
-    yield url
-    store = FeedbackStore(url)  # leave an empty schema for the next test
-    with store.engine.begin() as conn:
-        tables = ", ".join(inspect(conn).get_table_names())  # every branch's tables
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {tables} CASCADE")
-    store.close()
 
 
 def _record(store: FeedbackStore, title: str, predicted: str = "Design",
@@ -47,19 +21,19 @@ def _record(store: FeedbackStore, title: str, predicted: str = "Design",
     return pid
 
 
-def test_migrations_create_schema_and_are_idempotent(db_url: str):
-    FeedbackStore(db_url).close()
-    store = FeedbackStore(db_url)
+def test_migrations_create_schema_and_are_idempotent(store_url: str):
+    FeedbackStore(store_url).close()
+    store = FeedbackStore(store_url)
     tables = set(inspect(store.engine).get_table_names())
     assert {"predictions", "feedback", "alembic_version"} <= tables
     with store.engine.connect() as conn:
         applied = {v for (v,) in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
-    heads = ScriptDirectory.from_config(alembic_config(db_url)).get_heads()
+    heads = ScriptDirectory.from_config(alembic_config(store_url)).get_heads()
     assert applied == set(heads) and "0001" not in heads  # every branch applied, once
 
 
-def test_feedback_by_id_copies_the_prediction(db_url: str):
-    store = FeedbackStore(db_url)
+def test_feedback_by_id_copies_the_prediction(store_url: str):
+    store = FeedbackStore(store_url)
     pid = _record(store, "a", variant="B", version="v2")
     store.add_feedback("reject", prediction_id=pid, correct_label="Planning")
     (example,) = store.labelled_examples(MODEL)
@@ -69,13 +43,13 @@ def test_feedback_by_id_copies_the_prediction(db_url: str):
     assert (version["version"], version["variant"], version["rejected"]) == ("v2", "B", 1)
 
 
-def test_unknown_prediction_id_raises(db_url: str):
+def test_unknown_prediction_id_raises(store_url: str):
     with pytest.raises(UnknownPredictionError):
-        FeedbackStore(db_url).add_feedback("accept", prediction_id="f" * 32)
+        FeedbackStore(store_url).add_feedback("accept", prediction_id="f" * 32)
 
 
-def test_latest_verdict_per_input_wins_and_bare_rejects_teach_nothing(db_url: str):
-    store = FeedbackStore(db_url)
+def test_latest_verdict_per_input_wins_and_bare_rejects_teach_nothing(store_url: str):
+    store = FeedbackStore(store_url)
     pid = _record(store, "x")
     store.add_feedback("correct", prediction_id=pid, correct_label="Research")
     store.add_feedback("correct", prediction_id=pid, correct_label="Meeting")
@@ -86,8 +60,8 @@ def test_latest_verdict_per_input_wins_and_bare_rejects_teach_nothing(db_url: st
     assert labels == {"key-x": "Meeting", "key-z": "Design"}
 
 
-def test_stats_accept_rate_per_version_and_label(db_url: str):
-    store = FeedbackStore(db_url)
+def test_stats_accept_rate_per_version_and_label(store_url: str):
+    store = FeedbackStore(store_url)
     for i in range(4):
         store.add_feedback("accept" if i < 3 else "reject",
                            prediction_id=_record(store, f"a{i}", "Design", "v1"))
@@ -100,9 +74,9 @@ def test_stats_accept_rate_per_version_and_label(db_url: str):
     assert by_version["v2"]["accept_rate"] == 0.0
 
 
-def test_concurrent_writers_lose_no_write(db_url: str):
+def test_concurrent_writers_lose_no_write(store_url: str):
     """Four stores (as four API workers) x three threads each, writing at once."""
-    stores = [FeedbackStore(db_url) for _ in range(4)]
+    stores = [FeedbackStore(store_url) for _ in range(4)]
     errors: list[BaseException] = []
     per_thread = 15
 
