@@ -211,7 +211,10 @@ def test_session_job_tags_the_whole_file_with_its_curve(client: TestClient,
     assert result["summary"]["rows_in"] == 300 and result["agreement"]["labelled_rows"] == 300
     served = [p for p in result["curve"] if p["threshold"] == result["threshold"]]
     assert served[0]["coverage"] == result["summary"]["coverage"]
-    assert served[0]["accuracy"] is not None
+    # the tiny one-epoch model may answer nothing at the served 0.5 (it does with the int8
+    # encoder); then the served point has no accuracy, and a lower threshold on the curve has
+    assert (served[0]["accuracy"] is None) == (served[0]["coverage"] == 0)
+    assert any(p["accuracy"] is not None and p["coverage"] > 0 for p in result["curve"])
     tagged = pd.read_csv(io.StringIO(client.get(f"{created.headers['location']}/result").text))
     assert tagged[result["columns"]["step_name"]].tolist() == [
         p["step_name"] for p in sync["predictions"]]
