@@ -70,21 +70,17 @@ class MiniLMEmbedder:
         self._lock = threading.Lock()  # 2 cores: one batch at a time is fastest
         self._onnx = None
         self.quantized = False  # True once the int8 graph serves
-        if runtime == "onnx":
-            cache = cache_dir or DEFAULT_ENCODER_CACHE
-            if quantized:
-                try:
-                    self._onnx = OnnxEncoder.from_sentence_transformer(
-                        self._model, cache, threads, quantized=True)
-                    self.quantized = True
-                except Exception as exc:  # noqa: BLE001 - any failure: fp32 still works
-                    logger.warning("int8 encoder unavailable (%s); using fp32", exc)
-            if self._onnx is None:
-                try:
-                    self._onnx = OnnxEncoder.from_sentence_transformer(self._model, cache,
-                                                                       threads)
-                except Exception as exc:  # noqa: BLE001 - any failure: the torch path works
-                    logger.warning("onnxruntime encoder unavailable (%s); using torch", exc)
+        graphs = ((True, False) if quantized else (False,)) if runtime == "onnx" else ()
+        for int8 in graphs:  # int8 falls back to the fp32 export, the fp32 export to torch
+            try:
+                self._onnx = OnnxEncoder.from_sentence_transformer(
+                    self._model, cache_dir or DEFAULT_ENCODER_CACHE, threads, quantized=int8)
+                self.quantized = int8
+                break
+            except Exception as exc:  # noqa: BLE001 - any failure: the next one still works
+                logger.warning("%s encoder unavailable (%s); using %s",
+                               "int8" if int8 else "onnxruntime", exc,
+                               "fp32" if int8 else "torch")
         self.runtime = "onnx" if self._onnx is not None else "torch"
         self.onnx_batch = self.INT8_BATCH if self.quantized else self.ONNX_BATCH
 

@@ -91,11 +91,11 @@ class OnnxEncoder:
             out[rows] = self._encode_batch([texts[i] for i in rows], session)
         return out
 
-    def _encode_batch(self, texts: list[str], session: Any | None = None) -> np.ndarray:
+    def _encode_batch(self, texts: list[str], session: Any) -> np.ndarray:
         tokens = self.tokenizer(texts, padding=True, truncation=True,
                                 max_length=self.max_length, return_tensors="np")
         feed = {name: tokens[name].astype(np.int64) for name in self.inputs}
-        hidden = (session or self.session).run(None, feed)[0]
+        hidden = session.run(None, feed)[0]
         mask = tokens["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

@@ -45,6 +45,8 @@ def key_version_note(folder: Path, version: str) -> str | None:
                 f"with key v{KEY_VERSION}: answers on new keys may differ from its report; "
                 "retrain it (sift train-logs) to serve it at its measured quality")
     return None
+
+
 KIND = "log-classifier"  # manifest kind of a log model
 
 

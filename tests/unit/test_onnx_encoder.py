@@ -183,3 +183,18 @@ def test_a_small_call_runs_on_the_session_that_does_not_spin(fp32_encoder: MiniL
     one = fp32_encoder.embed(TEXTS[:1])
     many = fp32_encoder.embed(TEXTS[:1] * (SMALL_CALL + 1))
     np.testing.assert_allclose(one[0], many[0], atol=1e-6)
+
+
+def test_int8_that_cannot_be_built_falls_back_to_fp32(monkeypatch: pytest.MonkeyPatch,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    from backend.embedding import onnx_encoder
+
+    def broken(fp32: Path) -> Path:
+        raise RuntimeError("no quantizer here")
+
+    monkeypatch.setattr(onnx_encoder, "_quantize", broken)
+    with caplog.at_level(logging.WARNING):
+        encoder = MiniLMEmbedder(quantized=True)
+    assert encoder.runtime == "onnx" and encoder.quantized is False
+    assert encoder.onnx_batch == MiniLMEmbedder.ONNX_BATCH
+    assert "int8 encoder unavailable (no quantizer here); using fp32" in caplog.text
