@@ -9,12 +9,15 @@ first sentence, never FastAPI's title-cased function name).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from backend.api.deps import MODEL_QUERY_PARAMETER, get_classifier
 from backend.core.errors import PROBLEM_JSON
 
 STATIC_URL = "/static-offline-docs"  # fastapi-offline's assets (Swagger UI, ReDoc)
@@ -141,6 +144,18 @@ def _document_errors(op: dict[str, Any]) -> None:
                 response["description"] = "The request is not valid: `detail` names the field"
 
 
+def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    """Whether `call` is among a route's dependencies, at any depth."""
+    return any(sub.call is call or _depends_on(sub, call) for sub in dependant.dependencies)
+
+
+def _add_parameter(op: dict[str, Any], parameter: dict[str, Any]) -> None:
+    """A parameter read by hand (not declared to FastAPI), listed once in the document."""
+    parameters = op.setdefault("parameters", [])
+    if all(p.get("name") != parameter["name"] for p in parameters):
+        parameters.append(parameter)
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's OpenAPI document with sift's summaries, tags, errors and examples."""
     if app.openapi_schema:
@@ -161,6 +176,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         for method, op in item.items():
             if (path, method) in handlers:
                 op["summary"] = summary_of(handlers[(path, method)])
+                if _depends_on(handlers[(path, method)].dependant, get_classifier):
+                    _add_parameter(op, MODEL_QUERY_PARAMETER)
             _document_errors(op)
             op["tags"] = op.get("tags", [])[-1:]  # one group each: listed once in Swagger
             content = op.get("requestBody", {}).get("content", {})

@@ -191,3 +191,22 @@ def test_text_options_are_documented_and_checked_only_on_the_text_path(
     fine = client.post("/v1/logs/classify", json={"logs": [
         {"source": "hdfs", "log_message": "PacketResponder 1 for block blk_1 terminating"}]})
     assert fine.status_code == 200 and len(fine.json()["predictions"]) == 1
+
+
+def test_model_choice_is_documented_on_every_log_route_and_checked(client: TestClient) -> None:
+    """`?model=` is read by hand (a declared query parameter cost every call FastAPI's
+    per-parameter work): Swagger lists it on each route that takes a log model, an
+    unknown name is a 404 and an over-long one a 422, both problem+json."""
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method in (("/v1/logs/classify", "post"), ("/v1/logs/classify/csv", "post"),
+                         ("/v1/logs", "post"), ("/v1/logs/jobs", "post"),
+                         ("/v1/logs/patterns", "post")):
+        assert "model" in {p["name"] for p in paths[path][method]["parameters"]}, path
+    assert "model" not in {p["name"] for p in paths["/v1/tasks/categorize"]["post"]
+                           .get("parameters", [])}
+
+    body = {"logs": [{"source": "hdfs", "log_message": "PacketResponder 1 terminating"}]}
+    unknown = client.post("/v1/logs/classify?model=no-such-model", json=body)
+    assert unknown.status_code == 404 and "no-such-model" in unknown.json()["detail"]
+    long = client.post(f"/v1/logs/classify?model={'x' * 129}", json=body)
+    assert long.status_code == 422 and "129 characters" in long.json()["detail"]
