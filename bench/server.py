@@ -49,14 +49,14 @@ def wait_until(url: str, proc: subprocess.Popen[bytes], timeout_s: float,
 
 @contextlib.contextmanager
 def running(cmd: Sequence[str], ready_url: str, log: Path | None = None,
-            env: dict[str, str] | None = None,
-            timeout_s: float = 180.0) -> Iterator[subprocess.Popen[bytes]]:
-    """Start `cmd` in the project root (HF_HUB_OFFLINE=1, then `env`), its output to `log`
-    or, without one, to ours; wait for `ready_url`; stop it afterwards."""
+            env: dict[str, str] | None = None, timeout_s: float = 180.0,
+            cwd: Path = ROOT) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `cmd` in `cwd`, the project root by default (HF_HUB_OFFLINE=1, then `env`), its
+    output to `log` or, without one, to ours; wait for `ready_url`; stop it afterwards."""
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(log.open("wb")) if log else None
-        proc = subprocess.Popen(list(cmd), cwd=ROOT, env=full_env, stdout=out,
+        proc = subprocess.Popen(list(cmd), cwd=cwd, env=full_env, stdout=out,
                                 stderr=subprocess.STDOUT if out else None)
         try:
             wait_until(ready_url, proc, timeout_s, log)

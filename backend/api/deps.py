@@ -53,10 +53,12 @@ MODEL_QUERY_PARAMETER: dict[str, Any] = {
     "schema": {"type": "string", "maxLength": MODEL_QUERY_MAX}}
 
 
-async def get_classifier(request: Request, manager: ManagerDep,
-                         settings: SettingsDep) -> LogClassifier:
+async def get_classifier(request: Request) -> LogClassifier:
     """The served log model, or the one named in `?model=` (its first use loads it, off
-    the event loop)."""
+    the event loop). It reads the app state itself: each sub-dependency is another solve
+    on every log call."""
+    state = state_of(request)
+    manager, settings = state.models, state.settings
     model = request.query_params.get("model")
     if not model or model == settings.LOG_MODEL_NAME:
         classifier: LogClassifier = active_model(manager, settings.LOG_MODEL_NAME)

@@ -12,7 +12,6 @@ from fastapi.responses import Response
 from backend.api.deps import ClassifierDep, SettingsDep
 from backend.api.learning import (
     Learning,
-    LearningDep,
     caller_name,
     record_log_predictions,
 )
@@ -75,11 +74,15 @@ def _response(classifier: LogClassifier, predictions: list[Prediction], threshol
 
 
 @router.post("/classify", response_model=ClassifyResponse, openapi_extra=CLASSIFY_BODIES)
-async def classify_logs(request: Request, classifier: ClassifierDep, settings: SettingsDep,
-                        learning: LearningDep) -> ClassifyResponse | Response:
+async def classify_logs(request: Request, classifier: ClassifierDep
+                        ) -> ClassifyResponse | Response:
     """Classify logs sent as JSON `{logs: [...]}`; also NDJSON or a JSON array of records
     (Vector, Fluent Bit: `message_field`, `source_field` in the query) and raw log text
     (`text/plain`, with `log_format`). Every line comes back, in order."""
+    # the single-line hot path: settings and the feedback loop from the app state rather
+    # than two more dependency solves per call
+    state = state_of(request)
+    settings, learning = state.settings, state.learning
     body = await request.body()
     kind = media_type(request)
     if kind in TEXT_TYPES:
