@@ -21,6 +21,7 @@ import logging
 import os
 import tempfile
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -42,20 +43,27 @@ DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
 # products (both sides activations) and the embedding tables stay fp32.
 QUANT_OP_TYPES = ("MatMul",)
 QUANT_PER_CHANNEL = True
-# onnxruntime's intra-op threads spin for a while after each run. In a stream of batches
-# that is faster (int8, 600 keys one per run: 253-282 keys/s spinning, 181-217 not), but
-# a single new line's own Python work after the run then shares two cores with a spinning
-# thread (v6, 34 never-seen lines through MiniLM, in process: median 19-22 ms, p95 35-37
-# spinning; 11-15 ms and 15-23 not). So a call of at most SMALL_CALL texts runs on a
-# second session of the same graph that does not spin.
+# onnxruntime's intra-op threads spin for a while after each run: in a stream of batches
+# (fp32) that is faster. A short key on two intra-op threads leaves most of the second
+# core idle, though, and a single new line's own Python work after the run then shares
+# the cores with a spinning thread (v6, 34 never-seen lines through MiniLM, in process:
+# median 19-22 ms spinning, 11-15 not). So calls of one text per run go to a second
+# session of the same graph with one intra-op thread: a call of at most SMALL_CALL texts
+# runs on the caller's thread (int8, one key alternating with the 2-thread non-spinning
+# session: median 4.08 ms against 4.52-4.63, p95 7.4 against 8.0-8.5), and a stream of
+# one text per run (int8) on one worker thread per core (onnxruntime releases the GIL in
+# a run): 379-390 keys/s against 177-180 on the 2-thread session, the same vectors.
 SMALL_CALL = 4
 
 
 class OnnxEncoder:
     def __init__(self, session: Any, tokenizer: Any, max_length: int, dim: int,
-                 path: Path | None = None, small_session: Any | None = None) -> None:
-        self.session = session
-        self.small_session = small_session  # no spinning: calls of at most SMALL_CALL texts
+                 path: Path | None = None, solo_session: Any | None = None,
+                 workers: int = 1) -> None:
+        self.session = session  # all intra-op threads, spinning: batches
+        self.solo_session = solo_session  # one intra-op thread: small calls, one-text runs
+        self._pool = (ThreadPoolExecutor(workers, thread_name_prefix="onnx-solo")
+                      if solo_session is not None and workers > 1 else None)
         self.path = path  # the graph file served (the int8 copy's name ends in -int8-<hash>)
         self.tokenizer = tokenizer
         self.max_length = max_length
@@ -78,13 +86,15 @@ class OnnxEncoder:
         threads = threads or min(os.cpu_count() or 1, 4)
         return cls(_session(path, threads, spinning=True), model.tokenizer,
                    int(model.max_seq_length), int(model.get_embedding_dimension()), path,
-                   _session(path, threads, spinning=False) if threads > 1 else None)
+                   _session(path, 1, spinning=False) if threads > 1 else None, threads)
 
     def encode(self, texts: list[str], batch: int) -> np.ndarray:
         """Unit-norm mean-pooled vectors; texts go in length-sorted batches (less padding)."""
+        if batch == 1 and self._pool is not None and len(texts) > SMALL_CALL:
+            return self._encode_each(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         order = np.argsort([len(t) for t in texts], kind="stable")
-        session = (self.small_session if self.small_session is not None
+        session = (self.solo_session if self.solo_session is not None
                    and len(texts) <= SMALL_CALL else self.session)
         for start in range(0, len(texts), batch):
             rows = order[start:start + batch]
@@ -94,9 +104,30 @@ class OnnxEncoder:
     def _encode_batch(self, texts: list[str], session: Any) -> np.ndarray:
         tokens = self.tokenizer(texts, padding=True, truncation=True,
                                 max_length=self.max_length, return_tensors="np")
-        feed = {name: tokens[name].astype(np.int64) for name in self.inputs}
+        return self._run(session, {name: tokens[name] for name in self.inputs})
+
+    def _encode_each(self, texts: list[str]) -> np.ndarray:
+        """One text per run on the one-thread session, a run per core at a time. The texts
+        are tokenized here, together (a fast tokenizer is not safe to share between
+        threads); unpadded, each run sees exactly what a batch of one would."""
+        tokens = self.tokenizer(texts, padding=False, truncation=True,
+                                max_length=self.max_length)
+        columns = [tokens[name] for name in self.inputs]
+
+        def run(i: int) -> np.ndarray:
+            feed = {name: np.asarray([column[i]]) for name, column in
+                    zip(self.inputs, columns, strict=True)}
+            return self._run(self.solo_session, feed)[0]
+
+        assert self._pool is not None
+        return np.stack(list(self._pool.map(run, range(len(texts)))))
+
+    @staticmethod
+    def _run(session: Any, feed: dict[str, Any]) -> np.ndarray:
+        """Unit-norm mean-pooled vectors of one run."""
+        feed = {name: np.asarray(value).astype(np.int64) for name, value in feed.items()}
         hidden = session.run(None, feed)[0]
-        mask = tokens["attention_mask"][..., None].astype(np.float32)
+        mask = feed["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 

@@ -51,3 +51,21 @@ def test_round_trip_gives_the_same_features(tmp_path: Path) -> None:
 def test_a_model_without_features_loads_none(tmp_path: Path) -> None:
     assert not (tmp_path / FEATURES_CONFIG).exists()
     assert TextFeatures.from_pretrained(tmp_path) is None
+
+
+def test_served_transform_equals_scikit_learns_on_real_keys() -> None:
+    """The transform skips scikit-learn's input checks (about 1 ms of a never-seen line);
+    on the shipped v6 vocabularies and real Loghub keys it gives scikit-learn's matrix."""
+    from backend.core.config import PROJECT_ROOT
+    from backend.embedding.features import _tfidf
+    from tests.utils.data import loghub_structured
+
+    features = TextFeatures.from_pretrained(PROJECT_ROOT / "models" / "log-classifier" / "v6")
+    assert features is not None
+    keys = sorted({template_key(m) for system in ("HDFS", "Apache", "OpenSSH", "Linux")
+                   for m in loghub_structured(system)["Content"]})
+    keys += ["a line with no known n-gram qqqzzzx", ""]
+    for name, vectorizer in features.vectorizers.items():
+        ours, theirs = _tfidf(vectorizer, keys), vectorizer.transform(keys)
+        assert ours.dtype == theirs.dtype == np.float32, name
+        assert np.array_equal(ours.toarray(), theirs.toarray()), name

@@ -178,8 +178,8 @@ def test_a_small_call_runs_on_the_session_that_does_not_spin(fp32_encoder: MiniL
     from backend.embedding.onnx_encoder import SMALL_CALL
 
     onnx_encoder = fp32_encoder._onnx
-    assert onnx_encoder is not None and onnx_encoder.small_session is not None
-    assert onnx_encoder.small_session is not onnx_encoder.session
+    assert onnx_encoder is not None and onnx_encoder.solo_session is not None
+    assert onnx_encoder.solo_session is not onnx_encoder.session
     one = fp32_encoder.embed(TEXTS[:1])
     many = fp32_encoder.embed(TEXTS[:1] * (SMALL_CALL + 1))
     np.testing.assert_allclose(one[0], many[0], atol=1e-6)
@@ -198,3 +198,19 @@ def test_int8_that_cannot_be_built_falls_back_to_fp32(monkeypatch: pytest.Monkey
     assert encoder.runtime == "onnx" and encoder.quantized is False
     assert encoder.onnx_batch == MiniLMEmbedder.ONNX_BATCH
     assert "int8 encoder unavailable (no quantizer here); using fp32" in caplog.text
+
+
+def test_an_int8_stream_runs_one_text_per_run_on_both_cores(embedder: Embedder) -> None:
+    """More than SMALL_CALL texts under int8: one text per run on a one-thread session, a
+    run per core at a time; each vector is exactly the one the text gets alone."""
+    from backend.embedding.onnx_encoder import SMALL_CALL
+
+    inner = getattr(embedder, "inner", embedder)
+    onnx_encoder = inner._onnx
+    assert inner.quantized and onnx_encoder is not None and onnx_encoder.solo_session is not None
+    texts = [f"{t} {i}" for i, t in enumerate(TEXTS * 3)]
+    assert len(texts) > SMALL_CALL
+    stream = onnx_encoder.encode(texts, 1)
+    alone = np.concatenate([onnx_encoder._encode_batch([t], onnx_encoder.session)
+                            for t in texts])
+    assert np.array_equal(stream, alone)
