@@ -62,8 +62,9 @@ class OnnxEncoder:
                  workers: int = 1) -> None:
         self.session = session  # all intra-op threads, spinning: batches
         self.solo_session = solo_session  # one intra-op thread: small calls, one-text runs
-        self._pool = (ThreadPoolExecutor(workers, thread_name_prefix="onnx-solo")
-                      if solo_session is not None and workers > 1 else None)
+        self.workers = workers if solo_session is not None else 1
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0  # a pool's threads do not survive a fork: the child makes its own
         self.path = path  # the graph file served (the int8 copy's name ends in -int8-<hash>)
         self.tokenizer = tokenizer
         self.max_length = max_length
@@ -90,7 +91,7 @@ class OnnxEncoder:
 
     def encode(self, texts: list[str], batch: int) -> np.ndarray:
         """Unit-norm mean-pooled vectors; texts go in length-sorted batches (less padding)."""
-        if batch == 1 and self._pool is not None and len(texts) > SMALL_CALL:
+        if batch == 1 and self.workers > 1 and len(texts) > SMALL_CALL:
             return self._encode_each(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         order = np.argsort([len(t) for t in texts], kind="stable")
@@ -119,7 +120,9 @@ class OnnxEncoder:
                     zip(self.inputs, columns, strict=True)}
             return self._run(self.solo_session, feed)[0]
 
-        assert self._pool is not None
+        if self._pool is None or self._pool_pid != os.getpid():
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="onnx-solo")
+            self._pool_pid = os.getpid()
         return np.stack(list(self._pool.map(run, range(len(texts)))))
 
     @staticmethod

@@ -214,3 +214,24 @@ def test_an_int8_stream_runs_one_text_per_run_on_both_cores(embedder: Embedder) 
     alone = np.concatenate([onnx_encoder._encode_batch([t], onnx_encoder.session)
                             for t in texts])
     assert np.array_equal(stream, alone)
+
+
+def test_a_forked_child_gets_its_own_worker_threads(embedder: Embedder) -> None:
+    """The pool's threads do not survive a fork; a child that inherited the encoder would
+    wait for ever on them, so it starts its own (same vectors as the parent's)."""
+    import multiprocessing
+
+    inner = getattr(embedder, "inner", embedder)
+    onnx_encoder = inner._onnx
+    texts = [f"{t} {i}" for i, t in enumerate(TEXTS * 3)]
+    parent = onnx_encoder.encode(texts, 1)  # the parent's pool exists now
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.SimpleQueue()
+    child = ctx.Process(target=lambda: queue.put(onnx_encoder.encode(texts, 1)))
+    child.start()
+    child.join(60)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive and child.exitcode == 0
+    assert np.array_equal(queue.get(), parent)
