@@ -32,14 +32,9 @@ import typer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bench.hostile_watchdog import cpu_seconds  # noqa: E402
 from bench.logs_throughput import loghub_frame  # noqa: E402
 from bench.server import QUIET, ROOT, api_command, free_port, running  # noqa: E402
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
