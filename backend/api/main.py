@@ -36,6 +36,7 @@ from backend.api.routes import (
     tasks,
 )
 from backend.api.state import AppState, app_state
+from backend.core.blas import limit_blas_threads
 from backend.core.config import Settings, get_settings
 from backend.core.errors import install_error_handlers
 from backend.core.logging import configure_logging
@@ -130,6 +131,8 @@ def load_and_freeze(manager: ModelManager, versions: dict[str, str]) -> None:
 def create_app(settings: Settings | None = None, load_in_background: bool = True) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    # here, not in the lifespan: OpenBLAS takes its thread count only from the main thread
+    limit_blas_threads(settings.BLAS_THREADS)
     manager = build_manager(settings)
 
     @asynccontextmanager

@@ -243,6 +243,12 @@ class Settings(BaseSettings):
         default=True, description="With EMBED_RUNTIME=onnx, run MiniLM's int8 copy (built "
         "once beside the export by onnxruntime's dynamic quantization, per-channel weights; "
         "about 2x the keys/s, same log model answers on Loghub's keys) instead of fp32.")
+    BLAS_THREADS: int = Field(
+        default=1, ge=0, description="Threads of numpy's and scipy's BLAS in a server process "
+        "(0: the library's default, one per core). OpenBLAS's idle threads spin for a while "
+        "after every product, so a product per request kept a core busy doing nothing: one "
+        "thread halved a new line's CPU; requests and the encoder's own threads are the "
+        "parallelism.")
     ENCODER_CACHE_DIR: Path = Field(
         default=DEFAULT_ENCODER_CACHE,
         description="Where the ONNX export of the encoder is kept.")

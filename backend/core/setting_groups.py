@@ -112,6 +112,7 @@ class EmbedderSettings(SettingGroup):
     kind: Literal["minilm", "gemini"] = Field(alias="EMBEDDER")
     runtime: Literal["onnx", "torch"] = Field(alias="EMBED_RUNTIME")
     quantized: bool = Field(alias="EMBED_QUANTIZED")
+    blas_threads: int = Field(alias="BLAS_THREADS")
     encoder_cache_dir: Path = Field(alias="ENCODER_CACHE_DIR")
     gemini_model: str = Field(alias="GEMINI_EMBED_MODEL")
     batch_size: int = Field(alias="BATCH_SIZE")

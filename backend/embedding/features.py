@@ -55,6 +55,49 @@ def _tfidf(vectorizer: TfidfVectorizer, keys: Sequence[str]) -> sparse.csr_matri
     return x
 
 
+def hstack_csr(parts: Sequence[np.ndarray | sparse.spmatrix]) -> sparse.csr_matrix:
+    """`sparse.hstack(parts, format="csr")` for dense blocks and CSR matrices of the same
+    rows, built in one pass of array operations.
+
+    scipy's hstack converts and validates every block and then the result: about 0.2 ms a
+    call, four or five calls for a never-seen line. Here each row holds its blocks' entries
+    in block order and each block's own column order, as scipy's result does, so a head's
+    product sums the same terms in the same order (a test holds the two equal). Dense blocks
+    keep their zeros as stored entries, which adds nothing to a product."""
+    n = parts[0].shape[0]
+    counts = np.zeros(n, dtype=np.int64)
+    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    width = 0
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            cols = part.shape[1]
+            per_row = np.full(n, cols, dtype=np.int64)
+            blocks.append((part.ravel(), np.tile(np.arange(width, width + cols), n),
+                           per_row, np.arange(n, dtype=np.int64) * cols))
+        else:
+            csr = part if isinstance(part, sparse.csr_matrix) else sparse.csr_matrix(part)
+            per_row = np.diff(csr.indptr)
+            blocks.append((np.asarray(csr.data), csr.indices + width, per_row,
+                           csr.indptr[:-1]))
+        width += part.shape[1]
+        counts += per_row
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    dtype = np.result_type(*(b[0].dtype for b in blocks))
+    data = np.empty(indptr[-1], dtype=dtype)
+    indices = np.empty(indptr[-1], dtype=np.int64)
+    start = indptr[:-1].copy()  # where each row's next block goes
+    for values, cols, per_row, first in blocks:
+        if len(values):
+            at = np.repeat(start - first, per_row) + np.arange(len(values))
+            data[at] = values
+            indices[at] = cols
+        start += per_row
+    index_dtype = np.int32 if max(width, indptr[-1]) < np.iinfo(np.int32).max else np.int64
+    return sparse.csr_matrix((data, indices.astype(index_dtype), indptr.astype(index_dtype)),
+                             shape=(n, width), copy=False)
+
+
 @dataclass
 class TextFeatures:
     """TF-IDF blocks of template keys, each row L2-normalised, scaled by `weight`."""
@@ -78,16 +121,17 @@ class TextFeatures:
         """The weighted TF-IDF blocks (all, or the named ones in column order)."""
         parts = [_tfidf(v, keys) for name, v in self.vectorizers.items()
                  if blocks is None or name in blocks]
-        return (sparse.hstack(parts, format="csr") * self.weight).astype(np.float32)
+        x = hstack_csr(parts) if len(parts) > 1 else parts[0]
+        x.data *= np.float32(self.weight) if x.data.dtype == np.float32 else self.weight
+        return x.astype(np.float32, copy=False)
 
     def combine(self, vectors: np.ndarray, keys: Sequence[str],
                 blocks: Sequence[str] | None = None,
                 tfidf: sparse.csr_matrix | None = None) -> sparse.csr_matrix:
         """The model's input: the embedding followed by the weighted TF-IDF blocks (`tfidf`:
         those blocks already computed for `keys`, as `transform(keys, blocks)` gives)."""
-        dense = sparse.csr_matrix(np.asarray(vectors, dtype=np.float32))
         blocks_x = self.transform(keys, blocks) if tfidf is None else tfidf
-        return sparse.hstack([dense, blocks_x], format="csr")
+        return hstack_csr([np.asarray(vectors, dtype=np.float32), blocks_x])
 
     def save_pretrained(self, folder: Path, stem: str = "features") -> None:
         """Writes `<stem>.json` and `<stem>.npz` (a model with two feature sets names them)."""

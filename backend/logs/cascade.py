@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import sparse
 
-from backend.embedding.features import TextFeatures
+from backend.embedding.features import TextFeatures, hstack_csr
 from backend.embedding.linear import HEAD_CONFIG, LinearHead
 from backend.embedding.static import STATIC_FOLDER, StaticEmbedder, copy_static_model
 from backend.logs.distance import MINILM, STATIC
@@ -55,8 +55,7 @@ def static_inputs(embedder: StaticEmbedder, text: TextFeatures | None, keys: Seq
     x = text.combine(vectors, keys, blocks, tfidf) if text is not None else vectors
     if levels is None:
         return x
-    return sparse.hstack([sparse.csr_matrix(x), level_columns(levels, level_weight)],
-                         format="csr")
+    return hstack_csr([x, level_columns(levels, level_weight)])
 
 
 @dataclass
@@ -100,6 +99,13 @@ class FastStage:
                    tuple(blocks) if blocks is not None else None)  # type: ignore[arg-type]
 
 
+def _rows(x: sparse.csr_matrix | None, rows: list[int]) -> sparse.csr_matrix | None:
+    """`x[rows]`, without the copy when `rows` is every row in order (one new key)."""
+    if x is None or rows == list(range(x.shape[0])):
+        return x
+    return x[rows]
+
+
 def answer_keys(model: LogModel, embedder: Embedder, keys: Sequence[str],
                 threshold: float | None) -> list[tuple[str, float, str]]:
     """(label, confidence, stage) per key. `threshold` None, or a model without a fast
@@ -141,8 +147,7 @@ def answer_keys(model: LogModel, embedder: Embedder, keys: Sequence[str],
         todo_levels = [levels[i] for i in unsure] if levels is not None else None
         todo_vectors = embedder.embed(todo)
         full_labels, full_conf = model.head.predict(
-            model.inputs(todo_vectors, todo, todo_levels,
-                         tfidf[unsure] if tfidf is not None else None))
+            model.inputs(todo_vectors, todo, todo_levels, _rows(tfidf, unsure)))
         if dist is not None and sims is not None:
             full_conf = dist.calibrate(full_conf, sims[unsure], FULL, full_labels)
         if dist is not None:

@@ -113,11 +113,12 @@ def split_levels(keys: Sequence[str]) -> tuple[list[str], list[str | None]]:
 
 def level_columns(levels: Sequence[str | None], weight: float = 1.0) -> sparse.csr_matrix:
     """Five indicator columns (LEVELS order), all zero for an unknown level."""
-    rows = [i for i, lv in enumerate(levels) if lv in LEVELS]
-    cols = [LEVELS.index(levels[i]) for i in rows]  # type: ignore[arg-type]
-    data = np.full(len(rows), weight, dtype=np.float32)
-    return sparse.csr_matrix((data, (rows, cols)), shape=(len(levels), len(LEVELS)),
-                             dtype=np.float32)
+    cols = [LEVELS.index(lv) for lv in levels if lv in LEVELS]
+    indptr = np.zeros(len(levels) + 1, dtype=np.int32)
+    np.cumsum([lv in LEVELS for lv in levels], out=indptr[1:])
+    data = np.full(len(cols), weight, dtype=np.float32)
+    return sparse.csr_matrix((data, np.asarray(cols, dtype=np.int32), indptr),
+                             shape=(len(levels), len(LEVELS)))
 
 
 LEVEL_COLUMNS = ("level", "severity")  # the names a table or record states its level under

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from backend.embedding.features import TextFeatures
+from backend.embedding.features import TextFeatures, hstack_csr
 from backend.embedding.linear import LinearHead
 from backend.logs.cascade import FastStage
 from backend.logs.distance import DistanceCalibration
@@ -63,8 +63,7 @@ class LogModel:
              if self.text_features is not None else vectors)
         if levels is None:
             return x
-        return sparse.hstack([sparse.csr_matrix(x), level_columns(levels, self.level_weight)],
-                             format="csr")
+        return hstack_csr([x, level_columns(levels, self.level_weight)])
 
     def save_pretrained(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
