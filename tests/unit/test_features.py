@@ -54,8 +54,9 @@ def test_a_model_without_features_loads_none(tmp_path: Path) -> None:
 
 
 def test_served_transform_equals_scikit_learns_on_real_keys() -> None:
-    """The transform skips scikit-learn's input checks (about 1 ms of a never-seen line);
-    on the shipped v6 vocabularies and real Loghub keys it gives scikit-learn's matrix."""
+    """The transform skips scikit-learn's input checks (about 1 ms of a never-seen line) and
+    counts char n-grams word by word; on the shipped v6 vocabularies and real Loghub keys
+    it gives scikit-learn's matrix, entry for entry."""
     from backend.core.config import PROJECT_ROOT
     from backend.embedding.features import _tfidf
     from tests.utils.data import loghub_structured
@@ -64,11 +65,18 @@ def test_served_transform_equals_scikit_learns_on_real_keys() -> None:
     assert features is not None
     keys = sorted({template_key(m) for system in ("HDFS", "Apache", "OpenSSH", "Linux")
                    for m in loghub_structured(system)["Content"]})
-    keys += ["a line with no known n-gram qqqzzzx", ""]
+    keys += ["a line with no known n-gram qqqzzzx", "", "  ", "tab\t\tand  double  space",
+             "ünïcödé wörds x", "x", "retry retry retry"]
     for name, vectorizer in features.vectorizers.items():
-        ours, theirs = _tfidf(vectorizer, keys), vectorizer.transform(keys)
-        assert ours.dtype == theirs.dtype == np.float32, name
-        assert np.array_equal(ours.toarray(), theirs.toarray()), name
+        theirs = vectorizer.transform(keys)
+        # the char_wb block is counted word by word; the second pass reads the word cache
+        for words in (None, features._words(name), features._words(name)):
+            ours = _tfidf(vectorizer, keys, words)
+            assert ours.dtype == theirs.dtype == np.float32, name
+            assert np.array_equal(ours.indptr, theirs.indptr), name
+            assert np.array_equal(ours.indices, theirs.indices), name
+            assert np.array_equal(ours.data, theirs.data), name
+    assert features._words("chars") is not None and features._words("words") is None
 
 
 def test_direct_stacking_gives_scipys_matrix_and_the_same_logits() -> None:
