@@ -161,7 +161,7 @@ class TextFeatures:
     _word_counts: dict[str, WordNgramCounts] = field(default_factory=dict, init=False,
                                                      repr=False, compare=False)
 
-    def _words(self, name: str) -> WordNgramCounts | None:
+    def _word_counter(self, name: str) -> WordNgramCounts | None:
         """Word-by-word counts for a `char_wb` block that reads keys as they are."""
         found = self._word_counts.get(name)
         if found is None:
@@ -186,10 +186,10 @@ class TextFeatures:
     def transform(self, keys: Sequence[str], blocks: Sequence[str] | None = None
                   ) -> sparse.csr_matrix:
         """The weighted TF-IDF blocks (all, or the named ones in column order)."""
-        parts = [_tfidf(v, keys, self._words(name)) for name, v in self.vectorizers.items()
+        parts = [_tfidf(v, keys, self._word_counter(name)) for name, v in self.vectorizers.items()
                  if blocks is None or name in blocks]
         x = hstack_csr(parts) if len(parts) > 1 else parts[0]
-        x.data *= np.float32(self.weight) if x.data.dtype == np.float32 else self.weight
+        x.data *= x.data.dtype.type(self.weight)  # as scipy's `x * weight` rounds it
         return x.astype(np.float32, copy=False)
 
     def combine(self, vectors: np.ndarray, keys: Sequence[str],

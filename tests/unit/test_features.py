@@ -70,13 +70,13 @@ def test_served_transform_equals_scikit_learns_on_real_keys() -> None:
     for name, vectorizer in features.vectorizers.items():
         theirs = vectorizer.transform(keys)
         # the char_wb block is counted word by word; the second pass reads the word cache
-        for words in (None, features._words(name), features._words(name)):
+        for words in (None, features._word_counter(name), features._word_counter(name)):
             ours = _tfidf(vectorizer, keys, words)
             assert ours.dtype == theirs.dtype == np.float32, name
             assert np.array_equal(ours.indptr, theirs.indptr), name
             assert np.array_equal(ours.indices, theirs.indices), name
             assert np.array_equal(ours.data, theirs.data), name
-    assert features._words("chars") is not None and features._words("words") is None
+    assert features._word_counter("chars") is not None and features._word_counter("words") is None
 
 
 def test_direct_stacking_gives_scipys_matrix_and_the_same_logits() -> None:
@@ -108,6 +108,9 @@ def test_direct_stacking_gives_scipys_matrix_and_the_same_logits() -> None:
         old_tfidf = (sparse.hstack([_tfidf(v, k) for v in parts], format="csr")
                      * model.text_features.weight).astype(np.float32)
         assert np.array_equal(tfidf.toarray(), old_tfidf.toarray())
+        weighted = TextFeatures(model.text_features.vectorizers, weight=0.7)  # v6's is 1.0
+        assert np.array_equal(weighted.transform(k).toarray(), (sparse.hstack(
+            [_tfidf(v, k) for v in parts], format="csr") * 0.7).astype(np.float32).toarray())
         for vectors, head, ours in (
                 (full, model.head, model.inputs(full, k, lv, tfidf)),
                 (static, model.fast.head, model.fast.inputs(model.text_features, k, static,
