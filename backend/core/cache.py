@@ -34,14 +34,15 @@ class LRUCache(Generic[V]):
         """`get` for a batch under one lock acquisition (the per-line hot path)."""
         out: list[V | None] = []
         append = out.append
+        found = 0  # counted here: `out.count(None)` compares values, arrays among them
         with self._lock:
             get, refresh = self._data.get, self._data.move_to_end
             for key in keys:
                 value = get(key)
                 if value is not None:
                     refresh(key)
+                    found += 1
                 append(value)
-            found = len(out) - out.count(None)
             self.hits += found
             self.misses += len(out) - found
         return out
