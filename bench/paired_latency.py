@@ -38,11 +38,15 @@ from bench.server import QUIET, ROOT, api_command, free_port, running  # noqa: E
 
 
 @contextlib.contextmanager
-def server(tree: Path, model_version: str) -> Iterator[tuple[str, int]]:
-    """uvicorn serving `tree`'s API (its code, its models/), yielding (url, pid)."""
+def server(tree: Path, model_version: str | None = None,
+           settings: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """uvicorn serving `tree`'s API (its code, its models/; `model_version`, or the newest,
+    and any other `settings`), yielding (url, pid)."""
     port = free_port()
     env = {"PYTHONPATH": str(tree), "RATE_LIMIT": "off", "LOG_LEVEL": "WARNING",
-           "REQUEST_TIMEOUT_S": "600", "LOG_MODEL_VERSION": model_version}
+           "REQUEST_TIMEOUT_S": "600", **(settings or {})}
+    if model_version is not None:
+        env["LOG_MODEL_VERSION"] = model_version
     url = f"http://127.0.0.1:{port}"
     with running(api_command(port, *QUIET), f"{url}/ready", env=env, cwd=tree) as proc:
         yield url, proc.pid
