@@ -19,6 +19,7 @@ import pyarrow as pa
 from backend.bulk.pipeline import Job, classify_chunk, iter_chunks
 from backend.bulk.worker import Limiter, ModelSpec, TokenBucket
 from backend.core.blas import limit_blas_threads
+from backend.core.config import Settings
 from backend.logs.classifier import LogClassifier
 from backend.logs.memory import MemoryView
 
@@ -36,7 +37,8 @@ _BucketManager.register("TokenBucket", TokenBucket)
 def _init_worker(spec: ModelSpec, limiter: Limiter | None) -> None:
     global _classifier, _memory
     # one process per core already: BLAS threads would spin on the other workers' cores
-    limit_blas_threads(int(spec.settings.get("BLAS_THREADS", 1)))
+    limit_blas_threads(int(spec.settings.get(
+        "BLAS_THREADS", Settings.model_fields["BLAS_THREADS"].default)))
     _classifier = spec.build(limiter)
     _memory = spec.memory.view()
 
