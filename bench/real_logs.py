@@ -258,14 +258,15 @@ def served_version() -> str:
 def served_recipe(settings: Settings) -> dict[str, Any]:
     """The calibration choices of the newest log model (its manifest's params), so every
     fold trains the recipe that is served: the precision target of the abstain threshold,
-    the per-label calibration and the MiniLM floor."""
+    the per-label calibration, the MiniLM floor and the real rows' share of the weight."""
     store = LocalModelStore(settings.MODELS_ROOT)
     params = store.manifest(settings.LOG_MODEL_NAME, store.resolve(settings.LOG_MODEL_NAME)
                             ).params
     return {"target_precision": float(params.get("target_precision", 0.95)),
             "calibration_real_only": bool(params.get("calibration_real_only", False)),
             "calibration_by_label": bool(params.get("calibration_by_label", False)),
-            "minilm_floor_quantile": params.get("minilm_floor_quantile")}
+            "minilm_floor_quantile": params.get("minilm_floor_quantile"),
+            "extra_share": float(params.get("extra_share") or LogTrainingArguments.extra_share)}
 
 
 _KEY_CACHE: dict[str, str] = {}
@@ -416,6 +417,9 @@ def main() -> None:
                         help="also keep each fold's calibration inputs here (one .npz each)")
     parser.add_argument("--cascade-tolerance", type=float,
                         default=LogTrainingArguments.cascade_tolerance)
+    parser.add_argument("--extra-share", type=float, default=None,
+                        help="the real rows' share of the training weight (default: the "
+                             "served model's, as train-logs --extra-share)")
     opts = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
@@ -451,9 +455,12 @@ def main() -> None:
     vectors = embed_keys(embedder, _keys(gen["log_message"]) + list(lines["key"]))
     if len(embedder.cache) > before:
         save_cache(embedder, cache)
+    recipe = served_recipe(settings)
+    if opts.extra_share is not None:
+        recipe["extra_share"] = opts.extra_share
     args = LogTrainingArguments(seed=opts.seed, llm_sources=tuple(settings.LLM_SOURCES),
                                 level_column="level", cascade_tolerance=opts.cascade_tolerance,
-                                **served_recipe(settings))
+                                **recipe)
     if not opts.full_grid:
         args.c_grid, args.fast_c_grid = (16.0,), (4.0,)
     rules = RuleSet.from_yaml(settings.RULES_PATH) if settings.RULES_ENABLED else None
@@ -505,6 +512,7 @@ def report(results: pd.DataFrame, corpus_path: Path, systems: list[str],
         "min_system_accuracy": min(
             (table[s]["served_level"]["accuracy"], s) for s in systems),
         "full_grid": opts.full_grid, "cascade_tolerance": opts.cascade_tolerance,
+        "extra_share_override": opts.extra_share,
         "seconds": round(time.perf_counter() - started, 1),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "load_1m": round(os.getloadavg()[0], 2)}
