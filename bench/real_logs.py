@@ -425,8 +425,7 @@ def main() -> None:
     started = time.perf_counter()
     corpus_path = opts.corpus or default_corpus()
     if opts.from_results:
-        results = pd.concat([pd.read_csv(p, dtype={"level": str}, keep_default_na=False)
-                             for p in opts.from_results], ignore_index=True)
+        results = read_results(opts.from_results)
         folds = {}
         for path in opts.from_results:
             extra = path.with_suffix(".folds.json")
@@ -483,9 +482,15 @@ def main() -> None:
     report(results, corpus_path, systems, folds, opts, started)
 
 
-def report(results: pd.DataFrame, corpus_path: Path, systems: list[str],
-           folds: dict[str, object], opts: argparse.Namespace, started: float) -> None:
-    """Score the per-line answers, print the summary line, write the Markdown tables."""
+def read_results(paths: list[Path]) -> pd.DataFrame:
+    """The per-line answers written by `--results` (one file per process of a run)."""
+    return pd.concat([pd.read_csv(p, dtype={"level": str}, keep_default_na=False)
+                      for p in paths], ignore_index=True)
+
+
+def typed(results: pd.DataFrame) -> pd.DataFrame:
+    """The answers with their numeric and text columns typed as `score` reads them."""
+    results = results.copy()
     for column in ("lvl_confidence", "lvl_guess_conf", "nolvl_confidence", "nolvl_guess_conf",
                    "v4_confidence", "v4_guess_conf"):
         if column in results:
@@ -494,6 +499,13 @@ def report(results: pd.DataFrame, corpus_path: Path, systems: list[str],
     for column in ("lvl_stage", "nolvl_stage", "v4_stage"):
         if column in results:
             results[column] = results[column].fillna("").astype(str)
+    return results
+
+
+def report(results: pd.DataFrame, corpus_path: Path, systems: list[str],
+           folds: dict[str, object], opts: argparse.Namespace, started: float) -> None:
+    """Score the per-line answers, print the summary line, write the Markdown tables."""
+    results = typed(results)
     table = score(results)
     pooled = table["all"]
     summary = {
