@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from backend.logs.llm.base import UNCLASSIFIED  # noqa: E402
-from bench.real_logs import CACHE, figures, read_results  # noqa: E402
+from bench.real_logs import CACHE, figures, read_results, typed  # noqa: E402
 from training.logs.distance import CalibrationOptions, fit_calibration  # noqa: E402
 from training.logs.train import MAX_THRESHOLD  # noqa: E402
 
@@ -106,8 +106,7 @@ def main() -> None:
                              "answers in place of the fold's own (score them with "
                              "bench/real_logs.py --from-results)")
     opts = parser.parse_args()
-    results = read_results(opts.results)
-    results["problem"] = results["problem"].astype(int)
+    results = typed(read_results(opts.results))
     out: dict[str, object] = {"bench": "calibration_study"}
     written = results.copy()
     for variant in opts.variants:

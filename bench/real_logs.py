@@ -78,6 +78,7 @@ from training.logs.train import (  # noqa: E402
     embed_keys,
     fit_log_model,
     group_split,
+    manifest_recipe,
     with_levels,
 )
 
@@ -260,13 +261,8 @@ def served_recipe(settings: Settings) -> dict[str, Any]:
     fold trains the recipe that is served: the precision target of the abstain threshold,
     the per-label calibration, the MiniLM floor and the real rows' share of the weight."""
     store = LocalModelStore(settings.MODELS_ROOT)
-    params = store.manifest(settings.LOG_MODEL_NAME, store.resolve(settings.LOG_MODEL_NAME)
-                            ).params
-    return {"target_precision": float(params.get("target_precision", 0.95)),
-            "calibration_real_only": bool(params.get("calibration_real_only", False)),
-            "calibration_by_label": bool(params.get("calibration_by_label", False)),
-            "minilm_floor_quantile": params.get("minilm_floor_quantile"),
-            "extra_share": float(params.get("extra_share") or LogTrainingArguments.extra_share)}
+    return manifest_recipe(store.manifest(settings.LOG_MODEL_NAME,
+                                          store.resolve(settings.LOG_MODEL_NAME)).params)
 
 
 _KEY_CACHE: dict[str, str] = {}

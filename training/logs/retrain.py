@@ -53,6 +53,7 @@ from training.logs.train import (
     evaluate,
     fit_log_model,
     group_split,
+    manifest_recipe,
     with_levels,
 )
 
@@ -202,22 +203,16 @@ def score(classifier: LogClassifier, base: pd.DataFrame, corrections: pd.DataFra
 
 def _arguments(params: dict[str, Any], seed: int) -> LogTrainingArguments:
     """Reuse the current version's C (one fit instead of a grid) and tier settings."""
-    args = LogTrainingArguments(seed=seed)
+    # the threshold and calibration choices of the served version (v6 on) and its share
+    # of real rows, so a retrain keeps them
+    args = LogTrainingArguments(seed=seed, **manifest_recipe(params))
     if params.get("C"):
         args.c_grid = (float(params["C"]),)
     if params.get("llm_sources") is not None:
         args.llm_sources = tuple(params["llm_sources"])
-    args.target_precision = float(params.get("target_precision", args.target_precision))
     args.level_column = params.get("level_column") or None
-    if params.get("extra_share") is not None:
-        args.extra_share = float(params["extra_share"])
     if params.get("distance") is not None:
         args.distance = bool(params["distance"])
-    # the calibration choices of the served version (v6 on), so a retrain keeps them
-    args.calibration_real_only = bool(params.get("calibration_real_only", False))
-    args.calibration_by_label = bool(params.get("calibration_by_label", False))
-    floor = params.get("minilm_floor_quantile")
-    args.minilm_floor_quantile = float(floor) if floor is not None else None
     return args
 
 

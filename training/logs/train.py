@@ -97,6 +97,20 @@ class LogTrainingArguments:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+def manifest_recipe(params: dict[str, Any]) -> dict[str, Any]:
+    """The choices of a trained version that a refit keeps (its manifest's params): the
+    abstain threshold's precision target, how the distance calibration is fitted and the
+    extra rows' share of the weight, each at the default where the manifest predates it."""
+    defaults = LogTrainingArguments()
+    floor, share = params.get("minilm_floor_quantile"), params.get("extra_share")
+    return {"target_precision": float(params.get("target_precision",
+                                                 defaults.target_precision)),
+            "calibration_real_only": bool(params.get("calibration_real_only", False)),
+            "calibration_by_label": bool(params.get("calibration_by_label", False)),
+            "minilm_floor_quantile": float(floor) if floor is not None else None,
+            "extra_share": float(share) if share is not None else defaults.extra_share}
+
+
 def load_training_csv(path: Path) -> tuple[pd.DataFrame, str]:
     """Read a labelled CSV (extra columns kept, ignored) and its sha256."""
     data = Path(path).read_bytes()
