@@ -246,8 +246,11 @@ def test_50k_rows_show_progress_and_paginate(ui_url: str, browser: object,
         "50,000 of 50,000 rows match - page 1 of 500")
     seen: list[str] = []
     while not done.count() and time.perf_counter() - start < 300:
-        if bar.count() and (text := bar.first.inner_text()) and text not in seen:
-            seen.append(text)
+        # all_inner_texts does not wait: the bar can vanish between a count and a read,
+        # and inner_text would then wait out the page's 300 s timeout (a CI run did)
+        for text in bar.all_inner_texts():
+            if text and text not in seen:
+                seen.append(text)
         page.wait_for_timeout(50)
     done.wait_for()
     classify_s = time.perf_counter() - start
