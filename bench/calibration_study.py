@@ -26,6 +26,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from backend.logs.distance import second_opinion  # noqa: E402
 from backend.logs.llm.base import UNCLASSIFIED  # noqa: E402
 from bench.real_logs import CACHE, figures, read_results, typed  # noqa: E402
 from training.logs.distance import CalibrationOptions, fit_calibration  # noqa: E402
@@ -45,6 +46,9 @@ VARIANTS: dict[str, CalibrationOptions] = {
     "v6_floor_half_pct": CalibrationOptions(by_label=True, target_precision=0.90,
                                             minilm_floor_quantile=0.005),
     "v6": CalibrationOptions(by_label=True, target_precision=0.90, minilm_floor_quantile=0.01),
+    # v7: v6 + the fast stage's opinion of MiniLM's answer in the full stage's calibration
+    "v7": CalibrationOptions(by_label=True, target_precision=0.90, minilm_floor_quantile=0.01,
+                             fast_opinion=True),
 }
 
 
@@ -76,7 +80,10 @@ def replay(study: dict[str, np.ndarray], prefix: str, options: CalibrationOption
     sims = study[f"{prefix}_similarity"]
     label_idx, conf = full.argmax(1), full.max(1)
     stage = np.full(len(full), "full", dtype=object)
-    served = calibration.calibrate(conf, sims, "full", [classes[i] for i in label_idx])
+    answered = [classes[i] for i in label_idx]
+    opinion = (second_opinion(answered, study[f"{prefix}_fast_proba"], classes)
+               if calibration.reads_opinion("full") else None)
+    served = calibration.calibrate(conf, sims, "full", answered, opinion)
     if floor:
         served = calibration.chance(served, calibration.minilm_known(minilm_vectors(keys)))
     if f"{prefix}_fast_proba" in study:

@@ -62,7 +62,7 @@ from backend.logs.rules import RuleSet  # noqa: E402
 from backend.logs.service import build_classifier, nearest_example_provider  # noqa: E402
 from backend.registry.local import LocalModelStore  # noqa: E402
 from training.logs.cascade import shipped_static_model  # noqa: E402
-from training.logs.distance import expected_calibration_error  # noqa: E402
+from training.logs.distance import calibrated_ece, expected_calibration_error  # noqa: E402
 from training.logs.generator import generate_logs  # noqa: E402
 from training.logs.realcorpus import (  # noqa: E402
     PROBLEM_LABELS,
@@ -152,7 +152,8 @@ def figures(truth: pd.DataFrame, pred: pd.DataFrame, weights: np.ndarray) -> dic
     answered = label != UNCLASSIFIED
     problem = truth["problem"].to_numpy().astype(bool)
     alarm = answered & np.isin(label, list(PROBLEM_LABELS))
-    wrong_sure = answered & ~right & (pred["confidence"].to_numpy() >= CONFIDENT)
+    confidence = pred["confidence"].to_numpy(dtype=np.float64)
+    wrong_sure = answered & ~right & (confidence >= CONFIDENT)
     labels = sorted(set(y))
     tiers = Counter()
     for tier, stage, weight in zip(pred["tier"], pred["stage"], w, strict=True):
@@ -166,6 +167,15 @@ def figures(truth: pd.DataFrame, pred: pd.DataFrame, weights: np.ndarray) -> dic
         "confidently_wrong": float(w @ wrong_sure),
         "ece": expected_calibration_error(pred["guess_conf"].to_numpy(),
                                           pred["guess"].to_numpy() == y, weights),
+        # what a perfectly calibrated model with these confidences would show on these
+        # lines (a template's lines share one outcome): the reference the two read against
+        **dict(zip(("ece_if_calibrated", "ece_if_calibrated_p10", "ece_if_calibrated_p90"),
+                   calibrated_ece(pred["guess_conf"].to_numpy(dtype=np.float64),
+                                  (truth["source"].astype(str) + "|"
+                                   + truth["template_id"].astype(str)).to_numpy(), weights),
+                   strict=True)),
+        "confidently_wrong_if_calibrated": float(w @ np.where(
+            answered & (confidence >= CONFIDENT), 1.0 - confidence, 0.0)),
         "problem_recall": float((w @ (alarm & problem)) / (w @ problem)) if problem.any()
         else float("nan"),
         "false_alarms": float((w @ (alarm & ~problem)) / (w @ ~problem)) if (~problem).any()
@@ -354,6 +364,21 @@ def markdown(table: dict[str, dict[str, object]], meta: dict[str, object]) -> st
         for suffix, weighting in (("", "lines"), ("_templates", "templates")):
             if variant + suffix in pooled:
                 out.append(f"| {name} | {weighting} | {_cells(pooled[variant + suffix])} |")  # type: ignore[arg-type]
+    out += ["", "### Calibration, read against a perfectly calibrated model", "",
+            "The same confidences, with every template's lines right or wrong together with "
+            "the probability the confidence states (200 draws): the ECE and the confidently "
+            "wrong share such a model would show on these lines.", "",
+            "| variant | weighting | ECE | ECE if calibrated (10-90%) | confidently wrong | "
+            "confidently wrong if calibrated |", "|---" * 6 + "|"]
+    for variant, name in NAMES.items():
+        for suffix, weighting in (("", "lines"), ("_templates", "templates")):
+            if variant + suffix in pooled:
+                f = pooled[variant + suffix]
+                out.append(f"| {name} | {weighting} | {f['ece']:.3f} | "  # type: ignore[index]
+                           f"{f['ece_if_calibrated']:.3f} ({f['ece_if_calibrated_p10']:.3f}-"  # type: ignore[index]
+                           f"{f['ece_if_calibrated_p90']:.3f}) | "  # type: ignore[index]
+                           f"{f['confidently_wrong']:.3f} | "  # type: ignore[index]
+                           f"{f['confidently_wrong_if_calibrated']:.3f} |")  # type: ignore[index]
     out += ["", "### Per system (line-weighted)", "",
             "| system | lines | accuracy with level | without level | v4 | majority | "
             "coverage | confidently wrong | ECE | problem recall | false alarms | tiers |",
@@ -515,6 +540,9 @@ def report(results: pd.DataFrame, corpus_path: Path, systems: list[str],
            if v in pooled for k in ("accuracy", "macro_f1", "coverage", "confidently_wrong",
                                     "ece", "problem_recall", "false_alarms")},
         "served_level_accuracy_answered": pooled["served_level"]["accuracy_answered"],
+        **{f"served_level_{k}": pooled["served_level"][k] for k in (
+            "ece_if_calibrated", "ece_if_calibrated_p10", "ece_if_calibrated_p90",
+            "confidently_wrong_if_calibrated")},
         "served_level_template_accuracy": pooled["served_level_templates"]["accuracy"],
         "served_no_level_template_accuracy": pooled["served_no_level_templates"]["accuracy"],
         "min_system_accuracy": min(

@@ -26,8 +26,9 @@ import numpy as np  # noqa: E402
 
 from bench.real_logs import read_results, score, typed  # noqa: E402
 
-FIGURES = ("accuracy", "coverage", "accuracy_answered", "confidently_wrong", "ece",
-           "problem_recall", "false_alarms")
+FIGURES = ("accuracy", "coverage", "accuracy_answered", "confidently_wrong",
+           "confidently_wrong_if_calibrated", "ece", "ece_if_calibrated", "problem_recall",
+           "false_alarms")
 
 
 def spread(values: list[float]) -> dict[str, float]:

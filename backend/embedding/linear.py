@@ -46,7 +46,10 @@ class LinearHead:
 
     def predict(self, x: np.ndarray | sparse.spmatrix) -> tuple[list[str], np.ndarray]:
         """Labels and their calibrated probabilities."""
-        proba = self.predict_proba(x)
+        return self.best(self.predict_proba(x))
+
+    def best(self, proba: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """The most probable label of each row of `proba` and its probability."""
         idx = proba.argmax(axis=1)
         return [self.classes[i] for i in idx], proba[np.arange(len(idx)), idx]
 

@@ -22,7 +22,7 @@ from scipy import sparse
 from backend.embedding.features import TextFeatures, hstack_csr
 from backend.embedding.linear import HEAD_CONFIG, LinearHead
 from backend.embedding.static import STATIC_FOLDER, StaticEmbedder, copy_static_model
-from backend.logs.distance import MINILM, STATIC
+from backend.logs.distance import MINILM, STATIC, second_opinion
 from backend.logs.levels import level_columns
 
 if TYPE_CHECKING:
@@ -124,14 +124,19 @@ def answer_keys(model: LogModel, embedder: Embedder, keys: Sequence[str],
         if dist is not None and sims is None and dist.space == MINILM:
             sims = dist.similarity(vectors)
         if dist is not None and sims is not None:
-            conf = dist.calibrate(conf, sims, FULL, labels)
+            opinion = None
+            if fast is not None and dist.reads_opinion(FULL):  # v7 on; static is set then
+                opinion = second_opinion(labels, fast.head.predict_proba(fast.inputs(
+                    model.text_features, bare, static, levels, weight)), fast.head.classes)
+            conf = dist.calibrate(conf, sims, FULL, labels, opinion)
         if dist is not None:
             conf = dist.chance(conf, dist.minilm_known(vectors))
         return [(label, c, FULL) for label, c in zip(labels, conf.tolist(), strict=True)]
     text = model.text_features
     # one TF-IDF pass when both stages read the same blocks: the full stage takes its rows
     tfidf = text.transform(bare) if text is not None and fast.reads_every_block(text) else None
-    labels, conf = fast.head.predict(fast.inputs(text, bare, static, levels, weight, tfidf))
+    fast_proba = fast.head.predict_proba(fast.inputs(text, bare, static, levels, weight, tfidf))
+    labels, conf = fast.head.best(fast_proba)
     served = (dist.calibrate(conf, sims, FAST, labels)
               if dist is not None and sims is not None else conf)
     out: list[tuple[str, float, str]] = [
@@ -149,7 +154,9 @@ def answer_keys(model: LogModel, embedder: Embedder, keys: Sequence[str],
         full_labels, full_conf = model.head.predict(
             model.inputs(todo_vectors, todo, todo_levels, _rows(tfidf, unsure)))
         if dist is not None and sims is not None:
-            full_conf = dist.calibrate(full_conf, sims[unsure], FULL, full_labels)
+            opinion = (second_opinion(full_labels, fast_proba[unsure], fast.head.classes)
+                       if dist.reads_opinion(FULL) else None)
+            full_conf = dist.calibrate(full_conf, sims[unsure], FULL, full_labels, opinion)
         if dist is not None:
             full_conf = dist.chance(full_conf, dist.minilm_known(todo_vectors))
         for i, label, c in zip(unsure, full_labels, full_conf.tolist(), strict=True):

@@ -16,7 +16,7 @@ every distinct training key, in the space of the static stage (model2vec; a new
 key's static vector is computed by the cascade anyway) or of MiniLM for a model
 without a fast stage. Stored as `distance.json` + `distance.npz` (no pickle).
 
-Two optional parts (v6 on):
+Optional parts (v6 on):
 - a bias per answered label (`label_bias`): how often a label is right at a given
   confidence and distance differs by label (a far line called System Notification is
   usually right, a far line called Error much less often), so one curve for all labels
@@ -27,7 +27,14 @@ Two optional parts (v6 on):
   over the number of labels): the line abstains, or goes to the LLM tier. The static
   space cannot draw this line (made-up words are "similar" to log keys there through
   their sub-words), so a key none of whose words training ever saw (`novel`, read
-  against `vocabulary`) is sent on to MiniLM even when the fast stage is sure.
+  against `vocabulary`) is sent on to MiniLM even when the fast stage is sure;
+- (v7 on) the fast stage's opinion of the full stage's answer (`opinion`): whether its own
+  best guess is the same label, and the probability it gave that label. A key reaches
+  MiniLM because the fast stage was unsure, but what it was unsure *between* still says
+  something: out of fold, MiniLM's answer is right much less often where the cheap reading
+  preferred another label (Hadoop's `slow start` lines: fast System Notification 0.90,
+  MiniLM Resource Usage 0.85, served 0.94 and wrong without it). The opinion costs
+  nothing: the fast stage has read every key before MiniLM does.
 """
 
 from __future__ import annotations
@@ -62,12 +69,28 @@ def unknown_words(keys: Sequence[str], vocabulary: frozenset[str] | set[str]) ->
                      for words in map(key_words, keys)], dtype=bool)
 
 
+def logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(np.asarray(p, dtype=np.float64), _EPS, 1 - _EPS)
+    return np.log(q) - np.log1p(-q)
+
+
+def second_opinion(answered: Sequence[str], fast_proba: np.ndarray,
+                   fast_classes: Sequence[str]) -> np.ndarray:
+    """(n, 2): per answer of the full stage, whether the fast stage's best guess is the
+    same label (1/0) and the logit of the probability the fast stage gave that label."""
+    index = {c: i for i, c in enumerate(fast_classes)}
+    cols = np.array([index.get(label, -1) for label in answered], dtype=np.int64)
+    proba = np.asarray(fast_proba, dtype=np.float64).reshape(len(cols), -1)
+    given = np.where(cols >= 0, proba[np.arange(len(cols)), np.maximum(cols, 0)], 0.0)
+    agrees = (proba.argmax(axis=1) == cols) if len(cols) else np.zeros(0, dtype=bool)
+    return np.stack([agrees.astype(np.float64), logit(given)], axis=1)
+
+
 def features(confidence: np.ndarray, similarity: np.ndarray) -> np.ndarray:
     """The calibration's inputs: logit of the head's confidence, similarity, their product."""
-    p = np.clip(np.asarray(confidence, dtype=np.float64), _EPS, 1 - _EPS)
-    logit = np.log(p) - np.log1p(-p)
+    z = logit(confidence)
     s = np.asarray(similarity, dtype=np.float64)
-    return np.stack([logit, s, logit * s], axis=1)
+    return np.stack([z, s, z * s], axis=1)
 
 
 @dataclass
@@ -83,6 +106,8 @@ class DistanceCalibration:
     vocabulary: frozenset[str] = frozenset()  # the words of the training keys
     minilm_reference: np.ndarray | None = None  # (n, 384) unit MiniLM vectors of those keys
     minilm_floor: float | None = None  # below this MiniLM similarity: chance confidence
+    # stage -> weights of second_opinion's two columns (v7 on: the full stage)
+    opinion: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.reference = np.ascontiguousarray(self.reference, dtype=np.float32)
@@ -122,9 +147,11 @@ class DistanceCalibration:
         return np.where(inside, confidence, 1.0 / self.n_labels)
 
     def calibrate(self, confidence: np.ndarray, similarity: np.ndarray, stage: str,
-                  labels: Sequence[str] | None = None) -> np.ndarray:
+                  labels: Sequence[str] | None = None, opinion: np.ndarray | None = None
+                  ) -> np.ndarray:
         """P(the answer is right) for these head confidences at these similarities (and,
-        with a label bias, for these answered labels)."""
+        with a label bias, for these answered labels; with opinion weights for the stage,
+        given the fast stage's `second_opinion` of the answers)."""
         coef = self.coefficients.get(stage)
         if coef is None or not len(confidence):
             return np.asarray(confidence, dtype=np.float64)
@@ -132,7 +159,16 @@ class DistanceCalibration:
         bias = self.label_bias.get(stage)
         if bias and labels is not None:
             z = z + np.array([bias.get(label, 0.0) for label in labels])
+        weights = self.opinion.get(stage)
+        if weights is not None:
+            if opinion is None:
+                raise ValueError(f"this calibration reads the fast stage's opinion of the "
+                                 f"{stage} stage's answers: pass second_opinion(...)")
+            z = z + np.asarray(opinion, dtype=np.float64) @ np.asarray(weights)
         return 1.0 / (1.0 + np.exp(-z))
+
+    def reads_opinion(self, stage: str) -> bool:
+        return stage in self.opinion
 
     def save_pretrained(self, folder: Path) -> None:
         arrays: dict[str, np.ndarray] = {
@@ -149,6 +185,9 @@ class DistanceCalibration:
             config["label_bias"] = self.label_bias
         if self.minilm_floor is not None:
             config.update(minilm_floor=self.minilm_floor, n_labels=self.n_labels)
+        if self.opinion:
+            config["opinion"] = {stage: list(w) for stage, w in self.opinion.items()}
+            config["opinion_features"] = ["fast agrees", "logit(fast probability of answer)"]
         (folder / DISTANCE_CONFIG).write_text(json.dumps(config, indent=2) + "\n",
                                               encoding="utf-8")
 
@@ -171,4 +210,6 @@ class DistanceCalibration:
                    n_labels=int(config.get("n_labels", 9)), vocabulary=vocabulary,
                    minilm_reference=minilm,
                    minilm_floor=(float(config["minilm_floor"])
-                                 if config.get("minilm_floor") is not None else None))
+                                 if config.get("minilm_floor") is not None else None),
+                   opinion={str(stage): (float(w[0]), float(w[1]))
+                            for stage, w in config.get("opinion", {}).items()})

@@ -39,7 +39,7 @@ def test_train_logs_on_shuffled_labels_warns_before_publishing(tmp_path: Path):
     env = {**os.environ, "MODELS_ROOT": str(tmp_path / "models"), "HF_HUB_OFFLINE": "1",
            "TOKENIZERS_PARALLELISM": "false"}
     run = subprocess.run([sys.executable, "-m", "training", "train-logs", "--data", str(data),
-                          "--no-cascade", "--name", "shuffled"], cwd=PROJECT_ROOT, env=env,
+                          "--no-cascade", "--name", "shuffled", "--c", "4"], cwd=PROJECT_ROOT, env=env,
                          capture_output=True, text=True, timeout=600, check=True)
     folder = tmp_path / "models" / "shuffled" / "v1"
     report = json.loads((folder / "report.json").read_text())
@@ -49,3 +49,4 @@ def test_train_logs_on_shuffled_labels_warns_before_publishing(tmp_path: Path):
     assert "warning: low coverage" in run.stderr  # and repeated under the CLI's summary
     assert "published shuffled v1" in run.stdout
     assert "## Warnings" in (folder / "report.md").read_text()
+    assert json.loads((folder / "manifest.json").read_text())["params"]["C"] == 4.0  # --c pins C

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from backend.embedding.static import STATIC_FOLDER, StaticEmbedder
 from backend.feedback.store import LabelledExample
 from backend.logs.cascade import FAST, FULL, answer_keys
 from backend.logs.classifier import ClassifierOptions, LogClassifier
-from backend.logs.distance import STATIC
+from backend.logs.distance import STATIC, second_opinion
 from backend.logs.model import LogModel
 from backend.registry.gate import decide
 from backend.registry.local import LocalModelStore
@@ -121,7 +122,13 @@ def test_cascade_off_gives_minilm_answers_exactly(cascade_model: LogModel, embed
         fast = cascade_model.fast
         assert fast is not None
         space = fast.embedder.embed(bare) if dist.space == STATIC else vectors
-        conf = dist.calibrate(conf, dist.similarity(space), FULL, labels)
+        opinion = None
+        if dist.reads_opinion(FULL):  # v7 on: the fast stage's opinion of MiniLM's answer
+            fast_proba = fast.head.predict_proba(fast.inputs(
+                cascade_model.text_features, bare, levels=levels,
+                level_weight=cascade_model.level_weight))
+            opinion = second_opinion(labels, fast_proba, fast.head.classes)
+        conf = dist.calibrate(conf, dist.similarity(space), FULL, labels, opinion)
         conf = dist.chance(conf, dist.minilm_known(vectors))  # v6 on: the MiniLM floor
     predictions = off.classify(records)
     thr = off.threshold_for()
@@ -216,3 +223,32 @@ def test_a_target_no_threshold_reaches_sends_every_key_to_stage_2():
     assert threshold > 0.9
     assert figures["cascade_cv_fast_share"] == 0.0
     assert figures["cascade_cv_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+
+
+def test_the_full_stage_reads_the_fast_stages_opinion_in_both_paths(
+        cascade_model: LogModel, embedder: Embedder) -> None:
+    """A calibration that reads the fast stage's opinion (train-logs
+    --calibration-fast-opinion) gets it for every key MiniLM answers: in the cascade and
+    with the cascade off, the same confidence; disagreement costs what its weight says."""
+    dist = cascade_model.distance
+    assert dist is not None and cascade_model.fast is not None
+    reading = replace(cascade_model, distance=replace(dist, opinion={FULL: (3.0, 0.0)}))
+    _, messages = _keys(seed=13)
+    keys = LogClassifier(reading, embedder, None, None).keys(messages)
+    cascade = answer_keys(reading, embedder, keys, threshold=1.01)  # every key to MiniLM
+    off = answer_keys(reading, embedder, keys, threshold=None)
+    plain = answer_keys(cascade_model, embedder, keys, threshold=None)
+    fast = cascade_model.fast
+    bare, levels = cascade_model.split_levels(keys)
+    fast_labels, _ = fast.head.predict(fast.inputs(cascade_model.text_features, bare, None,
+                                                   levels, cascade_model.level_weight))
+    agreed = 0
+    for (label, c, stage), (label_off, c_off, _), (_, c_plain, _), guess in zip(
+            cascade, off, plain, fast_labels, strict=True):
+        assert stage == FULL and label == label_off and c == pytest.approx(c_off, abs=1e-6)
+        if c_plain < 1 / dist.n_labels + 1e-9:
+            continue  # chance below the MiniLM floor: no opinion moves it
+        z_plain, z = np.log(c_plain / (1 - c_plain)), np.log(c / (1 - c))
+        assert z - z_plain == pytest.approx(3.0 if guess == label else 0.0, abs=1e-4)
+        agreed += guess == label
+    assert 0 < agreed < len(keys)

@@ -73,6 +73,14 @@ def train_logs_cmd(
         help="no evidence below this quantile of the held-out systems' MiniLM similarity to "
              "training: chance confidence there (0: off)")
     ] = None,
+    calibration_fast_opinion: Annotated[bool, typer.Option(
+        help="the MiniLM stage's calibration also reads the fast stage's opinion of its "
+             "answer (agrees or not, and the probability it gave that label)")] = False,
+    c: Annotated[list[float] | None, typer.Option(
+        "--c", help="C values the MiniLM head's out-of-fold search tries (repeat the "
+                    "option; default 4, 16, 64; one value pins it)")] = None,
+    fast_c: Annotated[list[float] | None, typer.Option(
+        "--fast-c", help="C values for the fast head (default: those of --c)")] = None,
 ) -> None:
     """Train the log classifier on any labelled CSV and publish a new registry version."""
     from backend.embedding.service import build_embedder
@@ -91,7 +99,14 @@ def train_logs_cmd(
                                 extra_share=extra_share, distance=distance,
                                 calibration_real_only=calibration_real_only,
                                 calibration_by_label=calibration_by_label,
-                                minilm_floor_quantile=minilm_floor_quantile or None)
+                                minilm_floor_quantile=minilm_floor_quantile or None,
+                                calibration_fast_opinion=calibration_fast_opinion)
+    if c:
+        args.c_grid = tuple(c)
+    if fast_c:
+        args.fast_c_grid = tuple(fast_c)
+    if any(v <= 0 for v in (*args.c_grid, *(args.fast_c_grid or ()))):
+        raise typer.BadParameter("C values must be positive", param_hint="--c / --fast-c")
     if extra_data is not None and not extra_data.is_file():
         raise typer.BadParameter(f"{extra_data} does not exist", param_hint="--extra-data")
     static = None

@@ -28,6 +28,7 @@ from backend.logs.distance import (
     DistanceCalibration,
     features,
     key_words,
+    second_opinion,
     unknown_words,
 )
 
@@ -54,6 +55,36 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray,
             wb = w[m].sum()
             total += wb * abs(np.average(hit[m], weights=w[m]) - np.average(conf[m], weights=w[m]))
     return float(total / w.sum())
+
+
+def calibrated_ece(confidence: np.ndarray, groups: np.ndarray,
+                   weights: np.ndarray | None = None, draws: int = 200, seed: int = 0,
+                   bins: int = N_BINS) -> tuple[float, float, float]:
+    """The ECE a *perfectly calibrated* model with these confidences would show on these
+    lines, when all lines of a group (a template) share one outcome: its mean, 10th and
+    90th percentile over `draws` simulated outcomes (each group right with probability its
+    mean confidence).
+
+    Line-weighted ECE on real logs is lumpy: one template can be half a system's lines, so a
+    right-or-wrong template moves a bin by hundreds of lines. An ECE figure means little
+    without this reference: on the 14 Loghub systems v6's own confidences give about 0.08
+    even when every answer is exactly as likely to be right as it says."""
+    conf = np.asarray(confidence, dtype=np.float64)
+    if not len(conf):
+        return 0.0, 0.0, 0.0
+    w = np.ones_like(conf) if weights is None else np.asarray(weights, dtype=np.float64)
+    _, group = np.unique(np.asarray(groups).astype(str), return_inverse=True)
+    group_conf = (np.bincount(group, weights=w * conf) / np.maximum(
+        np.bincount(group, weights=w), 1e-12))
+    which = np.minimum((conf * bins).astype(int), bins - 1)
+    onehot = np.zeros((len(conf), bins))
+    onehot[np.arange(len(conf)), which] = w
+    conf_mass = conf @ onehot  # per bin: sum of w * confidence
+    rng = np.random.default_rng(seed)
+    hits = rng.uniform(size=(draws, len(group_conf))) < group_conf  # one outcome per group
+    errors = np.abs(hits[:, group].astype(np.float64) @ onehot - conf_mass).sum(1) / w.sum()
+    return (float(errors.mean()), float(np.quantile(errors, 0.1)),
+            float(np.quantile(errors, 0.9)))
 
 
 def unique_rows(vectors: np.ndarray, keys: Sequence[str]) -> np.ndarray:
@@ -85,12 +116,15 @@ class CalibrationOptions:
     by_label: a bias per answered label beside the shared curve.
     minilm_floor_quantile: the MiniLM similarity floor, as a quantile of the held-out real
         rows' MiniLM similarities to their fold's training keys.
+    fast_opinion: the full stage's calibration also reads the fast stage's opinion of its
+        answer (backend.logs.distance.second_opinion; needs a fast stage).
     """
 
     real_only: bool = False
     by_label: bool = False
     minilm_floor_quantile: float | None = None
     target_precision: float = 0.95
+    fast_opinion: bool = False
 
 
 def out_of_fold_unknown_words(keys: Sequence[str], folds: list[tuple[np.ndarray, np.ndarray]]
@@ -105,23 +139,30 @@ def out_of_fold_unknown_words(keys: Sequence[str], folds: list[tuple[np.ndarray,
 
 def fit_stage(confidence: np.ndarray, similarity: np.ndarray, correct: np.ndarray,
               weights: np.ndarray | None, labels: Sequence[str] | None = None,
-              classes: Sequence[str] = ()) -> tuple[tuple[float, ...], dict[str, float]]:
-    """(a, b, c, d) of the stage's calibration, and a bias per answered label when `labels`
-    are given: a logistic regression of "the answer was right" on the features of
-    backend.logs.distance.features (plus the answered label, one-hot)."""
+              classes: Sequence[str] = (), opinion: np.ndarray | None = None
+              ) -> tuple[tuple[float, ...], dict[str, float], tuple[float, float] | None]:
+    """(a, b, c, d) of the stage's calibration, a bias per answered label when `labels`
+    are given and the weights of the fast stage's `opinion` when given: a logistic
+    regression of "the answer was right" on the features of backend.logs.distance.features
+    (plus the answered label, one-hot, and the opinion's two columns)."""
     if correct.all() or not correct.any():
-        return (1.0, 0.0, 0.0, 0.0), {}  # nothing to learn: the head's own confidence
+        return (1.0, 0.0, 0.0, 0.0), {}, None  # nothing to learn: the head's own confidence
     x = features(confidence, similarity)
     if labels is not None:
         x = np.hstack([x, np.asarray([[label == c for c in classes] for label in labels],
                                      dtype=np.float64)])
-    lr = LogisticRegression(C=100.0, max_iter=2000)
+    if opinion is not None:
+        x = np.hstack([x, opinion])
+    lr = LogisticRegression(C=100.0, max_iter=3000)
     lr.fit(x, correct.astype(int), sample_weight=weights)
     coef = lr.coef_[0]
     base = (*(round(float(v), 6) for v in coef[:3]), round(float(lr.intercept_[0]), 6))
-    bias = ({c: round(float(v), 6) for c, v in zip(classes, coef[3:], strict=True)}
+    n_bias = len(classes) if labels is not None else 0
+    bias = ({c: round(float(v), 6) for c, v in zip(classes, coef[3:3 + n_bias], strict=True)}
             if labels is not None else {})
-    return base, bias
+    weights_of_opinion = ((round(float(coef[3 + n_bias]), 6),
+                           round(float(coef[4 + n_bias]), 6)) if opinion is not None else None)
+    return base, bias, weights_of_opinion
 
 
 def is_real(groups: np.ndarray) -> np.ndarray:
@@ -156,6 +197,8 @@ def fit_calibration(space: np.ndarray, keys: Sequence[str], y_idx: np.ndarray,
         novel = out_of_fold_unknown_words(keys, folds)
     coefficients: dict[str, tuple[float, ...]] = {}
     label_bias: dict[str, dict[str, float]] = {}
+    opinion_weights: dict[str, tuple[float, float]] = {}
+    opinion: dict[str, np.ndarray] = {}
     stages = [(FULL, full_proba)] + ([(FAST, fast_proba)] if fast_proba is not None else [])
     raw: dict[str, np.ndarray] = {}
     answered: dict[str, list[str]] = {}
@@ -166,10 +209,15 @@ def fit_calibration(space: np.ndarray, keys: Sequence[str], y_idx: np.ndarray,
         answered[stage] = [classes[i] for i in proba.argmax(1)]
         labels = ([answered[stage][i] for i in np.flatnonzero(fit_rows)]
                   if options.by_label else None)
-        coefficients[stage], bias = fit_stage(raw[stage][fit_rows], sims[fit_rows],
-                                              right[stage][fit_rows], w, labels, classes)
+        if stage == FULL and options.fast_opinion and fast_proba is not None:
+            opinion[stage] = second_opinion(answered[stage], fast_proba, classes)
+        coefficients[stage], bias, weights_of_opinion = fit_stage(
+            raw[stage][fit_rows], sims[fit_rows], right[stage][fit_rows], w, labels, classes,
+            opinion[stage][fit_rows] if stage in opinion else None)
         if bias:
             label_bias[stage] = bias
+        if weights_of_opinion is not None:
+            opinion_weights[stage] = weights_of_opinion
     calibration = DistanceCalibration(unique_rows(space, keys), STATIC if static_space
                                       else MINILM, coefficients, label_bias=label_bias,
                                       n_labels=len(classes),
@@ -177,8 +225,9 @@ def fit_calibration(space: np.ndarray, keys: Sequence[str], y_idx: np.ndarray,
                                       if minilm_floor is not None else frozenset(),
                                       minilm_reference=(unique_rows(minilm_unit, keys)
                                                         if minilm_unit is not None else None),
-                                      minilm_floor=minilm_floor)
-    cal = {stage: calibration.calibrate(raw[stage], sims, stage, answered[stage])
+                                      minilm_floor=minilm_floor, opinion=opinion_weights)
+    cal = {stage: calibration.calibrate(raw[stage], sims, stage, answered[stage],
+                                        opinion.get(stage))
            for stage, _ in stages}
     if minilm_floor is not None:
         cal[FULL] = calibration.chance(cal[FULL], full_inside)
@@ -203,7 +252,8 @@ def fit_calibration(space: np.ndarray, keys: Sequence[str], y_idx: np.ndarray,
         "cv_precision_at_threshold": chosen["precision"],
         "calibration_rows": "real" if fit_rows is real else "all",
         "minilm_floor": minilm_floor,
-        **{f"distance_{stage}": list(c) for stage, c in coefficients.items()}}
+        **{f"distance_{stage}": list(c) for stage, c in coefficients.items()},
+        **{f"distance_{stage}_opinion": list(c) for stage, c in opinion_weights.items()}}
     logger.info("distance calibration: out-of-fold ECE %.4f -> %.4f; threshold %.4f answers "
                 "%.1f%% out of fold", figures["cv_ece_before_distance"],
                 figures["cv_ece_after_distance"], chosen["threshold"], 100 * chosen["coverage"])
@@ -220,7 +270,8 @@ def fit_distance(space: np.ndarray, keys: Sequence[str], y_idx: np.ndarray, grou
     options = CalibrationOptions(real_only=args.calibration_real_only,
                                  by_label=args.calibration_by_label,
                                  minilm_floor_quantile=args.minilm_floor_quantile,
-                                 target_precision=args.target_precision)
+                                 target_precision=args.target_precision,
+                                 fast_opinion=args.calibration_fast_opinion)
     return fit_calibration(space, keys, y_idx, groups, full_proba, fast_proba,
                            cascade_threshold, weights, options, classes, args.seed,
                            static_space, minilm)

@@ -322,6 +322,7 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
                     "calibration_real_only": args.calibration_real_only,
                     "calibration_by_label": args.calibration_by_label,
                     "minilm_floor_quantile": args.minilm_floor_quantile,
+                    "calibration_fast_opinion": args.calibration_fast_opinion,
                     KEY_VERSION_PARAM: KEY_VERSION,
                     "corrections": len(corrections), "correction_weight": weight,
                     "previous_version": report.current_version}))

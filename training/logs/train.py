@@ -94,6 +94,7 @@ class LogTrainingArguments:
     calibration_real_only: bool = False
     calibration_by_label: bool = False
     minilm_floor_quantile: float | None = None
+    calibration_fast_opinion: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -108,6 +109,7 @@ def manifest_recipe(params: dict[str, Any]) -> dict[str, Any]:
             "calibration_real_only": bool(params.get("calibration_real_only", False)),
             "calibration_by_label": bool(params.get("calibration_by_label", False)),
             "minilm_floor_quantile": float(floor) if floor is not None else None,
+            "calibration_fast_opinion": bool(params.get("calibration_fast_opinion", False)),
             "extra_share": float(share) if share is not None else defaults.extra_share}
 
 
@@ -408,6 +410,7 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
                     "calibration_real_only": args.calibration_real_only,
                     "calibration_by_label": args.calibration_by_label,
                     "minilm_floor_quantile": args.minilm_floor_quantile,
+                    "calibration_fast_opinion": args.calibration_fast_opinion,
                     KEY_VERSION_PARAM: KEY_VERSION})
         return store.publish(staged, manifest)
 
