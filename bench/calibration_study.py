@@ -9,7 +9,7 @@ test lines, and scores them with bench/real_logs.py's own figures. Nothing it fi
 the test system. The variant `v5` must reproduce real_logs' served answers (checked).
 Prints one JSON line: the pooled line-weighted figures per variant.
 Usage: python bench/calibration_study.py --studies .cache/real_logs/study \\
-           --results .cache/real_logs/r_*.csv [--variants v5 v6 ...]
+           --results .cache/real_logs/r_*.csv [--variants v5 v6 ...] [--seed N]
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def minilm_vectors(keys: list[str]) -> np.ndarray:
 
 
 def replay(study: dict[str, np.ndarray], prefix: str, options: CalibrationOptions,
-           keys: list[str]) -> pd.DataFrame:
+           keys: list[str], seed: int = 42) -> pd.DataFrame:
     """Served label/confidence and best guess per test line under `options`."""
     oof = {k[4:]: study[k] for k in study if k.startswith("oof_")}
     oof_keys = [str(k) for k in oof["keys"]]
@@ -74,7 +74,7 @@ def replay(study: dict[str, np.ndarray], prefix: str, options: CalibrationOption
     calibration, threshold, _ = fit_calibration(
         oof["space"], oof_keys, oof["y_idx"], oof["groups"],
         oof["full_proba"], fast_oof, float(oof["cascade_threshold"]), oof["weights"],
-        options, classes, minilm=minilm_vectors(oof_keys) if floor else None)
+        options, classes, seed, minilm=minilm_vectors(oof_keys) if floor else None)
     threshold = min(threshold, MAX_THRESHOLD)
     full = study[f"{prefix}_full_proba"]
     sims = study[f"{prefix}_similarity"]
@@ -108,6 +108,9 @@ def main() -> None:
     parser.add_argument("--results", type=Path, nargs="+", required=True)
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
     parser.add_argument("--per-system", action="store_true")
+    parser.add_argument("--seed", type=int, default=42,
+                        help="the --seed of the real_logs run that wrote the studies (it "
+                             "draws the out-of-fold groups the calibration is fitted on)")
     parser.add_argument("--write-results", type=Path, default=None,
                         help="write real_logs' per-line results with the first variant's "
                              "answers in place of the fold's own (score them with "
@@ -123,7 +126,7 @@ def main() -> None:
                 truth = results[results["source"] == system].reset_index(drop=True)
                 with np.load(opts.studies / f"{system}.npz", allow_pickle=False) as data:
                     study = dict(data)
-                got = replay(study, prefix, VARIANTS[variant], list(truth["key"]))
+                got = replay(study, prefix, VARIANTS[variant], list(truth["key"]), opts.seed)
                 rules = (truth[f"{prefix}_tier"] == "rules").to_numpy()
                 for column in ("label", "confidence", "guess", "guess_conf"):
                     got.loc[rules, column] = truth.loc[rules, f"{prefix}_{column}"].to_numpy()
