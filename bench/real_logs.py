@@ -130,17 +130,22 @@ def generated_train(seed: int) -> pd.DataFrame:
     return train
 
 
-def answers(classifier: LogClassifier, test: pd.DataFrame, level: bool) -> pd.DataFrame:
-    """Served and best-guess answers per line."""
+def answers(classifier: LogClassifier, test: pd.DataFrame, level: bool,
+            guesses: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Served and best-guess answers per line (`guesses`: the model's best guesses, already
+    known from the same model)."""
     records = (list(zip(test["source"], test["log_message"], test["level"], strict=True))
                if level else list(zip(test["source"], test["log_message"], strict=True)))
     served = classifier.classify(records)
-    forced = classifier.classify(records, threshold=0.0)
+    if guesses is None:
+        forced = classifier.classify(records, threshold=0.0)
+        guesses = pd.DataFrame({"guess": [p.label for p in forced],
+                                "guess_conf": [p.confidence for p in forced]})
     return pd.DataFrame({
         "label": [p.label for p in served], "confidence": [p.confidence for p in served],
         "tier": [p.tier if p.label != UNCLASSIFIED else "abstained" for p in served],
         "stage": [p.stage or "" for p in served],
-        "guess": [p.label for p in forced], "guess_conf": [p.confidence for p in forced]})
+        "guess": guesses["guess"].to_numpy(), "guess_conf": guesses["guess_conf"].to_numpy()})
 
 
 def figures(truth: pd.DataFrame, pred: pd.DataFrame, weights: np.ndarray) -> dict[str, float]:
@@ -210,11 +215,17 @@ def run_fold(system: str, lines: pd.DataFrame, corpus: pd.DataFrame, gen: pd.Dat
     llm = LLMTier(nearest_example_provider(model, embedder), model.labels)
     classifier = LogClassifier(model, embedder, rules, llm,
                                ClassifierOptions(llm_sources=frozenset(args.llm_sources)))
+    # the same model with LLM_FOR_LOW_CONFIDENCE on: what it withholds goes to the embedded
+    # default of the LLM tier, the model's own labelled examples (no keys, no network)
+    fallback = LogClassifier(model, embedder, rules, llm, ClassifierOptions(
+        llm_sources=frozenset(args.llm_sources), llm_for_low_confidence=True))
     test = lines[lines["source"] == system].reset_index(drop=True)
     out = test[["source", "template_id", "target_label", "problem", "level", "key"]].copy()
     for name, level in (("lvl", True), ("nolvl", False)):
         got = answers(classifier, test, level)
         out[[f"{name}_{c}" for c in got.columns]] = got.to_numpy()
+        served = answers(fallback, test, level, got[["guess", "guess_conf"]])
+        out[[f"fb_{name}_{c}" for c in served.columns]] = served.to_numpy()
     majority = real["target_label"].value_counts().idxmax()
     out["majority"] = majority
     if studies is not None:
@@ -320,6 +331,9 @@ def score(results: pd.DataFrame) -> dict[str, dict[str, object]]:
     """Per system and pooled, line- and template-weighted, for every variant."""
     variants = {"served_level": pick(results, "lvl"), "served_no_level": pick(results, "nolvl"),
                 "majority": majority_pred(results)}
+    if "fb_lvl_label" in results:  # runs since session 13
+        variants["fallback_level"] = pick(results, "fb_lvl")
+        variants["fallback_no_level"] = pick(results, "fb_nolvl")
     if "v4_label" in results:
         variants["v4"] = pick(results, "v4")
     table: dict[str, dict[str, object]] = {}
@@ -340,8 +354,10 @@ def score(results: pd.DataFrame) -> dict[str, dict[str, object]]:
 
 
 NAMES = {"served_level": "served recipe, with level",
-         "served_no_level": "served recipe, without level", "v4": "v4",
-         "majority": "majority baseline"}
+         "served_no_level": "served recipe, without level",
+         "fallback_level": "+ example tier for what it withholds, with level",
+         "fallback_no_level": "+ example tier for what it withholds, without level",
+         "v4": "v4", "majority": "majority baseline"}
 KEYS = ("accuracy", "macro_f1", "coverage", "accuracy_answered", "confidently_wrong", "ece",
         "problem_recall", "false_alarms")
 
@@ -512,12 +528,12 @@ def read_results(paths: list[Path]) -> pd.DataFrame:
 def typed(results: pd.DataFrame) -> pd.DataFrame:
     """The answers with their numeric and text columns typed as `score` reads them."""
     results = results.copy()
-    for column in ("lvl_confidence", "lvl_guess_conf", "nolvl_confidence", "nolvl_guess_conf",
-                   "v4_confidence", "v4_guess_conf"):
+    prefixes = ("lvl", "nolvl", "v4", "fb_lvl", "fb_nolvl")
+    for column in (f"{p}_{c}" for p in prefixes for c in ("confidence", "guess_conf")):
         if column in results:
             results[column] = results[column].astype(float)
     results["problem"] = results["problem"].astype(int)
-    for column in ("lvl_stage", "nolvl_stage", "v4_stage"):
+    for column in (f"{p}_stage" for p in prefixes):
         if column in results:
             results[column] = results[column].fillna("").astype(str)
     return results
@@ -536,7 +552,9 @@ def report(results: pd.DataFrame, corpus_path: Path, systems: list[str],
                                                       folds.values()]))  # type: ignore[index]
                                      if folds else None),
         "lines": pooled["lines"], "templates": pooled["templates"],
-        **{f"{v}_{k}": pooled[v][k] for v in ("served_level", "served_no_level", "v4", "majority")
+        **{f"{v}_{k}": pooled[v][k] for v in ("served_level", "served_no_level",
+                                               "fallback_level", "fallback_no_level", "v4",
+                                               "majority")
            if v in pooled for k in ("accuracy", "macro_f1", "coverage", "confidently_wrong",
                                     "ece", "problem_recall", "false_alarms")},
         "served_level_accuracy_answered": pooled["served_level"]["accuracy_answered"],
@@ -547,6 +565,9 @@ def report(results: pd.DataFrame, corpus_path: Path, systems: list[str],
         "served_no_level_template_accuracy": pooled["served_no_level_templates"]["accuracy"],
         "min_system_accuracy": min(
             (table[s]["served_level"]["accuracy"], s) for s in systems),
+        **({"fallback_min_system_accuracy": min(
+            (table[s]["fallback_level"]["accuracy"], s) for s in systems)}
+           if "fallback_level" in pooled else {}),
         "full_grid": opts.full_grid, "cascade_tolerance": opts.cascade_tolerance,
         "extra_share_override": opts.extra_share,
         "seconds": round(time.perf_counter() - started, 1),

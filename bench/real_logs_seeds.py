@@ -57,6 +57,13 @@ def summarise(runs: list[list[Path]]) -> dict[str, object]:
             for s in systems)},
         "worst_system": [min((t[s]["served_level"]["accuracy"], s)  # type: ignore[index]
                              for s in systems) for t in tables]}
+    if all("fallback_level" in p for p in pooled):  # runs since session 13
+        out |= {f"fallback_level_{f}": spread([p["fallback_level"][f] for p in pooled])  # type: ignore[index]
+                for f in FIGURES}
+        out["fallback_no_level_accuracy"] = spread([p["fallback_no_level"]["accuracy"]  # type: ignore[index]
+                                                    for p in pooled])
+        out["fallback_worst_system"] = [min((t[s]["fallback_level"]["accuracy"], s)  # type: ignore[index]
+                                            for s in systems) for t in tables]
     return out
 
 
