@@ -46,9 +46,9 @@ VARIANTS: dict[str, CalibrationOptions] = {
     "v6_floor_half_pct": CalibrationOptions(by_label=True, target_precision=0.90,
                                             minilm_floor_quantile=0.005),
     "v6": CalibrationOptions(by_label=True, target_precision=0.90, minilm_floor_quantile=0.01),
-    # v7: v6 + the fast stage's opinion of MiniLM's answer in the full stage's calibration
-    "v7": CalibrationOptions(by_label=True, target_precision=0.90, minilm_floor_quantile=0.01,
-                             fast_opinion=True),
+    # v6 + the fast stage's opinion of MiniLM's answer in the full stage's calibration
+    "v6_fast_opinion": CalibrationOptions(by_label=True, target_precision=0.90,
+                                          minilm_floor_quantile=0.01, fast_opinion=True),
 }
 
 

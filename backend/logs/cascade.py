@@ -125,7 +125,7 @@ def answer_keys(model: LogModel, embedder: Embedder, keys: Sequence[str],
             sims = dist.similarity(vectors)
         if dist is not None and sims is not None:
             opinion = None
-            if fast is not None and dist.reads_opinion(FULL):  # v7 on; static is set then
+            if fast is not None and dist.reads_opinion(FULL):  # static is set then
                 opinion = second_opinion(labels, fast.head.predict_proba(fast.inputs(
                     model.text_features, bare, static, levels, weight)), fast.head.classes)
             conf = dist.calibrate(conf, sims, FULL, labels, opinion)

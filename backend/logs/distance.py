@@ -28,13 +28,14 @@ Optional parts (v6 on):
   space cannot draw this line (made-up words are "similar" to log keys there through
   their sub-words), so a key none of whose words training ever saw (`novel`, read
   against `vocabulary`) is sent on to MiniLM even when the fast stage is sure;
-- (v7 on) the fast stage's opinion of the full stage's answer (`opinion`): whether its own
-  best guess is the same label, and the probability it gave that label. A key reaches
-  MiniLM because the fast stage was unsure, but what it was unsure *between* still says
-  something: out of fold, MiniLM's answer is right much less often where the cheap reading
-  preferred another label (Hadoop's `slow start` lines: fast System Notification 0.90,
-  MiniLM Resource Usage 0.85, served 0.94 and wrong without it). The opinion costs
-  nothing: the fast stage has read every key before MiniLM does.
+- (`train-logs --calibration-fast-opinion`, off in the shipped models) the fast stage's
+  opinion of the full stage's answer (`opinion`): whether its own best guess is the same
+  label, and the probability it gave that label. A key reaches MiniLM because the fast
+  stage was unsure, but what it was unsure *between* still says something (Hadoop's
+  `slow start` lines: fast System Notification 0.90, MiniLM Resource Usage 0.85, served
+  0.94 and wrong without it). The opinion costs nothing: the fast stage has read every key
+  before MiniLM does. Over five leave-one-system-out seeds it did not beat v6's
+  calibration (docs/real-logs.md).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ class DistanceCalibration:
     vocabulary: frozenset[str] = frozenset()  # the words of the training keys
     minilm_reference: np.ndarray | None = None  # (n, 384) unit MiniLM vectors of those keys
     minilm_floor: float | None = None  # below this MiniLM similarity: chance confidence
-    # stage -> weights of second_opinion's two columns (v7 on: the full stage)
+    # stage -> weights of second_opinion's two columns (with --calibration-fast-opinion)
     opinion: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

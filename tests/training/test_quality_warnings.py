@@ -39,8 +39,8 @@ def test_train_logs_on_shuffled_labels_warns_before_publishing(tmp_path: Path):
     env = {**os.environ, "MODELS_ROOT": str(tmp_path / "models"), "HF_HUB_OFFLINE": "1",
            "TOKENIZERS_PARALLELISM": "false"}
     run = subprocess.run([sys.executable, "-m", "training", "train-logs", "--data", str(data),
-                          "--no-cascade", "--name", "shuffled", "--c", "4"], cwd=PROJECT_ROOT, env=env,
-                         capture_output=True, text=True, timeout=600, check=True)
+                          "--no-cascade", "--name", "shuffled", "--c", "4"], cwd=PROJECT_ROOT,
+                         env=env, capture_output=True, text=True, timeout=600, check=True)
     folder = tmp_path / "models" / "shuffled" / "v1"
     report = json.loads((folder / "report.json").read_text())
     assert report["coverage_at_threshold"] < 0.5

@@ -123,7 +123,7 @@ def test_cascade_off_gives_minilm_answers_exactly(cascade_model: LogModel, embed
         assert fast is not None
         space = fast.embedder.embed(bare) if dist.space == STATIC else vectors
         opinion = None
-        if dist.reads_opinion(FULL):  # v7 on: the fast stage's opinion of MiniLM's answer
+        if dist.reads_opinion(FULL):  # --calibration-fast-opinion: the fast stage's opinion
             fast_proba = fast.head.predict_proba(fast.inputs(
                 cascade_model.text_features, bare, levels=levels,
                 level_weight=cascade_model.level_weight))

@@ -123,8 +123,9 @@ def test_out_of_fold_unknown_words_reads_only_the_fold_it_was_not_in() -> None:
 
 def test_the_fast_stages_opinion_lowers_an_answer_it_disagrees_with_and_round_trips(
         tmp_path: Path) -> None:
-    """v7: where the fast stage preferred another label, MiniLM's answer is right less
-    often; the calibration learns that from the opinion and keeps it when stored."""
+    """--calibration-fast-opinion: where the fast stage preferred another label, MiniLM's
+    answer is right less often; the calibration learns that from the opinion and keeps it
+    when stored."""
     rng = np.random.default_rng(2)
     n, classes = 6000, ["Error", "Resource Usage", "System Notification"]
     conf = rng.uniform(0.5, 1.0, n)
