@@ -48,6 +48,7 @@ from training.logs.team import (
 from training.logs.train import (
     EXTRA,
     LogTrainingArguments,
+    calibration_params,
     compare_with_minilm,
     embed_keys,
     evaluate,
@@ -319,11 +320,7 @@ def retrain_logs(settings: Settings, store: PublishingStore, name: str, embedder
                     "level_column": args.level_column, "extra_data": recipe["extra_data"],
                     "extra_rows": recipe["extra_rows"], "extra_share": args.extra_share
                     if recipe["extra_rows"] else None, "distance": args.distance,
-                    "calibration_real_only": args.calibration_real_only,
-                    "calibration_by_label": args.calibration_by_label,
-                    "minilm_floor_quantile": args.minilm_floor_quantile,
-                    "calibration_fast_opinion": args.calibration_fast_opinion,
-                    KEY_VERSION_PARAM: KEY_VERSION,
+                    **calibration_params(args), KEY_VERSION_PARAM: KEY_VERSION,
                     "corrections": len(corrections), "correction_weight": weight,
                     "previous_version": report.current_version}))
     report.promoted, report.candidate_version = True, published.version

@@ -113,6 +113,15 @@ def manifest_recipe(params: dict[str, Any]) -> dict[str, Any]:
             "extra_share": float(share) if share is not None else defaults.extra_share}
 
 
+def calibration_params(args: LogTrainingArguments) -> dict[str, Any]:
+    """How the distance calibration was fitted, as a manifest records it (train-logs and the
+    gated retrain alike; manifest_recipe reads it back)."""
+    return {"calibration_real_only": args.calibration_real_only,
+            "calibration_by_label": args.calibration_by_label,
+            "minilm_floor_quantile": args.minilm_floor_quantile,
+            "calibration_fast_opinion": args.calibration_fast_opinion}
+
+
 def load_training_csv(path: Path) -> tuple[pd.DataFrame, str]:
     """Read a labelled CSV (extra columns kept, ignored) and its sha256."""
     data = Path(path).read_bytes()
@@ -407,11 +416,7 @@ def train_logs(data: Path, settings: Settings, embedder: Embedder,
                     "extra_group_column": (args.extra_group_column if args.extra_data
                                            else None),
                     "level_weight": args.level_weight, "level_dropout": args.level_dropout,
-                    "calibration_real_only": args.calibration_real_only,
-                    "calibration_by_label": args.calibration_by_label,
-                    "minilm_floor_quantile": args.minilm_floor_quantile,
-                    "calibration_fast_opinion": args.calibration_fast_opinion,
-                    KEY_VERSION_PARAM: KEY_VERSION})
+                    **calibration_params(args), KEY_VERSION_PARAM: KEY_VERSION})
         return store.publish(staged, manifest)
 
 
