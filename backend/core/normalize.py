@@ -6,9 +6,10 @@ the embedding tier embeds each key once, training splits by key so no template
 is in both train and test, and the pattern counter counts lines per key.
 
 Two passes. Shapes that span or hide inside tokens come first, each behind a
-cheap guard: URLs, e-mail addresses, timestamps, paths, user names in prose,
-quoted values. Then every whitespace-separated token is looked at once: a token
-with a digit in it (a number, an IP, a hex or block id, "local(0)") or a dotted
+cheap guard: URLs, e-mail addresses, timestamps, paths (but not a socket address as
+Java prints it, `/10.0.0.1:50010`: a value, as in HDFS, Hadoop, Spark and Zookeeper logs),
+user names in prose, quoted values. Then every whitespace-separated token is looked at
+once: a token with a digit in it (a number, an IP, a hex or block id, "local(0)") or a dotted
 host name is a *value*, `<var>`, as Drain and the Loghub parsers treat it. One
 placeholder for every kind of value keeps a field that holds an IP on one line
 and "#3#" on the next in one template. What stays: a `name=`, `name:` or `name/` in
@@ -29,7 +30,8 @@ from collections.abc import Callable, Iterable
 
 # bump when the masks change: stored state keyed by template_key records the version it
 # was keyed with, and backend/feedback/rekey.py re-keys it from its stored example
-KEY_VERSION = 2
+# (3: a Java socket address is a value; as <path><var> it read like an HTTP request line)
+KEY_VERSION = 3
 
 _TLD = r"(?:com|net|org|edu|gov|mil|int|io|info|biz|local|internal|lan|[a-z]{2})"
 _DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
@@ -50,8 +52,10 @@ _SHAPES: tuple[tuple[Callable[[str], object], re.Pattern[str], str], ...] = tupl
         (_has_clock,
          rf"\b(?:{_DAY}\s+)?{_MON}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d(?:\s+(?:[a-z]{{3,4}}\s+)?\d{{4}})?"
          r"|\b\d{4}-\d\d-\d\d[t ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:z|[+\-]\d\d:?\d\d)?", "<time>"),
+        # a path, but not a socket address as Java prints it ("/10.0.0.1:50010"): a value
         (lambda s: "/" in s or "\\" in s,
-         r"(?<![\w<])(?:[a-z]:)?(?:[\\/][\w.\-~%$@+]+)+[\\/]?", "<path>"),
+         r"(?<![\w<])(?!/\d{1,3}(?:\.\d{1,3}){3}(?![\w\-~%$@+]|[.\\/][\w.\-~%$@+]))"
+         r"(?:[a-z]:)?(?:[\\/][\w.\-~%$@+]+)+[\\/]?", "<path>"),
         (lambda s: "user" in s or "password" in s,
          r"\b(password for(?: invalid user)?|invalid user|for user|user)(?:\s+|\s*:\s*)"
          rf"(?!{_FUNCTION_WORDS}\b)(?![\s<])[^\s,;:()\[\]'\"]+", r"\1 <user>"),

@@ -51,6 +51,12 @@ SAMPLES = ("Apache", "HDFS", "Linux", "OpenSSH", "Thunderbird")
     # paths (unix and windows), URLs, e-mail
     ("Opened /var/log/app/server.log for writing", "opened <path> for writing"),
     ("C:\\Windows\\temp\\x.dll loaded", "<path> loaded"),
+    # a socket address as Java prints it is a value, not a path (it made HDFS's and
+    # Zookeeper's connection lines look like HTTP requests); a path under an IP stays a path
+    ("Receiving block blk_-16 src: /10.250.19.102:54106 dest: /10.250.19.102:50010",
+     "receiving block <var> src: <var> dest: <var>"),
+    ("Served block blk_-1 to /10.251.203.80.", "served block <var> to <var>."),
+    ("Mounted /10.1.1.1/share/x.txt", "mounted <path>"),
     ("GET https://api.example.com/v1/items?id=5 returned 500", "get <url> returned <var>"),
     ("Mail to bob@example.com bounced", "mail to <email> bounced"),
     # quoted values
