@@ -1,8 +1,9 @@
 """Which template-key version each keyed table was written with.
 
-Tables that keep a template key (the feedback memory, the pattern counts and baselines)
-keep the line each key came from, so when the masks change (KEY_VERSION in
-backend.core.normalize) every stored key can be derived again. `template_key_versions`
+Tables that keep a template key (the feedback memory, the pattern counts) keep the line
+each key came from, so when the masks change (KEY_VERSION in backend.core.normalize) every
+stored key can be derived again (from a masked line, as far as the old masks left it; the
+baselines are learnt again, backend.logs.rekey). `template_key_versions`
 records, per table, the version its keys were made with; no row means version 1, the
 key before it was versioned. The re-keying itself lives with the key
 (backend.logs.rekey); this module only stores the marker and runs the re-keyers of the

@@ -36,7 +36,7 @@ def test_rekey_derives_memory_keys_again_from_their_examples(tmp_path: Path) -> 
     _old_store(tmp_path / "fb.db")
     store = FeedbackStore(f"sqlite:///{tmp_path / 'fb.db'}")
     assert KEY_VERSION > 1 and template_key(LINE) != V1_KEY
-    assert rekey_store(store) == {"feedback_memory": 1}
+    assert rekey_store(store) == {"feedback_memory": 1, "log_patterns": 0}
     [entry] = MemoryStore(store).entries("log-classifier")
     assert entry.key == template_key(LINE)
     with store.engine.connect() as connection:

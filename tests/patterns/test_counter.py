@@ -177,3 +177,53 @@ def test_grouped_answers_key_only_the_answers_without_a_template() -> None:
     assert template_key("disk full on /a") == "disk full on <path>"
     assert [(line.source, line.key, line.weight) for line in lines] == [
         ("SVC", "disk full on <path>", 3), ("SVC", "", 1)]
+
+
+def test_new_masks_rekey_patterns_and_restart_every_baseline(store_url: str, caplog) -> None:
+    """A KEY_VERSION change (backend.logs.rekey): a pattern stored under an old key takes its
+    example's key now, merging into the pattern already there (counts, times, buckets), and
+    every baseline is forgotten (a pinned one with a warning), so the first lines after the
+    upgrade are learnt, not reported as new templates."""
+    from sqlalchemy import text
+
+    from backend.feedback.patterns import key_hash
+    from backend.logs.rekey import rekey_store
+
+    clock = FakeClock(10 * HOUR)
+    store = _store(store_url, baseline=4)
+    counter = _counter(store, clock)
+    line = "Received connection request /10.10.34.11:45307"
+    key = template_key(line)
+    counter.add([Line("zk", key, line, "System Notification", 0.9, "model", 3),
+                 Line("web", "get <path> http/<var>", "GET /a HTTP/1.1", "HTTP Status", 0.9,
+                      "model", 5)])
+    counter.flush()
+    clock.now += HOUR
+    old = "received connection request <path><var>"  # what key v2 made of the line
+    counter.add([Line("zk", old, "Received connection request <path><var>",
+                      "System Notification", 0.9, "model", 2)])
+    counter.flush()
+    store.pin("web")
+    rows, _ = store.patterns("zk")
+    [stale] = [r for r in rows if r.template_key == old]
+    with store.store.engine.begin() as conn:  # as an older version stored it
+        conn.execute(text("UPDATE log_patterns SET example = :e WHERE id = :id")
+                     .bindparams(e=line, id=stale.id))
+        conn.execute(text("DELETE FROM template_key_versions"))
+    assert set(store.baselines()) == {"zk", "web"}
+
+    with caplog.at_level("WARNING"):
+        assert rekey_store(store.store) == {"feedback_memory": 0, "log_patterns": 1}
+    assert "web" in caplog.text and "pin them again" in caplog.text
+    rows, buckets = store.patterns("zk")
+    [merged] = rows
+    assert (merged.template_key, merged.key_hash) == (key, key_hash(key))
+    assert merged.count == 5 and not merged.in_baseline
+    assert merged.first_seen == 10 * HOUR and merged.last_seen == 11 * HOUR
+    assert buckets[merged.id] == [(10 * HOUR, 3), (11 * HOUR, 2)]
+    assert store.baselines() == {}
+    assert rekey_store(store.store) == {}  # current now: the next start changes nothing
+
+    counter.add([Line("zk", key, line, "System Notification", 0.9, "model", 4)])
+    assert counter.flush().new_patterns.get("zk", 0) == 0  # learning again, nothing "new"
+    assert store.baselines()["zk"].complete
