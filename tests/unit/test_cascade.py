@@ -47,6 +47,16 @@ def cascade_model(default_model_dir: Path) -> LogModel:
     return model
 
 
+# lines of no system the models learnt, where the two stages can part ways
+UNSEEN_LINES = ["Kernel watchdog reset the CPU after a soft lockup",
+                "Unable to parse config value for retries; using 3",
+                "backup job finished with warnings", "temperature sensor 3 reads 81C",
+                "cache miss ratio 0.43 over the last minute", "GC pause of 1.2 s in old gen",
+                "queue depth 1203 exceeds the soft limit", "fan 2 speed dropped to 900 rpm",
+                "replica 2 lagging behind primary by 40 s", "order 5521 moved to shipped",
+                "retry budget exhausted for webhook delivery"]
+
+
 def _keys(n: int = 80, seed: int = 11) -> tuple[list[tuple[str, str]], list[str]]:
     frame = generate_logs(n=n, seed=seed)
     frame = frame[frame["source"] != "LegacyCRM"]
@@ -234,6 +244,7 @@ def test_the_full_stage_reads_the_fast_stages_opinion_in_both_paths(
     assert dist is not None and cascade_model.fast is not None
     reading = replace(cascade_model, distance=replace(dist, opinion={FULL: (3.0, 0.0)}))
     _, messages = _keys(seed=13)
+    messages += UNSEEN_LINES  # on generated lines v7's two stages agree on every key
     keys = LogClassifier(reading, embedder, None, None).keys(messages)
     cascade = answer_keys(reading, embedder, keys, threshold=1.01)  # every key to MiniLM
     off = answer_keys(reading, embedder, keys, threshold=None)
@@ -251,4 +262,4 @@ def test_the_full_stage_reads_the_fast_stages_opinion_in_both_paths(
         z_plain, z = np.log(c_plain / (1 - c_plain)), np.log(c / (1 - c))
         assert z - z_plain == pytest.approx(3.0 if guess == label else 0.0, abs=1e-4)
         agreed += guess == label
-    assert 0 < agreed < len(keys)
+    assert 0 < agreed < len(keys), "both branches (agree, disagree) must be exercised"
