@@ -31,14 +31,20 @@ from collections.abc import Callable, Iterable
 # bump when the masks change: stored state keyed by template_key records the version it
 # was keyed with, and backend/feedback/rekey.py re-keys it from its stored example
 # (3: a Java socket address is a value; as <path><var> it read like an HTTP request line)
-KEY_VERSION = 3
+# (4: "user unknown", "user authentication", ...: words after "user" that are no name)
+KEY_VERSION = 4
 
 _TLD = r"(?:com|net|org|edu|gov|mil|int|io|info|biz|local|internal|lan|[a-z]{2})"
 _DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
 _MON = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
-# words that follow "user" in prose ("user not in sudoers") and are not a user name
+# words that follow "user" in prose and are not a user name: function words ("user not in
+# sudoers") and the nouns "user" qualifies or states ("user unknown", "no more user
+# authentication methods", "push user data"); masked, they turned a failed login into
+# "user <user>", the shape of a person's session (key v4)
 _FUNCTION_WORDS = (r"(?:not|is|was|has|had|does|did|in|on|from|with|for|to|of|the|a|an|and|or"
-                   r"|invalid)")
+                   r"|invalid|unknown|authentication|request|requests|parameter|parameters"
+                   r"|data|name|id|account|agent|interface|space|mode|session|sessions"
+                   r"|input|profile|settings)")
 
 _has_digit = re.compile(r"\d").search
 _has_clock = re.compile(r"\d:\d\d:\d").search

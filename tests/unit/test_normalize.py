@@ -64,6 +64,11 @@ SAMPLES = ("Apache", "HDFS", "Linux", "OpenSSH", "Thunderbird")
     # user names in prose
     ("User User123 logged in.", "user <user> logged in."),
     ("Invalid user oracle from 1.1.1.1", "invalid user <user> from <var>"),
+    # a word after "user" that is no name stays: a failed login is not a person's session
+    ("check pass; user unknown", "check pass; user unknown"),
+    ("No more user authentication methods available.",
+     "no more user authentication methods available."),
+    ("start push user data!", "start push user data!"),
     ("Failed password for invalid user admin from 1.2.3.4 port 22 ssh2",
      "failed password for invalid user <user> from <var> port <var>"),
     ("Accepted password for root from 1.2.3.4 port 22 ssh2",
