@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterable
 
 # bump when the masks change: stored state keyed by template_key records the version it
-# was keyed with, and backend/feedback/rekey.py re-keys it from its stored example
+# was keyed with, and backend/logs/rekey.py re-keys it from its stored example
 # (3: a Java socket address is a value; as <path><var> it read like an HTTP request line)
 # (4: "user unknown", "user authentication", ...: words after "user" that are no name)
 KEY_VERSION = 4

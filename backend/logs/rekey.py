@@ -12,7 +12,8 @@ when every keyed table is current (backend.feedback.keyversions keeps the marker
   *masked* lines, so what an older mask hid cannot be read again (key v2 wrote a socket
   address as `<path><var>`): the same source's lines may now get keys its baseline never
   saw. So every source's baseline is forgotten, and its next lines form a new one, as
-  `POST .../baseline/reset` does; a pinned baseline too, with a warning that names it.
+  `DELETE /v1/logs/baselines/{source}` does; a pinned baseline too, with a warning that
+  names it.
   Without this, the first lines after an upgrade of the masks raise a "new templates"
   drift alarm on every source whose keys changed.
 """
