@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import text
+
 from backend.core.normalize import template_key
-from backend.feedback.patterns import OTHER_KEY, PatternStore
+from backend.feedback.patterns import OTHER_KEY, PatternStore, key_hash
 from backend.feedback.store import FeedbackStore
 from backend.logs.classifier import Prediction
 from backend.logs.patterns import Line, PatternCounter, group_answers
+from backend.logs.rekey import rekey_store
 from tests.utils.clock import FakeClock
 
 HOUR = 3600
@@ -184,11 +187,6 @@ def test_new_masks_rekey_patterns_and_restart_every_baseline(store_url: str, cap
     example's key now, merging into the pattern already there (counts, times, buckets), and
     every baseline is forgotten (a pinned one with a warning), so the first lines after the
     upgrade are learnt, not reported as new templates."""
-    from sqlalchemy import text
-
-    from backend.feedback.patterns import key_hash
-    from backend.logs.rekey import rekey_store
-
     clock = FakeClock(10 * HOUR)
     store = _store(store_url, baseline=4)
     counter = _counter(store, clock)

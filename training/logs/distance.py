@@ -39,6 +39,11 @@ logger = logging.getLogger(__name__)
 N_BINS = 15
 
 
+def confidence_bins(conf: np.ndarray, bins: int = N_BINS) -> np.ndarray:
+    """The equal-width bin of each confidence (1.0 in the last), for every ECE here."""
+    return np.minimum((conf * bins).astype(int), bins - 1)
+
+
 def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray,
                                weights: np.ndarray | None = None, bins: int = N_BINS) -> float:
     """ECE over equal-width confidence bins: the weighted mean |accuracy - confidence|."""
@@ -47,7 +52,7 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray,
     w = np.ones_like(conf) if weights is None else np.asarray(weights, dtype=np.float64)
     if not len(conf) or w.sum() <= 0:
         return 0.0
-    which = np.minimum((conf * bins).astype(int), bins - 1)
+    which = confidence_bins(conf, bins)
     total = 0.0
     for b in range(bins):
         m = which == b
@@ -76,7 +81,7 @@ def calibrated_ece(confidence: np.ndarray, groups: np.ndarray,
     _, group = np.unique(np.asarray(groups).astype(str), return_inverse=True)
     group_conf = (np.bincount(group, weights=w * conf) / np.maximum(
         np.bincount(group, weights=w), 1e-12))
-    which = np.minimum((conf * bins).astype(int), bins - 1)
+    which = confidence_bins(conf, bins)
     onehot = np.zeros((len(conf), bins))
     onehot[np.arange(len(conf)), which] = w
     conf_mass = conf @ onehot  # per bin: sum of w * confidence
